@@ -1,0 +1,56 @@
+"""Composition root: builds the services and hands them to the window."""
+
+import os
+import sys
+
+from carbon_gui.settings import load_settings, save_settings
+
+
+def _no_display() -> bool:
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and not os.environ.get("QT_QPA_PLATFORM")
+    )
+
+
+def city_names() -> list[str]:
+    from carbon_gui.sources.places import all_cities
+
+    return [c.label for c in all_cities()]
+
+
+def build_window():  # type: ignore[no-untyped-def]
+    """The main window with the real services (a QApplication must exist)."""
+    from carbon_gui.sources.places import default_location, resolve_location
+    from carbon_gui.sources.reference import load_reference
+    from carbon_gui.ui.main_window import MainWindow, Services
+
+    services = Services(
+        load_reference=load_reference,
+        resolve_location=resolve_location,
+        default_location=default_location,
+        city_names=city_names,
+        save_settings=save_settings,
+    )
+    return MainWindow(load_settings(), services)
+
+
+def main() -> int:
+    if _no_display():
+        print(
+            "carbon-gui: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a desktop "
+            "session, under 'xvfb-run -a carbon-gui', or use the commands: 'carbon-gui --help'.",
+            file=sys.stderr,
+        )
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv)
+    app.setApplicationName("carbon-gui")
+    app.setApplicationDisplayName("carbon_gui")
+    app.setStyle("Fusion")
+    window = build_window()
+    window.show()
+    return app.exec()

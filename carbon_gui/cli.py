@@ -1,0 +1,150 @@
+"""carbon-gui without a window: the same ranking through the same core code.
+
+Exit codes: 0 success, 2 bad input or unusable data (with a message on stderr).
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from carbon_gui import __version__
+from carbon_gui.core.cleanest import cleanest_regions
+from carbon_gui.core.errors import UserFacingError
+from carbon_gui.core.report import ranking_dict
+from carbon_gui.core.scoring import Constraints, Ranking
+from carbon_gui.core.security import parse_rule
+from carbon_gui.core.weights import Weights, parse_weights
+from carbon_gui.planning import PlanRequest, parse_accelerator, plan
+from carbon_gui.sources.places import default_location, resolve_location
+from carbon_gui.sources.reference import ReferenceData, load_reference
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"carbon-gui: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="carbon-gui",
+        description="Plan low-carbon ML training on Google Cloud. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"carbon-gui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    r = commands.add_parser("rank", help="rank regions for a machine and run length")
+    r.add_argument("--machine", required=True, help="machine type, e.g. a2-highgpu-1g")
+    r.add_argument("--accelerator", help="GPU attached to an N1 machine: TYPE[:COUNT], e.g. nvidia-tesla-t4:2")
+    r.add_argument("--hours", type=float, required=True, help="expected run length in hours")
+    r.add_argument("--weights", default="carbon=0.5,cost=0.3,security=0.1,latency=0.1",
+                   help="criterion weights, e.g. carbon=0.5,cost=0.3,security=0.1,latency=0.1")
+    r.add_argument("--from", dest="origin", help="your location: a city or 'lat, lon' (default: from the time zone)")
+    r.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
+    r.add_argument("--rule", default="anywhere", help="data residency: anywhere, eu, or countries:FRA,DEU")
+    r.add_argument("--max-price", type=float, help="maximum USD per hour")
+    r.add_argument("--max-emissions", type=float, help="maximum kg CO2e for the run")
+    r.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
+    r.add_argument("--top", type=int, help="print only the best N (table output)")
+    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    c = commands.add_parser("cleanest", help="the region with the lowest grid carbon intensity")
+    c.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
+    c.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
+    c.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    m = commands.add_parser("machines", help="list the machine types in the bundled price data")
+    m.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+def _rank(reference: ReferenceData, args: argparse.Namespace) -> int:
+    accelerator, count = parse_accelerator(args.accelerator)
+    location = resolve_location(args.origin) if args.origin else default_location()
+    weights: Weights = parse_weights(args.weights)
+    request = PlanRequest(args.machine, args.hours, location, args.year, accelerator, count)
+    constraints = Constraints(args.max_price, args.max_emissions, args.vertex_only, parse_rule(args.rule))
+    ranking = plan(reference, request, weights, constraints)
+    context = {
+        "machine": request.machine if not accelerator else f"{request.machine} + {count}x {accelerator}",
+        "hours": request.hours,
+        "from": {"name": location.name, "lat": location.lat, "lon": location.lon, "source": location.source},
+        "carbon_year": args.year or reference.catalog.latest_carbon_year,
+        "weights": {k: weights.get(k) for k in ("carbon", "cost", "security", "latency")},
+    }
+    if args.json:
+        json.dump(ranking_dict(ranking, context), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_table(ranking, args.top)
+    return 0
+
+
+def _print_table(ranking: Ranking, top: int | None) -> None:
+    print(f"{'#':>3} {'region':<24} {'score':>6} {'gCO2e/kWh':>10} {'kg CO2e':>9} {'USD/h':>8} {'~ms':>6}")
+    for s in ranking.ranked[:top]:
+        f = s.facts
+        price = "unknown" if f.price.usd_per_hour is None else f"{f.price.usd_per_hour:.2f}"
+        latency = "-" if f.latency_ms is None else f"{f.latency_ms:.0f}"
+        print(f"{s.rank:>3} {f.region.name:<24} {s.score * 100:>6.1f} {f.intensity:>10.1f} "
+              f"{f.emissions_kg:>9.2f} {price:>8} {latency:>6}")
+    for note in ranking.notes:
+        print(f"note: {note}")
+    if ranking.excluded:
+        print(f"\nNot ranked ({len(ranking.excluded)}):")
+        for e in ranking.excluded:
+            print(f"    {e.region.name:<24} {e.reason}")
+    print("\nIntensity: Google yearly averages (location-based). Prices: Compute Engine list prices "
+          "(proxy for Vertex AI). Energy and latency are estimates.")
+
+
+def _cleanest(reference: ReferenceData, args: argparse.Namespace) -> int:
+    year = args.year or reference.catalog.latest_carbon_year
+    rows = cleanest_regions(reference.catalog, year, args.vertex_only)
+    if not rows:
+        print(f"carbon-gui: no region has a carbon intensity for {year}.", file=sys.stderr)
+        return 2
+    best_region, best = rows[0]
+    if args.json:
+        out: dict[str, Any] = {
+            "region": best_region.name,
+            "intensity_gco2_kwh": best.intensity_gco2_kwh,
+            "source": best.provenance.label(),
+            "compared": [{"region": r.name, "intensity_gco2_kwh": f.intensity_gco2_kwh} for r, f in rows],
+        }
+        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(f"{best_region.name} ({best_region.location}): {best.intensity_gco2_kwh} gCO2eq/kWh")
+        print(f"source: {best.provenance.label()}")
+        runners = ", ".join(f"{r.name} {f.intensity_gco2_kwh}" for r, f in rows[1:4])
+        print(f"next: {runners}")
+    return 0
+
+
+def _machines(reference: ReferenceData, args: argparse.Namespace) -> int:
+    machines = sorted(reference.catalog.machines.values(), key=lambda m: m.name)
+    if args.json:
+        json.dump([vars(m) for m in machines], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for m in machines:
+            gpu = f"  {m.gpu_count:g}× {m.gpu_type}" if m.gpu_type else ""
+            print(f"{m.name:<22} {m.vcpus:>4} vCPU {m.memory_gb:>7g} GB{gpu}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handlers = {"rank": _rank, "cleanest": _cleanest, "machines": _machines}
+    try:
+        return handlers[args.command](load_reference(), args)
+    except UserFacingError as err:
+        print(f"carbon-gui: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,19 @@
+"""The cleanest region: lowest grid intensity among the candidates (the seed's Method 2)."""
+
+from carbon_gui.core.catalog import CarbonFigure, Catalog, Region
+
+
+def cleanest_regions(
+    catalog: Catalog, year: int, vertex_only: bool = False
+) -> list[tuple[Region, CarbonFigure]]:
+    """Regions with a grid intensity for `year`, cleanest first."""
+    rows: list[tuple[Region, CarbonFigure]] = []
+    for region in catalog.regions:
+        figure = catalog.carbon(region.name, year)
+        if figure is None or figure.intensity_gco2_kwh is None:
+            continue
+        if vertex_only and not region.vertex_supported:
+            continue
+        rows.append((region, figure))
+    rows.sort(key=lambda rf: (rf[1].intensity_gco2_kwh or 0.0, rf[0].name))
+    return rows

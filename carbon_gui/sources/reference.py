@@ -1,0 +1,280 @@
+"""The one loader of the bundled reference data in carbon_gui/resources/data (see NOTICE.md there).
+
+Every file error becomes a DataError that names the file and the line, so a corrupt install says
+what is broken instead of failing with a traceback.
+"""
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+from carbon_gui.core.catalog import CarbonFigure, Catalog, Jurisdiction, MachineType, Region
+from carbon_gui.core.energy import PowerCoefficients
+from carbon_gui.core.errors import DataError
+from carbon_gui.core.provenance import Provenance
+
+T = TypeVar("T")
+
+DEFAULT_PUE = 1.1  # CCF's PUE_AVG, used where Google publishes no figure for the region
+CPU_SERIES_WITH_ATTACHABLE_GPUS = ("n1",)  # Compute Engine attaches T4/V100/P100/P4 to N1 only
+ATTACHABLE_GPUS = ("nvidia-tesla-t4", "nvidia-tesla-v100", "nvidia-tesla-p100", "nvidia-tesla-p4")
+
+
+def bundled_data_dir() -> Path:
+    return Path(str(resources.files("carbon_gui") / "resources" / "data"))
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    catalog: Catalog
+    power: PowerCoefficients
+    land_outline: list[list[tuple[float, float]]]  # polygons' outer rings as (lon, lat)
+
+
+def _rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            for row in reader:
+                if None in row or any(v is None for v in row.values()):
+                    raise DataError(
+                        f"Data file {path.name} line {reader.line_num} has the wrong number of "
+                        f"fields. Reinstall carbon_gui to restore its bundled data."
+                    )
+                yield reader.line_num, row
+    except FileNotFoundError:
+        raise DataError(f"Data file {path.name} is missing from {path.parent}. Reinstall carbon_gui.") from None
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"Data file {path.name} is not readable CSV ({err}). Reinstall carbon_gui.") from None
+
+
+def _field(path: Path, line: int, row: dict[str, str], name: str, parse: Callable[[str], T]) -> T:
+    try:
+        return parse(row[name])
+    except KeyError:
+        raise DataError(f"Data file {path.name} has no column '{name}'. Reinstall carbon_gui.") from None
+    except ValueError:
+        raise DataError(
+            f"Data file {path.name} line {line}: '{row[name]}' is not a valid {name}. "
+            "Reinstall carbon_gui to restore its bundled data."
+        ) from None
+
+
+def _optional_float(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def _yes(text: str) -> bool:
+    if text.strip().lower() not in ("yes", "no", "n/a", ""):
+        raise ValueError(text)
+    return text.strip().lower() == "yes"
+
+
+def load_jurisdictions(data: Path) -> dict[str, Jurisdiction]:
+    path = data / "jurisdictions.csv"
+    result = {}
+    for line, row in _rows(path):
+        iso3 = row["country_iso3"]
+        result[iso3] = Jurisdiction(
+            country=row["country"],
+            iso3=iso3,
+            eu_member=_field(path, line, row, "eu_member", _yes),
+            eea_member=_field(path, line, row, "eea_member", _yes),
+            eu_adequacy=row["eu_adequacy"],
+            default_trust=row["default_trust"],
+            note=row["note"],
+        )
+    return result
+
+
+def load_pue(data: Path) -> dict[str, tuple[float, Provenance]]:
+    """Region -> trailing-twelve-month PUE: CCF's region table first, else Google's campus figures."""
+    pue: dict[str, tuple[float, Provenance]] = {}
+    campus_path = data / "campus_pue.csv"
+    by_region: dict[str, list[float]] = defaultdict(list)
+    for line, row in _rows(campus_path):
+        region = row["likely_gcp_region_(my_mapping)"].strip()
+        ttm = _field(campus_path, line, row, "ttm_pue", _optional_float)
+        if region and ttm is not None:
+            by_region[region].append(ttm)
+    for region, values in by_region.items():
+        pue[region] = (
+            sum(values) / len(values),
+            Provenance("Google data-centre efficiency report", "PUE, mean of the region's campuses",
+                       False, "trailing twelve months"),
+        )
+    ccf_path = data / "pue_ccf.csv"
+    for line, row in _rows(ccf_path):
+        region = row["gcp_region"]
+        if region.startswith(("DEFAULT", "index")):
+            continue
+        pue[region] = (
+            _field(ccf_path, line, row, "pue_trailing_twelve_month", float),
+            Provenance("Cloud Carbon Footprint (from Google)", "PUE", False, "trailing twelve months"),
+        )
+    return pue
+
+
+def load_regions(data: Path) -> tuple[Region, ...]:
+    jurisdictions = load_jurisdictions(data)
+    pue = load_pue(data)
+    default_pue = (
+        DEFAULT_PUE,
+        Provenance("Cloud Carbon Footprint", "PUE, provider-wide average", True,
+                   "no figure published for this region"),
+    )
+    path = data / "regions.csv"
+    regions = []
+    for line, row in _rows(path):
+        iso3 = row["country_iso3"]
+        if iso3 not in jurisdictions:
+            raise DataError(f"{path.name} line {line}: country {iso3} is missing from jurisdictions.csv.")
+        value, provenance = pue.get(row["gcp_region"], default_pue)
+        regions.append(
+            Region(
+                name=row["gcp_region"],
+                location=row["location"],
+                jurisdiction=jurisdictions[iso3],
+                lat=_field(path, line, row, "lat", _optional_float),
+                lon=_field(path, line, row, "lon", _optional_float),
+                grid_zone=row["em_zone_electricitymaps"],
+                vertex_supported=_field(path, line, row, "vertex_ai_sdk_supported_region", _yes),
+                pue=value,
+                pue_provenance=provenance,
+            )
+        )
+    if not regions:
+        raise DataError(f"{path.name} lists no regions. Reinstall carbon_gui.")
+    return tuple(regions)
+
+
+def load_carbon(data: Path) -> dict[int, dict[str, CarbonFigure]]:
+    by_year: dict[int, dict[str, CarbonFigure]] = {}
+    for path in sorted(data.glob("region_carbon_*.csv")):
+        year = int(path.stem.rsplit("_", 1)[1])
+        figures = {}
+        for line, row in _rows(path):
+            intensity_column = next((k for k in row if "carbon intensity" in k), None)
+            if intensity_column is None:
+                raise DataError(f"{path.name} has no carbon intensity column. Reinstall carbon_gui.")
+            # Google labels its 2019-2020 figures lifecycle; later files say only "grid".
+            kind = "average, location-based grid intensity" + (
+                " (lifecycle)" if intensity_column.startswith("Lifecycle") else ""
+            )
+            figures[row["Google Cloud Region"]] = CarbonFigure(
+                intensity_gco2_kwh=_field(path, line, row, intensity_column, _optional_float),
+                cfe_share=_field(path, line, row, "Google CFE", _optional_float),
+                provenance=Provenance("Google region-carbon-info", kind, False, f"{year} yearly average"),
+            )
+        by_year[year] = figures
+    if not by_year:
+        raise DataError(f"No region_carbon_YYYY.csv files in {data}. Reinstall carbon_gui.")
+    return by_year
+
+
+def load_machines_and_prices(data: Path) -> tuple[dict[str, MachineType], dict[tuple[str, str], float]]:
+    machines: dict[str, MachineType] = {}
+    prices: dict[tuple[str, str], float] = {}
+    for name in ("prices_cpu_vms.csv", "prices_gpu_vms.csv"):
+        path = data / name
+        for line, row in _rows(path):
+            machine = row["machine_type"]
+            if machine not in machines:
+                gpu = row["gpu_type"].strip() or None
+                machines[machine] = MachineType(
+                    name=machine,
+                    series=row["series"],
+                    vcpus=_field(path, line, row, "vcpus", int),
+                    memory_gb=_field(path, line, row, "memory_gb", float),
+                    gpu_type=gpu,
+                    gpu_count=_field(path, line, row, "gpu_count", float) if gpu else 0,
+                )
+            if _field(path, line, row, "listed_in_region_machinetypes", _yes):
+                prices[(row["region"], machine)] = _field(path, line, row, "usd_per_hour_ondemand", float)
+    return machines, prices
+
+
+def load_accelerators(data: Path) -> dict[str, frozenset[str]]:
+    by_region: dict[str, set[str]] = defaultdict(set)
+    for _, row in _rows(data / "accelerators_by_region.csv", delimiter=";"):
+        by_region[row["ZONE"]].add(row["NAME"])
+    return {region: frozenset(names) for region, names in by_region.items()}
+
+
+def load_power(data: Path) -> PowerCoefficients:
+    watts_path = data / "ccf_compute_watts.csv"
+    processors: dict[str, tuple[float, float]] = {}
+    for line, row in _rows(watts_path):
+        if row["kind"] == "CPU":
+            processors[row["processor"]] = (
+                _field(watts_path, line, row, "min_watts", float),
+                _field(watts_path, line, row, "max_watts", float),
+            )
+    fallback = processors.pop("MEDIAN (fallback)")
+    per_machine: dict[str, tuple[float, float]] = {}
+    embodied = data / "ccf_machine_types_embodied.csv"
+    for _, row in _rows(embodied):
+        known = [processors[p] for p in row["series_processor_mapping"].split("|") if p in processors]
+        if known:  # CCF averages over the processors a series may run on
+            per_machine[row["machine_type"]] = (
+                sum(k[0] for k in known) / len(known),
+                sum(k[1] for k in known) / len(known),
+            )
+    memory_kwh_per_gb_hour = None
+    misc = data / "ccf_misc_constants.csv"
+    for line, row in _rows(misc):
+        if row["constant"] == "MEMORY_COEFFICIENT":
+            memory_kwh_per_gb_hour = _field(misc, line, row, "value", float)
+    if memory_kwh_per_gb_hour is None:
+        raise DataError(f"{misc.name} has no MEMORY_COEFFICIENT. Reinstall carbon_gui.")
+    gpu_tdp: dict[str, float] = {}
+    accel = data / "accelerator_power.csv"
+    for _, row in _rows(accel):
+        try:
+            gpu_tdp[row["gce_accelerator_type"]] = float(row["tdp_watts_per_gpu"])
+        except ValueError:
+            continue  # no single published TDP (TPUs list two, some GPUs none): left unknown
+    return PowerCoefficients(
+        cpu_watts_per_vcpu=per_machine,
+        cpu_fallback=fallback,
+        memory_watts_per_gb=memory_kwh_per_gb_hour * 1000.0,
+        gpu_tdp_watts=gpu_tdp,
+    )
+
+
+def load_land_outline(data: Path) -> list[list[tuple[float, float]]]:
+    path = data / "ne_110m_land.geojson"
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        rings: list[list[tuple[float, float]]] = []
+        for feature in collection["features"]:
+            geometry = feature["geometry"]
+            polygons = geometry["coordinates"]
+            if geometry["type"] == "Polygon":
+                polygons = [polygons]
+            for polygon in polygons:
+                rings.append([(float(x), float(y)) for x, y in polygon[0]])
+        return rings
+    except FileNotFoundError:
+        raise DataError(f"Data file {path.name} is missing. Reinstall carbon_gui.") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise DataError(f"Data file {path.name} is not valid GeoJSON ({err}). Reinstall carbon_gui.") from None
+
+
+def load_reference(data: Path | None = None) -> ReferenceData:
+    data = data or bundled_data_dir()
+    machines, prices = load_machines_and_prices(data)
+    catalog = Catalog(
+        regions=load_regions(data),
+        machines=machines,
+        prices=prices,
+        accelerators_by_region=load_accelerators(data),
+        carbon_by_year=load_carbon(data),
+        attachable_gpus={s: ATTACHABLE_GPUS for s in CPU_SERIES_WITH_ATTACHABLE_GPUS},
+    )
+    return ReferenceData(catalog, load_power(data), load_land_outline(data))

@@ -1,0 +1,66 @@
+"""Explains one region's score: each criterion's normalised value × weight, and the raw figures."""
+
+from html import escape
+
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from carbon_gui.core.catalog import PRICE_PROVENANCE
+from carbon_gui.core.energy import POWER_PROVENANCE
+from carbon_gui.core.geo import LATENCY_METHOD
+from carbon_gui.core.scoring import ScoredRegion
+from carbon_gui.ui.formatting import fmt, fmt_money
+
+RAW_FORMAT = {
+    "carbon": lambda v: fmt(v, 2, "kg CO₂e"),
+    "cost": lambda v: fmt_money(v),
+    "security": lambda v: fmt(v, 2, "(trust score)"),
+    "latency": lambda v: "~" + fmt(v, 0, "ms"),
+}
+
+
+class ScoreDetails(QTextBrowser):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenExternalLinks(False)
+        self.setAccessibleName("Score details")
+        self.show_region(None)
+
+    def show_region(self, scored: ScoredRegion | None) -> None:
+        if scored is None:
+            self.setHtml("<p><i>Select a region in the table or on the map to see why it scores as it does.</i></p>")
+            return
+        f = scored.facts
+        region = f.region
+        j = region.jurisdiction
+        rows = "".join(
+            f"<tr><td>{c.criterion}</td><td align=right>{RAW_FORMAT[c.criterion](c.raw)}</td>"
+            f"<td align=right>{c.normalised:.3f}</td><td align=right>× {c.weight:.3f}</td>"
+            f"<td align=right>= {c.contribution:.3f}</td></tr>"
+            for c in scored.criteria
+        )
+        cfe = "—" if f.carbon.cfe_share is None else f"{f.carbon.cfe_share * 100:.0f} %"
+        eu = "EU/EEA" if j.in_eu_eea else f"outside the EU/EEA; EU adequacy: {j.eu_adequacy}"
+        price = fmt_money(f.price.usd_per_hour, "/h")
+        self.setHtml(
+            f"<h3>#{scored.rank} {escape(region.name)} — {escape(region.location)}, {escape(j.country)}</h3>"
+            f"<p>Score <b>{scored.score * 100:.1f}</b> / 100 = sum of normalised value × weight:</p>"
+            "<table cellspacing=0 cellpadding=3 border=1>"
+            "<tr><th>criterion</th><th>raw</th><th>normalised</th><th>weight</th><th>part</th></tr>"
+            f"{rows}<tr><td colspan=4><b>total</b></td><td align=right><b>{scored.score:.3f}</b></td></tr></table>"
+            "<p><small>Carbon, cost and latency are scaled over the ranked regions (best 1, worst 0); "
+            "security is the trust tier's score.</small></p>"
+            "<h4>Figures behind it</h4><ul>"
+            f"<li>Grid intensity <b>{f.intensity:.1f} gCO₂e/kWh</b> — {escape(f.carbon.provenance.label())}</li>"
+            f"<li>Google CFE {cfe} — contract-based share, shown for reference, not in the carbon score</li>"
+            f"<li>Power <b>{f.power.total_watts:,.0f} W</b> (CPU {f.power.cpu_watts:,.0f} W, memory "
+            f"{f.power.memory_watts:,.0f} W, GPU {f.power.gpu_watts:,.0f} W) — estimate: "
+            f"{escape(POWER_PROVENANCE.kind)}</li>"
+            f"<li>PUE {region.pue:.2f} — {escape(region.pue_provenance.label())}</li>"
+            f"<li>Energy <b>{f.energy_kwh:,.1f} kWh</b>, emissions <b>{f.emissions_kg:,.2f} kg CO₂e</b> — estimates</li>"
+            f"<li>Price {price}, run cost {fmt_money(f.cost_usd)} — {escape(f.price.note)}; "
+            f"{escape(PRICE_PROVENANCE.kind)}</li>"
+            f"<li>Latency ~{fmt(f.latency_ms, 0, 'ms')} — {escape(LATENCY_METHOD)}</li>"
+            f"<li>Security tier <b>{escape(scored.security_tier)}</b> — {escape(j.country)}: {escape(eu)}"
+            f"{' (' + escape(j.note) + ')' if j.note else ''}</li>"
+            "</ul>"
+        )

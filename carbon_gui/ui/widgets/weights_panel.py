@@ -1,0 +1,72 @@
+"""Four weight sliders; emits the weights at most every 30 ms while dragging."""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QSlider, QWidget
+from superqt.utils import QSignalThrottler
+
+from carbon_gui.core.weights import CRITERIA, Weights
+
+THROTTLE_MS = 30
+
+LABELS = {"carbon": "&Carbon", "cost": "C&ost", "security": "&Security", "latency": "&Latency"}
+HINTS = {
+    "carbon": "kg CO₂e of the run (energy × grid intensity)",
+    "cost": "USD of the run (list price × hours)",
+    "security": "trust tier of the region's country (your rules)",
+    "latency": "estimated round trip from your location",
+}
+
+
+class WeightsPanel(QGroupBox):
+    weightsChanged = Signal(object)  # Weights
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Weights", parent)
+        self.sliders: dict[str, QSlider] = {}
+        self._shares: dict[str, QLabel] = {}
+        grid = QGridLayout(self)
+        self._throttler = QSignalThrottler(parent=self)
+        self._throttler.setTimeout(THROTTLE_MS)
+        self._throttler.triggered.connect(self._emit)
+        for row, name in enumerate(CRITERIA):
+            label = QLabel(LABELS[name])
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(0, 100)
+            slider.setPageStep(10)
+            slider.setToolTip(HINTS[name])
+            slider.setAccessibleName(f"{name} weight")
+            slider.setObjectName(f"weight_{name}")
+            label.setBuddy(slider)
+            share = QLabel()
+            share.setMinimumWidth(44)
+            share.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            slider.valueChanged.connect(self._update_shares)
+            slider.valueChanged.connect(self._throttler.throttle)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(slider, row, 1)
+            grid.addWidget(share, row, 2)
+            self.sliders[name] = slider
+            self._shares[name] = share
+        hint = QLabel("Shares are the weights scaled to sum to 100 %.")
+        hint.setStyleSheet("color: palette(mid);")
+        grid.addWidget(hint, len(CRITERIA), 0, 1, 3)
+
+    def weights(self) -> Weights:
+        return Weights(**{name: self.sliders[name].value() / 100 for name in CRITERIA})
+
+    def set_weights(self, weights: Weights) -> None:
+        for name in CRITERIA:
+            slider = self.sliders[name]
+            slider.blockSignals(True)
+            slider.setValue(round(weights.get(name) * 100))
+            slider.blockSignals(False)
+        self._update_shares()
+
+    def _update_shares(self) -> None:
+        total = sum(s.value() for s in self.sliders.values())
+        for name, slider in self.sliders.items():
+            share = slider.value() / total * 100 if total else 0
+            self._shares[name].setText(f"{share:.0f} %")
+
+    def _emit(self) -> None:
+        self.weightsChanged.emit(self.weights())

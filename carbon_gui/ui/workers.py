@@ -1,0 +1,58 @@
+"""Background work: plain functions run on the thread pool; results return to the GUI thread
+through signals (superqt workers), never by touching widgets from the pool thread."""
+
+from collections.abc import Callable
+from typing import Any
+
+from superqt.utils import WorkerBase, create_worker
+
+from carbon_gui.core.errors import UserFacingError
+
+
+class BackgroundTasks:
+    """Starts workers and keeps them alive until they finish; `shutdown` waits for them."""
+
+    def __init__(self) -> None:
+        self._running: set[WorkerBase] = set()
+        self._closed = False
+
+    def run(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        on_result: Callable[[Any], None],
+        on_error: Callable[[str], None],
+    ) -> WorkerBase | None:
+        if self._closed:
+            return None
+        worker = create_worker(func, *args, _start_thread=False)
+
+        def deliver(result: Any) -> None:
+            if not self._closed:
+                on_result(result)
+
+        def fail(exc: BaseException) -> None:
+            if self._closed:
+                return
+            if isinstance(exc, UserFacingError):
+                on_error(str(exc))
+            else:  # a bug, not bad input: say so without showing a traceback in the window
+                on_error(f"Unexpected error ({type(exc).__name__}: {exc}). Please report it.")
+
+        worker.returned.connect(deliver)
+        worker.errored.connect(fail)
+        worker.finished.connect(lambda: self._running.discard(worker))
+        self._running.add(worker)
+        worker.start()
+        return worker
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Stop delivering results and wait (bounded) for running work, so no thread outlives Qt."""
+        self._closed = True
+        for worker in list(self._running):
+            worker.quit()
+        WorkerBase.await_workers(timeout_ms)
