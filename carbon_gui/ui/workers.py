@@ -25,7 +25,7 @@ class BackgroundTasks:
     ) -> WorkerBase | None:
         if self._closed:
             return None
-        worker = create_worker(func, *args, _start_thread=False)
+        worker = create_worker(func, *args, _start_thread=False, _ignore_errors=True)  # errors: `fail`
 
         def deliver(result: Any) -> None:
             if not self._closed:
