@@ -2,8 +2,12 @@
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from carbon_gui.settings import load_settings, save_settings
+
+if TYPE_CHECKING:
+    from carbon_gui.ui.main_window import MainWindow
 
 
 def _no_display() -> bool:
@@ -21,7 +25,7 @@ def city_names() -> list[str]:
     return [c.label for c in all_cities()]
 
 
-def build_window():  # type: ignore[no-untyped-def]
+def build_window() -> "MainWindow":
     """The main window with the real services (a QApplication must exist)."""
     from carbon_gui.sources.places import default_location, resolve_location
     from carbon_gui.sources.reference import load_reference

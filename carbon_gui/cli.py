@@ -5,13 +5,14 @@ Exit codes: 0 success, 2 bad input or unusable data (with a message on stderr).
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from carbon_gui import __version__
 from carbon_gui.core.cleanest import cleanest_regions
-from carbon_gui.core.errors import UserFacingError
+from carbon_gui.core.errors import InputError, UserFacingError
 from carbon_gui.core.report import ranking_dict
 from carbon_gui.core.scoring import Constraints, Ranking
 from carbon_gui.core.security import parse_rule
@@ -27,6 +28,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"carbon-gui: error: {message}\n")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="carbon-gui",
@@ -39,15 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--machine", required=True, help="machine type, e.g. a2-highgpu-1g")
     r.add_argument("--accelerator", help="GPU attached to an N1 machine: TYPE[:COUNT], e.g. nvidia-tesla-t4:2")
     r.add_argument("--hours", type=float, required=True, help="expected run length in hours")
-    r.add_argument("--weights", default="carbon=0.5,cost=0.3,security=0.1,latency=0.1",
-                   help="criterion weights, e.g. carbon=0.5,cost=0.3,security=0.1,latency=0.1")
+    r.add_argument(
+        "--weights",
+        default="carbon=0.5,cost=0.3,security=0.1,latency=0.1",
+        help="criterion weights, e.g. carbon=0.5,cost=0.3,security=0.1,latency=0.1",
+    )
     r.add_argument("--from", dest="origin", help="your location: a city or 'lat, lon' (default: from the time zone)")
     r.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
     r.add_argument("--rule", default="anywhere", help="data residency: anywhere, eu, or countries:FRA,DEU")
     r.add_argument("--max-price", type=float, help="maximum USD per hour")
     r.add_argument("--max-emissions", type=float, help="maximum kg CO2e for the run")
     r.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
-    r.add_argument("--top", type=int, help="print only the best N (table output)")
+    r.add_argument("--top", type=_positive_int, help="print only the best N (table output)")
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     c = commands.add_parser("cleanest", help="the region with the lowest grid carbon intensity")
@@ -65,13 +79,21 @@ def _rank(reference: ReferenceData, args: argparse.Namespace) -> int:
     location = resolve_location(args.origin) if args.origin else default_location()
     weights: Weights = parse_weights(args.weights)
     request = PlanRequest(args.machine, args.hours, location, args.year, accelerator, count)
-    constraints = Constraints(args.max_price, args.max_emissions, args.vertex_only, parse_rule(args.rule))
+    policy = parse_rule(args.rule)
+    known = {r.jurisdiction.iso3 for r in reference.catalog.regions}
+    unknown = sorted(policy.allowed_countries - known)
+    if unknown:
+        raise InputError(
+            f"Unknown country code(s) {', '.join(unknown)} in --rule. Use ISO 3166 alpha-3 codes of "
+            f"countries with Google Cloud regions: {', '.join(sorted(known))}."
+        )
+    constraints = Constraints(args.max_price, args.max_emissions, args.vertex_only, policy)
     ranking = plan(reference, request, weights, constraints)
     context = {
         "machine": request.machine if not accelerator else f"{request.machine} + {count}x {accelerator}",
         "hours": request.hours,
         "from": {"name": location.name, "lat": location.lat, "lon": location.lon, "source": location.source},
-        "carbon_year": args.year or reference.catalog.latest_carbon_year,
+        "carbon_year": reference.catalog.latest_carbon_year if args.year is None else args.year,
         "weights": {k: weights.get(k) for k in ("carbon", "cost", "security", "latency")},
     }
     if args.json:
@@ -88,20 +110,25 @@ def _print_table(ranking: Ranking, top: int | None) -> None:
         f = s.facts
         price = "unknown" if f.price.usd_per_hour is None else f"{f.price.usd_per_hour:.2f}"
         latency = "-" if f.latency_ms is None else f"{f.latency_ms:.0f}"
-        print(f"{s.rank:>3} {f.region.name:<24} {s.score * 100:>6.1f} {f.intensity:>10.1f} "
-              f"{f.emissions_kg:>9.2f} {price:>8} {latency:>6}")
+        print(
+            f"{s.rank:>3} {f.region.name:<24} {s.score * 100:>6.1f} {f.intensity:>10.1f} "
+            f"{f.emissions_kg:>9.2f} {price:>8} {latency:>6}"
+        )
     for note in ranking.notes:
         print(f"note: {note}")
     if ranking.excluded:
         print(f"\nNot ranked ({len(ranking.excluded)}):")
         for e in ranking.excluded:
             print(f"    {e.region.name:<24} {e.reason}")
-    print("\nIntensity: Google yearly averages (location-based). Prices: Compute Engine list prices "
-          "(proxy for Vertex AI). Energy and latency are estimates.")
+    print(
+        "\nIntensity: Google yearly averages (location-based). Prices: Compute Engine list prices "
+        "(proxy for Vertex AI). Energy and latency are estimates."
+    )
 
 
 def _cleanest(reference: ReferenceData, args: argparse.Namespace) -> int:
-    year = args.year or reference.catalog.latest_carbon_year
+    year = reference.catalog.latest_carbon_year if args.year is None else args.year
+    reference.catalog.carbon(reference.catalog.regions[0].name, year)  # unknown year: clear InputError
     rows = cleanest_regions(reference.catalog, year, args.vertex_only)
     if not rows:
         print(f"carbon-gui: no region has a carbon intensity for {year}.", file=sys.stderr)
@@ -148,3 +175,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as err:
         print(f"carbon-gui: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -37,7 +37,7 @@ def machine_option(reference: ReferenceData, request: PlanRequest) -> MachineOpt
 
 def assess_request(reference: ReferenceData, request: PlanRequest) -> Assessment:
     catalog = reference.catalog
-    year = request.carbon_year or catalog.latest_carbon_year
+    year = catalog.latest_carbon_year if request.carbon_year is None else request.carbon_year
     catalog.carbon(catalog.regions[0].name, year)  # raises a clear InputError for an unknown year
     scenario = Scenario(machine_option(reference, request), request.hours, request.location, year)
     return assess(catalog, scenario, reference.power)

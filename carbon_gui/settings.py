@@ -5,6 +5,7 @@ that cannot be read is set aside (renamed *.bad) and defaults are used, so a bad
 the app; no secret is ever stored here.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -76,7 +77,5 @@ def save_settings(settings: UserSettings, path: Path | None = None) -> None:
 
 
 def _set_aside(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         path.replace(path.with_suffix(".bad"))
-    except OSError:
-        pass

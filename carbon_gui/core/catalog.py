@@ -127,15 +127,11 @@ class Catalog:
             raise InputError(f"No carbon figures for {year}. Choose one of: {years}.")
         return self.carbon_by_year[year].get(region)
 
-    def machine_option(
-        self, machine: str, attached_gpu: str | None = None, count: int = 0
-    ) -> MachineOption:
+    def machine_option(self, machine: str, attached_gpu: str | None = None, count: int = 0) -> MachineOption:
         if machine not in self.machines:
             close = [m for m in self.machines if machine.split("-")[0] in m][:8]
             hint = f" Similar: {', '.join(close)}." if close else ""
-            raise InputError(
-                f"Unknown machine type '{machine}'.{hint} Run 'carbon-gui machines' to list them."
-            )
+            raise InputError(f"Unknown machine type '{machine}'.{hint} Run 'carbon-gui machines' to list them.")
         mtype = self.machines[machine]
         if attached_gpu is None:
             return MachineOption(mtype)

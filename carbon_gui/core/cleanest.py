@@ -3,9 +3,7 @@
 from carbon_gui.core.catalog import CarbonFigure, Catalog, Region
 
 
-def cleanest_regions(
-    catalog: Catalog, year: int, vertex_only: bool = False
-) -> list[tuple[Region, CarbonFigure]]:
+def cleanest_regions(catalog: Catalog, year: int, vertex_only: bool = False) -> list[tuple[Region, CarbonFigure]]:
     """Regions with a grid intensity for `year`, cleanest first."""
     rows: list[tuple[Region, CarbonFigure]] = []
     for region in catalog.regions:

@@ -9,9 +9,9 @@ Security is already on a 0..1 scale (the trust tier) and is used as is. The scor
 normalised value x weight, with weights scaled to sum to 1: it lies in 0..1 (shown as 0..100).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from carbon_gui.core.catalog import Catalog, CarbonFigure, MachineOption, PriceQuote, Region
+from carbon_gui.core.catalog import CarbonFigure, Catalog, MachineOption, PriceQuote, Region
 from carbon_gui.core.energy import (
     PowerCoefficients,
     PowerEstimate,
@@ -31,7 +31,7 @@ class Constraints:
     max_usd_per_hour: float | None = None
     max_emissions_kg: float | None = None
     vertex_only: bool = False
-    policy: SecurityPolicy = SecurityPolicy()
+    policy: SecurityPolicy = field(default_factory=SecurityPolicy)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Assessment:
 @dataclass(frozen=True)
 class CriterionScore:
     criterion: str
-    raw: float  # kg CO2e, USD, trust score 0..1, or ms
+    raw: float | None  # kg CO2e, USD, trust score 0..1, or ms; None when unknown (then weight 0)
     unit: str
     normalised: float  # 0..1, 1 = best
     weight: float  # normalised weight, the weights of scored criteria sum to 1
@@ -128,9 +128,7 @@ def assess(catalog: Catalog, scenario: Scenario, power: PowerCoefficients) -> As
         if not quote.offered:
             excluded.append(Exclusion(region, quote.note))
         elif carbon is None or carbon.intensity_gco2_kwh is None:
-            excluded.append(
-                Exclusion(region, f"no grid carbon intensity for {scenario.carbon_year} in Google's data")
-            )
+            excluded.append(Exclusion(region, f"no grid carbon intensity for {scenario.carbon_year} in Google's data"))
         elif watts is None:
             excluded.append(Exclusion(region, power_problem))
         else:
@@ -176,12 +174,15 @@ def _constraint_refusal(f: RegionFacts, c: Constraints, weights: Weights) -> str
     return None
 
 
-def _min_max(values: list[float]) -> list[float]:
-    """Lower is better: best -> 1, worst -> 0; all equal -> 1."""
-    low, high = min(values), max(values)
+def _min_max(values: list[float | None]) -> list[float]:
+    """Lower is better: best -> 1, worst -> 0; all equal -> 1; unknown -> 0 (its weight is 0)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return [0.0] * len(values)
+    low, high = min(known), max(known)
     if high - low <= 1e-12 * max(1.0, abs(high)):
-        return [1.0] * len(values)
-    return [(high - v) / (high - low) for v in values]
+        return [0.0 if v is None else 1.0 for v in values]
+    return [0.0 if v is None else (high - v) / (high - low) for v in values]
 
 
 def rank(assessment: Assessment, weights: Weights, constraints: Constraints) -> Ranking:
@@ -189,9 +190,7 @@ def rank(assessment: Assessment, weights: Weights, constraints: Constraints) -> 
     dropped: set[str] = set()
     if weights.cost > 0 and assessment.facts and all(f.cost_usd is None for f in assessment.facts):
         dropped.add("cost")
-        notes.append(
-            f"Cost not scored: no list price for {assessment.scenario.option.label} in any region."
-        )
+        notes.append(f"Cost not scored: no list price for {assessment.scenario.option.label} in any region.")
         weights = Weights(weights.carbon, 0.0, weights.security, weights.latency)
     if weights.total <= 0:
         raise InputError("At least one weight must be above zero.")
@@ -209,17 +208,17 @@ def rank(assessment: Assessment, weights: Weights, constraints: Constraints) -> 
 
     w = weights.normalised(frozenset(dropped))
     carbon = _min_max([f.emissions_kg for f in kept])
-    cost = _min_max([f.cost_usd or 0.0 for f in kept])
-    latency = _min_max([f.latency_ms or 0.0 for f in kept])
+    cost = _min_max([f.cost_usd for f in kept])
+    latency = _min_max([f.latency_ms for f in kept])
     scored: list[tuple[float, RegionFacts, tuple[CriterionScore, ...], str]] = []
     for i, f in enumerate(kept):
         policy = constraints.policy
         security = policy.score(f.region.jurisdiction)
         criteria = (
             CriterionScore("carbon", f.emissions_kg, "kg CO2e", carbon[i], w["carbon"]),
-            CriterionScore("cost", f.cost_usd or 0.0, "USD", cost[i], w["cost"]),
+            CriterionScore("cost", f.cost_usd, "USD", cost[i], w["cost"]),
             CriterionScore("security", security, "trust score", security, w["security"]),
-            CriterionScore("latency", f.latency_ms or 0.0, "ms", latency[i], w["latency"]),
+            CriterionScore("latency", f.latency_ms, "ms", latency[i], w["latency"]),
         )
         assert tuple(c.criterion for c in criteria) == CRITERIA
         total = sum(c.contribution for c in criteria)
@@ -231,4 +230,3 @@ def rank(assessment: Assessment, weights: Weights, constraints: Constraints) -> 
         for i, (_, f, crit, tier) in enumerate(scored)
     )
     return Ranking(ranked, tuple(excluded), tuple(notes))
-

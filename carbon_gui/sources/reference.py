@@ -17,6 +17,7 @@ from carbon_gui.core.catalog import CarbonFigure, Catalog, Jurisdiction, Machine
 from carbon_gui.core.energy import PowerCoefficients
 from carbon_gui.core.errors import DataError
 from carbon_gui.core.provenance import Provenance
+from carbon_gui.core.security import TRUST_TIERS
 
 T = TypeVar("T")
 
@@ -36,10 +37,17 @@ class ReferenceData:
     land_outline: list[list[tuple[float, float]]]  # polygons' outer rings as (lon, lat)
 
 
-def _rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path, required: tuple[str, ...], delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows as dicts with their line number; a missing column or a ragged row is a DataError."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle, delimiter=delimiter)
+            missing = [c for c in required if c not in (reader.fieldnames or ())]
+            if missing:
+                raise DataError(
+                    f"Data file {path.name} has no column {', '.join(repr(c) for c in missing)}. "
+                    "Reinstall carbon_gui to restore its bundled data."
+                )
             for row in reader:
                 if None in row or any(v is None for v in row.values()):
                     raise DataError(
@@ -78,8 +86,14 @@ def _yes(text: str) -> bool:
 def load_jurisdictions(data: Path) -> dict[str, Jurisdiction]:
     path = data / "jurisdictions.csv"
     result = {}
-    for line, row in _rows(path):
+    columns = ("country_iso3", "country", "eu_member", "eea_member", "eu_adequacy", "default_trust", "note")
+    for line, row in _rows(path, columns):
         iso3 = row["country_iso3"]
+        if row["default_trust"] not in TRUST_TIERS:
+            raise DataError(
+                f"Data file {path.name} line {line}: unknown trust tier '{row['default_trust']}'. "
+                f"Use one of: {', '.join(TRUST_TIERS)}."
+            )
         result[iso3] = Jurisdiction(
             country=row["country"],
             iso3=iso3,
@@ -97,7 +111,7 @@ def load_pue(data: Path) -> dict[str, tuple[float, Provenance]]:
     pue: dict[str, tuple[float, Provenance]] = {}
     campus_path = data / "campus_pue.csv"
     by_region: dict[str, list[float]] = defaultdict(list)
-    for line, row in _rows(campus_path):
+    for line, row in _rows(campus_path, ("likely_gcp_region_(my_mapping)", "ttm_pue")):
         region = row["likely_gcp_region_(my_mapping)"].strip()
         ttm = _field(campus_path, line, row, "ttm_pue", _optional_float)
         if region and ttm is not None:
@@ -105,11 +119,15 @@ def load_pue(data: Path) -> dict[str, tuple[float, Provenance]]:
     for region, values in by_region.items():
         pue[region] = (
             sum(values) / len(values),
-            Provenance("Google data-centre efficiency report", "PUE, mean of the region's campuses",
-                       False, "trailing twelve months"),
+            Provenance(
+                "Google data-centre efficiency report",
+                "PUE, mean of the region's campuses",
+                False,
+                "trailing twelve months",
+            ),
         )
     ccf_path = data / "pue_ccf.csv"
-    for line, row in _rows(ccf_path):
+    for line, row in _rows(ccf_path, ("gcp_region", "pue_trailing_twelve_month")):
         region = row["gcp_region"]
         if region.startswith(("DEFAULT", "index")):
             continue
@@ -125,12 +143,20 @@ def load_regions(data: Path) -> tuple[Region, ...]:
     pue = load_pue(data)
     default_pue = (
         DEFAULT_PUE,
-        Provenance("Cloud Carbon Footprint", "PUE, provider-wide average", True,
-                   "no figure published for this region"),
+        Provenance("Cloud Carbon Footprint", "PUE, provider-wide average", True, "no figure published for this region"),
     )
     path = data / "regions.csv"
     regions = []
-    for line, row in _rows(path):
+    columns = (
+        "gcp_region",
+        "location",
+        "country_iso3",
+        "lat",
+        "lon",
+        "em_zone_electricitymaps",
+        "vertex_ai_sdk_supported_region",
+    )
+    for line, row in _rows(path, columns):
         iso3 = row["country_iso3"]
         if iso3 not in jurisdictions:
             raise DataError(f"{path.name} line {line}: country {iso3} is missing from jurisdictions.csv.")
@@ -158,7 +184,7 @@ def load_carbon(data: Path) -> dict[int, dict[str, CarbonFigure]]:
     for path in sorted(data.glob("region_carbon_*.csv")):
         year = int(path.stem.rsplit("_", 1)[1])
         figures = {}
-        for line, row in _rows(path):
+        for line, row in _rows(path, ("Google Cloud Region", "Google CFE")):
             intensity_column = next((k for k in row if "carbon intensity" in k), None)
             if intensity_column is None:
                 raise DataError(f"{path.name} has no carbon intensity column. Reinstall carbon_gui.")
@@ -182,7 +208,18 @@ def load_machines_and_prices(data: Path) -> tuple[dict[str, MachineType], dict[t
     prices: dict[tuple[str, str], float] = {}
     for name in ("prices_cpu_vms.csv", "prices_gpu_vms.csv"):
         path = data / name
-        for line, row in _rows(path):
+        columns = (
+            "region",
+            "machine_type",
+            "series",
+            "vcpus",
+            "memory_gb",
+            "gpu_type",
+            "gpu_count",
+            "usd_per_hour_ondemand",
+            "listed_in_region_machinetypes",
+        )
+        for line, row in _rows(path, columns):
             machine = row["machine_type"]
             if machine not in machines:
                 gpu = row["gpu_type"].strip() or None
@@ -201,7 +238,7 @@ def load_machines_and_prices(data: Path) -> tuple[dict[str, MachineType], dict[t
 
 def load_accelerators(data: Path) -> dict[str, frozenset[str]]:
     by_region: dict[str, set[str]] = defaultdict(set)
-    for _, row in _rows(data / "accelerators_by_region.csv", delimiter=";"):
+    for _, row in _rows(data / "accelerators_by_region.csv", ("NAME", "ZONE"), delimiter=";"):
         by_region[row["ZONE"]].add(row["NAME"])
     return {region: frozenset(names) for region, names in by_region.items()}
 
@@ -209,16 +246,18 @@ def load_accelerators(data: Path) -> dict[str, frozenset[str]]:
 def load_power(data: Path) -> PowerCoefficients:
     watts_path = data / "ccf_compute_watts.csv"
     processors: dict[str, tuple[float, float]] = {}
-    for line, row in _rows(watts_path):
+    for line, row in _rows(watts_path, ("processor", "kind", "min_watts", "max_watts")):
         if row["kind"] == "CPU":
             processors[row["processor"]] = (
                 _field(watts_path, line, row, "min_watts", float),
                 _field(watts_path, line, row, "max_watts", float),
             )
-    fallback = processors.pop("MEDIAN (fallback)")
+    fallback = processors.pop("MEDIAN (fallback)", None)
+    if fallback is None:
+        raise DataError(f"Data file {watts_path.name} has no 'MEDIAN (fallback)' row. Reinstall carbon_gui.")
     per_machine: dict[str, tuple[float, float]] = {}
     embodied = data / "ccf_machine_types_embodied.csv"
-    for _, row in _rows(embodied):
+    for _, row in _rows(embodied, ("machine_type", "series_processor_mapping")):
         known = [processors[p] for p in row["series_processor_mapping"].split("|") if p in processors]
         if known:  # CCF averages over the processors a series may run on
             per_machine[row["machine_type"]] = (
@@ -227,14 +266,14 @@ def load_power(data: Path) -> PowerCoefficients:
             )
     memory_kwh_per_gb_hour = None
     misc = data / "ccf_misc_constants.csv"
-    for line, row in _rows(misc):
+    for line, row in _rows(misc, ("constant", "value")):
         if row["constant"] == "MEMORY_COEFFICIENT":
             memory_kwh_per_gb_hour = _field(misc, line, row, "value", float)
     if memory_kwh_per_gb_hour is None:
         raise DataError(f"{misc.name} has no MEMORY_COEFFICIENT. Reinstall carbon_gui.")
     gpu_tdp: dict[str, float] = {}
     accel = data / "accelerator_power.csv"
-    for _, row in _rows(accel):
+    for _, row in _rows(accel, ("gce_accelerator_type", "tdp_watts_per_gpu")):
         try:
             gpu_tdp[row["gce_accelerator_type"]] = float(row["tdp_watts_per_gpu"])
         except ValueError:

@@ -13,7 +13,7 @@ class BackgroundTasks:
     """Starts workers and keeps them alive until they finish; `shutdown` waits for them."""
 
     def __init__(self) -> None:
-        self._running: set[WorkerBase] = set()
+        self._running: set[WorkerBase[Any]] = set()
         self._closed = False
 
     def run(
@@ -22,10 +22,10 @@ class BackgroundTasks:
         *args: Any,
         on_result: Callable[[Any], None],
         on_error: Callable[[str], None],
-    ) -> WorkerBase | None:
+    ) -> WorkerBase[Any] | None:
         if self._closed:
             return None
-        worker = create_worker(func, *args, _start_thread=False, _ignore_errors=True)  # errors: `fail`
+        worker: WorkerBase[Any] = create_worker(func, *args, _start_thread=False, _ignore_errors=True)  # errors: `fail`
 
         def deliver(result: Any) -> None:
             if not self._closed:
@@ -41,7 +41,7 @@ class BackgroundTasks:
 
         worker.returned.connect(deliver)
         worker.errored.connect(fail)
-        worker.finished.connect(lambda: self._running.discard(worker))
+        worker.finished.connect(lambda *_: self._running.discard(worker))
         self._running.add(worker)
         worker.start()
         return worker

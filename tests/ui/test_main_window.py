@@ -18,8 +18,10 @@ def table_order(window) -> list[str]:
     return [proxy.index(r, column).data() for r in range(proxy.rowCount())]
 
 
-def core_order(reference, weights: Weights, machine="a2-highgpu-1g", constraints=Constraints()) -> list[str]:
-    ranking = plan(reference, PlanRequest(machine, 12, PARIS), weights, constraints)
+def core_order(
+    reference, weights: Weights, machine="a2-highgpu-1g", constraints: Constraints | None = None
+) -> list[str]:
+    ranking = plan(reference, PlanRequest(machine, 12, PARIS), weights, constraints or Constraints())
     return [s.name for s in ranking.ranked]
 
 
@@ -112,8 +114,9 @@ def test_a_real_city_moves_the_user_and_reranks_latency(window, qtbot, reference
     field = window.plan_form.location
     field.setText("Tokyo")
     qtbot.keyClick(field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.ranking is not None and window.ranking.ranked[0].name == "asia-northeast1",
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.ranking is not None and window.ranking.ranked[0].name == "asia-northeast1", timeout=10000
+    )
     assert "Tokyo, JP" in window.plan_form.location_info.text()
 
 
@@ -203,7 +206,9 @@ def test_screenshot_is_not_blank(window, qtbot, artifacts_dir):
     # the map really drew coloured markers: a saturated green from the intensity scale is present
     image = QImage(str(artifacts_dir / "main_window_map.png"))
     greens = sum(
-        1 for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)
+        1
+        for x in range(0, image.width(), 3)
+        for y in range(0, image.height(), 3)
         if (c := image.pixelColor(x, y)).green() > 120 and c.red() < 120 and c.blue() < 110
     )
     assert greens > 10

@@ -41,8 +41,11 @@ def test_cpu_is_interpolated_at_the_utilisation_and_memory_is_per_gb() -> None:
 @pytest.mark.parametrize(("utilisation", "per_vcpu"), [(0.0, 1.0), (0.25, 2.0), (1.0, 5.0)])
 def test_cpu_interpolation_follows_the_utilisation(utilisation: float, per_vcpu: float) -> None:
     coeffs = PowerCoefficients(
-        COEFFS.cpu_watts_per_vcpu, COEFFS.cpu_fallback, COEFFS.memory_watts_per_gb,
-        COEFFS.gpu_tdp_watts, cpu_utilisation=utilisation,
+        COEFFS.cpu_watts_per_vcpu,
+        COEFFS.cpu_fallback,
+        COEFFS.memory_watts_per_gb,
+        COEFFS.gpu_tdp_watts,
+        cpu_utilisation=utilisation,
     )
     assert machine_power(MachineOption(X8), coeffs).cpu_watts == pytest.approx(8 * per_vcpu)
 
@@ -95,7 +98,7 @@ def test_emissions_in_kg() -> None:
     assert emissions_kg(10.0, 0.0) == 0.0
 
 
-def test_real_a2_highgpu_1g_power_and_run(reference) -> None:  # type: ignore[no-untyped-def]
+def test_real_a2_highgpu_1g_power_and_run(reference) -> None:
     catalog = reference.catalog
     p = machine_power(catalog.machine_option("a2-highgpu-1g"), reference.power)
     # A2 runs on Cascade Lake in CCF (0.64..3.97 W/vCPU): 12 x 2.305 W; 85 GB x 0.392 W; one A100 at 400 W.

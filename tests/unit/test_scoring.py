@@ -6,8 +6,8 @@ the property test at the end runs over the real bundled catalog.
 
 import dataclasses
 import math
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -46,8 +46,7 @@ HOURS = 10.0
 
 FRA = Jurisdiction("France", "FRA", eu_member=True, eea_member=True, eu_adequacy="n/a", default_trust="trusted")
 NOR = Jurisdiction("Norway", "NOR", eu_member=False, eea_member=True, eu_adequacy="n/a", default_trust="trusted")
-USA = Jurisdiction("USA", "USA", eu_member=False, eea_member=False, eu_adequacy="partial",
-                   default_trust="adequate")
+USA = Jurisdiction("USA", "USA", eu_member=False, eea_member=False, eu_adequacy="partial", default_trust="adequate")
 IND = Jurisdiction("India", "IND", eu_member=False, eea_member=False, eu_adequacy="no", default_trust="standard")
 
 MISSING = object()  # no carbon row at all for the region
@@ -98,17 +97,9 @@ HOME = Location("home", 48.8566, 2.3522)  # exactly at r-paris: its round trip i
 
 def make_catalog(names: tuple[str, ...] = SCORABLE) -> Catalog:
     specs = [SPECS[n] for n in names]
-    regions = tuple(
-        Region(s.name, s.name, s.jurisdiction, s.lat, s.lon, "ZZ", s.vertex, s.pue, PROV) for s in specs
-    )
-    prices = {
-        (s.name, m.name): s.price for s in specs if s.price is not None for m in (M1, N1, MUNK)
-    }
-    carbon = {
-        s.name: CarbonFigure(s.intensity, 0.5, PROV)  # type: ignore[arg-type]
-        for s in specs
-        if s.intensity is not MISSING
-    }
+    regions = tuple(Region(s.name, s.name, s.jurisdiction, s.lat, s.lon, "ZZ", s.vertex, s.pue, PROV) for s in specs)
+    prices = {(s.name, m.name): s.price for s in specs if s.price is not None for m in (M1, N1, MUNK)}
+    carbon = {s.name: CarbonFigure(s.intensity, 0.5, PROV) for s in specs if s.intensity is not MISSING}
     return Catalog(
         regions=regions,
         machines={m.name: m for m in (M1, N1, MUNK)},
@@ -145,11 +136,11 @@ def assert_covers(ranking: Ranking, catalog_names: tuple[str, ...] | list[str]) 
     assert sorted(everything) == sorted(catalog_names)
 
 
-def by_name(ranking: Ranking, name: str):  # type: ignore[no-untyped-def]
+def by_name(ranking: Ranking, name: str):
     return next(s for s in ranking.ranked if s.name == name)
 
 
-def criterion(scored, name: str):  # type: ignore[no-untyped-def]
+def criterion(scored, name: str):
     return next(c for c in scored.criteria if c.criterion == name)
 
 
@@ -178,7 +169,7 @@ def test_assess_energy_emissions_cost_and_latency_by_hand() -> None:
         assert f.power.total_watts == pytest.approx(M1_WATTS)
         assert f.energy_kwh == pytest.approx(M1_WATTS * HOURS * s.pue / 1000)
         assert f.emissions_kg == pytest.approx(emissions_by_hand(s.name))
-        assert f.cost_usd == pytest.approx(s.price * HOURS)  # type: ignore[operator]
+        assert f.cost_usd == pytest.approx(s.price * HOURS)
         assert f.intensity == s.intensity
     paris = a.facts[0]
     # Worked on paper: 106 W x 10 h x 1.1 / 1000 = 1.166 kWh; x 50 g/kWh / 1000 = 0.0583 kg.
@@ -237,6 +228,12 @@ def test_security_is_used_as_is_and_ties_break_on_lower_emissions() -> None:
     # Paris and Oslo tie on 1.0; Oslo emits less, so it comes first.
     assert names(r) == ["r-oslo", "r-paris", "r-iowa", "r-mumbai"]
     assert {s.name: s.security_tier for s in r.ranked}["r-mumbai"] == "standard"
+    # Paris demoted to "adequate" ties with Iowa: Paris emits less, so it wins although "r-iowa" sorts first.
+    policy = SecurityPolicy(trust_overrides={"FRA": "adequate"})
+    r = rank(make_assessment(), Weights(0, 0, 1, 0), Constraints(policy=policy))
+    assert names(r) == ["r-oslo", "r-paris", "r-iowa", "r-mumbai"]
+    assert by_name(r, "r-paris").score == by_name(r, "r-iowa").score == 0.75
+    assert by_name(r, "r-paris").security_tier == "adequate"
 
 
 def test_ranking_does_not_depend_on_input_order() -> None:
@@ -250,7 +247,10 @@ def test_single_region_scores_one_on_every_relative_criterion() -> None:
     r = rank(make_assessment(("r-iowa",)), Weights(), Constraints())
     (only,) = r.ranked
     assert {c.criterion: c.normalised for c in only.criteria} == {
-        "carbon": 1.0, "cost": 1.0, "security": TRUST_TIERS["adequate"], "latency": 1.0,
+        "carbon": 1.0,
+        "cost": 1.0,
+        "security": TRUST_TIERS["adequate"],
+        "latency": 1.0,
     }
     assert only.score == pytest.approx(0.5 + 0.3 + 0.1 * 0.75 + 0.1)
 
@@ -370,9 +370,7 @@ def test_region_without_coordinates_is_ranked_when_latency_has_no_weight() -> No
 
 def test_unknown_price_is_excluded_when_cost_is_weighted() -> None:
     a = make_assessment()
-    unknown = dataclasses.replace(
-        a.facts[0], price=PriceQuote(True, None, "price unknown: test"), cost_usd=None
-    )
+    unknown = dataclasses.replace(a.facts[0], price=PriceQuote(True, None, "price unknown: test"), cost_usd=None)
     a = dataclasses.replace(a, facts=(unknown, *a.facts[1:]))
     r = rank(a, Weights(), Constraints())
     reasons = excluded_reasons(r)
@@ -457,14 +455,13 @@ PROPERTY_OPTIONS = (
 
 
 @pytest.fixture(scope="module")
-def real_assessments(reference) -> dict[tuple[str, str | None], Assessment]:  # type: ignore[no-untyped-def]
+def real_assessments(reference) -> dict[tuple[str, str | None], Assessment]:
     catalog = reference.catalog
     home = Location("Paris", 48.85, 2.35)
     out = {}
     for machine, gpu in PROPERTY_OPTIONS:
         option = catalog.machine_option(machine, gpu, 1 if gpu else 0)
-        out[(machine, gpu)] = assess(catalog, Scenario(option, 12.0, home, catalog.latest_carbon_year),
-                                     reference.power)
+        out[(machine, gpu)] = assess(catalog, Scenario(option, 12.0, home, catalog.latest_carbon_year), reference.power)
     return out
 
 
@@ -480,7 +477,12 @@ weight = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
     max_price=st.one_of(st.none(), st.floats(min_value=0.5, max_value=50.0)),
 )
 def test_ranking_properties_over_the_real_catalog(
-    real_assessments, weights, which, vertex_only, rule, max_price  # type: ignore[no-untyped-def]
+    real_assessments,
+    weights,
+    which,
+    vertex_only,
+    rule,
+    max_price,
 ) -> None:
     a = real_assessments[which]
     w = Weights(*weights)
@@ -505,9 +507,7 @@ def test_ranking_properties_over_the_real_catalog(
     assert all(a_ >= b_ - 1e-9 for a_, b_ in pairwise(scores))
 
     dropped = frozenset({"cost"}) if has_gpu_attached else frozenset()
-    expected_weights = (
-        Weights(w.carbon, 0.0, w.security, w.latency) if has_gpu_attached else w
-    ).normalised(dropped)
+    expected_weights = (Weights(w.carbon, 0.0, w.security, w.latency) if has_gpu_attached else w).normalised(dropped)
     for s in r.ranked:
         assert abs(math.fsum(c.contribution for c in s.criteria) - s.score) <= 1e-9
         assert math.fsum(c.weight for c in s.criteria) == pytest.approx(1.0, abs=1e-9)

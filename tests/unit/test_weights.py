@@ -42,9 +42,7 @@ def test_parse_weights_accepts_integers_and_exponents() -> None:
         ("cost=NaN,carbon=1", ["'cost'", "zero or more"]),
     ],
 )
-def test_parse_weights_rejects_malformed_input_with_a_helpful_message(
-    text: str, expected_words: list[str]
-) -> None:
+def test_parse_weights_rejects_malformed_input_with_a_helpful_message(text: str, expected_words: list[str]) -> None:
     with pytest.raises(InputError) as info:
         parse_weights(text)
     message = str(info.value)

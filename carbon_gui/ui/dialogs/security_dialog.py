@@ -26,12 +26,14 @@ class SecurityDialog(QDialog):
         self._jurisdictions = sorted(jurisdictions, key=lambda j: j.country)
         self._rule = policy.rule
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
-            "Defaults: EU/EEA members are <b>trusted</b>, countries with an EU adequacy decision "
-            "<b>adequate</b>, others <b>standard</b>. Scores: "
-            + ", ".join(f"{t} {s:g}" for t, s in TRUST_TIERS.items())
-            + ".<br>Tick the countries allowed under the “named countries” rule."
-        ))
+        layout.addWidget(
+            QLabel(
+                "Defaults: EU/EEA members are <b>trusted</b>, countries with an EU adequacy decision "
+                "<b>adequate</b>, others <b>standard</b>. Scores: "
+                + ", ".join(f"{t} {s:g}" for t, s in TRUST_TIERS.items())
+                + ".<br>Tick the countries allowed under the “named countries” rule."
+            )
+        )
         self.table = QTableWidget(len(self._jurisdictions), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -67,10 +69,12 @@ class SecurityDialog(QDialog):
         return item
 
     def allowed_countries(self) -> frozenset[str]:
-        return frozenset(
-            j.iso3 for row, j in enumerate(self._jurisdictions)
-            if self.table.item(row, 3).checkState() == Qt.CheckState.Checked
-        )
+        allowed = set()
+        for row, j in enumerate(self._jurisdictions):
+            item = self.table.item(row, 3)
+            if item is not None and item.checkState() == Qt.CheckState.Checked:
+                allowed.add(j.iso3)
+        return frozenset(allowed)
 
     def trust_overrides(self) -> dict[str, str]:
         """Only tiers that differ from the country's default, so defaults can change later."""

@@ -41,52 +41,125 @@ def _cfe(s: ScoredRegion) -> float | None:
 
 COLUMNS: tuple[Column, ...] = (
     Column("Rank", lambda s: s.rank, lambda s: str(s.rank), lambda s: "Rank by total score (1 = best)"),
-    Column("Region", lambda s: s.name, lambda s: s.name,
-           lambda s: "Vertex AI region" if s.facts.region.vertex_supported else "Not a Vertex AI region",
-           numeric=False),
-    Column("Location", lambda s: s.facts.region.location,
-           lambda s: f"{s.facts.region.location}, {s.facts.region.jurisdiction.country}",
-           lambda s: s.facts.region.jurisdiction.country, numeric=False),
-    Column("Vertex AI", lambda s: s.facts.region.vertex_supported,
-           lambda s: "yes" if s.facts.region.vertex_supported else "no",
-           lambda s: "Listed as supported by the Vertex AI SDK", numeric=False),
-    Column("Grid zone", lambda s: s.facts.region.grid_zone, lambda s: s.facts.region.grid_zone or "—",
-           lambda s: "Electricity Maps zone of the data centre", numeric=False),
-    Column("Google CFE", _cfe, lambda s: fmt(_cfe(s), 0),
-           lambda s: "Google's carbon-free energy share (contract-based, hourly matched). "
-           "Shown for reference; not part of the carbon score. " + s.facts.carbon.provenance.as_of,
-           unit="%"),
-    Column("Intensity", lambda s: s.facts.intensity, lambda s: fmt(s.facts.intensity, 1),
-           lambda s: s.facts.carbon.provenance.label(), unit="gCO₂e/kWh"),
-    Column("PUE", lambda s: s.facts.region.pue, lambda s: fmt(s.facts.region.pue, 2),
-           lambda s: s.facts.region.pue_provenance.label()),
-    Column("Price", lambda s: s.facts.price.usd_per_hour,
-           lambda s: fmt(s.facts.price.usd_per_hour, 2) if s.facts.price.usd_per_hour else "unknown",
-           lambda s: f"{s.facts.price.note}. {PRICE_PROVENANCE.label()}", unit="USD/h, list"),
-    Column("Energy", lambda s: s.facts.energy_kwh, lambda s: fmt(s.facts.energy_kwh, 1),
-           lambda s: f"Estimate: {s.facts.power.total_watts:,.0f} W × run length × PUE. "
-           + POWER_PROVENANCE.label(), unit="kWh, est."),
-    Column("Emissions", lambda s: s.facts.emissions_kg, lambda s: fmt(s.facts.emissions_kg, 2),
-           lambda s: "Estimate: energy × yearly grid intensity (location-based)", unit="kg CO₂e, est."),
-    Column("Latency", lambda s: s.facts.latency_ms, lambda s: fmt(s.facts.latency_ms, 0),
-           lambda s: LATENCY_METHOD, unit="ms, est."),
-    Column("Security", lambda s: s.criteria[2].raw, lambda s: s.security_tier,
-           lambda s: f"Trust tier of {s.facts.region.jurisdiction.country} (your rules)", numeric=False),
-    Column("Score", lambda s: s.score, lambda s: f"{s.score * 100:.1f}",
-           lambda s: "Weighted sum of normalised criteria, 0–100; see the details panel", unit="0–100"),
+    Column(
+        "Region",
+        lambda s: s.name,
+        lambda s: s.name,
+        lambda s: "Vertex AI region" if s.facts.region.vertex_supported else "Not a Vertex AI region",
+        numeric=False,
+    ),
+    Column(
+        "Location",
+        lambda s: s.facts.region.location,
+        lambda s: f"{s.facts.region.location}, {s.facts.region.jurisdiction.country}",
+        lambda s: s.facts.region.jurisdiction.country,
+        numeric=False,
+    ),
+    Column(
+        "Vertex AI",
+        lambda s: s.facts.region.vertex_supported,
+        lambda s: "yes" if s.facts.region.vertex_supported else "no",
+        lambda s: "Listed as supported by the Vertex AI SDK",
+        numeric=False,
+    ),
+    Column(
+        "Grid zone",
+        lambda s: s.facts.region.grid_zone,
+        lambda s: s.facts.region.grid_zone or "—",
+        lambda s: "Electricity Maps zone of the data centre",
+        numeric=False,
+    ),
+    Column(
+        "Google CFE",
+        _cfe,
+        lambda s: fmt(_cfe(s), 0),
+        lambda s: (
+            "Google's carbon-free energy share (contract-based, hourly matched). "
+            "Shown for reference; not part of the carbon score. " + s.facts.carbon.provenance.as_of
+        ),
+        unit="%",
+    ),
+    Column(
+        "Intensity",
+        lambda s: s.facts.intensity,
+        lambda s: fmt(s.facts.intensity, 1),
+        lambda s: s.facts.carbon.provenance.label(),
+        unit="gCO₂e/kWh",
+    ),
+    Column(
+        "PUE",
+        lambda s: s.facts.region.pue,
+        lambda s: fmt(s.facts.region.pue, 2),
+        lambda s: s.facts.region.pue_provenance.label(),
+    ),
+    Column(
+        "Price",
+        lambda s: s.facts.price.usd_per_hour,
+        lambda s: fmt(s.facts.price.usd_per_hour, 2) if s.facts.price.usd_per_hour else "unknown",
+        lambda s: f"{s.facts.price.note}. {PRICE_PROVENANCE.label()}",
+        unit="USD/h, list",
+    ),
+    Column(
+        "Energy",
+        lambda s: s.facts.energy_kwh,
+        lambda s: fmt(s.facts.energy_kwh, 1),
+        lambda s: f"Estimate: {s.facts.power.total_watts:,.0f} W × run length × PUE. " + POWER_PROVENANCE.label(),
+        unit="kWh, est.",
+    ),
+    Column(
+        "Emissions",
+        lambda s: s.facts.emissions_kg,
+        lambda s: fmt(s.facts.emissions_kg, 2),
+        lambda s: "Estimate: energy × yearly grid intensity (location-based)",
+        unit="kg CO₂e, est.",
+    ),
+    Column(
+        "Latency",
+        lambda s: s.facts.latency_ms,
+        lambda s: fmt(s.facts.latency_ms, 0),
+        lambda s: LATENCY_METHOD,
+        unit="ms, est.",
+    ),
+    Column(
+        "Security",
+        lambda s: s.criteria[2].raw,
+        lambda s: s.security_tier,
+        lambda s: f"Trust tier of {s.facts.region.jurisdiction.country} (your rules)",
+        numeric=False,
+    ),
+    Column(
+        "Score",
+        lambda s: s.score,
+        lambda s: f"{s.score * 100:.1f}",
+        lambda s: "Weighted sum of normalised criteria, 0–100; see the details panel",
+        unit="0–100",
+    ),
 )
 
 INTENSITY_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Intensity")
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_SORT = int(SORT_ROLE.value)
+_REGION = int(REGION_ROLE)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 class RegionTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: tuple[ScoredRegion, ...] = ()
+        self._texts: list[list[str]] = []  # formatted once per ranking: views ask for them often
+        self._colors: list[QColor] = []
 
     def set_ranking(self, ranking: Ranking) -> None:
         self.beginResetModel()
         self._rows = ranking.ranked
+        self._texts = [[c.text(s) for c in COLUMNS] for s in ranking.ranked]
+        self._colors = [QColor(*intensity_color(s.facts.intensity)) for s in ranking.ranked]
         self.endResetModel()
 
     def scored(self, row: int) -> ScoredRegion:
@@ -104,21 +177,20 @@ class RegionTableModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        scored = self._rows[index.row()]
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(scored)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(scored)
-        if role == SORT_ROLE:
-            value = column.value(scored)
+        row, col = index.row(), index.column()
+        if role == _DISPLAY:
+            return self._texts[row][col]
+        if role == _ALIGN:
+            return _RIGHT if COLUMNS[col].numeric else None
+        if role == _DECORATION:
+            return self._colors[row] if col == INTENSITY_COLUMN else None
+        if role == _TOOLTIP:
+            return COLUMNS[col].tooltip(self._rows[row])
+        if role == _SORT:
+            value = COLUMNS[col].value(self._rows[row])
             return float("inf") if value is None else value
-        if role == REGION_ROLE:
-            return scored.name
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.DecorationRole and index.column() == INTENSITY_COLUMN:
-            return QColor(*intensity_color(scored.facts.intensity))
+        if role == _REGION:
+            return self._rows[row].name
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -6,7 +6,7 @@ Plain data in (land rings, a ranking); a click on a marker emits the region's na
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QShowEvent
 
 from carbon_gui.core.catalog import Region
 from carbon_gui.core.scoring import Ranking
@@ -15,7 +15,7 @@ from carbon_gui.ui.plots.intensity_colors import INTENSITY_COLORMAP, INTENSITY_R
 MIN_SIZE, MAX_SIZE = 8.0, 26.0  # marker diameter in px for score 0 and 1
 
 
-class WorldMap(pg.PlotWidget):
+class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     regionClicked = Signal(str)
 
     def __init__(self) -> None:
@@ -29,28 +29,39 @@ class WorldMap(pg.PlotWidget):
         item.setLabel("left", "latitude (°)")
         item.setXRange(-170, 180, padding=0)
         item.setYRange(-60, 80, padding=0)
-        self._land = pg.PlotCurveItem(pen=pg.mkPen((150, 150, 150), width=1),
-                                      brush=pg.mkBrush(235, 235, 230), fillLevel=None)
+        self._land = pg.PlotCurveItem(
+            pen=pg.mkPen((150, 150, 150), width=1), brush=pg.mkBrush(235, 235, 230), fillLevel=None
+        )
         self.addItem(self._land)
         self._unranked = pg.ScatterPlotItem(size=7, pen=pg.mkPen((140, 140, 140)), brush=None, symbol="o")
         self.addItem(self._unranked)
         self._markers = pg.ScatterPlotItem(hoverable=True, tip=self._tip)
         self._markers.sigClicked.connect(self._on_click)
         self.addItem(self._markers)
-        self._selection = pg.ScatterPlotItem(size=MAX_SIZE + 10, symbol="o", brush=None,
-                                             pen=pg.mkPen((20, 20, 160), width=3))
+        self._selection = pg.ScatterPlotItem(
+            size=MAX_SIZE + 10, symbol="o", brush=None, pen=pg.mkPen((20, 20, 160), width=3)
+        )
         self.addItem(self._selection)
         self._you = pg.ScatterPlotItem(size=14, symbol="star", brush=pg.mkBrush(30, 30, 30))
         self.addItem(self._you)
-        bar = pg.ColorBarItem(values=INTENSITY_RANGE, colorMap=INTENSITY_COLORMAP, interactive=False,
-                              label="grid intensity, gCO₂e/kWh (Google yearly average)", width=12)
+        bar = pg.ColorBarItem(
+            values=INTENSITY_RANGE,
+            colorMap=INTENSITY_COLORMAP,
+            interactive=False,
+            label="grid intensity, gCO₂e/kWh (Google yearly average)",
+            width=12,
+        )
         item.layout.addItem(bar, 2, 5)
         self._positions: dict[str, tuple[float, float]] = {}
+        self._pending: tuple[Ranking, tuple[Region, ...]] | None = None
+        self._selected: str | None = None
         self._labels: dict[str, str] = {}
 
     def set_land(self, rings: list[list[tuple[float, float]]]) -> None:
         """Draw every ring as one path: NaN-free, with 'connect' breaking between rings."""
-        xs, ys, connect = [], [], []
+        xs: list[float] = []
+        ys: list[float] = []
+        connect: list[int] = []
         for ring in rings:
             xs.extend(p[0] for p in ring)
             ys.extend(p[1] for p in ring)
@@ -61,6 +72,22 @@ class WorldMap(pg.PlotWidget):
         self._you.setData([lon], [lat])
 
     def set_ranking(self, ranking: Ranking, regions: tuple[Region, ...]) -> None:
+        """Markers for the ranking; drawn when the map is next shown if it is hidden now."""
+        if not self.isVisible():
+            self._pending = (ranking, regions)
+            return
+        self._pending = None
+        self._draw(ranking, regions)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pending is not None:
+            ranking, regions = self._pending
+            self._pending = None
+            self._draw(ranking, regions)
+            self.select(self._selected)
+
+    def _draw(self, ranking: Ranking, regions: tuple[Region, ...]) -> None:
         xs, ys, sizes, brushes, names = [], [], [], [], []
         self._positions.clear()
         self._labels.clear()
@@ -78,13 +105,13 @@ class WorldMap(pg.PlotWidget):
             sizes.append(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * s.score)
             brushes.append(pg.mkBrush(QColor(*intensity_color(s.facts.intensity))))
             names.append(region.name)
-        self._markers.setData(x=xs, y=ys, size=sizes, brush=brushes, data=names, symbol="o",
-                              pen=pg.mkPen(60, 60, 60))
+        self._markers.setData(x=xs, y=ys, size=sizes, brush=brushes, data=names, symbol="o", pen=pg.mkPen(60, 60, 60))
         ranked = {s.name for s in ranking.ranked}
         others = [r for r in regions if r.name not in ranked and r.lat is not None and r.lon is not None]
         self._unranked.setData([r.lon for r in others], [r.lat for r in others])
 
     def select(self, region: str | None) -> None:
+        self._selected = region
         position = self._positions.get(region or "")
         self._selection.setData([position[0]] if position else [], [position[1]] if position else [])
 
@@ -94,6 +121,6 @@ class WorldMap(pg.PlotWidget):
     def _tip(self, x: float, y: float, data: object) -> str:
         return self._labels.get(str(data), str(data))
 
-    def _on_click(self, _item: pg.ScatterPlotItem, points: list, _event: object) -> None:
+    def _on_click(self, _item: pg.ScatterPlotItem, points: list[pg.SpotItem], _event: object) -> None:
         if len(points):
             self.regionClicked.emit(str(points[0].data()))

@@ -68,8 +68,7 @@ class ConstraintsPanel(QGroupBox):
         assert isinstance(rule, ResidencyRule)
         return rule
 
-    def set_values(self, price: float | None, emissions: float | None, vertex_only: bool,
-                   rule: ResidencyRule) -> None:
+    def set_values(self, price: float | None, emissions: float | None, vertex_only: bool, rule: ResidencyRule) -> None:
         for w in (self.max_price, self.max_emissions, self.vertex_only, self.rule):
             w.blockSignals(True)
         self.max_price.setValue(price or 0)

@@ -29,7 +29,9 @@ class PlanForm(QGroupBox):
         self.machine.setEditable(True)
         self.machine.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.machine.setObjectName("machine")
-        self.machine.lineEdit().returnPressed.connect(self.machineChanged)
+        machine_edit = self.machine.lineEdit()
+        assert machine_edit is not None  # editable combo
+        machine_edit.returnPressed.connect(self.machineChanged)
         self.machine.activated.connect(lambda _: self.machineChanged.emit())
         form.addRow("&Machine type", self.machine)
 
@@ -82,7 +84,9 @@ class PlanForm(QGroupBox):
         self.machine.blockSignals(True)
         self.machine.clear()
         self.machine.addItems(sorted(catalog.machines))
-        self.machine.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        completer = self.machine.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.machine.blockSignals(False)
         self.year.blockSignals(True)
         self.year.clear()
