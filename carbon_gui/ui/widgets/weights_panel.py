@@ -2,7 +2,6 @@
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QSlider, QWidget
-from superqt.utils import QSignalThrottler
 
 from carbon_gui.core.weights import CRITERIA, Weights
 
@@ -25,9 +24,6 @@ class WeightsPanel(QGroupBox):
         self.sliders: dict[str, QSlider] = {}
         self._shares: dict[str, QLabel] = {}
         grid = QGridLayout(self)
-        self._throttler = QSignalThrottler(parent=self)
-        self._throttler.setTimeout(THROTTLE_MS)
-        self._throttler.triggered.connect(self._emit)
         for row, name in enumerate(CRITERIA):
             label = QLabel(LABELS[name])
             slider = QSlider(Qt.Orientation.Horizontal)
@@ -41,7 +37,6 @@ class WeightsPanel(QGroupBox):
             share.setMinimumWidth(44)
             share.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             slider.valueChanged.connect(self._update_shares)
-            slider.valueChanged.connect(self._throttler.throttle)
             grid.addWidget(label, row, 0)
             grid.addWidget(slider, row, 1)
             grid.addWidget(share, row, 2)
@@ -50,6 +45,17 @@ class WeightsPanel(QGroupBox):
         hint = QLabel("Shares are the weights scaled to sum to 100 %.")
         hint.setStyleSheet("color: palette(mid);")
         grid.addWidget(hint, len(CRITERIA), 0, 1, 3)
+
+    def start_emitting(self) -> None:
+        """Connect the sliders, throttled, once there is something to rank. (superqt is imported
+        here rather than at start-up: it costs ~60 ms before the first paint otherwise.)"""
+        from superqt.utils import QSignalThrottler
+
+        self._throttler = QSignalThrottler(parent=self)
+        self._throttler.setTimeout(THROTTLE_MS)
+        self._throttler.triggered.connect(self._emit)
+        for slider in self.sliders.values():
+            slider.valueChanged.connect(self._throttler.throttle)
 
     def weights(self) -> Weights:
         return Weights(**{name: self.sliders[name].value() / 100 for name in CRITERIA})
