@@ -7,7 +7,6 @@ import sys
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel
 
 
-
 class _NoneModel(QAbstractTableModel):
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
         return 1

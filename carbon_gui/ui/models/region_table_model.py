@@ -49,6 +49,71 @@ COLUMNS: tuple[Column, ...] = (
         numeric=False,
     ),
     Column(
+        "Score",
+        lambda s: s.score,
+        lambda s: f"{s.score * 100:.1f}",
+        lambda s: "Weighted sum of normalised criteria, 0–100; see the details panel",
+        unit="0–100",
+    ),
+    Column(
+        "Emissions",
+        lambda s: s.facts.emissions_kg,
+        lambda s: fmt(s.facts.emissions_kg, 2),
+        lambda s: "Estimate: energy × yearly grid intensity (location-based)",
+        unit="kg CO₂e, est.",
+    ),
+    Column(
+        "Intensity",
+        lambda s: s.facts.intensity,
+        lambda s: fmt(s.facts.intensity, 1),
+        lambda s: s.facts.carbon.provenance.label(),
+        unit="gCO₂e/kWh",
+    ),
+    Column(
+        "Price",
+        lambda s: s.facts.price.usd_per_hour,
+        lambda s: fmt(s.facts.price.usd_per_hour, 2) if s.facts.price.usd_per_hour else "unknown",
+        lambda s: f"{s.facts.price.note}. {PRICE_PROVENANCE.label()}",
+        unit="USD/h, list",
+    ),
+    Column(
+        "Latency",
+        lambda s: s.facts.latency_ms,
+        lambda s: fmt(s.facts.latency_ms, 0),
+        lambda s: LATENCY_METHOD,
+        unit="ms, est.",
+    ),
+    Column(
+        "Security",
+        lambda s: s.criteria[2].raw,
+        lambda s: s.security_tier,
+        lambda s: f"Trust tier of {s.facts.region.jurisdiction.country} (your rules)",
+        numeric=False,
+    ),
+    Column(
+        "Google CFE",
+        _cfe,
+        lambda s: fmt(_cfe(s), 0),
+        lambda s: (
+            "Google's carbon-free energy share (contract-based, hourly matched). "
+            "Shown for reference; not part of the carbon score. " + s.facts.carbon.provenance.as_of
+        ),
+        unit="%",
+    ),
+    Column(
+        "PUE",
+        lambda s: s.facts.region.pue,
+        lambda s: fmt(s.facts.region.pue, 2),
+        lambda s: s.facts.region.pue_provenance.label(),
+    ),
+    Column(
+        "Energy",
+        lambda s: s.facts.energy_kwh,
+        lambda s: fmt(s.facts.energy_kwh, 1),
+        lambda s: f"Estimate: {s.facts.power.total_watts:,.0f} W × run length × PUE. " + POWER_PROVENANCE.label(),
+        unit="kWh, est.",
+    ),
+    Column(
         "Location",
         lambda s: s.facts.region.location,
         lambda s: f"{s.facts.region.location}, {s.facts.region.jurisdiction.country}",
@@ -68,71 +133,6 @@ COLUMNS: tuple[Column, ...] = (
         lambda s: s.facts.region.grid_zone or "—",
         lambda s: "Electricity Maps zone of the data centre",
         numeric=False,
-    ),
-    Column(
-        "Google CFE",
-        _cfe,
-        lambda s: fmt(_cfe(s), 0),
-        lambda s: (
-            "Google's carbon-free energy share (contract-based, hourly matched). "
-            "Shown for reference; not part of the carbon score. " + s.facts.carbon.provenance.as_of
-        ),
-        unit="%",
-    ),
-    Column(
-        "Intensity",
-        lambda s: s.facts.intensity,
-        lambda s: fmt(s.facts.intensity, 1),
-        lambda s: s.facts.carbon.provenance.label(),
-        unit="gCO₂e/kWh",
-    ),
-    Column(
-        "PUE",
-        lambda s: s.facts.region.pue,
-        lambda s: fmt(s.facts.region.pue, 2),
-        lambda s: s.facts.region.pue_provenance.label(),
-    ),
-    Column(
-        "Price",
-        lambda s: s.facts.price.usd_per_hour,
-        lambda s: fmt(s.facts.price.usd_per_hour, 2) if s.facts.price.usd_per_hour else "unknown",
-        lambda s: f"{s.facts.price.note}. {PRICE_PROVENANCE.label()}",
-        unit="USD/h, list",
-    ),
-    Column(
-        "Energy",
-        lambda s: s.facts.energy_kwh,
-        lambda s: fmt(s.facts.energy_kwh, 1),
-        lambda s: f"Estimate: {s.facts.power.total_watts:,.0f} W × run length × PUE. " + POWER_PROVENANCE.label(),
-        unit="kWh, est.",
-    ),
-    Column(
-        "Emissions",
-        lambda s: s.facts.emissions_kg,
-        lambda s: fmt(s.facts.emissions_kg, 2),
-        lambda s: "Estimate: energy × yearly grid intensity (location-based)",
-        unit="kg CO₂e, est.",
-    ),
-    Column(
-        "Latency",
-        lambda s: s.facts.latency_ms,
-        lambda s: fmt(s.facts.latency_ms, 0),
-        lambda s: LATENCY_METHOD,
-        unit="ms, est.",
-    ),
-    Column(
-        "Security",
-        lambda s: s.criteria[2].raw,
-        lambda s: s.security_tier,
-        lambda s: f"Trust tier of {s.facts.region.jurisdiction.country} (your rules)",
-        numeric=False,
-    ),
-    Column(
-        "Score",
-        lambda s: s.score,
-        lambda s: f"{s.score * 100:.1f}",
-        lambda s: "Weighted sum of normalised criteria, 0–100; see the details panel",
-        unit="0–100",
     ),
 )
 
