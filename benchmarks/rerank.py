@@ -45,16 +45,9 @@ def main() -> None:
     step = iter(range(10**9))
     core = per_call_ms(lambda: rank(assessment, weights[next(step) % 11], Constraints()))
 
-    from PySide6.QtWidgets import QApplication
+    from carbon_gui.app import open_ranked_window
 
-    from carbon_gui.app import build_window
-
-    app = QApplication([])
-    window = build_window()
-    window.show()
-    deadline = time.time() + 30
-    while window.ranking is None and time.time() < deadline:
-        app.processEvents()
+    app, window = open_ranked_window()
     window.plan_form.machine.setEditText(widest)
     window.plan_form.machineChanged.emit()
     app.processEvents()

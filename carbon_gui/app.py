@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from carbon_gui.settings import load_settings, save_settings
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from carbon_gui.ui.main_window import MainWindow
 
 
@@ -58,3 +60,21 @@ def main() -> int:
     window = build_window()
     window.show()
     return app.exec()
+
+
+def open_ranked_window(timeout_s: float = 30.0) -> tuple["QApplication", "MainWindow"]:
+    """A shown window with its first ranking, for scripts that render or measure it unattended."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    window = build_window()
+    window.show()
+    deadline = time.monotonic() + timeout_s
+    while window.ranking is None and time.monotonic() < deadline:
+        app.processEvents()
+    if window.ranking is None:
+        raise RuntimeError(f"the window produced no ranking within {timeout_s:.0f} s")
+    return app, window

@@ -8,18 +8,11 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CARBON_GUI_CONFIG_DIR", tempfile.mkdtemp(prefix="carbon-gui-shot-"))
 
-from PySide6.QtWidgets import QApplication
-
-from carbon_gui.app import build_window
+from carbon_gui.app import open_ranked_window
 
 
 def main(path: str) -> None:
-    app = QApplication([])
-    window = build_window()
-    window.show()
-    deadline = time.time() + 30
-    while window.ranking is None and time.time() < deadline:
-        app.processEvents()
+    app, window = open_ranked_window()
     window.plan_form.location.setText("Paris")
     window.plan_form.locationEntered.emit("Paris")
     deadline = time.time() + 10

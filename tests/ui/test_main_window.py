@@ -232,3 +232,14 @@ def test_window_opens_before_data_arrives(qtbot):
     release.set()
     qtbot.waitUntil(lambda: window.ranking is not None, timeout=15000)
     window.close()
+
+
+def test_older_carbon_year_uses_its_figures_and_lists_regions_without_them(window, qtbot, reference):
+    year_box = window.plan_form.year
+    year_box.setCurrentIndex(year_box.findData(2019))
+    qtbot.waitUntil(lambda: "2019 yearly" in window.ranking.ranked[0].facts.carbon.provenance.as_of, timeout=3000)
+    figures = {s.name: s.facts.intensity for s in window.ranking.ranked}
+    for name, value in figures.items():
+        assert value == reference.catalog.carbon(name, 2019).intensity_gco2_kwh
+    assert any("no grid carbon intensity for 2019" in e.reason for e in window.ranking.excluded)
+    assert "Google 2019 yearly averages" in window.summary.text()
