@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 from carbon_gui.settings import load_settings, save_settings
@@ -9,6 +10,7 @@ from carbon_gui.settings import load_settings, save_settings
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from carbon_gui.secrets import Credentials, SecretStore
     from carbon_gui.ui.main_window import MainWindow
 
 
@@ -27,18 +29,49 @@ def city_names() -> list[str]:
     return [c.label for c in all_cities()]
 
 
+class SharedSecretStore:
+    """One SecretStore for the window, opened on first use (keyring takes ~70 ms to load), so
+    keys kept 'for this session only' are seen by both the Keys dialog and the data fetches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._store: SecretStore | None = None
+
+    def __call__(self) -> "SecretStore":
+        from carbon_gui.secrets import SecretStore
+
+        with self._lock:
+            if self._store is None:
+                self._store = SecretStore()
+            return self._store
+
+    def credentials(self) -> "Credentials":
+        """The keyring's keys; environment variables fill in a provider the keyring lacks."""
+        from carbon_gui.secrets import SecretStoreError, credentials_from_env
+
+        env = credentials_from_env(os.environ)
+        try:
+            return self().load().with_fallback(env)
+        except SecretStoreError:
+            return env
+
+
 def build_window() -> "MainWindow":
     """The main window with the real services (a QApplication must exist)."""
+    from carbon_gui.live_service import LiveService
     from carbon_gui.sources.places import default_location, resolve_location
     from carbon_gui.sources.reference import load_reference
     from carbon_gui.ui.main_window import MainWindow, Services
 
+    store = SharedSecretStore()
     services = Services(
         load_reference=load_reference,
         resolve_location=resolve_location,
         default_location=default_location,
         city_names=city_names,
         save_settings=save_settings,
+        live=LiveService(store.credentials),
+        secret_store=store,
     )
     return MainWindow(load_settings(), services)
 

@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
     c.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
     c.add_argument("--json", action="store_true", help="print JSON instead of text")
+    c.add_argument("--live", action="store_true",
+                   help="use the provider's latest values (keys from CARBON_GUI_ELECTRICITYMAPS_TOKEN or "
+                        "CARBON_GUI_WATTTIME_USERNAME/_PASSWORD)")  # fmt: skip
+    c.add_argument("--provider", choices=("electricitymaps", "watttime"),
+                   help="with --live: which provider (default: Electricity Maps when its token is set)")  # fmt: skip
 
     m = commands.add_parser("machines", help="list the machine types in the bundled price data")
     m.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -127,6 +132,8 @@ def _print_table(ranking: Ranking, top: int | None) -> None:
 
 
 def _cleanest(reference: ReferenceData, args: argparse.Namespace) -> int:
+    if args.live:
+        return _cleanest_live(reference, args)
     year = reference.catalog.latest_carbon_year if args.year is None else args.year
     reference.catalog.carbon(reference.catalog.regions[0].name, year)  # unknown year: clear InputError
     rows = cleanest_regions(reference.catalog, year, args.vertex_only)
@@ -148,6 +155,72 @@ def _cleanest(reference: ReferenceData, args: argparse.Namespace) -> int:
         print(f"source: {best.provenance.label()}")
         runners = ", ".join(f"{r.name} {f.intensity_gco2_kwh}" for r, f in rows[1:4])
         print(f"next: {runners}")
+    return 0
+
+
+def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
+    from carbon_gui.core.cleanest import cleanest_now
+    from carbon_gui.core.signals import GridSignal
+    from carbon_gui.live_service import LiveService
+    from carbon_gui.providers import ELECTRICITYMAPS, WATTTIME
+    from carbon_gui.secrets import credentials_from_env
+    from carbon_gui.sources.live import LiveFetcher
+
+    credentials = credentials_from_env(os.environ)
+    provider = args.provider or (
+        ELECTRICITYMAPS if credentials.has_electricitymaps else WATTTIME if credentials.has_watttime else None
+    )
+    if provider is None:
+        raise InputError(
+            "No key in the environment: set CARBON_GUI_ELECTRICITYMAPS_TOKEN, or CARBON_GUI_WATTTIME_USERNAME and "
+            "CARBON_GUI_WATTTIME_PASSWORD. Without --live, 'cleanest' uses Google's yearly figures."
+        )
+    regions = [r for r in reference.catalog.regions if r.vertex_supported or not args.vertex_only]
+    signals: dict[str, GridSignal] = {}
+
+    def collect(signal: GridSignal, names: list[str]) -> None:
+        for name in names:
+            signals[name] = signal
+
+    LiveService(lambda: credentials).fetch(provider, regions, collect, LiveFetcher())
+    rows = cleanest_now(signals, [r.name for r in regions])
+    problems = {
+        r.name: "; ".join(p.message for p in signals[r.name].problems) if r.name in signals else "no signal"
+        for r in regions
+        if r.name not in {row[0] for row in rows}
+    }
+    if not rows:
+        reasons = sorted(set(problems.values()))
+        print(f"carbon-gui: no region has a current value ({'; '.join(reasons)[:300]}).", file=sys.stderr)
+        return 2
+    best, value, signal = rows[0]
+    if args.json:
+        out = {
+            "region": best,
+            "intensity_gco2_kwh": value,
+            "source": signal.source,
+            "kind": signal.kind.value,
+            "estimated": bool(signal.latest and signal.latest.estimated),
+            "value_time": signal.latest.time.isoformat() if signal.latest else None,
+            "compared": [
+                {
+                    "region": r,
+                    "zone": s.zone,
+                    "intensity_gco2_kwh": v,
+                    "estimated": bool(s.latest and s.latest.estimated),
+                }
+                for r, v, s in rows
+            ],
+            "without_value": [{"region": r, "reason": why} for r, why in sorted(problems.items())],
+        }
+        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        when = f"{signal.latest.time:%Y-%m-%d %H:%M} UTC" if signal.latest else "time unknown"
+        print(f"{best} (zone {signal.zone}): {value:.0f} gCO2eq/kWh, {signal.source}, {signal.kind.value}, {when}")
+        print("compared: " + ", ".join(f"{r} {v:.0f}" for r, v, _ in rows[1:8]))
+        if problems:
+            print(f"no current value for {len(problems)} regions (e.g. {next(iter(problems.values()))})")
     return 0
 
 

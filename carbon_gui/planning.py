@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from carbon_gui.core.catalog import MachineOption
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
+from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.scoring import Assessment, Constraints, Ranking, Scenario, assess, rank
 from carbon_gui.core.weights import Weights
 from carbon_gui.sources.reference import ReferenceData
@@ -35,12 +36,12 @@ def machine_option(reference: ReferenceData, request: PlanRequest) -> MachineOpt
     return reference.catalog.machine_option(request.machine, request.accelerator, request.accelerator_count)
 
 
-def assess_request(reference: ReferenceData, request: PlanRequest) -> Assessment:
+def assess_request(reference: ReferenceData, request: PlanRequest, live: LiveCarbon | None = None) -> Assessment:
     catalog = reference.catalog
     year = catalog.latest_carbon_year if request.carbon_year is None else request.carbon_year
     catalog.carbon(catalog.regions[0].name, year)  # raises a clear InputError for an unknown year
     scenario = Scenario(machine_option(reference, request), request.hours, request.location, year)
-    return assess(catalog, scenario, reference.power)
+    return assess(catalog, scenario, reference.power, live)
 
 
 def plan(reference: ReferenceData, request: PlanRequest, weights: Weights, constraints: Constraints) -> Ranking:

@@ -37,6 +37,9 @@ class UserSettings:
     max_usd_per_hour: float | None = None
     max_emissions_kg: float | None = None
     vertex_only: bool = False
+    provider: str = "replay"  # "electricitymaps", "watttime" or "replay" (offline)
+    carbon_mode: str = "yearly"  # "yearly", "latest" or "forecast"
+    refresh_minutes: int = 15
 
 
 def config_dir() -> Path:

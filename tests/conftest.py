@@ -19,6 +19,9 @@ def _private_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     """No test reads or writes the developer's real settings."""
     config = tmp_path / "config"
     monkeypatch.setenv("CARBON_GUI_CONFIG_DIR", str(config))
+    monkeypatch.setenv("CARBON_GUI_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("CARBON_GUI_ELECTRICITYMAPS_TOKEN", "CARBON_GUI_WATTTIME_USERNAME", "CARBON_GUI_WATTTIME_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)  # a developer's real keys never reach a test
     return config
 
 

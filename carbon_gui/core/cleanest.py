@@ -1,6 +1,9 @@
 """The cleanest region: lowest grid intensity among the candidates (the seed's Method 2)."""
 
+from collections.abc import Iterable, Mapping
+
 from carbon_gui.core.catalog import CarbonFigure, Catalog, Region
+from carbon_gui.core.signals import GridSignal
 
 
 def cleanest_regions(catalog: Catalog, year: int, vertex_only: bool = False) -> list[tuple[Region, CarbonFigure]]:
@@ -14,4 +17,15 @@ def cleanest_regions(catalog: Catalog, year: int, vertex_only: bool = False) -> 
             continue
         rows.append((region, figure))
     rows.sort(key=lambda rf: (rf[1].intensity_gco2_kwh or 0.0, rf[0].name))
+    return rows
+
+
+def cleanest_now(signals: Mapping[str, GridSignal], candidates: Iterable[str]) -> list[tuple[str, float, GridSignal]]:
+    """Candidates with a latest value, lowest intensity first (live or replayed signals of one kind)."""
+    rows = []
+    for region in candidates:
+        signal = signals.get(region)
+        if signal is not None and signal.latest is not None and signal.latest.value is not None:
+            rows.append((region, signal.latest.value, signal))
+    rows.sort(key=lambda r: (r[1], r[0]))
     return rows

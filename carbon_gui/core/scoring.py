@@ -22,6 +22,7 @@ from carbon_gui.core.energy import (
 )
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location, estimate_rtt_ms, great_circle_km
+from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.security import SecurityPolicy
 from carbon_gui.core.weights import CRITERIA, Weights
 
@@ -76,6 +77,7 @@ class Assessment:
     scenario: Scenario
     facts: tuple[RegionFacts, ...]
     excluded: tuple[Exclusion, ...]  # regions without the data to be assessed at all
+    live: LiveCarbon | None = None  # None: Google's yearly figures
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,10 @@ class Ranking:
     notes: tuple[str, ...]  # criteria dropped and why
 
 
-def assess(catalog: Catalog, scenario: Scenario, power: PowerCoefficients) -> Assessment:
+def assess(
+    catalog: Catalog, scenario: Scenario, power: PowerCoefficients, live: LiveCarbon | None = None
+) -> Assessment:
+    """Facts per region. Carbon comes from `live` when given (one signal kind), else Google's yearly figures."""
     facts: list[RegionFacts] = []
     excluded: list[Exclusion] = []
     try:
@@ -124,11 +129,16 @@ def assess(catalog: Catalog, scenario: Scenario, power: PowerCoefficients) -> As
         power_problem = f"energy cannot be estimated: {err}"
     for region in catalog.regions:
         quote = catalog.price(region.name, scenario.option)
-        carbon = catalog.carbon(region.name, scenario.carbon_year)
+        if live is None:
+            carbon = catalog.carbon(region.name, scenario.carbon_year)
+            no_carbon = f"no grid carbon intensity for {scenario.carbon_year} in Google's data"
+        else:
+            carbon = live.figures.get(region.name)
+            no_carbon = live.missing.get(region.name, "no live carbon value")
         if not quote.offered:
             excluded.append(Exclusion(region, quote.note))
         elif carbon is None or carbon.intensity_gco2_kwh is None:
-            excluded.append(Exclusion(region, f"no grid carbon intensity for {scenario.carbon_year} in Google's data"))
+            excluded.append(Exclusion(region, no_carbon))
         elif watts is None:
             excluded.append(Exclusion(region, power_problem))
         else:
@@ -150,7 +160,7 @@ def assess(catalog: Catalog, scenario: Scenario, power: PowerCoefficients) -> As
                     latency_ms=latency,
                 )
             )
-    return Assessment(scenario, tuple(facts), tuple(excluded))
+    return Assessment(scenario, tuple(facts), tuple(excluded), live)
 
 
 def _constraint_refusal(f: RegionFacts, c: Constraints, weights: Weights) -> str | None:

@@ -6,6 +6,8 @@ takes well under a millisecond, so slider moves re-rank on the GUI thread, throt
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
@@ -24,10 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carbon_gui.core.cleanest import cleanest_now
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
+from carbon_gui.core.live_carbon import LiveCarbon, live_carbon
 from carbon_gui.core.scoring import Assessment, Constraints, Ranking, rank
 from carbon_gui.core.security import ResidencyRule, SecurityPolicy
+from carbon_gui.core.signals import CarbonMode
 from carbon_gui.core.weights import Weights
 from carbon_gui.planning import PlanRequest, assess_request
 from carbon_gui.settings import UserSettings
@@ -37,12 +42,17 @@ from carbon_gui.ui.dialogs.security_dialog import SecurityDialog
 from carbon_gui.ui.models.excluded_table_model import ExcludedTableModel
 from carbon_gui.ui.models.region_table_model import REGION_ROLE, SORT_ROLE, RegionTableModel
 from carbon_gui.ui.plots.world_map import WorldMap
+from carbon_gui.ui.signals_view import SignalsView
+from carbon_gui.ui.widgets.carbon_source_panel import CarbonSourcePanel
 from carbon_gui.ui.widgets.constraints_panel import ConstraintsPanel
 from carbon_gui.ui.widgets.plan_form import PlanForm
 from carbon_gui.ui.widgets.score_details import ScoreDetails
 from carbon_gui.ui.widgets.weights_panel import WeightsPanel
 
 if TYPE_CHECKING:
+    from carbon_gui.live_service import LiveService
+    from carbon_gui.secrets import SecretStore
+    from carbon_gui.ui.live_data import LiveData
     from carbon_gui.ui.workers import BackgroundTasks
 
 SOURCES_NOTE = (
@@ -60,6 +70,8 @@ class Services:
     default_location: Callable[[], Location]
     city_names: Callable[[], list[str]]
     save_settings: Callable[[UserSettings], None]
+    live: "LiveService | None" = None  # live grid data; None: yearly figures only
+    secret_store: "Callable[[], SecretStore] | None" = None  # the keyring, opened on first use
 
 
 class MainWindow(QMainWindow):
@@ -76,6 +88,8 @@ class MainWindow(QMainWindow):
         self._selected: str | None = None
         self._closing = False
         self._start_queued = False
+        self.live: LiveData | None = None
+        self._live_problem: str | None = None
         self._good_machine = (settings.machine, settings.accelerator, settings.accelerator_count)
         self._policy = SecurityPolicy(
             ResidencyRule.ANYWHERE, frozenset(settings.allowed_countries), dict(settings.trust_overrides)
@@ -116,9 +130,10 @@ class MainWindow(QMainWindow):
         self.plan_form = PlanForm()
         self.weights_panel = WeightsPanel()
         self.constraints_panel = ConstraintsPanel()
+        self.carbon_panel = CarbonSourcePanel()
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        for panel in (self.plan_form, self.weights_panel, self.constraints_panel):
+        for panel in (self.plan_form, self.carbon_panel, self.weights_panel, self.constraints_panel):
             left_layout.addWidget(panel)
         left_layout.addStretch(1)
         scroll = QScrollArea()
@@ -149,6 +164,9 @@ class MainWindow(QMainWindow):
         self.views = QTabWidget()
         self.views.addTab(self.table, "&Ranking")
         self.views.addTab(self.map, "M&ap")
+        self.signals_view = SignalsView()
+        self.signals_view.exportRequested.connect(self._export)
+        self.views.addTab(self.signals_view, "S&ignals")
 
         self.details = ScoreDetails()
         self.excluded_model = ExcludedTableModel()
@@ -189,6 +207,7 @@ class MainWindow(QMainWindow):
         self.weights_panel.weightsChanged.connect(lambda _: self._rerank())
         self.constraints_panel.constraintsChanged.connect(self._rerank)
         self.constraints_panel.editCountriesRequested.connect(self._edit_countries)
+        self.carbon_panel.modeChanged.connect(self._reassess)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -196,8 +215,12 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        keys_action = QAction("&Keys…", self)
+        keys_action.setObjectName("keysAction")
+        keys_action.triggered.connect(self._edit_keys)
+        self.menuBar().addMenu("&Settings").addAction(keys_action)
         view_menu = self.menuBar().addMenu("&View")
-        for index, (name, key) in enumerate((("Ranking", "Ctrl+1"), ("Map", "Ctrl+2"))):
+        for index, (name, key) in enumerate((("Ranking", "Ctrl+1"), ("Map", "Ctrl+2"), ("Signals", "Ctrl+3"))):
             action = QAction(name, self)
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(lambda _=False, i=index: self.views.setCurrentIndex(i))
@@ -213,7 +236,7 @@ class MainWindow(QMainWindow):
 
     def _set_busy(self, message: str) -> None:
         self.summary.setText(f"<i>{message}</i>")
-        for panel in (self.plan_form, self.weights_panel, self.constraints_panel):
+        for panel in (self.plan_form, self.carbon_panel, self.weights_panel, self.constraints_panel):
             panel.setEnabled(False)
 
     def _on_load_error(self, message: str) -> None:
@@ -230,8 +253,9 @@ class MainWindow(QMainWindow):
         self.constraints_panel.set_values(s.max_usd_per_hour, s.max_emissions_kg, s.vertex_only, rule)
         self.map.set_land(reference.land_outline)
         self.weights_panel.start_emitting()
-        for panel in (self.plan_form, self.weights_panel, self.constraints_panel):
+        for panel in (self.plan_form, self.carbon_panel, self.weights_panel, self.constraints_panel):
             panel.setEnabled(True)
+        self._start_live(reference)
         if self._location is None:
             self.summary.setText("<i>Finding your location…</i>")
         self._reassess()
@@ -287,8 +311,9 @@ class MainWindow(QMainWindow):
         request = self._request()
         if self._reference is None or request is None:
             return
+        live, self._live_problem = self._live_carbon(request.hours)
         try:
-            self._assessment = assess_request(self._reference, request)
+            self._assessment = assess_request(self._reference, request, live)
         except InputError as err:
             machine, gpu, count = self._good_machine
             self.plan_form.set_values(machine, gpu, count, self.plan_form.hours.value(), self.plan_form.carbon_year())
@@ -296,6 +321,24 @@ class MainWindow(QMainWindow):
             return
         self._good_machine = (request.machine, request.accelerator, request.accelerator_count)
         self._rerank()
+
+    def _live_carbon(self, hours: float) -> tuple[LiveCarbon | None, str | None]:
+        """The live figures for the chosen mode, or None (yearly) with the reason when none are usable."""
+        mode = self.carbon_panel.carbon_mode()
+        if mode is CarbonMode.YEARLY:
+            return None, None
+        if self.live is None or not self.live.signals:
+            return None, "No live values yet, so the yearly figures are used until they arrive."
+        assert self._reference is not None
+        catalog = self._reference.catalog
+        year = self.plan_form.carbon_year() or catalog.latest_carbon_year
+        names = catalog.region_names()
+        yearly = {name: catalog.carbon(name, year) for name in names}
+        try:
+            return live_carbon(self.live.signals, names, mode, yearly, datetime.now(UTC), hours,
+                               stale_after_s=2 * 60 * self.live.refresh_minutes), None  # fmt: skip
+        except InputError as err:
+            return None, f"{err} The yearly figures are used."
 
     def constraints(self) -> Constraints:
         panel = self.constraints_panel
@@ -323,17 +366,24 @@ class MainWindow(QMainWindow):
         assert self._reference is not None
         self.map.set_ranking(ranking, self._reference.catalog.regions)
         self._show_summary(ranking)
-        self.select_region(self._selected or (ranking.ranked[0].name if ranking.ranked else None))
+        names = {s.name for s in ranking.ranked}
+        keep = self._selected if self._selected in names else None
+        self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
+        self.signals_view.set_candidates([s.name for s in ranking.ranked], self._selected)
 
     def _show_summary(self, ranking: Ranking) -> None:
         assert self._assessment is not None
         scenario = self._assessment.scenario
+        live = self._assessment.live
+        carbon = live.description if live else f"Google {scenario.carbon_year} yearly averages"
         lines = [
             f"<b>{len(ranking.ranked)} regions ranked</b> for {scenario.option.label}, "
             f"{scenario.hours:g} h, from {scenario.location.name}; "
             f"{len(ranking.excluded)} not ranked (see below). "
-            f"Carbon figures: Google {scenario.carbon_year} yearly averages."
+            f"Carbon figures: {carbon}."
         ]
+        if self._live_problem:
+            lines.append(self._live_problem)
         if self.constraints_panel.residency_rule() is ResidencyRule.COUNTRIES and not self._policy.allowed_countries:
             lines.append(
                 "No country is ticked for the named-countries rule, so it is not applied: "
@@ -343,6 +393,112 @@ class MainWindow(QMainWindow):
         if not ranking.ranked:
             lines.append("<b>No region meets every limit.</b> Loosen a limit or the residency rule.")
         self.summary.setText("<br>".join(lines))
+
+    # ----- live data ----------------------------------------------------------------------
+    def _start_live(self, reference: ReferenceData) -> None:
+        service = self._services.live
+        if service is None:
+            self.carbon_panel.setEnabled(False)
+            return
+        from carbon_gui.ui.live_data import LiveData
+
+        self.live = LiveData(service, self._background(), self)
+        self.live.set_regions(list(reference.catalog.regions))
+        self.live.updated.connect(self._on_live_updated)
+        self.live.progress.connect(self.carbon_panel.set_progress)
+        self.live.statusChanged.connect(self.statusBar().showMessage)
+        panel = self.carbon_panel
+        panel.interval.setValue(self.settings.refresh_minutes)
+        self.live.set_refresh_minutes(self.settings.refresh_minutes)
+        panel.intervalChanged.connect(self.live.set_refresh_minutes)
+        panel.refreshRequested.connect(self.live.refresh)
+        panel.cancelRequested.connect(self.live.cancel)
+        panel.providerChanged.connect(self.live.set_provider)
+        panel.cleanestRequested.connect(self._show_cleanest)
+        mode = next((m for m in CarbonMode if m.value == self.settings.carbon_mode), CarbonMode.YEARLY)
+        panel.mode.setCurrentIndex(panel.mode.findData(mode))
+        self._background().run(service.credentials, on_result=self._on_credentials, on_error=self._on_live_error)
+
+    def _on_credentials(self, credentials: object) -> None:
+        assert self.live is not None and self._services.live is not None
+        providers = self._services.live.providers(credentials)  # type: ignore[arg-type]
+        current = self.live.provider if self.live.signals else self.settings.provider
+        wanted = current if current in providers else providers[0]
+        self.carbon_panel.set_providers(providers, wanted)
+        if wanted != self.live.provider:
+            self.live.set_provider(wanted)  # refreshes
+        else:
+            self.live.refresh()
+
+    def _edit_keys(self) -> None:
+        if self._services.secret_store is None or self._services.live is None:
+            show_error(self, "Keys", "Live data is not available in this window.")
+            return
+        from carbon_gui.ui.dialogs.keys_dialog import KeysDialog
+
+        try:
+            store = self._services.secret_store()
+        except InputError as err:
+            show_error(self, "Keys", str(err))
+            return
+        self.keys_dialog = KeysDialog(store, self._services.live.check_key, self)
+        self.keys_dialog.credentials_changed.connect(self._reload_credentials)
+        self.keys_dialog.open()
+
+    def _reload_credentials(self) -> None:
+        if self._services.live is not None and self._tasks is not None:
+            self._background().run(
+                self._services.live.credentials, on_result=self._on_credentials, on_error=self._on_live_error
+            )
+
+    def _on_live_error(self, message: str) -> None:
+        self.statusBar().showMessage(f"Live data unavailable: {message}")
+
+    def _on_live_updated(self) -> None:
+        assert self.live is not None
+        now = datetime.now(UTC)
+        stale = {region for region, signal in self.live.signals.items() if self.live.is_stale(signal, now)}
+        self.signals_view.set_signals(self.live.signals, stale, now)
+        if self.carbon_panel.carbon_mode() is not CarbonMode.YEARLY:
+            self._reassess()
+
+    def _show_cleanest(self) -> None:
+        candidates = [s.name for s in self.ranking.ranked] if self.ranking else []
+        signals = self.live.signals if self.live else {}
+        rows = cleanest_now(signals, candidates)
+        if not rows:
+            show_error(self, "Cleanest region", "No candidate has a current intensity yet. Refresh, or add a key.")
+            return
+        region, value, signal = rows[0]
+        compared = "".join(
+            f"<tr><td>{r}</td><td align=right>{v:.0f}</td><td>{s.zone}</td></tr>" for r, v, s in rows[:12]
+        )
+        replay = " — <b>a replay of 2024 data, not live</b>" if signal.is_replay else ""
+        box = QMessageBox(QMessageBox.Icon.Information, "Cleanest region now", "", QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("cleanestMessage")
+        box.setText(
+            f"<b>{region}</b>: {value:.0f} gCO₂e/kWh ({signal.source}, {signal.kind.value}){replay}.<br>"
+            f"Compared among the {len(candidates)} ranked regions:<table>"
+            f"<tr><th>region</th><th>gCO₂e/kWh</th><th>zone</th></tr>{compared}</table>"
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.select_region(region)
+
+    def _export(self, path: str, payload: object) -> None:
+        def write() -> str:
+            if isinstance(payload, bytes):
+                Path(path).write_bytes(payload)
+            elif not payload.save(path, "PNG"):  # type: ignore[attr-defined]  # a QImage
+                raise OSError(f"could not write {path}")
+            return path
+
+        def failed(message: str) -> None:
+            show_error(self, "Export", message)
+
+        self._background().run(
+            write, on_result=lambda p: self.statusBar().showMessage(f"Exported {p}"), on_error=failed
+        )
 
     # ----- selection ----------------------------------------------------------------------
     def select_region(self, region: str | None) -> None:
@@ -417,10 +573,16 @@ class MainWindow(QMainWindow):
             max_usd_per_hour=panel.limit_price(),
             max_emissions_kg=panel.limit_emissions(),
             vertex_only=panel.vertex_only.isChecked(),
+            provider=self.live.provider if self.live else self.settings.provider,
+            carbon_mode=self.carbon_panel.carbon_mode().value,
+            refresh_minutes=self.carbon_panel.interval.value(),
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        if self.live is not None:
+            self.live.cancel()
+            self.live.timer.stop()
         if self._tasks is not None:
             self._tasks.shutdown()
         if self._reference is not None:  # never overwrite settings with a half-loaded window's

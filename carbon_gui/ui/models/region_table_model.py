@@ -70,6 +70,14 @@ COLUMNS: tuple[Column, ...] = (
         unit="gCO₂e/kWh",
     ),
     Column(
+        "Intensity as of",
+        lambda s: s.facts.carbon.provenance.as_of,
+        lambda s: s.facts.carbon.provenance.as_of,
+        lambda s: s.facts.carbon.provenance.label(),
+        numeric=False,
+        unit="source, age",
+    ),
+    Column(
         "Price",
         lambda s: s.facts.price.usd_per_hour,
         lambda s: fmt(s.facts.price.usd_per_hour, 2) if s.facts.price.usd_per_hour else "unknown",

@@ -1,0 +1,108 @@
+"""Grid signals: a time series of carbon intensity (and a power mix) with its provenance.
+
+Every point says what it is. Average and marginal signals are different quantities: WattTime's
+MOER is the emission rate of the marginal plant; Electricity Maps' intensity is the average of
+the grid mix. Code that compares signals must check `kind` and never mix kinds silently.
+"""
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+LBS_PER_MWH_TO_G_PER_KWH = 0.45359237  # 1 lb = 453.59237 g; 1 MWh = 1000 kWh
+
+
+class SignalKind(enum.Enum):
+    AVERAGE_LIFECYCLE = "average, lifecycle"
+    AVERAGE_DIRECT = "average, direct"
+    MARGINAL = "marginal (MOER)"
+    AVERAGE_YEARLY = "average, location-based yearly"
+
+
+class CarbonMode(enum.Enum):
+    """Which figure the ranking's carbon criterion uses."""
+
+    YEARLY = "yearly"  # Google's yearly reference figure (offline default)
+    LATEST = "latest"  # the provider's latest value
+    FORECAST_MEAN = "forecast"  # mean of the forecast over the run, from now
+
+
+@dataclass(frozen=True)
+class SignalPoint:
+    time: datetime  # UTC, aware
+    value: float | None  # gCO2e/kWh; None where the provider sent null
+    estimated: bool = False  # the provider (or the app) estimated it
+
+
+@dataclass(frozen=True)
+class PowerMix:
+    """Electricity production by source at one time, MW (None where the provider sent null)."""
+
+    time: datetime
+    production_mw: Mapping[str, float | None]
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class FetchProblem:
+    """An error as a value the UI shows next to the region, e.g. 'key rejected'."""
+
+    endpoint: str  # e.g. "carbon-intensity/latest"
+    message: str  # short, user-facing: "key rejected", "endpoint not in your plan", "offline", ...
+    retry_after_s: float | None = None  # set for rate limits
+
+
+@dataclass(frozen=True)
+class GridSignal:
+    """What one provider said about one grid zone, with where and when it came from."""
+
+    zone: str  # provider's zone or region key ("NL", "CAISO_NORTH")
+    source: str  # "Electricity Maps", "WattTime", "Electricity Maps 2024 replay (bundled)"
+    kind: SignalKind
+    fetched_at: datetime  # UTC; for a replay, when the replay was built
+    latest: SignalPoint | None = None
+    history: tuple[SignalPoint, ...] = ()
+    forecast: tuple[SignalPoint, ...] = ()
+    power_mix: tuple[PowerMix, ...] = ()  # oldest first; the last is the latest
+    problems: tuple[FetchProblem, ...] = ()
+    is_replay: bool = False  # replayed historical data shown in place of live data
+    unit: str = "gCO2e/kWh"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def age_s(self, now: datetime) -> float | None:
+        """Seconds since the latest point's own time (not since the fetch)."""
+        if self.latest is None:
+            return None
+        return (now - self.latest.time).total_seconds()
+
+    def merged(self, newer: "GridSignal") -> "GridSignal":
+        """Keep the last good data: parts the newer fetch failed to get come from this one."""
+        return GridSignal(
+            zone=newer.zone,
+            source=newer.source,
+            kind=newer.kind,
+            fetched_at=newer.fetched_at,
+            latest=newer.latest or self.latest,
+            history=newer.history or self.history,
+            forecast=newer.forecast or self.forecast,
+            power_mix=newer.power_mix or self.power_mix,
+            problems=newer.problems,
+            is_replay=newer.is_replay,
+            unit=newer.unit,
+            notes=newer.notes,
+        )
+
+
+def forecast_mean(signal: GridSignal, start: datetime, hours: float) -> float | None:
+    """Mean forecast intensity over [start, start + hours), or None when the forecast does not cover it."""
+    end_s = start.timestamp() + hours * 3600
+    values = [
+        p.value for p in signal.forecast if p.value is not None and start.timestamp() <= p.time.timestamp() < end_s
+    ]
+    if not values:
+        return None
+    covered_until = max(p.time.timestamp() for p in signal.forecast)
+    if covered_until < end_s - 3600 * max(1.0, hours * 0.25):
+        return None  # the forecast covers too little of the run to stand for it
+    return sum(values) / len(values)

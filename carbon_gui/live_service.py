@@ -1,0 +1,160 @@
+"""Live grid data for the window and the CLI: which provider, its clients, the offline replay.
+
+Base URLs are settings with environment overrides (CARBON_GUI_ELECTRICITYMAPS_URL,
+CARBON_GUI_WATTTIME_URL), so any local server can stand in for a provider.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from carbon_gui.core.catalog import Region
+from carbon_gui.core.errors import InputError
+from carbon_gui.core.signals import GridSignal
+from carbon_gui.providers import ELECTRICITYMAPS, REPLAY, WATTTIME, cache_dir, provider_url
+from carbon_gui.sources.replay import ReplayData, load_replay, replay_signal
+
+if TYPE_CHECKING:  # the HTTP stack (requests, requests-cache) loads on the first fetch, not at start-up
+    import requests
+
+    from carbon_gui.secrets import Credentials
+    from carbon_gui.sources.electricitymaps import ElectricityMapsClient
+    from carbon_gui.sources.live import LiveFetcher, SignalCallback
+    from carbon_gui.sources.watttime import WattTimeClient
+
+CACHE_TTL_S = 5 * 60  # below the 15-min refresh, so Refresh gets new data, reopening within 5 min does not fetch
+
+
+class LiveService:
+    """Builds provider clients from credentials (kept in memory only) and fetches or replays."""
+
+    def __init__(
+        self,
+        load_credentials: Callable[[], Credentials],
+        environ: Mapping[str, str] = os.environ,
+        cache_path: Path | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._load_credentials = load_credentials
+        self._environ = environ
+        self._cache_path = cache_path if cache_path is not None else cache_dir(environ) / "http-cache.sqlite"
+        self._timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._client_key: dict[str, object] = {}
+        self._replay: ReplayData | None = None
+        self.watttime_regions: dict[str, str] = {}  # GCP region -> WattTime region, learned once
+
+    def credentials(self) -> Credentials:
+        return self._load_credentials()
+
+    def providers(self, credentials: Credentials) -> list[str]:
+        found = [REPLAY]
+        if credentials.has_electricitymaps:
+            found.insert(0, ELECTRICITYMAPS)
+        if credentials.has_watttime:
+            found.insert(len(found) - 1, WATTTIME)
+        return found
+
+    def replay(self, regions: Iterable[Region], now: datetime | None = None) -> dict[str, GridSignal]:
+        now = now or datetime.now(UTC)
+        with self._lock:
+            if self._replay is None:
+                self._replay = load_replay()
+            data = self._replay
+        signals = {}
+        for region in regions:
+            signal = replay_signal(data, region.grid_zone, now)
+            if signal is not None:
+                signals[region.name] = signal
+        return signals
+
+    def fetch(
+        self,
+        provider: str,
+        regions: list[Region],
+        on_signal: SignalCallback,
+        fetcher: LiveFetcher,
+        now: datetime | None = None,
+    ) -> None:
+        """Blocking: call from a worker thread. Signals arrive through `on_signal` as zones finish."""
+        credentials = self.credentials()
+        if provider == ELECTRICITYMAPS:
+            fetcher.fetch_electricitymaps(self._electricitymaps(credentials), regions, on_signal, now=now)
+        elif provider == WATTTIME:
+            fetcher.fetch_watttime(
+                self._watttime(credentials), regions, on_signal, region_cache=self.watttime_regions, now=now
+            )
+        else:
+            raise InputError(f"Unknown provider '{provider}'. Use electricitymaps or watttime.")
+
+    def check_key(self, provider: str, credentials: Credentials) -> str:
+        """'accepted', 'rejected', 'no access to this endpoint' or why it could not be checked."""
+        from carbon_gui.sources.http import make_session
+
+        session = make_session(None, 0)  # a check must reach the provider, never the cache
+        try:
+            if provider == ELECTRICITYMAPS:
+                from carbon_gui.sources.electricitymaps import ElectricityMapsClient
+
+                if credentials.electricitymaps_token is None:
+                    return "no token entered"
+                token = credentials.electricitymaps_token.reveal()
+                return ElectricityMapsClient(
+                    session, provider_url(provider, self._environ), token, timeout_s=self._timeout_s
+                ).check_key()
+            from carbon_gui.sources.watttime import WattTimeClient
+
+            if not credentials.watttime_username or credentials.watttime_password is None:
+                return "no username or password entered"
+            return WattTimeClient(
+                session,
+                provider_url(provider, self._environ),
+                credentials.watttime_username,
+                credentials.watttime_password.reveal(),
+                timeout_s=self._timeout_s,
+            ).check_key()
+        finally:
+            session.close()
+
+    def _session(self) -> requests.Session:
+        from carbon_gui.sources.http import make_session
+
+        self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+        return make_session(self._cache_path, CACHE_TTL_S)
+
+    def _electricitymaps(self, credentials: Credentials) -> ElectricityMapsClient:
+        from carbon_gui.sources.electricitymaps import ElectricityMapsClient
+
+        if credentials.electricitymaps_token is None:
+            raise InputError("No Electricity Maps token: add one under Settings → Keys.")
+        key = ("em", credentials.electricitymaps_token.reveal(), provider_url(ELECTRICITYMAPS, self._environ))
+        with self._lock:
+            if self._client_key.get(ELECTRICITYMAPS) != key:  # new or rotated key: new client
+                self._clients[ELECTRICITYMAPS] = ElectricityMapsClient(
+                    self._session(), key[2], key[1], timeout_s=self._timeout_s
+                )
+                self._client_key[ELECTRICITYMAPS] = key
+            client: ElectricityMapsClient = self._clients[ELECTRICITYMAPS]
+            return client
+
+    def _watttime(self, credentials: Credentials) -> WattTimeClient:
+        from carbon_gui.sources.watttime import WattTimeClient
+
+        if not credentials.watttime_username or credentials.watttime_password is None:
+            raise InputError("No WattTime account: add one under Settings → Keys.")
+        key = (credentials.watttime_username, credentials.watttime_password.reveal(),
+               provider_url(WATTTIME, self._environ))  # fmt: skip
+        with self._lock:
+            if self._client_key.get(WATTTIME) != key:
+                self._clients[WATTTIME] = WattTimeClient(
+                    self._session(), key[2], key[0], key[1], timeout_s=self._timeout_s
+                )
+                self._client_key[WATTTIME] = key
+            wt_client: WattTimeClient = self._clients[WATTTIME]
+            return wt_client

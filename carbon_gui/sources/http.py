@@ -1,0 +1,506 @@
+"""HTTP plumbing shared by the live grid-data clients: sessions (pool, retries, cache) and `get_json`.
+
+- `make_session` builds one `requests.Session` per provider: a connection pool as large as the
+  app's fetch thread pool, urllib3 retries for connection errors and 500/502/503/504 (not 429, and
+  not read timeouts, which would multiply the wait), and optionally an SQLite response cache
+  (requests-cache) that stores only 200 answers to GET, never a login, and never a secret: the
+  `auth-token` and `Authorization` headers are left out of the cache key and redacted from the stored
+  request.
+- `get_json` performs one GET with a (connect, read) timeout *and* an overall deadline (a server
+  dripping one byte per second never trips a read timeout), and turns every failure into a
+  `ProviderError` subclass with a short user-facing message (see `provider_errors`).
+"""
+
+import contextlib
+import contextvars
+import email.utils
+import json
+import math
+import re
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests_cache import CachedSession
+from urllib3.util.retry import Retry
+
+from carbon_gui.sources.provider_errors import (
+    MSG_NO_ZONE_ACCESS,
+    MSG_TIMED_OUT,
+    BadRequest,
+    BadResponse,
+    KeyRejected,
+    NoAccess,
+    Offline,
+    ProviderError,
+    RateLimited,
+    ServerError,
+    UnknownZone,
+)
+
+USER_AGENT = "carbon-gui/0.1 (+https://github.com/; python-requests)"
+RETRY_STATUSES = (500, 502, 503, 504)
+SECRET_HEADERS = ("auth-token", "Authorization", "X-BLOBR-KEY", "Proxy-Authorization")
+DEFAULT_RETRY_AFTER_S = 60.0
+SHORT_RETRY_AFTER_S = 2.0  # a 429 asking to wait at most this long is retried once inside get_json
+MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_ERROR_TEXT = 120
+NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("carbon_gui_http_deadline", default=None)
+_sleep = time.sleep  # tests may patch it
+
+
+class _BodyTooLarge(requests.exceptions.RequestException):
+    pass
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """Reads every body in the adapter, in small pieces, and gives up at the caller's overall deadline.
+
+    Reading here (below the cache layer) means requests-cache only ever sees complete bodies, and a
+    slow drip fails with `ReadTimeout` instead of blocking a worker thread for minutes.
+    """
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+        try:
+            body = _read_body(response, _deadline.get())
+        except BaseException:
+            response.close()
+            raise
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+
+def _read_body(response: requests.Response, deadline: float | None) -> bytes:
+    raw = response.raw
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            chunk = raw.read1(64 * 1024, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise requests.exceptions.ReadTimeout("read timed out") from None
+        except (urllib3.exceptions.HTTPError, OSError, ValueError):
+            # IncompleteRead (truncated), a connection reset mid-body, a bad chunk or bad gzip data
+            raise requests.exceptions.ChunkedEncodingError("incomplete or undecodable body") from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _BodyTooLarge("body too large")
+        if deadline is not None and time.monotonic() > deadline:
+            raise requests.exceptions.ReadTimeout("overall deadline passed")
+    return b"".join(chunks)
+
+
+class _StripSecretsOnRedirect(requests.Session):
+    """requests drops `Authorization` on a redirect to another host; drop `auth-token` and friends too."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        old_url = response.request.url if response.request is not None else None
+        if old_url and prepared_request.url and self.should_strip_auth(old_url, prepared_request.url):
+            for name in SECRET_HEADERS:
+                prepared_request.headers.pop(name, None)
+
+
+class _PlainSession(_StripSecretsOnRedirect):
+    pass
+
+
+class _CachedSession(CachedSession, _StripSecretsOnRedirect):
+    pass
+
+
+def _cacheable(response: requests.Response) -> bool:
+    """requests-cache filter: never store a login answer or anything sent with HTTP Basic credentials."""
+    request = response.request
+    url = response.url or (request.url if request is not None else "") or ""
+    path = urllib3.util.parse_url(url).path or ""
+    if path.rstrip("/").endswith(NO_CACHE_PATHS):
+        return False
+    if request is not None:
+        authorization = str(request.headers.get("Authorization", ""))
+        if authorization.lower().startswith("basic"):
+            return False
+    return True
+
+
+def _ignored_parameters() -> list[str]:
+    names: list[str] = []
+    for name in (*SECRET_HEADERS, "access_token", "api_key", "token", "password"):
+        # requests-cache compares names case-sensitively, and requests keeps the caller's spelling
+        for variant in (name, name.lower(), name.title(), name.upper()):
+            if variant not in names:
+                names.append(variant)
+    return names
+
+
+def make_session(
+    cache_path: Path | None,
+    ttl_s: float,
+    pool_size: int = 128,
+    *,
+    retries: int = 3,
+    backoff: float = 0.5,
+    user_agent: str = USER_AGENT,
+) -> requests.Session:
+    """One session per provider. `cache_path=None` means no cache (a plain `requests.Session`).
+
+    Retries: `retries` each for connection errors and for 500/502/503/504, exponential backoff
+    `backoff * 2**(n-1)` s (no wait before the first retry), never for 429 (get_json handles it),
+    never for a read timeout. The pool holds `pool_size` connections per host.
+    Close the session when done (it owns sockets and, with a cache, an SQLite connection).
+    """
+    session: requests.Session
+    if cache_path is None:
+        session = _PlainSession()
+    else:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        session = _CachedSession(
+            cache_name=str(cache_path),
+            backend="sqlite",
+            expire_after=max(0.0, ttl_s),
+            allowable_methods=("GET",),
+            allowable_codes=(200,),
+            ignored_parameters=_ignored_parameters(),
+            match_headers=False,
+            cache_control=False,
+            stale_if_error=False,
+            filter_fn=_cacheable,
+        )
+    retry = Retry(
+        total=None,
+        connect=retries,
+        read=False,  # a read timeout is re-raised at once (read=0 would turn it into a ConnectionError)
+        redirect=5,
+        status=retries,
+        other=0,
+        allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_max=30.0,
+        raise_on_status=False,  # after the last retry, hand back the 5xx answer: get_json names the status
+        respect_retry_after_header=False,  # never sleep for a server-chosen time inside a worker
+    )
+    adapter = _DeadlineAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = user_agent
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+def is_cached(session: requests.Session) -> bool:
+    return isinstance(session, CachedSession)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; 60 s when missing or unreadable."""
+    if value is None or not value.strip():
+        return DEFAULT_RETRY_AFTER_S
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else DEFAULT_RETRY_AFTER_S
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_RETRY_AFTER_S
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _error_text(body: Any) -> str:
+    if isinstance(body, Mapping):
+        parts = [str(body[k]) for k in ("error", "message") if isinstance(body.get(k), str | int | float)]
+        return ": ".join(dict.fromkeys(p.strip() for p in parts if p.strip()))
+    return ""
+
+
+_UNKNOWN_ZONE = re.compile(
+    r"(unknown|invalid|not found|does not exist|doesn't exist|no such|not supported|unsupported|no zone)"
+    r"[^.]{0,40}\b(zone|region|zonekey|data ?center)"
+    r"|\b(zone|region|zonekey|data ?center)\b[^.]{0,60}(unknown|not found|does not exist|doesn't exist|not supported"
+    r"|is invalid|not recogni[sz]ed)"
+    r"|no coverage",
+    re.IGNORECASE,
+)
+
+
+def classify_error(
+    status: int,
+    content: bytes,
+    *,
+    endpoint: str,
+    headers: Mapping[str, str] | None = None,
+    secrets: list[str] | None = None,
+) -> ProviderError:
+    """The `ProviderError` for a non-2xx answer (everything but 429, which `get_json` handles)."""
+    text = content[:64 * 1024].decode("utf-8", errors="replace")
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        body = None
+    provider_text = _error_text(body)
+    haystack = provider_text or text
+    lowered = haystack.lower()
+    if status == 429:
+        return RateLimited(parse_retry_after((headers or {}).get("Retry-After")), endpoint=endpoint)
+    if "token unauthorized for zonekey" in lowered:
+        return NoAccess(MSG_NO_ZONE_ACCESS, endpoint=endpoint, status=status, stated_by_provider=True)
+    if "endpoint not available" in lowered or "invalid scope" in lowered:
+        return NoAccess(endpoint=endpoint, status=status, stated_by_provider=True)
+    if status == 401:
+        return KeyRejected(endpoint=endpoint, status=status)
+    if status == 403:
+        return NoAccess(endpoint=endpoint, status=status)
+    if status == 404 or (400 <= status < 500 and _UNKNOWN_ZONE.search(provider_text)):
+        return UnknownZone(endpoint=endpoint, status=status)
+    if 400 <= status < 500:
+        message = _scrub(provider_text, secrets or [])
+        if len(message) > MAX_ERROR_TEXT:
+            message = message[: MAX_ERROR_TEXT - 1] + "…"
+        message = message or f"the provider refused the request (HTTP {status})"
+        return BadRequest(message, endpoint=endpoint, status=status)
+    if status >= 500:
+        return ServerError(endpoint=endpoint, status=status)
+    return BadResponse(endpoint=endpoint, status=status)  # 1xx/3xx: nothing usable
+
+
+def _transport_error(exc: requests.exceptions.RequestException, endpoint: str) -> ProviderError:
+    if isinstance(exc, _BodyTooLarge | requests.exceptions.ChunkedEncodingError):
+        return BadResponse(endpoint=endpoint)
+    if isinstance(exc, requests.exceptions.ContentDecodingError | requests.exceptions.TooManyRedirects):
+        return BadResponse(endpoint=endpoint)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return Offline(MSG_TIMED_OUT, endpoint=endpoint)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return Offline("secure connection failed", endpoint=endpoint)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)
+        if isinstance(reason, urllib3.exceptions.TimeoutError):
+            return Offline(MSG_TIMED_OUT, endpoint=endpoint)
+        if isinstance(reason, urllib3.exceptions.ProtocolError):
+            return BadResponse(endpoint=endpoint)
+        return Offline(endpoint=endpoint)
+    if isinstance(exc, requests.exceptions.RetryError):
+        return ServerError("provider error (HTTP 5xx)", endpoint=endpoint)
+    if isinstance(
+        exc,
+        requests.exceptions.InvalidURL | requests.exceptions.MissingSchema | requests.exceptions.InvalidSchema,
+    ):
+        return BadRequest("invalid provider address", endpoint=endpoint)
+    return Offline(endpoint=endpoint)
+
+
+@contextlib.contextmanager
+def _overall_deadline(seconds: float) -> Iterator[None]:
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _send(
+    session: requests.Session,
+    url: str,
+    *,
+    params: Mapping[str, str | int | float] | None,
+    headers: Mapping[str, str] | None,
+    auth: tuple[str, str] | None,
+    timeout: tuple[float, float],
+    deadline_s: float,
+    endpoint_name: str,
+    use_cache: bool,
+) -> requests.Response:
+    extra: dict[str, Any] = {}
+    if not use_cache and isinstance(session, CachedSession):
+        extra["force_refresh"] = True
+    failure: ProviderError | None = None
+    try:
+        with _overall_deadline(deadline_s):
+            response = session.get(
+                url,
+                params=dict(params) if params else None,
+                headers=dict(headers) if headers else None,
+                auth=auth,
+                timeout=timeout,
+                **extra,
+            )
+    except requests.exceptions.RequestException as exc:
+        failure = _transport_error(exc, endpoint_name)
+    if failure is not None:
+        raise failure  # outside the except block: no chaining to an exception that holds the request
+    return response
+
+
+def get_json(
+    session: requests.Session,
+    url: str,
+    *,
+    params: Mapping[str, str | int | float] | None = None,
+    headers: Mapping[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+    timeout: float | tuple[float, float] = 10.0,
+    deadline_s: float | None = None,
+    endpoint_name: str,
+    use_cache: bool = True,
+) -> Any:
+    """GET `url` and return the decoded JSON, or raise a `ProviderError` subclass.
+
+    `timeout` is (connect, read) seconds or one number for both; `deadline_s` bounds the whole call
+    including the body (default: connect + 2 × read). A 429 whose Retry-After is at most 2 s is
+    waited out and retried once. `use_cache=False` skips a cached answer (a fresh one is still stored).
+    """
+    connect_s, read_s = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    total_s = deadline_s if deadline_s is not None else connect_s + 2 * read_s
+    secrets = [v for k, v in (headers or {}).items() if k.lower() not in ("accept", "user-agent")]
+    secrets += list(auth or ())
+    for attempt in range(2):
+        response = _send(
+            session,
+            url,
+            params=params,
+            headers=headers,
+            auth=auth,
+            timeout=(connect_s, read_s),
+            deadline_s=total_s,
+            endpoint_name=endpoint_name,
+            use_cache=use_cache,
+        )
+        status = response.status_code
+        content = response.content or b""
+        response_headers = dict(response.headers)
+        response.close()
+        if status == 429:
+            wait_s = parse_retry_after(response_headers.get("Retry-After"))
+            if attempt == 0 and wait_s <= SHORT_RETRY_AFTER_S:
+                _sleep(wait_s)
+                continue
+            raise RateLimited(wait_s, endpoint=endpoint_name)
+        if 200 <= status < 300:
+            return _decode_json(content, endpoint_name, status)
+        raise classify_error(status, content, endpoint=endpoint_name, headers=response_headers, secrets=secrets)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _decode_json(content: bytes, endpoint: str, status: int) -> Any:
+    if not content.strip():
+        raise BadResponse(endpoint=endpoint, status=status)
+    failed = False
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        failed = True
+    if failed:
+        raise BadResponse(endpoint=endpoint, status=status)
+
+
+# Parsing helpers shared by the clients -------------------------------------------------------------------
+
+
+def bad_response(endpoint: str) -> NoReturn:
+    raise BadResponse(endpoint=endpoint)
+
+
+@contextlib.contextmanager
+def response_shape(endpoint: str) -> Iterator[None]:
+    """Turn a lookup into a body of the wrong shape (KeyError, TypeError, ...) into `BadResponse`."""
+    failed = False
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
+        failed = True
+    if failed:
+        raise BadResponse(endpoint=endpoint)
+
+
+def parse_timestamp(value: object) -> datetime:
+    """An ISO timestamp ("2024-03-06T19:00:00.000Z", "...+00:00") as an aware UTC datetime (naive = UTC)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a timestamp")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def number_or_none(value: object) -> float | None:
+    """A JSON number as float; null (and NaN/inf) as None; anything else is a wrong shape."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not a number")
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def expect_mapping(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError("not an object")
+    return value
+
+
+def expect_list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
+
+
+__all__ = [
+    "RETRY_STATUSES",
+    "BadRequest",
+    "BadResponse",
+    "KeyRejected",
+    "NoAccess",
+    "Offline",
+    "ProviderError",
+    "RateLimited",
+    "ServerError",
+    "UnknownZone",
+    "bad_response",
+    "classify_error",
+    "expect_list",
+    "expect_mapping",
+    "get_json",
+    "is_cached",
+    "make_session",
+    "number_or_none",
+    "parse_retry_after",
+    "parse_timestamp",
+    "response_shape",
+]

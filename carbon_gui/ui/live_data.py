@@ -1,0 +1,129 @@
+"""Keeps the latest grid signal per region: refreshes on a timer or on demand, off the GUI thread,
+keeps the last good data when a fetch fails, and reports progress as zones arrive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from carbon_gui.core.catalog import Region
+from carbon_gui.core.signals import GridSignal
+from carbon_gui.providers import PROVIDER_NAMES, REPLAY, SIGNAL_SOURCES
+
+if TYPE_CHECKING:
+    from carbon_gui.live_service import LiveService
+    from carbon_gui.sources.live import LiveFetcher
+    from carbon_gui.ui.workers import BackgroundTasks
+
+DEFAULT_REFRESH_MIN = 15  # Electricity Maps' free tier updates hourly; 15 min keeps well within it
+
+
+class LiveData(QObject):
+    zoneArrived = Signal(object, object)  # GridSignal, list[str]: emitted on pool threads, delivered queued
+    updated = Signal()  # signals changed (GUI thread)
+    progress = Signal(int, int)  # zones done, zones expected
+    statusChanged = Signal(str)
+
+    def __init__(self, service: LiveService, tasks: BackgroundTasks, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._tasks = tasks
+        self.provider = REPLAY
+        self.signals: dict[str, GridSignal] = {}  # region -> signal of its zone
+        self.last_refresh: datetime | None = None
+        self._fetcher: LiveFetcher | None = None
+        self._expected = 0
+        self._done = 0
+        self._regions: list[Region] = []
+        self.refresh_minutes = DEFAULT_REFRESH_MIN
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self.zoneArrived.connect(self._on_zone)
+
+    @property
+    def busy(self) -> bool:
+        return self._fetcher is not None
+
+    def set_regions(self, regions: list[Region]) -> None:
+        self._regions = regions
+
+    def set_refresh_minutes(self, minutes: int) -> None:
+        self.refresh_minutes = max(1, minutes)
+        self.timer.start(self.refresh_minutes * 60_000)
+
+    def set_provider(self, provider: str) -> None:
+        if provider != self.provider:
+            self.cancel()
+            self.provider = provider
+            self.signals = {}  # never show one provider's values under another's name
+            self.updated.emit()
+        self.refresh()
+
+    def is_stale(self, signal: GridSignal, now: datetime | None = None) -> bool:
+        """Stale: fetched more than two refresh periods ago, or the newest fetch for it failed."""
+        now = now or datetime.now(UTC)
+        old = now - signal.fetched_at > timedelta(minutes=2 * self.refresh_minutes)
+        return old or (signal.latest is not None and any(p.endpoint == "latest" for p in signal.problems))
+
+    def refresh(self) -> None:
+        if self.busy or not self._regions:
+            return
+        regions = list(self._regions)
+        if self.provider == REPLAY:
+            self.statusChanged.emit("Replaying 2024 Electricity Maps data…")
+            self._tasks.run(self._service.replay, regions, on_result=self._on_replay, on_error=self._on_error)
+            return
+        from carbon_gui.sources.live import LiveFetcher  # the HTTP stack loads on the first fetch
+
+        fetcher = LiveFetcher()
+        self._fetcher = fetcher
+        self._expected = len({r.grid_zone for r in regions if r.grid_zone}) or len(regions)
+        self._done = 0
+        self.progress.emit(0, self._expected)
+        self.statusChanged.emit(f"Fetching {PROVIDER_NAMES[self.provider]} data…")
+        provider = self.provider
+        self._tasks.run(
+            self._service.fetch, provider, regions, self.zoneArrived.emit, fetcher,
+            on_result=lambda _: self._on_finished(fetcher), on_error=self._on_error,
+        )  # fmt: skip
+
+    def cancel(self) -> None:
+        if self._fetcher is not None:
+            self._fetcher.cancel()
+            self._fetcher = None
+            self.statusChanged.emit("Refresh cancelled; the last good values stay on screen.")
+
+    def _on_zone(self, signal: GridSignal, regions: list[str]) -> None:
+        if self._fetcher is None or signal.source != SIGNAL_SOURCES.get(self.provider):
+            return  # a late answer from a cancelled or superseded refresh
+        for region in regions:
+            old = self.signals.get(region)
+            self.signals[region] = old.merged(signal) if old is not None else signal
+        self._done += 1
+        self.progress.emit(min(self._done, self._expected), self._expected)
+        self.updated.emit()
+
+    def _on_finished(self, fetcher: LiveFetcher) -> None:
+        if fetcher is not self._fetcher:
+            return
+        self._fetcher = None
+        self.last_refresh = datetime.now(UTC)
+        failed = sum(1 for s in self.signals.values() if s.problems)
+        self.progress.emit(self._expected, self._expected)
+        note = f"; {failed} regions reported problems (see the Signals tab)" if failed else ""
+        self.statusChanged.emit(f"{PROVIDER_NAMES[self.provider]} data refreshed at "
+                                f"{self.last_refresh:%H:%M} UTC{note}.")  # fmt: skip
+
+    def _on_replay(self, signals: dict[str, GridSignal]) -> None:
+        if self.provider != REPLAY:
+            return
+        self.signals = signals
+        self.last_refresh = datetime.now(UTC)
+        self.statusChanged.emit(f"No key: replaying 2024 Electricity Maps data for {len(signals)} regions.")
+        self.updated.emit()
+
+    def _on_error(self, message: str) -> None:
+        self._fetcher = None
+        self.statusChanged.emit(f"Refresh failed: {message}. The last good values stay on screen.")

@@ -1,0 +1,171 @@
+"""The Signals tab: intensity over time and the power mix, for the candidate regions side by side."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carbon_gui.core.live_carbon import describe_age
+from carbon_gui.core.signals import GridSignal
+from carbon_gui.ui.plots.intensity_plot import IntensityPlot
+from carbon_gui.ui.plots.power_mix_plot import PowerMixPlot
+
+MAX_DEFAULT_REGIONS = 5
+
+
+class SignalsView(QWidget):
+    exportRequested = Signal(str, object)  # path, bytes or QImage: written off the GUI thread
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.regions = QListWidget()
+        self.regions.setObjectName("signalRegions")
+        self.regions.setAccessibleName("Regions to plot")
+        self.regions.setMaximumWidth(220)
+        self.regions.itemChanged.connect(self._on_item_changed)
+        self._user_choice: dict[str, Qt.CheckState] = {}  # ticks the user set; others follow the ranking
+        self.intensity = IntensityPlot()
+        self.mix = PowerMixPlot()
+        self.status = QLabel()
+        self.status.setObjectName("signalStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        export_png = QPushButton("Export &PNG…")
+        export_csv = QPushButton("Export CS&V…")
+        export_png.clicked.connect(self._export_png)
+        export_csv.clicked.connect(self._export_csv)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(export_png)
+        buttons.addWidget(export_csv)
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.intensity)
+        plots.addWidget(self.mix)
+        plots.setSizes([340, 220])
+        body = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Regions"))
+        left.addWidget(self.regions)
+        body.addLayout(left)
+        body.addWidget(plots, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addLayout(body, 1)
+        self._signals: dict[str, GridSignal] = {}
+        self._stale: set[str] = set()
+        self._now = datetime.now(UTC)
+
+    def set_candidates(self, ranked: list[str], selected: str | None) -> None:
+        """Offer the ranked regions; tick the best few and the selected one unless the user chose."""
+        self.regions.blockSignals(True)
+        self.regions.clear()
+        for index, name in enumerate(ranked):
+            item = QListWidgetItem(name)
+            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            default = index < MAX_DEFAULT_REGIONS or name == selected
+            state = self._user_choice.get(name, Qt.CheckState.Checked if default else Qt.CheckState.Unchecked)
+            item.setCheckState(state)
+            self.regions.addItem(item)
+        self.regions.blockSignals(False)
+        self._redraw()
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        self._user_choice[item.text()] = item.checkState()
+        self._redraw()
+
+    def set_signals(self, signals: dict[str, GridSignal], stale: set[str], now: datetime) -> None:
+        self._signals = signals
+        self._stale = stale
+        self._now = now
+        self._redraw()
+
+    def checked_regions(self) -> list[str]:
+        return [
+            self.regions.item(i).text()
+            for i in range(self.regions.count())
+            if self.regions.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def shown(self) -> list[tuple[str, GridSignal]]:
+        return [(name, self._signals[name]) for name in self.checked_regions() if name in self._signals]
+
+    def _redraw(self) -> None:
+        shown = self.shown()
+        sources = sorted({s.source for _, s in shown})
+        kinds = sorted({s.kind.value for _, s in shown})
+        replay = any(s.is_replay for _, s in shown)
+        title = " · ".join(sources) + (f" — {', '.join(kinds)}" if kinds else "")
+        if replay:
+            title = f"REPLAY of 2024 Electricity Maps data, not live — {', '.join(kinds)}"
+        self.intensity.set_signals(shown, self._now, title or "no signal yet")
+        mixes = [(name, s.power_mix[-1]) for name, s in shown if s.power_mix]
+        empty = "No power mix in the 2024 replay (intensity only)" if replay else "No power mix for these regions"
+        self.mix.set_mixes(mixes, "Power production by source (latest)" if mixes else empty)
+        self.status.setText(self._status_text(shown))
+
+    def _status_text(self, shown: list[tuple[str, GridSignal]]) -> str:
+        missing = [n for n in self.checked_regions() if n not in self._signals]
+        lines = []
+        for name, signal in shown:
+            age = "2024 replay at this hour" if signal.is_replay else describe_age(signal.age_s(self._now))
+            flags = []
+            if name in self._stale:
+                flags.append("STALE")
+            if signal.latest is not None and signal.latest.estimated:
+                flags.append("estimated")
+            problems = "; ".join(f"{p.endpoint}: {p.message}" for p in signal.problems)
+            latest = "—" if signal.latest is None or signal.latest.value is None else f"{signal.latest.value:.0f}"
+            line = f"<b>{name}</b> ({signal.zone}) {latest} gCO₂e/kWh, {age}"
+            if flags:
+                line += f" <b>[{', '.join(flags)}]</b>"
+            if problems:
+                line += f" — {problems}"
+            lines.append(line)
+        if missing:
+            lines.append("No signal for: " + ", ".join(missing))
+        return "<br>".join(lines) or "Tick regions on the left to plot them."
+
+    def csv_text(self) -> str:
+        """Every plotted point with its provenance, one row each."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["region", "zone", "time_utc", "series", "value", "unit", "estimated", "source", "kind",
+                         "replay", "fetched_at_utc"])  # fmt: skip
+        for name, signal in self.shown():
+            series = (("history", signal.history), ("latest", (signal.latest,) if signal.latest else ()),
+                      ("replayed" if signal.is_replay else "forecast", signal.forecast))  # fmt: skip
+            for label, points in series:
+                for p in points:
+                    writer.writerow([name, signal.zone, p.time.isoformat(), label,
+                                     "" if p.value is None else p.value, signal.unit, p.estimated, signal.source,
+                                     signal.kind.value, signal.is_replay, signal.fetched_at.isoformat()])  # fmt: skip
+            for mix in signal.power_mix:
+                for source, mw in mix.production_mw.items():
+                    writer.writerow([name, signal.zone, mix.time.isoformat(), f"production {source}",
+                                     "" if mw is None else mw, "MW", mix.estimated, signal.source, "power mix",
+                                     signal.is_replay, signal.fetched_at.isoformat()])  # fmt: skip
+        return out.getvalue()
+
+    def _export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plots as PNG", "carbon-signals.png", "PNG (*.png)")
+        if path:
+            self.exportRequested.emit(path, self.grab().toImage())
+
+    def _export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export data as CSV", "carbon-signals.csv", "CSV (*.csv)")
+        if path:
+            self.exportRequested.emit(path, self.csv_text().encode("utf-8"))

@@ -1,0 +1,98 @@
+"""Which carbon figure the ranking uses, where live data comes from, and when it refreshes."""
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from carbon_gui.core.signals import CarbonMode
+from carbon_gui.providers import PROVIDER_NAMES
+
+MODE_LABELS = {
+    CarbonMode.YEARLY: "Google yearly average (reference)",
+    CarbonMode.LATEST: "Latest live value",
+    CarbonMode.FORECAST_MEAN: "Forecast mean over the run",
+}
+
+
+class CarbonSourcePanel(QGroupBox):
+    modeChanged = Signal()
+    providerChanged = Signal(str)
+    refreshRequested = Signal()
+    cancelRequested = Signal()
+    cleanestRequested = Signal()
+    intervalChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Carbon data", parent)
+        form = QFormLayout(self)
+        self.mode = QComboBox()
+        self.mode.setObjectName("carbonMode")
+        for mode, label in MODE_LABELS.items():
+            self.mode.addItem(label, mode)
+        self.mode.currentIndexChanged.connect(lambda _: self.modeChanged.emit())
+        form.addRow("Carbon &figure", self.mode)
+        self.provider = QComboBox()
+        self.provider.setObjectName("provider")
+        self.provider.setToolTip("Add keys under Settings → Keys to use Electricity Maps or WattTime")
+        self.provider.currentIndexChanged.connect(lambda _: self.providerChanged.emit(self.current_provider()))
+        form.addRow("Live &source", self.provider)
+        row = QHBoxLayout()
+        self.refresh = QPushButton("&Refresh")
+        self.refresh.clicked.connect(self.refreshRequested)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setEnabled(False)
+        self.cancel.clicked.connect(self.cancelRequested)
+        self.interval = QSpinBox()
+        self.interval.setObjectName("refreshInterval")
+        self.interval.setRange(1, 24 * 60)
+        self.interval.setSuffix(" min")
+        self.interval.setPrefix("every ")
+        self.interval.setAccessibleName("auto refresh interval")
+        self.interval.setKeyboardTracking(False)
+        self.interval.valueChanged.connect(self.intervalChanged)
+        row.addWidget(self.refresh)
+        row.addWidget(self.cancel)
+        row.addWidget(self.interval)
+        form.addRow(row)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("fetchProgress")
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m zones")
+        self.progress.hide()
+        form.addRow(self.progress)
+        self.cleanest = QPushButton("Clea&nest region now")
+        self.cleanest.setToolTip("The candidate with the lowest current intensity, with the values compared")
+        self.cleanest.clicked.connect(self.cleanestRequested)
+        form.addRow(self.cleanest)
+
+    def carbon_mode(self) -> CarbonMode:
+        mode = self.mode.currentData()
+        assert isinstance(mode, CarbonMode)
+        return mode
+
+    def current_provider(self) -> str:
+        return str(self.provider.currentData())
+
+    def set_providers(self, providers: list[str], current: str) -> None:
+        self.provider.blockSignals(True)
+        self.provider.clear()
+        for name in providers:
+            self.provider.addItem(PROVIDER_NAMES[name], name)
+        index = self.provider.findData(current)
+        self.provider.setCurrentIndex(max(index, 0))
+        self.provider.blockSignals(False)
+
+    def set_progress(self, done: int, total: int) -> None:
+        busy = done < total
+        self.progress.setVisible(busy)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.cancel.setEnabled(busy)

@@ -1,0 +1,89 @@
+"""The window's live-data side without keys: the bundled 2024 replay feeds the Signals tab, the
+'latest' carbon mode and the cleanest-region button, always labelled as a replay."""
+
+from PySide6.QtWidgets import QMessageBox
+
+from carbon_gui.core.signals import CarbonMode
+from carbon_gui.live_service import LiveService
+from carbon_gui.secrets import Credentials
+from carbon_gui.sources.replay import REPLAY_SOURCE
+from tests.ui.conftest import make_services, open_window
+
+
+def live_window(qtbot):
+    services = make_services()
+    services = type(services)(**{**services.__dict__, "live": LiveService(lambda: Credentials())})
+    window = open_window(qtbot, services=services)
+    qtbot.waitUntil(lambda: window.ranking is not None and window.live is not None and bool(window.live.signals),
+                    timeout=15000)  # fmt: skip
+    return window
+
+
+def test_without_keys_the_replay_is_used_and_says_so(qtbot):
+    window = live_window(qtbot)
+    assert window.carbon_panel.current_provider() == "replay"
+    assert "replaying 2024 Electricity Maps data" in window.statusBar().currentMessage()
+    window.views.setCurrentIndex(2)
+    view = window.signals_view
+    qtbot.waitUntil(lambda: view.intensity.series_count > 0, timeout=5000)
+    assert "REPLAY of 2024" in view.intensity.getPlotItem().titleLabel.text
+    assert "2024 replay at this hour" in view.status.text()
+    # only zones in the bundled data have a signal: europe-west4 (NL) is not among the 16
+    assert "europe-west3" in window.live.signals and "europe-west4" not in window.live.signals
+    window.close()
+
+
+def test_latest_mode_ranks_on_the_replayed_values_and_lists_regions_without_one(qtbot):
+    window = live_window(qtbot)
+    panel = window.carbon_panel
+    panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
+    qtbot.waitUntil(lambda: window._assessment.live is not None, timeout=3000)
+    for scored in window.ranking.ranked:
+        signal = window.live.signals[scored.name]
+        assert scored.facts.intensity == signal.latest.value
+        assert scored.facts.carbon.provenance.source == REPLAY_SOURCE
+    assert "2024 replay" in window.summary.text()
+    reasons = {e.region.name: e.reason for e in window.ranking.excluded}
+    assert reasons["europe-west4"] == "no live signal for this region's grid zone"
+    # back to the yearly figures
+    panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.YEARLY))
+    qtbot.waitUntil(lambda: window._assessment.live is None, timeout=3000)
+    assert "Google 2024 yearly averages" in window.summary.text()
+    window.close()
+
+
+def test_cleanest_button_names_the_lowest_current_value_and_the_values_compared(qtbot):
+    window = live_window(qtbot)
+    window.plan_form.machine.setEditText("n1-standard-8")
+    window.plan_form.machineChanged.emit()
+    qtbot.waitUntil(lambda: window.ranking.ranked[0].facts.region.name != "us-west1", timeout=3000)
+    window.carbon_panel.cleanest.click()
+    boxes = window.findChildren(QMessageBox, "cleanestMessage")
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in boxes) or bool(window.findChildren(QMessageBox, "cleanestMessage")),
+                    timeout=3000)  # fmt: skip
+    box = window.findChildren(QMessageBox, "cleanestMessage")[0]
+    candidates = {s.name for s in window.ranking.ranked}
+    values = {r: s.latest.value for r, s in window.live.signals.items() if r in candidates and s.latest}
+    best = min(values, key=values.get)
+    assert box.text().startswith(f"<b>{best}</b>")
+    assert "replay of 2024 data, not live" in box.text()
+    assert window.selected_region() == best
+    box.accept()
+    window.close()
+
+
+def test_csv_export_carries_provenance_and_writes_off_the_gui_thread(qtbot, tmp_path):
+    window = live_window(qtbot)
+    window.views.setCurrentIndex(2)
+    text = window.signals_view.csv_text()
+    header, first = text.splitlines()[:2]
+    assert header.startswith("region,zone,time_utc,series,value,unit,estimated,source,kind,replay")
+    assert "True" in first.split(",")[-2:]  # the replay flag
+    target = tmp_path / "signals.csv"
+    window._export(str(target), text.encode())
+    qtbot.waitUntil(target.exists, timeout=3000)
+    assert target.read_bytes() == text.encode()
+    png = tmp_path / "signals.png"
+    window._export(str(png), window.signals_view.grab().toImage())
+    qtbot.waitUntil(lambda: png.exists() and png.stat().st_size > 1000, timeout=3000)
+    window.close()
