@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the HTTP stack (requests, requests-cache) loads on the firs
     from carbon_gui.sources.live import LiveFetcher, SignalCallback
     from carbon_gui.sources.watttime import WattTimeClient
 
+FORECAST_RECHECK_S = 24 * 3600
 CACHE_TTL_S = 5 * 60  # below the 15-min refresh, so Refresh gets new data, reopening within 5 min does not fetch
 
 
@@ -49,6 +51,7 @@ class LiveService:
         self._client_key: dict[str, object] = {}
         self._replay: ReplayData | None = None
         self.watttime_regions: dict[str, str] = {}  # GCP region -> WattTime region, learned once
+        self._forecast_denied_at: float | None = None  # monotonic time the plan last refused forecasts
 
     def credentials(self) -> Credentials:
         return self._load_credentials()
@@ -85,7 +88,16 @@ class LiveService:
         """Blocking: call from a worker thread. Signals arrive through `on_signal` as zones finish."""
         credentials = self.credentials()
         if provider == ELECTRICITYMAPS:
-            fetcher.fetch_electricitymaps(self._electricitymaps(credentials), regions, on_signal, now=now)
+            # A free plan refuses forecasts for every zone: stop asking for a day instead of
+            # spending a quarter of every refresh on refusals.
+            denied = self._forecast_denied_at
+            with_forecast = denied is None or time.monotonic() - denied > FORECAST_RECHECK_S
+            fetcher.fetch_electricitymaps(
+                self._electricitymaps(credentials), regions, on_signal, with_forecast=with_forecast, now=now
+            )
+            if with_forecast and not fetcher.cancelled:
+                refused = "forecast" in fetcher.denied_everywhere
+                self._forecast_denied_at = time.monotonic() if refused else None
         elif provider == WATTTIME:
             fetcher.fetch_watttime(
                 self._watttime(credentials), regions, on_signal, region_cache=self.watttime_regions, now=now
@@ -124,9 +136,10 @@ class LiveService:
 
     def _session(self) -> requests.Session:
         from carbon_gui.sources.http import make_session
+        from carbon_gui.sources.live import DEFAULT_POOL_SIZE
 
         self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-        return make_session(self._cache_path, CACHE_TTL_S)
+        return make_session(self._cache_path, CACHE_TTL_S, pool_size=DEFAULT_POOL_SIZE)
 
     def _electricitymaps(self, credentials: Credentials) -> ElectricityMapsClient:
         from carbon_gui.sources.electricitymaps import ElectricityMapsClient

@@ -19,6 +19,7 @@ traceback holds the backend's frames, whose locals include the key).
 from __future__ import annotations
 
 import hmac
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, NoReturn, final, get_args
@@ -198,7 +199,8 @@ def _describe(exc: BaseException, secrets: Iterable[str]) -> str:
 class SecretStore:
     """The API keys: in the OS keyring, else (when the user asked for it) in this process's memory.
 
-    `backend` defaults to `keyring.get_keyring()`; tests hand in their own.
+    `backend` defaults to `keyring.get_keyring()`; tests hand in their own. Safe to use from worker
+    threads (the session memory is guarded by a lock; keyring backends open a connection per call).
     """
 
     def __init__(self, backend: KeyringBackend | None = None, service: str = SERVICE) -> None:
@@ -209,6 +211,7 @@ class SecretStore:
         self._backend = backend
         self._service = service
         self._session: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     @property
     def backend(self) -> KeyringBackend:
@@ -224,7 +227,8 @@ class SecretStore:
 
     def session_only(self, provider: Provider) -> bool:
         """Whether this provider's keys are kept in memory for this session rather than in the keyring."""
-        return any(name in self._session for name in ENTRIES[provider])
+        session = self._session_copy()
+        return any(name in session for name in ENTRIES[provider])
 
     def load(self) -> Credentials:
         """The keys: kept-for-this-session ones first, then the keyring's. Raises SecretStoreError when
@@ -243,7 +247,8 @@ class SecretStore:
         """
         # The revealed values stay inside the helpers: no frame that raises from here holds them.
         if session_only:
-            self._session.update(credentials._entries())
+            with self._lock:
+                self._session.update(credentials._entries())
             return
         if not self.persistent_available():
             raise NoKeyringAvailable(NO_KEYRING_MESSAGE)
@@ -261,8 +266,9 @@ class SecretStore:
 
     def clear(self, provider: Provider) -> None:
         """Forget a provider's keys, in memory and in the keyring. Nothing stored is not an error."""
-        for name in ENTRIES[provider]:
-            self._session.pop(name, None)
+        with self._lock:
+            for name in ENTRIES[provider]:
+                self._session.pop(name, None)
         if not self.persistent_available():
             return
         failure: str | None = None
@@ -276,17 +282,22 @@ class SecretStore:
                 f"({self.backend_name()}): {failure}."
             )
 
+    def _session_copy(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._session)
+
     def _read_all(self) -> Credentials | str:
         """The keys, or what the keyring said when reading failed."""
+        session = self._session_copy()
         values: dict[str, str | None] = {}
         for name in (ELECTRICITYMAPS_TOKEN, WATTTIME_USERNAME, WATTTIME_PASSWORD):
-            if name in self._session:
-                values[name] = self._session[name]
+            if name in session:
+                values[name] = session[name]
             elif self.persistent_available():
                 try:
                     values[name] = self._backend.get_password(self._service, name)
                 except Exception as exc:  # noqa: BLE001 - any backend error; load() re-raises it without the traceback
-                    return _describe(exc, [*self._session.values(), *(v for v in values.values() if v)])
+                    return _describe(exc, [*session.values(), *(v for v in values.values() if v)])
         return Credentials._from_entries(values)
 
     def _write_all(self, credentials: Credentials) -> tuple[bool, str] | None:
@@ -301,7 +312,8 @@ class SecretStore:
                 return True, _describe(exc, entries.values())
             except Exception as exc:  # noqa: BLE001 - any backend error; save() re-raises it without the traceback
                 return False, _describe(exc, entries.values())
-            self._session.pop(name, None)  # the keyring now holds the current value
+            with self._lock:
+                self._session.pop(name, None)  # the keyring now holds the current value
         return None
 
     def _delete(self, name: str) -> str | None:
@@ -312,7 +324,7 @@ class SecretStore:
         except PasswordDeleteError:
             return None  # not stored
         except Exception as exc:  # noqa: BLE001 - any backend error; the caller re-raises it without the traceback
-            return _describe(exc, self._session.values())
+            return _describe(exc, self._session_copy().values())
         return None
 
 

@@ -37,7 +37,7 @@ class UserSettings:
     max_usd_per_hour: float | None = None
     max_emissions_kg: float | None = None
     vertex_only: bool = False
-    provider: str = "replay"  # "electricitymaps", "watttime" or "replay" (offline)
+    provider: str = "auto"  # "auto" (the first provider with a key), "electricitymaps", "watttime" or "replay"
     carbon_mode: str = "yearly"  # "yearly", "latest" or "forecast"
     refresh_minutes: int = 15
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything `make run` and `make test` need, on a fresh clone of a fresh machine:
 #   1. the Qt system libraries (Debian: installed when root, else the exact apt command is printed)
-#   2. .venv with carbon_gui and its dependencies (re-installed when pyproject.toml changes)
+#   2. for the tests (offscreen profile, Linux): gnome-keyring and dbus-run-session, so the real-keyring
+#      test runs (Debian: installed when root, else the apt command is printed and that test is skipped)
+#   3. .venv with carbon_gui and its dependencies (re-installed when pyproject.toml changes)
 # Usage: scripts/bootstrap.sh [offscreen|desktop]   (desktop adds the X11/xcb libraries and Xvfb)
 set -euo pipefail
 profile="${1:-offscreen}"
@@ -31,11 +33,30 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
     echo "bootstrap: installing Qt system libraries: ${missing[*]}"
     apt-get update -qq
+    apt_updated=1
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "bootstrap: Qt needs system libraries that are missing. Install them with:" >&2
     echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
+  fi
+fi
+
+# tests/secret_store/test_real_keyring.py runs gnome-keyring's Secret Service on a private D-Bus session.
+# Without these tools that one test is skipped, so a non-root run only prints the command.
+if [ "$(uname -s)" = Linux ] && [ "$profile" = offscreen ]; then
+  keyring_missing=()
+  command -v gnome-keyring-daemon >/dev/null 2>&1 || keyring_missing+=(gnome-keyring)
+  command -v dbus-run-session >/dev/null 2>&1 || keyring_missing+=(dbus)
+  if [ "${#keyring_missing[@]}" -gt 0 ]; then
+    if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+      echo "bootstrap: installing the real-keyring test's tools: ${keyring_missing[*]}"
+      [ -n "${apt_updated:-}" ] || apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${keyring_missing[@]}" >/dev/null
+    else
+      echo "bootstrap: the real-keyring test will be skipped; to run it, install its tools with:" >&2
+      echo "  sudo apt-get install -y --no-install-recommends ${keyring_missing[*]}" >&2
+    fi
   fi
 fi
 

@@ -15,21 +15,27 @@ import contextlib
 import contextvars
 import email.utils
 import json
+import logging
 import math
 import re
+import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from types import TracebackType
+from typing import Any, NoReturn, Self, TypeVar
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests_cache import CachedSession
+from urllib3.connectionpool import ConnectionPool
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from carbon_gui.sources.provider_errors import (
+    MSG_CONNECTION_LOST,
     MSG_NO_ZONE_ACCESS,
     MSG_TIMED_OUT,
     BadRequest,
@@ -43,7 +49,7 @@ from carbon_gui.sources.provider_errors import (
     UnknownZone,
 )
 
-USER_AGENT = "carbon-gui/0.1 (+https://github.com/; python-requests)"
+USER_AGENT = f"carbon-gui/0.1 python-requests/{requests.__version__}"
 RETRY_STATUSES = (500, 502, 503, 504)
 SECRET_HEADERS = ("auth-token", "Authorization", "X-BLOBR-KEY", "Proxy-Authorization")
 DEFAULT_RETRY_AFTER_S = 60.0
@@ -51,6 +57,9 @@ SHORT_RETRY_AFTER_S = 2.0  # a 429 asking to wait at most this long is retried o
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_ERROR_TEXT = 120
 NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("carbon_gui_http_deadline", default=None)
 _sleep = time.sleep  # tests may patch it
@@ -92,6 +101,9 @@ def _read_body(response: requests.Response, deadline: float | None) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
+        # The deadline counts only while something is left to read: a body that arrived whole is kept.
+        if chunks and deadline is not None and time.monotonic() > deadline and not raw.closed:
+            raise requests.exceptions.ReadTimeout("overall deadline passed")
         try:
             chunk = raw.read1(64 * 1024, decode_content=True)
         except urllib3.exceptions.ReadTimeoutError:
@@ -105,18 +117,34 @@ def _read_body(response: requests.Response, deadline: float | None) -> bytes:
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise _BodyTooLarge("body too large")
-        if deadline is not None and time.monotonic() > deadline:
-            raise requests.exceptions.ReadTimeout("overall deadline passed")
     return b"".join(chunks)
+
+
+class _Retry(Retry):
+    """urllib3 Retry that never retries a read timeout (it would multiply the wait) but does retry, once, a
+    connection the server dropped before answering (a stale keep-alive connection, say)."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 class _StripSecretsOnRedirect(requests.Session):
     """requests drops `Authorization` on a redirect to another host; drop `auth-token` and friends too."""
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        super().rebuild_auth(prepared_request, response)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
         old_url = response.request.url if response.request is not None else None
-        if old_url and prepared_request.url and self.should_strip_auth(old_url, prepared_request.url):
+        if old_url and prepared_request.url and self.should_strip_auth(old_url, prepared_request.url):  # type: ignore[no-untyped-call]
             for name in SECRET_HEADERS:
                 prepared_request.headers.pop(name, None)
 
@@ -153,26 +181,10 @@ def _ignored_parameters() -> list[str]:
     return names
 
 
-def make_session(
-    cache_path: Path | None,
-    ttl_s: float,
-    pool_size: int = 128,
-    *,
-    retries: int = 3,
-    backoff: float = 0.5,
-    user_agent: str = USER_AGENT,
-) -> requests.Session:
-    """One session per provider. `cache_path=None` means no cache (a plain `requests.Session`).
-
-    Retries: `retries` each for connection errors and for 500/502/503/504, exponential backoff
-    `backoff * 2**(n-1)` s (no wait before the first retry), never for 429 (get_json handles it),
-    never for a read timeout. The pool holds `pool_size` connections per host.
-    Close the session when done (it owns sockets and, with a cache, an SQLite connection).
-    """
-    session: requests.Session
-    if cache_path is None:
-        session = _PlainSession()
-    else:
+def _cached_session(cache_path: Path, ttl_s: float) -> requests.Session:
+    """A CachedSession on `cache_path`, with expired answers dropped; a plain session if the file is unusable."""
+    session: _CachedSession | None = None
+    try:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         session = _CachedSession(
             cache_name=str(cache_path),
@@ -185,11 +197,42 @@ def make_session(
             cache_control=False,
             stale_if_error=False,
             filter_fn=_cacheable,
+            # A refresh writes ~120 answers from many threads at once: WAL and no fsync per answer keep
+            # those writes from serialising the refresh (a lost cache entry after a power cut is harmless).
+            wal=True,
+            fast_save=True,
         )
-    retry = Retry(
+        session.cache.delete(expired=True)  # also proves the file is a usable database
+        return session
+    except (sqlite3.Error, OSError) as exc:
+        logger.warning("HTTP cache %s is unusable (%s); fetching without a cache", cache_path, type(exc).__name__)
+        if session is not None:
+            session.close()  # type: ignore[no-untyped-call]
+        return _PlainSession()
+
+
+def make_session(
+    cache_path: Path | None,
+    ttl_s: float,
+    pool_size: int = 128,
+    *,
+    retries: int = 3,
+    backoff: float = 0.5,
+    user_agent: str = USER_AGENT,
+) -> requests.Session:
+    """One session per provider. `cache_path=None` means no cache (a plain `requests.Session`); so does a cache
+    file that is not a usable SQLite database (logged as a warning: the app must work without its cache).
+
+    Retries: `retries` each for connection errors and for 500/502/503/504, exponential backoff
+    `backoff * 2**(n-1)` s (no wait before the first retry), never for 429 (get_json handles it),
+    never for a read timeout. The pool holds `pool_size` connections per host.
+    Close the session when done (it owns sockets and, with a cache, an SQLite connection).
+    """
+    session: requests.Session = _PlainSession() if cache_path is None else _cached_session(cache_path, ttl_s)
+    retry = _Retry(
         total=None,
         connect=retries,
-        read=False,  # a read timeout is re-raised at once (read=0 would turn it into a ConnectionError)
+        read=1,  # a dropped connection; read timeouts are never retried (see _Retry)
         redirect=5,
         status=retries,
         other=0,
@@ -247,11 +290,11 @@ def _error_text(body: Any) -> str:
 
 
 _UNKNOWN_ZONE = re.compile(
-    r"(unknown|invalid|not found|does not exist|doesn't exist|no such|not supported|unsupported|no zone)"
-    r"[^.]{0,40}\b(zone|region|zonekey|data ?center)"
-    r"|\b(zone|region|zonekey|data ?center)\b[^.]{0,60}(unknown|not found|does not exist|doesn't exist|not supported"
-    r"|is invalid|not recogni[sz]ed)"
-    r"|no coverage",
+    r"\b(unknown|invalid|no such|unsupported)\s+(zone|region|zonekey|zone key|data ?center)\b"
+    r"|\b(zone|region|zonekey|zone key)\b\s*(:\s*)?('[^']*'|\"[^\"]*\"|[A-Za-z0-9_-]+)?\s*(is\s+)?"
+    r"(unknown|not found|does not exist|doesn't exist|not supported|not recogni[sz]ed|invalid)\b"
+    r"|\bno (zone|region) (found|exists|matches)\b"
+    r"|\bno coverage\b",
     re.IGNORECASE,
 )
 
@@ -265,7 +308,7 @@ def classify_error(
     secrets: list[str] | None = None,
 ) -> ProviderError:
     """The `ProviderError` for a non-2xx answer (everything but 429, which `get_json` handles)."""
-    text = content[:64 * 1024].decode("utf-8", errors="replace")
+    text = content[: 64 * 1024].decode("utf-8", errors="replace")
     try:
         body: Any = json.loads(text)
     except ValueError:
@@ -308,10 +351,12 @@ def _transport_error(exc: requests.exceptions.RequestException, endpoint: str) -
     if isinstance(exc, requests.exceptions.ConnectionError):
         reason = exc.args[0] if exc.args else None
         reason = getattr(reason, "reason", reason)
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):  # refused, no route, name not resolved
+            return Offline(endpoint=endpoint)  # (checked first: urllib3 makes it a ConnectTimeoutError subclass)
         if isinstance(reason, urllib3.exceptions.TimeoutError):
             return Offline(MSG_TIMED_OUT, endpoint=endpoint)
         if isinstance(reason, urllib3.exceptions.ProtocolError):
-            return BadResponse(endpoint=endpoint)
+            return Offline(MSG_CONNECTION_LOST, endpoint=endpoint)  # the server hung up without answering
         return Offline(endpoint=endpoint)
     if isinstance(exc, requests.exceptions.RetryError):
         return ServerError("provider error (HTTP 5xx)", endpoint=endpoint)
@@ -434,16 +479,16 @@ def bad_response(endpoint: str) -> NoReturn:
     raise BadResponse(endpoint=endpoint)
 
 
-@contextlib.contextmanager
-def response_shape(endpoint: str) -> Iterator[None]:
-    """Turn a lookup into a body of the wrong shape (KeyError, TypeError, ...) into `BadResponse`."""
+def parse_with(endpoint: str, parse: Callable[[Any], T], body: Any) -> T:
+    """`parse(body)`, with a body of the wrong shape (KeyError, TypeError, ...) turned into `BadResponse`."""
     failed = False
     try:
-        yield
+        return parse(body)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
         failed = True
     if failed:
         raise BadResponse(endpoint=endpoint)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def parse_timestamp(value: object) -> datetime:
@@ -502,5 +547,5 @@ __all__ = [
     "number_or_none",
     "parse_retry_after",
     "parse_timestamp",
-    "response_shape",
+    "parse_with",
 ]

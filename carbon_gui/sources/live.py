@@ -18,9 +18,11 @@ from typing import Any, Protocol
 
 from carbon_gui.core.catalog import Region
 from carbon_gui.core.signals import FetchProblem, GridSignal, PowerMix, SignalKind, SignalPoint
-from carbon_gui.sources.http import ProviderError
+from carbon_gui.sources.provider_errors import NoAccess, ProviderError
 
-DEFAULT_POOL_SIZE = 128  # enough for every zone's endpoints in one wave
+FORECAST_ENDPOINT = "carbon-intensity/forecast"
+NOT_IN_PLAN_SKIPPED = "endpoint not in your plan (asked again in 24 h)"
+DEFAULT_POOL_SIZE = 160  # every zone × endpoint of a 45-region refresh in one wave (~150 requests)
 
 
 class ElectricityMapsLike(Protocol):
@@ -43,6 +45,7 @@ class ZoneResult:
     zone: str
     parts: dict[str, Any] = field(default_factory=dict)
     problems: list[FetchProblem] = field(default_factory=list)
+    denied: set[str] = field(default_factory=set)  # task names the plan does not include
 
 
 SignalCallback = Callable[[GridSignal, list[str]], None]  # (signal, regions in its zone)
@@ -54,6 +57,7 @@ class LiveFetcher:
     def __init__(self, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self._pool_size = pool_size
         self._cancelled = threading.Event()
+        self.denied_everywhere: set[str] = set()  # after a fetch: tasks every zone was refused (not in the plan)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -90,6 +94,8 @@ class LiveFetcher:
                         result.parts[endpoint] = future.result()
                     except ProviderError as err:
                         result.problems.append(err.to_problem())
+                        if isinstance(err, NoAccess) and err.stated_by_provider:
+                            result.denied.add(endpoint)
                     except Exception as err:  # noqa: BLE001 - a bug in one task must not stop the others
                         result.problems.append(FetchProblem(endpoint, f"unexpected error ({type(err).__name__})"))
                     remaining[zone] -= 1
@@ -97,6 +103,9 @@ class LiveFetcher:
                         on_zone_done(result)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+        if results and not self._cancelled.is_set():
+            endpoints = {endpoint for _, endpoint in tasks}
+            self.denied_everywhere = {e for e in endpoints if all(e in r.denied for r in results.values())}
 
     def fetch_electricitymaps(
         self,
@@ -107,6 +116,7 @@ class LiveFetcher:
         with_forecast: bool = True,
         now: datetime | None = None,
     ) -> None:
+        """latest, history, power mix and (unless the plan is known to lack it) forecast, per zone."""
         now = now or datetime.now(UTC)
         by_zone = _regions_by_zone(regions)
         tasks: dict[tuple[str, str], Callable[[], Any]] = {}
@@ -117,6 +127,8 @@ class LiveFetcher:
             if with_forecast:
                 tasks[(zone, "forecast")] = partial(client.forecast, zone)
         results = {zone: ZoneResult(zone) for zone in by_zone}
+
+        skipped = () if with_forecast else (FetchProblem(FORECAST_ENDPOINT, NOT_IN_PLAN_SKIPPED),)
 
         def done(result: ZoneResult) -> None:
             parts = result.parts
@@ -130,7 +142,7 @@ class LiveFetcher:
                     history=parts.get("history", ()),
                     forecast=parts.get("forecast", ()),
                     power_mix=parts.get("power", ()),
-                    problems=tuple(result.problems),
+                    problems=tuple(result.problems) + skipped,
                 ),
                 by_zone[result.zone],
             )

@@ -17,6 +17,7 @@ MSG_UNKNOWN_ZONE = "zone not known to the provider"
 MSG_NO_WATTTIME_COVERAGE = "no WattTime coverage here"
 MSG_OFFLINE = "offline"
 MSG_TIMED_OUT = "timed out"
+MSG_CONNECTION_LOST = "connection lost"
 MSG_BAD_RESPONSE = "malformed answer from the provider"
 
 
@@ -126,6 +127,7 @@ class BadResponse(ProviderError):
 
 __all__ = [
     "MSG_BAD_RESPONSE",
+    "MSG_CONNECTION_LOST",
     "MSG_KEY_REJECTED",
     "MSG_NOT_IN_PLAN",
     "MSG_NO_WATTTIME_COVERAGE",

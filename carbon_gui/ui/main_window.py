@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from carbon_gui.ui.live_data import LiveData
     from carbon_gui.ui.workers import BackgroundTasks
 
+LIVE_REDRAW_MS = 150
+
 SOURCES_NOTE = (
     "Intensity: Google yearly averages, location-based · Prices: Compute Engine list prices "
     "(proxy for Vertex AI) · Energy, emissions, latency: estimates"
@@ -90,6 +92,10 @@ class MainWindow(QMainWindow):
         self._start_queued = False
         self.live: LiveData | None = None
         self._live_problem: str | None = None
+        self._live_redraw = QTimer(self)
+        self._live_redraw.setSingleShot(True)
+        self._live_redraw.setInterval(LIVE_REDRAW_MS)
+        self._live_redraw.timeout.connect(self._apply_live)
         self._good_machine = (settings.machine, settings.accelerator, settings.accelerator_count)
         self._policy = SecurityPolicy(
             ResidencyRule.ANYWHERE, frozenset(settings.allowed_countries), dict(settings.trust_overrides)
@@ -423,7 +429,7 @@ class MainWindow(QMainWindow):
         assert self.live is not None and self._services.live is not None
         providers = self._services.live.providers(credentials)  # type: ignore[arg-type]
         current = self.live.provider if self.live.signals else self.settings.provider
-        wanted = current if current in providers else providers[0]
+        wanted = current if current in providers else providers[0]  # "auto": the first with a key
         self.carbon_panel.set_providers(providers, wanted)
         if wanted != self.live.provider:
             self.live.set_provider(wanted)  # refreshes
@@ -455,6 +461,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Live data unavailable: {message}")
 
     def _on_live_updated(self) -> None:
+        """Zones arrive in bursts: redraw at most every LIVE_REDRAW_MS, never once per zone."""
+        if not self._live_redraw.isActive():
+            self._live_redraw.start()
+
+    def _apply_live(self) -> None:
         assert self.live is not None
         now = datetime.now(UTC)
         stale = {region for region, signal in self.live.signals.items() if self.live.is_stale(signal, now)}

@@ -37,27 +37,43 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         item.showGrid(y=True, alpha=0.2)
         self.legend = item.addLegend(offset=(-10, 10), colCount=2)
         self.bar_count = 0
+        self._title = ""
+        self._bars: dict[str, pg.BarGraphItem] = {}
+        self._layout: tuple[list[str], list[str]] = ([], [])
 
     def set_mixes(self, mixes: list[tuple[str, PowerMix]], title: str) -> None:
+        """Bars are kept and updated in place while the regions and sources stay the same."""
         item = self.getPlotItem()
-        item.clear()
-        self.legend.clear()
-        item.setTitle(title, size="9pt")
+        if title != self._title:
+            item.setTitle(title, size="9pt")
+            self._title = title
         sources = sorted({s for _, mix in mixes for s, v in mix.production_mw.items() if v})
+        layout = ([name for name, _ in mixes], sources)
+        if layout != self._layout:
+            self._rebuild(sources)
+            self._layout = layout
+            labels = [(i, name) for i, (name, _) in enumerate(mixes)]
+            item.getAxis("bottom").setTicks([labels])
         bottoms = [0.0] * len(mixes)
+        x = list(range(len(mixes)))
         for source in sources:
             heights = [_mw(mix.production_mw, source) for _, mix in mixes]
-            bars = pg.BarGraphItem(
-                x=list(range(len(mixes))), y0=list(bottoms), height=heights, width=0.6,
-                brush=pg.mkBrush(source_color(source)), pen=pg.mkPen((255, 255, 255), width=0.5), name=source,
-            )  # fmt: skip
+            self._bars[source].setOpts(x=x, y0=list(bottoms), height=heights, width=0.6)
+            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        self.bar_count = len(mixes)
+
+    def _rebuild(self, sources: list[str]) -> None:
+        item = self.getPlotItem()
+        for bars in self._bars.values():
+            item.removeItem(bars)
+        self.legend.clear()
+        self._bars = {}
+        for source in sources:
+            bars = pg.BarGraphItem(x=[], y0=[], height=[], width=0.6, brush=pg.mkBrush(source_color(source)),
+                                   pen=pg.mkPen((255, 255, 255), width=0.5))  # fmt: skip
             item.addItem(bars)
             self.legend.addItem(bars, source)
-            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        labels = [(i, f"{name}\n{mix.time:%H:%M} UTC{' (est.)' if mix.estimated else ''}")
-                  for i, (name, mix) in enumerate(mixes)]  # fmt: skip
-        item.getAxis("bottom").setTicks([labels])
-        self.bar_count = len(mixes)
+            self._bars[source] = bars
 
 
 def _mw(values: Mapping[str, float | None], source: str) -> float:

@@ -22,7 +22,7 @@ from carbon_gui.secrets import (
     SecretStore,
     SecretStoreError,
 )
-from tests.secrets import BrokenKeyring, LockedKeyring, MemoryKeyring, files_containing
+from tests.secret_store import BrokenKeyring, LockedKeyring, MemoryKeyring, files_containing
 
 SENTINEL = "sentinel-Kx4w-2718281828"
 
@@ -273,3 +273,29 @@ def test_saving_nothing_writes_nothing():
     backend = MemoryKeyring()
     SecretStore(backend).save(Credentials())
     assert backend.writes == 0
+
+
+def test_no_plaintext_keyring_is_a_runtime_dependency():
+    """keyrings.alt would install file-based backends without asking: it must not come with carbon_gui."""
+    from importlib.metadata import requires
+
+    runtime = [r for r in requires("carbon-gui") or [] if "extra ==" not in r]
+    assert any(r.startswith("keyring") for r in runtime)
+    assert not any(r.lower().replace("_", ".").startswith("keyrings.alt") for r in runtime)
+
+
+def test_a_store_can_be_shared_with_worker_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = SecretStore(MemoryKeyring())
+
+    def churn(i: int) -> None:
+        for _ in range(200):
+            store.save(Credentials(Secret(f"token-{i}")), session_only=True)
+            store.load()
+            store.clear("electricitymaps")
+            store.save(Credentials(None, "alice", Secret(f"pw-{i}")))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(churn, range(8)))
+    assert store.load().watttime_username == "alice"

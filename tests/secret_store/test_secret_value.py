@@ -22,7 +22,15 @@ SENTINEL = "sentinel-Zq8v-3141592653"
 
 def test_secret_is_masked_wherever_it_is_printed():
     secret = Secret(SENTINEL)
-    shown = [repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>10}", "%s %r" % (secret, secret)]
+    shown = [
+        repr(secret),
+        str(secret),
+        f"{secret}",
+        f"{secret!r}",
+        f"{secret:>10}",
+        "{} {!r}".format(secret, secret),  # noqa: UP032 - the old ways of formatting, on purpose
+        "%s" % secret,  # noqa: UP031
+    ]
     assert all(SENTINEL not in text and SENTINEL[-2:] not in text for text in shown), shown
     assert str(secret) == MASK
     assert repr(secret) == f"Secret('{MASK}')"

@@ -1,5 +1,7 @@
 """Keyring stand-ins shared by the secret-store and keys-dialog tests, and a scan for leaked keys."""
 
+import contextlib
+import gzip
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -50,8 +52,6 @@ class BrokenKeyring(MemoryKeyring):
 
 def files_containing(text: str, *roots: Path) -> list[Path]:
     """Every file under the roots whose bytes contain `text` (UTF-8, UTF-16 or in a gzip stream)."""
-    import gzip
-
     needles = [text.encode(), text.encode("utf-16-le")]
     hits = []
     for root in roots:
@@ -62,10 +62,8 @@ def files_containing(text: str, *roots: Path) -> list[Path]:
                 continue
             data = path.read_bytes()
             if data[:2] == b"\x1f\x8b":
-                try:
+                with contextlib.suppress(OSError, EOFError):
                     data += gzip.decompress(data)
-                except (OSError, EOFError):
-                    pass
             if any(n in data for n in needles):
                 hits.append(path)
     return hits

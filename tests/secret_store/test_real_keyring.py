@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.secrets import files_containing
+from tests.secret_store import files_containing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 60

@@ -1,0 +1,296 @@
+"""Electricity Maps API v3 client: carbon intensity (latest, 24 h history, forecast) and power mix.
+
+Every request sends the key in the `auth-token` header (never in the URL, so it never reaches the
+cache key, a log line or an error message). Each method raises a `ProviderError` subclass on
+failure; `fetch_signal` instead collects the failures as `FetchProblem`s next to whatever data the
+other endpoints returned.
+
+A zone is named either by its Electricity Maps key (`zone="NL"`) or by a Google Cloud region
+(`gcp_region="europe-west4"`, sent as `dataCenterProvider=gcp&dataCenterRegion=...`), which lets the
+provider pick the zone it maps that data centre to.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from carbon_gui.core.signals import FetchProblem, GridSignal, PowerMix, SignalKind, SignalPoint
+from carbon_gui.sources.http import (
+    expect_list,
+    expect_mapping,
+    get_json,
+    number_or_none,
+    parse_timestamp,
+    parse_with,
+)
+from carbon_gui.sources.provider_errors import (
+    KeyRejected,
+    NoAccess,
+    Offline,
+    ProviderError,
+    RateLimited,
+)
+
+SOURCE = "Electricity Maps"
+DEFAULT_BASE_URL = "https://api.electricitymaps.com/v3"
+
+EP_LATEST = "carbon-intensity/latest"
+EP_HISTORY = "carbon-intensity/history"
+EP_FORECAST = "carbon-intensity/forecast"
+EP_MIX_LATEST = "power-breakdown/latest"
+EP_MIX_HISTORY = "power-breakdown/history"
+
+KEY_ACCEPTED = "accepted"
+KEY_REJECTED = "rejected"
+KEY_NO_ACCESS = "no access to this endpoint"
+
+
+def zone_params(zone: str | None = None, gcp_region: str | None = None) -> dict[str, str]:
+    """Query parameters naming the zone: `zone=`, or `dataCenterProvider=gcp&dataCenterRegion=`."""
+    if (zone is None) == (gcp_region is None):
+        raise ValueError("give exactly one of zone and gcp_region")
+    if zone is not None:
+        return {"zone": zone}
+    assert gcp_region is not None
+    return {"dataCenterProvider": "gcp", "dataCenterRegion": gcp_region}
+
+
+@dataclass(frozen=True)
+class _Series:
+    points: tuple[SignalPoint, ...]
+    zone: str | None
+    factor_types: frozenset[str]
+
+
+class ElectricityMapsClient:
+    """Calls Electricity Maps v3 with one shared (thread-safe) session. Safe to use from many threads."""
+
+    source = SOURCE
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        token: str,
+        *,
+        timeout_s: float = 10.0,
+        deadline_s: float | None = None,
+        emission_factor_type: str | None = None,
+    ) -> None:
+        """`timeout_s` is the connect and the read timeout; `deadline_s` bounds a whole call (default 3 × timeout_s).
+
+        `emission_factor_type` ("lifecycle" or "direct") is sent when given; the provider's default is lifecycle.
+        """
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._timeout_s = timeout_s
+        self._deadline_s = deadline_s if deadline_s is not None else 3 * timeout_s
+        self._factor = emission_factor_type
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"ElectricityMapsClient(base_url={self._base!r})"
+
+    # --- raw calls -------------------------------------------------------------------------------------------
+
+    def _get(self, endpoint: str, params: Mapping[str, str], *, use_cache: bool = True) -> Any:
+        query = dict(params)
+        if self._factor is not None:
+            query["emissionFactorType"] = self._factor
+        return get_json(
+            self._session,
+            f"{self._base}/{endpoint}",
+            params=query,
+            headers={"auth-token": self._token},
+            timeout=(self._timeout_s, self._timeout_s),
+            deadline_s=self._deadline_s,
+            endpoint_name=endpoint,
+            use_cache=use_cache,
+        )
+
+    # --- parsing ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _point(item: object, *, value_key: str = "carbonIntensity") -> SignalPoint:
+        entry = expect_mapping(item)
+        estimated = entry.get("isEstimated")
+        return SignalPoint(
+            time=parse_timestamp(entry["datetime"]),
+            value=number_or_none(entry.get(value_key)),
+            estimated=estimated is True,
+        )
+
+    @staticmethod
+    def _factor_type(item: object) -> set[str]:
+        if isinstance(item, Mapping) and isinstance(item.get("emissionFactorType"), str):
+            return {item["emissionFactorType"].lower()}
+        return set()
+
+    @staticmethod
+    def _zone_of(body: Mapping[str, Any]) -> str | None:
+        zone = body.get("zone")
+        return zone if isinstance(zone, str) and zone else None
+
+    def _latest(self, params: Mapping[str, str]) -> _Series:
+        def parse(body: Any) -> _Series:
+            entry = expect_mapping(body)
+            return _Series((self._point(entry),), self._zone_of(entry), frozenset(self._factor_type(entry)))
+
+        return parse_with(EP_LATEST, parse, self._get(EP_LATEST, params))
+
+    def _series(self, endpoint: str, params: Mapping[str, str], list_key: str) -> _Series:
+        def parse(body: Any) -> _Series:
+            top = expect_mapping(body)
+            items = expect_list(top[list_key])
+            points = sorted((self._point(item) for item in items), key=lambda p: p.time)
+            factors: set[str] = set()
+            for item in items:
+                factors |= self._factor_type(item)
+            return _Series(tuple(points), self._zone_of(top), frozenset(factors))
+
+        return parse_with(endpoint, parse, self._get(endpoint, params))
+
+    @staticmethod
+    def _mix(item: object) -> PowerMix:
+        entry = expect_mapping(item)
+        production = expect_mapping(entry["powerProductionBreakdown"])
+        return PowerMix(
+            time=parse_timestamp(entry["datetime"]),
+            production_mw={str(source): number_or_none(mw) for source, mw in production.items()},
+            estimated=entry.get("isEstimated") is True,
+        )
+
+    # --- public endpoints ------------------------------------------------------------------------------------
+
+    def latest(self, zone: str | None = None, *, gcp_region: str | None = None) -> SignalPoint:
+        """GET /carbon-intensity/latest: gCO2e/kWh (None when the provider sent null), with isEstimated."""
+        return self._latest(zone_params(zone, gcp_region)).points[0]
+
+    def latest_for_gcp_region(self, region: str) -> SignalPoint:
+        return self.latest(gcp_region=region)
+
+    def history(self, zone: str | None = None, *, gcp_region: str | None = None) -> tuple[SignalPoint, ...]:
+        """GET /carbon-intensity/history: the last 24 h, hourly, oldest first; nulls kept as None."""
+        return self._series(EP_HISTORY, zone_params(zone, gcp_region), "history").points
+
+    def forecast(self, zone: str | None = None, *, gcp_region: str | None = None) -> tuple[SignalPoint, ...]:
+        """GET /carbon-intensity/forecast (commercial plans only: expect NoAccess on a free key)."""
+        return self._series(EP_FORECAST, zone_params(zone, gcp_region), "forecast").points
+
+    def power_breakdown_latest(self, zone: str | None = None, *, gcp_region: str | None = None) -> PowerMix:
+        """GET /power-breakdown/latest: production by source, MW."""
+        return parse_with(EP_MIX_LATEST, self._mix, self._get(EP_MIX_LATEST, zone_params(zone, gcp_region)))
+
+    def power_breakdown_history(
+        self, zone: str | None = None, *, gcp_region: str | None = None
+    ) -> tuple[PowerMix, ...]:
+        """GET /power-breakdown/history: production by source, MW, last 24 h, oldest first."""
+
+        def parse(body: Any) -> tuple[PowerMix, ...]:
+            items = expect_list(expect_mapping(body)["history"])
+            return tuple(sorted((self._mix(item) for item in items), key=lambda m: m.time))
+
+        return parse_with(EP_MIX_HISTORY, parse, self._get(EP_MIX_HISTORY, zone_params(zone, gcp_region)))
+
+    def fetch_signal(
+        self,
+        zone: str | None = None,
+        *,
+        gcp_region: str | None = None,
+        with_forecast: bool = True,
+        with_mix: bool = True,
+        now: datetime | None = None,
+    ) -> GridSignal:
+        """Everything about one zone as one GridSignal. Never raises a ProviderError: each failing endpoint
+        becomes a FetchProblem and the others' data is kept. The power mix comes from /power-breakdown/history,
+        or from /power-breakdown/latest when the history is refused or unusable.
+        """
+        params = zone_params(zone, gcp_region)
+        fetched_at = now if now is not None else datetime.now(UTC)
+        problems: list[FetchProblem] = []
+        factors: set[str] = set()
+        zones: list[str] = []
+        latest: SignalPoint | None = None
+        history: tuple[SignalPoint, ...] = ()
+        forecast: tuple[SignalPoint, ...] = ()
+        mix: tuple[PowerMix, ...] = ()
+        notes: list[str] = []
+
+        def series(endpoint: str, list_key: str) -> tuple[SignalPoint, ...]:
+            try:
+                result = self._series(endpoint, params, list_key)
+            except ProviderError as err:
+                problems.append(err.to_problem())
+                return ()
+            factors.update(result.factor_types)
+            if result.zone:
+                zones.append(result.zone)
+            return result.points
+
+        try:
+            latest_series = self._latest(params)
+        except ProviderError as err:
+            problems.append(err.to_problem())
+        else:
+            latest = latest_series.points[0]
+            factors.update(latest_series.factor_types)
+            if latest_series.zone:
+                zones.append(latest_series.zone)
+        history = series(EP_HISTORY, "history")
+        if with_forecast:
+            forecast = series(EP_FORECAST, "forecast")
+        if with_mix:
+            try:
+                mix = self.power_breakdown_history(zone, gcp_region=gcp_region)
+            except (KeyRejected, Offline, RateLimited) as err:
+                problems.append(err.to_problem())  # /latest would fail the same way
+            except ProviderError as err:
+                problems.append(err.to_problem())
+                try:
+                    mix = (self.power_breakdown_latest(zone, gcp_region=gcp_region),)
+                    notes.append("power mix: latest hour only")
+                except ProviderError as err_latest:
+                    problems.append(err_latest.to_problem())
+
+        kind = SignalKind.AVERAGE_DIRECT if "direct" in factors else SignalKind.AVERAGE_LIFECYCLE
+        if self._factor is not None and self._factor.lower() == "direct":
+            kind = SignalKind.AVERAGE_DIRECT
+        return GridSignal(
+            zone=zone or (zones[0] if zones else None) or f"gcp:{gcp_region}",
+            source=SOURCE,
+            kind=kind,
+            fetched_at=fetched_at,
+            latest=latest,
+            history=history,
+            forecast=forecast,
+            power_mix=mix,
+            problems=tuple(problems),
+            notes=tuple(notes),
+        )
+
+    def check_key(self, zone: str = "DE") -> str:
+        """Ask /carbon-intensity/latest for `zone`, bypassing the cache. Returns "accepted", "rejected",
+        "no access to this endpoint", or a short message ("offline", "timed out", "rate-limited, ...")."""
+        try:
+            self._get(EP_LATEST, {"zone": zone}, use_cache=False)
+        except KeyRejected:
+            return KEY_REJECTED
+        except NoAccess:
+            return KEY_NO_ACCESS
+        except ProviderError as err:
+            return err.message
+        return KEY_ACCEPTED
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "KEY_ACCEPTED",
+    "KEY_NO_ACCESS",
+    "KEY_REJECTED",
+    "SOURCE",
+    "ElectricityMapsClient",
+    "zone_params",
+]

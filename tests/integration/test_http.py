@@ -1,0 +1,299 @@
+"""sources/http.py: retries, 429 handling, deadlines, error mapping, redirects."""
+
+import email.utils
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from carbon_gui.sources import http
+from carbon_gui.sources.electricitymaps import ElectricityMapsClient
+from carbon_gui.sources.http import classify_error, get_json, make_session, parse_retry_after
+from carbon_gui.sources.provider_errors import (
+    BadRequest,
+    KeyRejected,
+    NoAccess,
+    Offline,
+    ProviderError,
+    RateLimited,
+    ServerError,
+    UnknownZone,
+)
+
+from .conftest import TIMEOUT_S, assert_no_secret
+from .fake_providers import FakeElectricityMaps, FakeWattTime, Fault
+
+LATEST = "carbon-intensity/latest"
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record get_json's 429 waits instead of sleeping."""
+    waited: list[float] = []
+    monkeypatch.setattr(http, "_sleep", waited.append)
+    return waited
+
+
+# --- sessions ------------------------------------------------------------------------------------------------
+
+
+def test_make_session_without_cache_is_a_plain_session(session_factory: Callable[..., requests.Session]) -> None:
+    session = session_factory(None, pool_size=7)
+    assert not http.is_cached(session)
+    adapter = session.get_adapter("https://api.electricitymaps.com/v3/")
+    assert isinstance(adapter, requests.adapters.HTTPAdapter)
+    assert adapter._pool_connections == 7 and adapter._pool_maxsize == 7  # type: ignore[attr-defined]
+    retry = adapter.max_retries
+    assert retry.status_forcelist is not None and set(retry.status_forcelist) == {500, 502, 503, 504}
+    assert 429 not in retry.status_forcelist
+    assert retry.respect_retry_after_header is False
+
+
+def test_make_session_with_cache(tmp_path: Path, session_factory: Callable[..., requests.Session]) -> None:
+    session = session_factory(tmp_path / "sub" / "cache.sqlite", ttl_s=60)
+    assert http.is_cached(session)
+    assert (tmp_path / "sub").is_dir()
+
+
+def test_default_pool_serves_the_app_thread_pool() -> None:
+    session = make_session(None, 0)
+    try:
+        adapter = session.get_adapter("https://api.watttime.org/")
+        assert adapter._pool_maxsize == 128  # type: ignore[attr-defined]
+    finally:
+        session.close()
+
+
+# --- retries -------------------------------------------------------------------------------------------------
+
+
+def test_503_is_retried_then_succeeds(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    em_server.faults[LATEST] = Fault("503", times=1)
+    assert em_client.latest("NL").value == 274.0
+    assert em_server.count(LATEST) == 2
+
+
+@pytest.mark.parametrize("status", ["500", "502", "503", "504"])
+def test_5xx_is_retried_three_times(
+    status: str, em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
+) -> None:
+    em_server.faults[LATEST] = status
+    with pytest.raises(ServerError) as caught:
+        em_client.latest("NL")
+    assert caught.value.message == f"provider error (HTTP {status})"
+    assert caught.value.status == int(status)
+    assert em_server.count(LATEST) == 4
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 429])
+def test_4xx_is_not_retried(status: int, em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    em_server.faults[LATEST] = Fault("status", status=status, body={"error": "nope"}, headers={"Retry-After": "30"})
+    with pytest.raises(ProviderError):
+        em_client.latest("NL")
+    assert em_server.count(LATEST) == 1
+
+
+def test_connection_refused_is_offline(session: requests.Session, free_port: int) -> None:
+    started = time.monotonic()
+    with pytest.raises(Offline) as caught:
+        get_json(session, f"http://127.0.0.1:{free_port}/v3/x", timeout=TIMEOUT_S, endpoint_name="x")
+    assert caught.value.message == "offline"
+    assert time.monotonic() - started < 2
+
+
+def test_unresolvable_host_is_offline(session: requests.Session) -> None:
+    with pytest.raises(Offline) as caught:
+        get_json(session, "http://no-such-host.invalid/v3/x", timeout=TIMEOUT_S, endpoint_name="x")
+    assert caught.value.message in ("offline", "timed out")
+
+
+def test_a_dropped_connection_is_retried_once(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    em_server.faults[LATEST] = Fault("disconnect", times=1)
+    assert em_client.latest("NL").value == 274.0
+    assert em_server.count(LATEST) == 2
+
+
+def test_a_read_timeout_is_not_retried(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    em_server.faults[LATEST] = "timeout"
+    with pytest.raises(Offline, match="timed out"):
+        em_client.latest("NL")
+    assert em_server.count(LATEST) == 1
+
+
+# --- 429 -----------------------------------------------------------------------------------------------------
+
+
+def test_429_with_a_short_retry_after_is_retried_once(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
+) -> None:
+    em_server.faults[LATEST] = Fault("429", times=1, retry_after="1")
+    assert em_client.latest("NL").value == 274.0
+    assert sleeps == [1.0]
+    assert em_server.count(LATEST) == 2
+
+
+def test_429_twice_raises_with_the_wait(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
+) -> None:
+    em_server.faults[LATEST] = Fault("429", times=2, retry_after="2")
+    with pytest.raises(RateLimited) as caught:
+        em_client.latest("NL")
+    assert caught.value.retry_after_s == 2.0
+    assert caught.value.message == "rate-limited, retrying in 2 s"
+    assert caught.value.to_problem().retry_after_s == 2.0
+    assert sleeps == [2.0]
+    assert em_server.count(LATEST) == 2
+
+
+def test_429_short_wait_really_sleeps(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    em_server.faults[LATEST] = Fault("429", times=1, retry_after="1")
+    started = time.monotonic()
+    assert em_client.latest("NL")
+    assert 0.95 <= time.monotonic() - started < 2.0
+
+
+def test_429_with_an_http_date(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
+) -> None:
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    em_server.faults[LATEST] = Fault("429", retry_after=when)
+    with pytest.raises(RateLimited) as caught:
+        em_client.latest("NL")
+    assert caught.value.retry_after_s is not None and 115 <= caught.value.retry_after_s <= 121
+    assert sleeps == []
+
+
+def test_429_without_retry_after_waits_a_minute(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
+) -> None:
+    em_server.faults[LATEST] = Fault("429", retry_after=None)
+    with pytest.raises(RateLimited) as caught:
+        em_client.latest("NL")
+    assert caught.value.retry_after_s == 60.0
+    assert caught.value.message == "rate-limited, retrying in 60 s"
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("5", 5.0), ("0", 0.0), ("1.5", 1.5), ("-3", 0.0), ("soon", 60.0), (None, 60.0), ("", 60.0), ("inf", 60.0)],
+)
+def test_parse_retry_after(header: str | None, seconds: float) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+def test_parse_retry_after_dates() -> None:
+    now = datetime(2025, 6, 1, 12, tzinfo=UTC)
+    assert parse_retry_after("Sun, 01 Jun 2025 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Sun, 01 Jun 2025 11:00:00 GMT", now=now) == 0.0
+
+
+# --- error mapping -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (
+            401,
+            b'{"error":"Invalid auth-token","message":"The provided token is invalid."}',
+            KeyRejected,
+            "key rejected",
+        ),
+        (403, b"<html>403 Forbidden</html>", NoAccess, "endpoint not in your plan"),
+        (400, b'{"error":"Endpoint not available"}', NoAccess, "endpoint not in your plan"),
+        (401, b'{"error":"Token unauthorized for zoneKey DE"}', NoAccess, "no access to this zone"),
+        (
+            400,
+            b'{"error":"Invalid query parameters","message":"Invalid scope. You do not have sufficient access"}',
+            NoAccess,
+            "endpoint not in your plan",
+        ),
+        (404, b"", UnknownZone, "zone not known to the provider"),
+        (400, b'{"error":"Zone \'XX\' does not exist"}', UnknownZone, "zone not known to the provider"),
+        (400, b'{"error":"Unknown zone"}', UnknownZone, "zone not known to the provider"),
+        (
+            400,
+            b'{"error":"Invalid parameter","message":"temporalGranularity"}',
+            BadRequest,
+            "Invalid parameter: temporalGranularity",
+        ),
+        (418, b"teapot", BadRequest, "the provider refused the request (HTTP 418)"),
+        (503, b"", ServerError, "provider error (HTTP 503)"),
+    ],
+)
+def test_classify_error(status: int, body: bytes, error: type[ProviderError], message: str) -> None:
+    err = classify_error(status, body, endpoint="x")
+    assert type(err) is error
+    assert err.message == message
+    assert err.endpoint == "x"
+
+
+def test_bad_request_text_is_truncated_and_scrubbed() -> None:
+    body = b'{"error":"bad token SECRET-123456 given","message":"' + b"x" * 300 + b'"}'
+    err = classify_error(400, body, endpoint="x", secrets=["SECRET-123456"])
+    assert isinstance(err, BadRequest)
+    assert len(err.message) <= 120
+    assert "SECRET-123456" not in err.message and "***" in err.message
+
+
+def test_bad_request_from_the_server_names_the_problem(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
+) -> None:
+    em_server.faults[LATEST] = Fault("status", status=400, body={"error": "Invalid emissionFactorType"})
+    with pytest.raises(BadRequest) as caught:
+        em_client.latest("NL")
+    assert caught.value.message == "Invalid emissionFactorType"
+
+
+def test_str_and_repr_name_the_endpoint_not_the_request() -> None:
+    err = KeyRejected(endpoint="carbon-intensity/latest", status=401)
+    assert str(err) == "carbon-intensity/latest: key rejected"
+    assert repr(err) == "KeyRejected(endpoint='carbon-intensity/latest', message='key rejected', status=401)"
+
+
+def test_errors_do_not_chain_to_the_request(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    """The transport exception holds the request and its headers: it must not hang off ours."""
+    for fault in ("timeout", "truncated", "disconnect", "malformed"):
+        em_server.faults[LATEST] = fault
+        with pytest.raises(ProviderError) as caught:
+            em_client.latest("NL")
+        assert caught.value.__cause__ is None and caught.value.__context__ is None
+        assert_no_secret(caught.value, [em_server.token])
+
+
+# --- redirects -----------------------------------------------------------------------------------------------
+
+
+def test_a_redirect_to_another_host_drops_the_key(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, wt_server: FakeWattTime
+) -> None:
+    target = f"{wt_server.url}/v3/my-access"
+    em_server.faults[LATEST] = Fault("status", status=302, body=b"", headers={"Location": target})
+    with pytest.raises(KeyRejected):  # the other host wants its own credentials
+        em_client.latest("NL")
+    [followed] = wt_server.requests
+    assert "auth-token" not in followed.headers
+    assert "authorization" not in followed.headers
+
+
+def test_a_redirect_on_the_same_host_keeps_the_key(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
+) -> None:
+    em_server.faults[LATEST] = Fault(
+        "status", status=302, body=b"", headers={"Location": "/v3/carbon-intensity/history?zone=NL"}
+    )
+    with pytest.raises(ProviderError):  # a history body is not a latest body
+        em_client.latest("NL")
+    assert em_server.requests[-1].headers["auth-token"] == em_server.token
+
+
+def test_a_whole_body_that_arrives_late_is_kept(session: requests.Session) -> None:
+    """The overall deadline stops a drip, not a slow server that answers in one piece within the read timeout."""
+    with FakeElectricityMaps.start(latency_s=0.3) as server:
+        client = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=1.0, deadline_s=0.1)
+        assert client.latest("NL").value == 274.0
+        assert len(client.history("NL")) == 24
