@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.fake_providers import FakeElectricityMaps  # noqa: E402
+from tests.integration.fake_providers import FakeElectricityMaps
 
 
 def main() -> None:

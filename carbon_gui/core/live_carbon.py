@@ -68,7 +68,9 @@ def live_carbon(
             continue
         problem = "; ".join(p.message for p in signal.problems)
         fetch_age = (now - signal.fetched_at).total_seconds()
-        stale = ", STALE" if stale_after_s is not None and fetch_age > stale_after_s else ""
+        latest_failed = any("latest" in p.endpoint for p in signal.problems)  # an older value kept on screen
+        too_old = stale_after_s is not None and fetch_age > stale_after_s
+        stale = ", STALE" if too_old or latest_failed else ""
         yearly_figure = yearly.get(region)
         cfe = yearly_figure.cfe_share if yearly_figure else None
         if mode is CarbonMode.LATEST:

@@ -65,7 +65,7 @@ class LiveData(QObject):
         """Stale: fetched more than two refresh periods ago, or the newest fetch for it failed."""
         now = now or datetime.now(UTC)
         old = now - signal.fetched_at > timedelta(minutes=2 * self.refresh_minutes)
-        return old or (signal.latest is not None and any(p.endpoint == "latest" for p in signal.problems))
+        return old or (signal.latest is not None and any("latest" in p.endpoint for p in signal.problems))
 
     def refresh(self) -> None:
         if self.busy or not self._regions:

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self._start_queued = False
         self.live: LiveData | None = None
         self._live_problem: str | None = None
+        self._known_providers: list[str] | None = None
         self._live_redraw = QTimer(self)
         self._live_redraw.setSingleShot(True)
         self._live_redraw.setInterval(LIVE_REDRAW_MS)
@@ -430,6 +431,10 @@ class MainWindow(QMainWindow):
         providers = self._services.live.providers(credentials)  # type: ignore[arg-type]
         current = self.live.provider if self.live.signals else self.settings.provider
         wanted = current if current in providers else providers[0]  # "auto": the first with a key
+        newly_keyed = providers != self._known_providers and self._known_providers is not None
+        if newly_keyed and wanted == "replay" and providers[0] != "replay":
+            wanted = providers[0]  # a key was just added: use it
+        self._known_providers = providers
         self.carbon_panel.set_providers(providers, wanted)
         if wanted != self.live.provider:
             self.live.set_provider(wanted)  # refreshes

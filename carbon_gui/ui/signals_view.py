@@ -88,8 +88,8 @@ class SignalsView(QWidget):
         self._redraw()
 
     def set_signals(self, signals: dict[str, GridSignal], stale: set[str], now: datetime) -> None:
-        self._signals = signals
-        self._stale = stale
+        self._signals = dict(signals)  # a snapshot: the live dict changes as zones arrive
+        self._stale = set(stale)
         self._now = now
         self._redraw()
 
