@@ -22,6 +22,7 @@ lint: bootstrap
 bench: bootstrap
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/startup.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/rerank.py
+	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/live_refresh.py
 
 screenshot: bootstrap
 	QT_QPA_PLATFORM=offscreen $(VENV)/python scripts/screenshot.py docs/screenshot.png

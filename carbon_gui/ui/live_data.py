@@ -40,6 +40,9 @@ class LiveData(QObject):
         self.refresh_minutes = DEFAULT_REFRESH_MIN
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
+        self.retry = QTimer(self)  # after a 429, once Retry-After has passed
+        self.retry.setSingleShot(True)
+        self.retry.timeout.connect(self.refresh)
         self.zoneArrived.connect(self._on_zone)
 
     @property
@@ -90,6 +93,7 @@ class LiveData(QObject):
         )  # fmt: skip
 
     def cancel(self) -> None:
+        self.retry.stop()
         if self._fetcher is not None:
             self._fetcher.cancel()
             self._fetcher = None
@@ -112,6 +116,9 @@ class LiveData(QObject):
         self.last_refresh = datetime.now(UTC)
         failed = sum(1 for s in self.signals.values() if s.problems)
         self.progress.emit(self._expected, self._expected)
+        waits = [p.retry_after_s for s in self.signals.values() for p in s.problems if p.retry_after_s]
+        if waits and not self.retry.isActive():
+            self.retry.start(int(max(waits) * 1000))  # the message said "retrying in N s": do so
         note = f"; {failed} regions reported problems (see the Signals tab)" if failed else ""
         self.statusChanged.emit(f"{PROVIDER_NAMES[self.provider]} data refreshed at "
                                 f"{self.last_refresh:%H:%M} UTC{note}.")  # fmt: skip

@@ -97,7 +97,8 @@ def test_forecast_refused_by_a_free_plan_is_said_per_region_and_not_asked_again(
 
 
 def test_watttime_is_marginal_and_never_mixed_with_averages(qtbot, tmp_path):
-    with FakeWattTime.start(now=datetime.now(UTC)) as wt:
+    california = {"CAISO_NORTH": (32.0, 42.0, -124.5, -114.0)}  # covers us-west2 (Los Angeles), us-west4
+    with FakeWattTime.start(now=datetime.now(UTC), coverage=california) as wt:
         credentials = Credentials(None, wt.username, Secret(wt.password))
         window = window_with(qtbot, credentials, {"CARBON_GUI_WATTTIME_URL": wt.api_url}, tmp_path)
         assert window.carbon_panel.current_provider() == "watttime"
@@ -107,7 +108,11 @@ def test_watttime_is_marginal_and_never_mixed_with_averages(qtbot, tmp_path):
         panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
         qtbot.waitUntil(lambda: window._assessment.live is not None, timeout=3000)
         assert "marginal (MOER)" in window.summary.text()
+        assert window.ranking.ranked, "the covered regions are ranked"
         assert all(s.facts.carbon.provenance.kind == "marginal (MOER)" for s in window.ranking.ranked)
+        assert {s.name for s in window.ranking.ranked} <= {"us-west2", "us-west4"}
+        reasons = {e.region.name: e.reason for e in window.ranking.excluded}
+        assert "no WattTime coverage here" in reasons["europe-west4"]
         window.close()
 
 
@@ -140,3 +145,95 @@ def test_a_key_saved_in_the_keys_dialog_switches_the_window_to_live_data(qtbot, 
     assert em.requests_to("carbon-intensity/latest")[-1].headers.get("auth-token") == em.token
     dialog.close()
     window.close()
+
+
+def test_rate_limit_is_retried_after_retry_after(qtbot, em, tmp_path):
+    from tests.integration.fake_providers import Fault
+
+    em.faults["carbon-intensity/latest"] = Fault("429", times=1, retry_after="30")
+    window = window_with(qtbot, Credentials(Secret(em.token), None, None),
+                         {"CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url}, tmp_path)  # fmt: skip
+    messages = [p.message for s in window.live.signals.values() for p in s.problems]
+    assert "rate-limited, retrying in 30 s" in messages
+    assert window.live.retry.isActive() and 25_000 < window.live.retry.remainingTime() <= 31_000
+    window.live.retry.start(10)  # let the 30 s pass
+    first = em.count("carbon-intensity/latest")
+    window.live._service._clients.clear()  # the retry must reach the server, not the cache
+    window.live._service._client_key.clear()
+    (tmp_path / "http.sqlite").unlink()
+    qtbot.waitUntil(lambda: em.count("carbon-intensity/latest") > first, timeout=5000)
+    qtbot.waitUntil(lambda: not window.live.busy, timeout=10000)
+    assert not any("rate-limited" in p.message for s in window.live.signals.values() for p in s.problems)
+    window.close()
+
+
+def test_closing_the_window_stops_a_slow_refresh(qtbot, tmp_path):
+    import time
+
+    with FakeElectricityMaps.start(now=datetime.now(UTC), latency_s=0.05) as em:
+        window = window_with(qtbot, Credentials(Secret(em.token), None, None),
+                             {"CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url}, tmp_path)  # fmt: skip
+        em.latency_s = 1.5
+        window.live._service._clients.clear()
+        window.live._service._client_key.clear()
+        (tmp_path / "http.sqlite").unlink()
+        window.carbon_panel.refresh.click()
+        qtbot.waitUntil(lambda: window.carbon_panel.cancel.isEnabled(), timeout=3000)
+        started = time.monotonic()
+        window.close()
+        assert time.monotonic() - started < 4.0  # bounded wait, not the whole refresh
+        assert window.live.busy is False
+        assert not window.live.timer.isActive()
+
+
+def test_no_key_reaches_the_disk_after_store_use_rotate_and_export(qtbot, em, tmp_path, monkeypatch):
+    """Sentinel keys through the whole window: dialog save, fetch (HTTP cache), rotation, CSV and PNG
+    export, settings save on close. Then every file under the config, cache and export dirs and
+    the HOME the test gave the app is scanned: zero hits."""
+    from PySide6.QtCore import Qt
+
+    from carbon_gui.secrets import SecretStore
+    from tests.secret_store import MemoryKeyring, files_containing
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    first, second = "sentinel-em-key-7f3a9c1e2b", "sentinel-em-key-rotated-44d0aa"
+    em.token = first
+    store = SecretStore(MemoryKeyring())
+    environ = {"CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url}
+    live = LiveService(store.load, environ=environ, cache_path=tmp_path / "cache" / "http.sqlite", timeout_s=2)
+    services = make_services()
+    services = type(services)(**{**services.__dict__, "live": live, "secret_store": lambda: store})
+    window = open_window(qtbot, services=services)
+    qtbot.waitUntil(lambda: window.live is not None and bool(window.live.signals), timeout=20000)
+    for key in (first, second):
+        em.token = key  # the provider now accepts the rotated key
+        window._edit_keys()
+        dialog = window.keys_dialog
+        qtbot.keyClicks(dialog.token, key)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda k=key: store.load().electricitymaps_token.reveal() == k, timeout=5000)
+        dialog.close()
+        qtbot.waitUntil(lambda: window.live.provider == "electricitymaps", timeout=10000)
+        qtbot.waitUntil(lambda: not window.live.busy and "europe-west4" in window.live.signals, timeout=20000)
+        window.live._service._clients.clear()
+        window.live._service._client_key.clear()
+        for cached in (tmp_path / "cache").glob("http.sqlite*"):
+            cached.unlink()  # so this refresh reaches the provider with the current key
+        window.carbon_panel.refresh.click()
+        qtbot.waitUntil(lambda: window.live.busy, timeout=5000)
+        qtbot.waitUntil(lambda: not window.live.busy, timeout=20000)
+    assert em.requests_to("carbon-intensity/latest")[-1].headers.get("auth-token") == second
+    window.views.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: bool(window.signals_view.shown()), timeout=3000)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    window._export(str(exports / "signals.csv"), window.signals_view.csv_text().encode())
+    window._export(str(exports / "signals.png"), window.signals_view.grab().toImage())
+    qtbot.waitUntil(lambda: len(list(exports.iterdir())) == 2, timeout=5000)
+    window.close()
+    assert (tmp_path / "config" / "settings.json").exists() and (tmp_path / "cache" / "http.sqlite").exists()
+    assert em.count("carbon-intensity/latest") > 0
+    for key in (first, second):
+        assert files_containing(key, tmp_path) == []
