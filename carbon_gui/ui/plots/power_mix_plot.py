@@ -35,7 +35,9 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         item.setLabel("left", "production", units="MW")
         item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(y=True, alpha=0.2)
-        self.legend = item.addLegend(offset=(-10, 10), colCount=2)
+        # The legend sits in its own column right of the plot, so it never hides a bar.
+        self.legend = pg.LegendItem(colCount=2)
+        item.layout.addItem(self.legend, 2, 3)
         self.bar_count = 0
         self._title = ""
         self._bars: dict[str, pg.BarGraphItem] = {}
