@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -21,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from carbon_gui.core.live_carbon import describe_age
 from carbon_gui.core.signals import GridSignal
-from carbon_gui.ui.plots.intensity_plot import IntensityPlot
-from carbon_gui.ui.plots.power_mix_plot import PowerMixPlot
+
+if TYPE_CHECKING:
+    from carbon_gui.ui.plots.intensity_plot import IntensityPlot
+    from carbon_gui.ui.plots.power_mix_plot import PowerMixPlot
 
 MAX_DEFAULT_REGIONS = 5
 
@@ -38,8 +42,9 @@ class SignalsView(QWidget):
         self.regions.setMaximumWidth(220)
         self.regions.itemChanged.connect(self._on_item_changed)
         self._user_choice: dict[str, Qt.CheckState] = {}  # ticks the user set; others follow the ranking
-        self.intensity = IntensityPlot()
-        self.mix = PowerMixPlot()
+        # The plots are built when the tab is first shown: two plot widgets cost ~25 ms of start-up.
+        self.intensity: IntensityPlot | None = None
+        self.mix: PowerMixPlot | None = None
         self.status = QLabel()
         self.status.setObjectName("signalStatus")
         self.status.setWordWrap(True)
@@ -52,10 +57,8 @@ class SignalsView(QWidget):
         buttons.addWidget(self.status, 1)
         buttons.addWidget(export_png)
         buttons.addWidget(export_csv)
-        plots = QSplitter(Qt.Orientation.Vertical)
-        plots.addWidget(self.intensity)
-        plots.addWidget(self.mix)
-        plots.setSizes([340, 220])
+        self._plots = QSplitter(Qt.Orientation.Vertical)
+        plots = self._plots
         body = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel("Regions"))
@@ -82,6 +85,23 @@ class SignalsView(QWidget):
             self.regions.addItem(item)
         self.regions.blockSignals(False)
         self._redraw()
+
+    def ensure_plots(self) -> tuple[IntensityPlot, PowerMixPlot]:
+        if self.intensity is None or self.mix is None:
+            from carbon_gui.ui.plots.intensity_plot import IntensityPlot
+            from carbon_gui.ui.plots.power_mix_plot import PowerMixPlot
+
+            self.intensity = IntensityPlot()
+            self.mix = PowerMixPlot()
+            self._plots.addWidget(self.intensity)
+            self._plots.addWidget(self.mix)
+            self._plots.setSizes([340, 220])
+            self._redraw()
+        return self.intensity, self.mix
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.ensure_plots()
+        super().showEvent(event)
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
         self._user_choice[item.text()] = item.checkState()
@@ -111,11 +131,13 @@ class SignalsView(QWidget):
         title = " · ".join(sources) + (f" — {', '.join(kinds)}" if kinds else "")
         if replay:
             title = f"REPLAY of 2024 Electricity Maps data, not live — {', '.join(kinds)}"
+        self.status.setText(self._status_text(shown))
+        if self.intensity is None or self.mix is None:
+            return  # not shown yet: drawn on first show
         self.intensity.set_signals(shown, self._now, title or "no signal yet")
         mixes = [(name, s.power_mix[-1]) for name, s in shown if s.power_mix]
         empty = "No power mix in the 2024 replay (intensity only)" if replay else "No power mix for these regions"
         self.mix.set_mixes(mixes, "Power production by source (latest)" if mixes else empty)
-        self.status.setText(self._status_text(shown))
 
     def _status_text(self, shown: list[tuple[str, GridSignal]]) -> str:
         missing = [n for n in self.checked_regions() if n not in self._signals]
