@@ -138,7 +138,6 @@ class LiveService:
         from carbon_gui.sources.http import make_session
         from carbon_gui.sources.live import DEFAULT_POOL_SIZE
 
-        self._cache_path.parent.mkdir(parents=True, exist_ok=True)
         return make_session(self._cache_path, CACHE_TTL_S, pool_size=DEFAULT_POOL_SIZE)
 
     def _electricitymaps(self, credentials: Credentials) -> ElectricityMapsClient:

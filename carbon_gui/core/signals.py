@@ -83,7 +83,7 @@ class GridSignal:
             source=newer.source,
             kind=newer.kind,
             fetched_at=newer.fetched_at,
-            latest=newer.latest or self.latest,
+            latest=newer.latest if newer.latest is not None and newer.latest.value is not None else self.latest,
             history=newer.history or self.history,
             forecast=newer.forecast or self.forecast,
             power_mix=newer.power_mix or self.power_mix,
