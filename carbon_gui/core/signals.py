@@ -45,6 +45,25 @@ class PowerMix:
 
 
 @dataclass(frozen=True)
+class RelativeIndex:
+    """WattTime's signal-index: where the current MOER sits among the next 24 h, 0-100 %.
+
+    A position, not an emission rate: shown beside a region, never ranked.
+    """
+
+    time: datetime
+    percent: float
+
+
+# Names of the parts of a signal, as used in GridSignal.part_times.
+PART_LATEST = "latest"
+PART_HISTORY = "history"
+PART_FORECAST = "forecast"
+PART_POWER = "power"
+PART_INDEX = "index"
+
+
+@dataclass(frozen=True)
 class FetchProblem:
     """An error as a value the UI shows next to the region, e.g. 'key rejected'."""
 
@@ -69,6 +88,10 @@ class GridSignal:
     is_replay: bool = False  # replayed historical data shown in place of live data
     unit: str = "gCO2e/kWh"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    index: RelativeIndex | None = None  # WattTime signal-index, when the plan includes it
+    # When each part (PART_*) was received from the provider; a part kept from an earlier fetch
+    # keeps its own time, so staleness is judged per part, not per signal.
+    part_times: Mapping[str, datetime] = field(default_factory=dict)
 
     def age_s(self, now: datetime) -> float | None:
         """Seconds since the latest point's own time (not since the fetch)."""
@@ -76,21 +99,40 @@ class GridSignal:
             return None
         return (now - self.latest.time).total_seconds()
 
+    def part_time(self, part: str) -> datetime | None:
+        """When `part` was received; signals built without part times count as fetched at `fetched_at`."""
+        if not self.part_times:
+            return self.fetched_at
+        return self.part_times.get(part)
+
     def merged(self, newer: "GridSignal") -> "GridSignal":
-        """Keep the last good data: parts the newer fetch failed to get come from this one."""
+        """Keep the last good data: parts the newer fetch failed to get come from this one,
+        with the time they were received then."""
+        new_latest = newer.latest is not None and newer.latest.value is not None
+        kept = {
+            PART_LATEST: not new_latest and self.latest is not None,
+            PART_HISTORY: not newer.history and bool(self.history),
+            PART_FORECAST: not newer.forecast and bool(self.forecast),
+            PART_POWER: not newer.power_mix and bool(self.power_mix),
+            PART_INDEX: newer.index is None and self.index is not None,
+        }
+        times = {part: t for part in kept if not kept[part] and (t := newer.part_time(part)) is not None}
+        times.update({part: t for part in kept if kept[part] and (t := self.part_time(part)) is not None})
         return GridSignal(
             zone=newer.zone,
             source=newer.source,
             kind=newer.kind,
             fetched_at=newer.fetched_at,
-            latest=newer.latest if newer.latest is not None and newer.latest.value is not None else self.latest,
-            history=newer.history or self.history,
-            forecast=newer.forecast or self.forecast,
-            power_mix=newer.power_mix or self.power_mix,
+            latest=self.latest if kept[PART_LATEST] else newer.latest,
+            history=self.history if kept[PART_HISTORY] else newer.history,
+            forecast=self.forecast if kept[PART_FORECAST] else newer.forecast,
+            power_mix=self.power_mix if kept[PART_POWER] else newer.power_mix,
             problems=newer.problems,
             is_replay=newer.is_replay,
             unit=newer.unit,
             notes=newer.notes,
+            index=self.index if kept[PART_INDEX] else newer.index,
+            part_times=times,
         )
 
 
