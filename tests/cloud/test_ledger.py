@@ -1,0 +1,260 @@
+"""The job ledger on a real SQLite file: round trips, WAL, schema version, other processes, SIGKILL."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from carbon_gui.cloud.ledger import SCHEMA_VERSION, JobRecord, Ledger, LedgerError, default_path
+from carbon_gui.core.job_ids import bucket_labels, bucket_name, new_job_id
+
+WAIT_SECONDS = 60  # generous: two cores shared with other test runs
+
+
+def _job(job_id: str | None = None, **overrides: object) -> JobRecord:
+    values: dict[str, object] = {
+        "id": job_id or new_job_id(),
+        "target": "vertex",
+        "project": "carbon-test",
+        "region": "europe-west4",
+        "display_name": "resnet on T4",
+        "machine_type": "n1-standard-8",
+        "accelerator_type": "NVIDIA_TESLA_T4",
+        "accelerator_count": 1,
+        "image_uri": "europe-docker.pkg.dev/vertex-ai/training/pytorch-gpu.2-4.py310:latest",
+        "script_path": "/home/me/task.py",
+        "spec_json": json.dumps({"displayName": "resnet on T4"}),
+        "estimate_kwh": 1.5,
+        "estimate_kg": 0.4,
+        "estimate_usd": 2.25,
+    }
+    values.update(overrides)
+    return JobRecord(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger(tmp_path / "jobs.sqlite3")
+
+
+def _run_python(code: str, *args: str) -> subprocess.Popen[str]:
+    """Another process using the ledger, as the CLI or a second window would."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_job_round_trip_keeps_every_field(ledger: Ledger) -> None:
+    record = _job(created_at=datetime(2026, 8, 1, 9, 30, tzinfo=UTC))
+    ledger.add_job(record)
+    stored = ledger.job(record.id)
+    assert stored is not None
+    assert stored == JobRecord(**{**record.__dict__, "updated_at": record.created_at})
+    assert ledger.job("cg-20000101-000000-dead") is None
+
+
+def test_local_job_round_trip(ledger: Ledger) -> None:
+    record = _job(target="local", project=None, staging_dir="/tmp/stage", accelerator_type=None, accelerator_count=0)
+    ledger.add_job(record)
+    ledger.set_local_process(record.id, 4242, 1_785_000_000.25)
+    stored = ledger.job(record.id)
+    assert stored is not None
+    assert (stored.target, stored.project, stored.staging_dir) == ("local", None, "/tmp/stage")
+    assert (stored.pid, stored.pid_started_at) == (4242, 1_785_000_000.25)
+
+
+def test_jobs_are_newest_first(ledger: Ledger) -> None:
+    start = datetime(2026, 8, 1, tzinfo=UTC)
+    ids = [new_job_id(start + timedelta(minutes=n)) for n in range(3)]
+    for n, job_id in enumerate(ids):
+        ledger.add_job(_job(job_id, created_at=start + timedelta(minutes=n)))
+    assert [job.id for job in ledger.jobs()] == list(reversed(ids))
+
+
+def test_adding_a_job_twice_is_refused(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    with pytest.raises(LedgerError, match="already has a job"):
+        ledger.add_job(record)
+
+
+def test_state_history_and_end_time(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    for state in ("creating-bucket", "uploading", "submitting", "queued", "running"):
+        ledger.set_state(record.id, state)
+    running = ledger.job(record.id)
+    assert running is not None and running.ended_at is None
+    ledger.set_state(record.id, "failed", error="The job failed: out of memory on the T4.")
+    ledger.set_vertex_name(record.id, "projects/1/locations/europe-west4/customJobs/77")
+    ended = ledger.job(record.id)
+    assert ended is not None
+    assert ended.state == "failed"
+    assert ended.error == "The job failed: out of memory on the T4."
+    assert ended.vertex_name == "projects/1/locations/europe-west4/customJobs/77"
+    assert ended.ended_at is not None and ended.updated_at is not None and ended.updated_at >= ended.ended_at
+    history = ledger.history(record.id)
+    assert [change.state for change in history] == [
+        "draft", "creating-bucket", "uploading", "submitting", "queued", "running", "failed"
+    ]
+    assert [change.at for change in history] == sorted(change.at for change in history)
+
+
+def test_unknown_state_and_unknown_job_are_refused(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    with pytest.raises(ValueError, match="unknown job state"):
+        ledger.set_state(record.id, "exploded")
+    with pytest.raises(LedgerError, match="no job cg-20000101-000000-dead"):
+        ledger.set_state("cg-20000101-000000-dead", "running")
+    with pytest.raises(LedgerError, match="no job"):
+        ledger.begin("cg-20000101-000000-dead", "upload")
+    assert [change.state for change in ledger.history(record.id)] == ["draft"]  # nothing half-written
+
+
+def test_measured_figures_round_trip(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    figures = json.dumps({"energy_consumed": 0.012, "emissions": 0.0007, "country_iso_code": "NLD"})
+    ledger.set_measured(record.id, figures)
+    stored = ledger.job(record.id)
+    assert stored is not None and json.loads(stored.measured or "") == json.loads(figures)
+
+
+def test_steps_and_unfinished_steps(ledger: Ledger) -> None:
+    first, second = _job(), _job()
+    ledger.add_job(first)
+    ledger.add_job(second)
+    ledger.begin(first.id, "create bucket", "carbon-gui-x in europe-west4")
+    ledger.done(first.id, "create bucket")
+    ledger.begin(first.id, "upload")
+    ledger.failed(first.id, "upload", "permission denied")
+    ledger.begin(first.id, "upload")  # retried, and interrupted
+    ledger.begin(second.id, "submit")
+    steps = ledger.steps(first.id)
+    assert [(s.step, s.status) for s in steps] == [
+        ("create bucket", "intent"), ("create bucket", "done"), ("upload", "intent"), ("upload", "failed"),
+        ("upload", "intent"),
+    ]
+    assert steps[0].detail == "carbon-gui-x in europe-west4" and steps[3].detail == "permission denied"
+    assert [(s.job_id, s.step) for s in ledger.unfinished_steps()] == [(first.id, "upload"), (second.id, "submit")]
+    ledger.done(first.id, "upload")
+    ledger.failed(second.id, "submit", "quota exceeded")
+    assert ledger.unfinished_steps() == []
+
+
+def test_bucket_life_cycle(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    name = bucket_name(record.id)
+    ledger.intend_bucket(name, "carbon-test", "europe-west4", record.id, bucket_labels(record.id))
+    intended = ledger.bucket(name)
+    assert intended is not None
+    assert (intended.state, intended.created_at, intended.deleted_at) == ("intended", None, None)
+    assert intended.labels == {"managed-by": "carbon-gui", "job": record.id}
+    job = ledger.job(record.id)
+    assert job is not None and job.bucket == name
+    ledger.intend_bucket(name, "carbon-test", "europe-west4", record.id, {})  # a retry keeps the first record
+    ledger.bucket_created(name)
+    ledger.bucket_deleted(name)
+    deleted = ledger.bucket(name)
+    assert deleted is not None and deleted.state == "deleted" and deleted.labels == intended.labels
+    assert deleted.created_at is not None and deleted.deleted_at is not None
+    assert deleted.intended_at <= deleted.created_at <= deleted.deleted_at
+    assert [b.name for b in ledger.buckets()] == [name]
+    assert ledger.bucket("carbon-gui-elsewhere") is None
+    with pytest.raises(LedgerError, match="no bucket"):
+        ledger.bucket_deleted("carbon-gui-elsewhere")
+
+
+def test_file_is_in_wal_mode_with_a_schema_version(ledger: Ledger) -> None:
+    with sqlite3.connect(ledger.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    Ledger(ledger.path)  # opening again keeps it as it is
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    Ledger(path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(LedgerError, match="newer carbon-gui") as caught:
+        Ledger(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_damaged_file_is_a_user_facing_error(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(LedgerError, match="damaged"):
+        Ledger(path)
+
+
+def test_location_follows_the_data_dir_override(tmp_path: Path) -> None:
+    assert default_path({"CARBON_GUI_DATA_DIR": str(tmp_path / "data")}) == tmp_path / "data" / "jobs.sqlite3"
+    assert default_path({}).name == "jobs.sqlite3"
+    assert "carbon-gui" in str(default_path({}))
+
+
+def test_another_process_writes_while_this_one_reads(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    writer = _run_python(
+        """
+        import sys
+        from pathlib import Path
+        from carbon_gui.cloud.ledger import Ledger
+        ledger = Ledger(Path(sys.argv[1]))
+        for n in range(200):
+            ledger.begin(sys.argv[2], f"step {n}")
+            ledger.done(sys.argv[2], f"step {n}")
+        """,
+        str(ledger.path),
+        record.id,
+    )
+    seen = [len(ledger.steps(record.id))]
+    while writer.poll() is None:
+        seen.append(len(ledger.steps(record.id)))  # reads never fail or block while the other process writes
+    _, errors = writer.communicate(timeout=WAIT_SECONDS)
+    assert writer.returncode == 0, errors
+    assert len(ledger.steps(record.id)) == 400
+    assert seen == sorted(seen)  # every read saw a consistent, growing ledger
+    assert any(0 < count < 400 for count in seen), "no read happened while the other process was writing"
+    assert ledger.unfinished_steps() == []
+
+
+def test_an_intent_survives_sigkill_of_the_writer(ledger: Ledger) -> None:
+    record = _job()
+    ledger.add_job(record)
+    writer = _run_python(
+        """
+        import sys, time
+        from pathlib import Path
+        from carbon_gui.cloud.ledger import Ledger
+        Ledger(Path(sys.argv[1])).begin(sys.argv[2], "create bucket", "about to create")
+        print("begun", flush=True)
+        time.sleep(600)  # the cloud call that never returns: killed here
+        """,
+        str(ledger.path),
+        record.id,
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "begun"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.communicate(timeout=WAIT_SECONDS)
+    assert writer.returncode == -signal.SIGKILL
+    unfinished = Ledger(ledger.path).unfinished_steps()
+    assert [(s.job_id, s.step, s.status, s.detail) for s in unfinished] == [
+        (record.id, "create bucket", "intent", "about to create")
+    ]
