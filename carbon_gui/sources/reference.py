@@ -16,6 +16,7 @@ from typing import TypeVar
 from carbon_gui.core.catalog import CarbonFigure, Catalog, Jurisdiction, MachineType, Region
 from carbon_gui.core.energy import PowerCoefficients
 from carbon_gui.core.errors import DataError
+from carbon_gui.core.offerings import MachineTypeListing
 from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.security import TRUST_TIERS
 
@@ -35,6 +36,7 @@ class ReferenceData:
     catalog: Catalog
     power: PowerCoefficients
     land_outline: list[list[tuple[float, float]]]  # polygons' outer rings as (lon, lat)
+    machine_types: tuple[MachineTypeListing, ...] = ()  # Compute Engine's list (machine_types_by_zone.csv)
 
 
 def _rows(path: Path, required: tuple[str, ...], delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
@@ -243,6 +245,25 @@ def load_accelerators(data: Path) -> dict[str, frozenset[str]]:
     return {region: frozenset(names) for region, names in by_region.items()}
 
 
+def load_machine_types(data: Path) -> tuple[MachineTypeListing, ...]:
+    """Compute Engine's machine types. A row's ZONE may be empty: the type exists, the row says not where."""
+    path = data / "machine_types_by_zone.csv"
+    listings = []
+    for line, row in _rows(path, ("NAME", "CPUS", "MEMORY_GB", "DEPRECATED", "ZONE"), delimiter=";"):
+        listings.append(
+            MachineTypeListing(
+                name=row["NAME"],
+                vcpus=_field(path, line, row, "CPUS", int),
+                memory_gb=_field(path, line, row, "MEMORY_GB", float),
+                deprecation=row["DEPRECATED"].strip().upper(),
+                zone=row["ZONE"].strip() or None,
+            )
+        )
+    if not listings:
+        raise DataError(f"{path.name} lists no machine types. Reinstall carbon_gui.")
+    return tuple(listings)
+
+
 def load_power(data: Path) -> PowerCoefficients:
     watts_path = data / "ccf_compute_watts.csv"
     processors: dict[str, tuple[float, float]] = {}
@@ -316,4 +337,4 @@ def load_reference(data: Path | None = None) -> ReferenceData:
         carbon_by_year=load_carbon(data),
         attachable_gpus={s: ATTACHABLE_GPUS for s in CPU_SERIES_WITH_ATTACHABLE_GPUS},
     )
-    return ReferenceData(catalog, load_power(data), load_land_outline(data))
+    return ReferenceData(catalog, load_power(data), load_land_outline(data), load_machine_types(data))
