@@ -1,0 +1,223 @@
+"""Vertex AI custom jobs: submit, read the state, cancel, find again by label. No polling loop: the app owns it.
+
+google-cloud-aiplatform's `aiplatform_v1.JobServiceClient`, imported on first use (start-up does not pay for
+it). The endpoint is CARBON_GUI_VERTEX_ENDPOINT when set (an http://127.0.0.1:PORT local server is reached
+with the REST transport over plain HTTP), else the region's `{region}-aiplatform.googleapis.com`.
+Credentials: the ones passed in, else those of `gcp_auth.resolve_access` (CARBON_GUI_GCP_ANONYMOUS=1 gives
+anonymous ones for local servers; otherwise Application Default Credentials).
+
+Every failure is a CloudError whose message says what went wrong and what to do.
+"""
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from carbon_gui.cloud.errors import CloudError
+from carbon_gui.cloud.gcp_auth import resolve_access
+from carbon_gui.core.job_ids import JOB_LABEL
+
+ENDPOINT_ENV = "CARBON_GUI_VERTEX_ENDPOINT"
+CALL_TIMEOUT_S = 60.0
+# No client-side retries: a retried create could start a second job, and the app's own loop polls again.
+_ONCE = {"retry": None, "timeout": CALL_TIMEOUT_S}
+T = TypeVar("T")
+
+# Vertex AI's JobState names -> the app's job states (core.job_states). The app's seven states cover a
+# custom job's life; the rest are mapped to the nearest one.
+_STATES = {
+    "JOB_STATE_UNSPECIFIED": "queued",
+    "JOB_STATE_QUEUED": "queued",
+    "JOB_STATE_PENDING": "pending",
+    "JOB_STATE_RUNNING": "running",
+    "JOB_STATE_SUCCEEDED": "succeeded",
+    "JOB_STATE_FAILED": "failed",
+    "JOB_STATE_CANCELLING": "cancelling",
+    "JOB_STATE_CANCELLED": "cancelled",
+    "JOB_STATE_PAUSED": "pending",
+    "JOB_STATE_EXPIRED": "failed",
+    "JOB_STATE_UPDATING": "running",
+    "JOB_STATE_PARTIALLY_SUCCEEDED": "succeeded",
+}
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    name: str  # projects/…/locations/…/customJobs/ID
+    state: str  # queued, pending, running, succeeded, failed, cancelling, cancelled
+    error: str | None  # Vertex AI's message when the job failed
+    create_time: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    console_url: str
+    logs_url: str
+
+
+def job_id_of(name: str) -> str:
+    """The numeric id at the end of a custom job's resource name."""
+    return name.rsplit("/", 1)[-1]
+
+
+def console_url(project: str, region: str, name: str) -> str:
+    return (
+        f"https://console.cloud.google.com/vertex-ai/locations/{region}/training/{job_id_of(name)}"
+        f"?project={quote(project)}"
+    )
+
+
+def logs_url(project: str, name: str) -> str:
+    """Cloud Logging's query for the job's logs (Vertex AI writes them as resource type ml_job)."""
+    query = f'resource.type="ml_job"\nresource.labels.job_id="{job_id_of(name)}"'
+    return f"https://console.cloud.google.com/logs/query;query={quote(query, safe='')}?project={quote(project)}"
+
+
+class VertexJobs:
+    """The custom jobs of one project in one region."""
+
+    def __init__(
+        self,
+        project: str,
+        region: str,
+        *,
+        credentials: Any = None,
+        endpoint: str | None = None,
+        transport: str | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        """`endpoint` and `transport` ("grpc" or "rest") override the defaults described in the module docstring."""
+        self.project = project
+        self.region = region
+        self.endpoint = endpoint or environ.get(ENDPOINT_ENV) or f"{region}-aiplatform.googleapis.com"
+        self.transport = transport or ("rest" if self.endpoint.startswith("http://") else "grpc")
+        self._credentials = credentials
+        self._environ = environ
+        self._client: Any = None
+
+    @property
+    def parent(self) -> str:
+        return f"projects/{self.project}/locations/{self.region}"
+
+    def submit(self, body: Mapping[str, Any]) -> str:
+        """Creates the CustomJob (`core.job_spec.custom_job_body`) and returns its resource name.
+
+        Not retried: a second create could start a second job. When the answer is lost, `find_by_label`.
+        """
+        from google.cloud import aiplatform_v1
+
+        try:
+            job = aiplatform_v1.CustomJob.from_json(json.dumps(body))
+        except (ValueError, TypeError) as err:
+            raise CloudError(f"The job spec is not a valid CustomJob ({err}).", step="submit") from None
+        created = self._call("submit", lambda c: c.create_custom_job(parent=self.parent, custom_job=job, **_ONCE))
+        return str(created.name)
+
+    def status(self, name: str) -> JobStatus:
+        """The job's state now (one request)."""
+        job = self._call("status", lambda c: c.get_custom_job(name=name, **_ONCE))
+        error = job.error.message if job.error and (job.error.code or job.error.message) else None
+        return JobStatus(
+            name=job.name,
+            state=_STATES.get(job.state.name, "queued"),
+            error=error or None,
+            create_time=job.create_time,
+            start_time=job.start_time,
+            end_time=job.end_time,
+            console_url=console_url(self.project, self.region, job.name),
+            logs_url=logs_url(self.project, job.name),
+        )
+
+    def cancel(self, name: str) -> None:
+        """Asks Vertex AI to cancel the job; `status` shows cancelling, then cancelled."""
+        self._call("cancel", lambda c: c.cancel_custom_job(name=name, **_ONCE))
+
+    def find_by_label(self, job_id: str) -> str | None:
+        """The resource name of the app's job `job_id` (its `job` label), newest first; None when there is none."""
+        request = {"parent": self.parent, "filter": f'labels.{JOB_LABEL}="{job_id}"'}
+        found = self._call("find job", lambda c: list(c.list_custom_jobs(request=request, **_ONCE)))
+        matching = [job for job in found if job.labels.get(JOB_LABEL) == job_id]
+        if not matching:
+            return None
+        return str(max(matching, key=lambda job: job.create_time.timestamp() if job.create_time else 0.0).name)
+
+    def _client_now(self) -> Any:
+        if self._client is None:
+            from google.api_core.client_options import ClientOptions
+            from google.cloud import aiplatform_v1
+
+            credentials = self._credentials or resolve_access(None, self._environ).credentials
+            self._client = aiplatform_v1.JobServiceClient(
+                credentials=credentials,
+                transport=self.transport,
+                client_options=ClientOptions(api_endpoint=self.endpoint),
+            )
+        return self._client
+
+    def _call(self, step: str, call: Callable[[Any], T]) -> T:
+        from google.api_core import exceptions as api
+        from google.auth import exceptions as auth
+        from requests import exceptions as http
+
+        try:
+            return call(self._client_now())
+        except api.GoogleAPICallError as err:
+            raise self._api_error(err, step) from None
+        except (http.ConnectionError, http.Timeout, auth.TransportError, ConnectionError):
+            raise CloudError(
+                f"Cannot reach Vertex AI at {self.endpoint}: you seem to be offline. "
+                "Check the network connection and try again.",
+                step=step,
+            ) from None
+        except auth.RefreshError:
+            raise CloudError(
+                "Google Cloud refused the credentials (expired or revoked). Run "
+                "`gcloud auth application-default login` again, or add a new service-account key in Settings.",
+                step=step,
+            ) from None
+
+    def _api_error(self, err: Any, step: str) -> CloudError:
+        code = int(err.code) if err.code is not None else 0
+        message = str(err.message or "").strip()
+        lower = message.lower()
+        if code == 403 and (
+            getattr(err, "reason", None) == "SERVICE_DISABLED" or "has not been used" in lower or "is disabled" in lower
+        ):
+            text = (
+                f"The Vertex AI API is not enabled in project {self.project}. Enable it with "
+                f"`gcloud services enable aiplatform.googleapis.com --project={self.project}` (or under APIs & "
+                "Services in the console), wait a minute, then try again."
+            )
+        elif code in (400, 403, 429) and "quota" in lower:
+            text = (
+                f"Not enough Vertex AI quota in {self.region}: {message} Request more quota (IAM & Admin → Quotas), "
+                "or choose a smaller machine, fewer GPUs or another region."
+            )
+        elif code == 400 and step == "submit":
+            text = f"Vertex AI refused the job: {message} Check the machine type, accelerator and container image."
+        elif code == 400:
+            text = f"Vertex AI refused the request ({step}): {message}"
+        elif code == 401:
+            text = (
+                "Google Cloud did not accept the credentials. Run `gcloud auth application-default login`, "
+                "or add a service-account key in Settings."
+            )
+        elif code == 403:
+            text = (
+                f"Permission denied in project {self.project}: {message} The account needs the Vertex AI User role "
+                "(roles/aiplatform.user) in this project."
+            )
+        elif code == 404:
+            text = (
+                f"Vertex AI found no such job or location ({message or self.parent}). Check the project id and "
+                "region; the job may have been deleted."
+            )
+        elif code == 429:
+            text = f"Vertex AI is rate-limiting requests: {message} Try again in a minute."
+        elif code >= 500:
+            text = f"Vertex AI is unavailable right now (HTTP {code}). Try again in a few minutes."
+        else:
+            text = f"Vertex AI answered HTTP {code}: {message}"
+        return CloudError(text, status=code or None, step=step)
