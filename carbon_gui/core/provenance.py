@@ -7,7 +7,7 @@ from dataclasses import dataclass
 class Provenance:
     source: str  # who published it, e.g. "Google region-carbon-info"
     kind: str  # what it is, e.g. "average, location-based grid intensity"
-    estimated: bool  # True when the app or the source estimated it rather than measured it
+    estimated: bool  # True when the app or the source estimated or forecast it (a forecast is never "published")
     as_of: str  # the period it describes or when it was fetched, e.g. "2024 yearly average"
 
     def label(self) -> str:

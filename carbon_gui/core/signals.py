@@ -9,6 +9,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 LBS_PER_MWH_TO_G_PER_KWH = 0.45359237  # 1 lb = 453.59237 g; 1 MWh = 1000 kWh
 
@@ -105,6 +106,10 @@ class GridSignal:
             return self.fetched_at
         return self.part_times.get(part)
 
+    def part_problems(self, part: str) -> tuple[FetchProblem, ...]:
+        """This fetch's problems that concern `part` (including those that stopped every part)."""
+        return tuple(p for p in self.problems if endpoint_part(p.endpoint) in (part, None))
+
     def merged(self, newer: "GridSignal") -> "GridSignal":
         """Keep the last good data: parts the newer fetch failed to get come from this one,
         with the time they were received then."""
@@ -136,15 +141,88 @@ class GridSignal:
         )
 
 
-def forecast_mean(signal: GridSignal, start: datetime, hours: float) -> float | None:
-    """Mean forecast intensity over [start, start + hours), or None when the forecast does not cover it."""
-    end_s = start.timestamp() + hours * 3600
-    values = [
-        p.value for p in signal.forecast if p.value is not None and start.timestamp() <= p.time.timestamp() < end_s
-    ]
-    if not values:
+def endpoint_part(endpoint: str) -> str | None:
+    """The part (PART_*) a FetchProblem's endpoint feeds; None when it stops every part (login, region lookup).
+
+    Endpoint names are the providers' paths ("carbon-intensity/latest", "power-breakdown/history", WattTime's
+    "forecast", "historical", "signal-index") or the fetcher's task names ("latest", "power", ...).
+    """
+    name = endpoint.lower()
+    for word, part in (
+        ("index", PART_INDEX),
+        ("power", PART_POWER),
+        ("forecast", PART_FORECAST),
+        ("histor", PART_HISTORY),
+        ("latest", PART_LATEST),
+    ):
+        if word in name:
+            return part
+    return None
+
+
+def latest_is_forecast(signal: GridSignal) -> bool:
+    """Whether the latest point is the forecast's first point (WattTime: the current period's forecast MOER)."""
+    return signal.latest is not None and bool(signal.forecast) and signal.latest == signal.forecast[0]
+
+
+DEFAULT_STEP_S = 3600.0
+
+
+@dataclass(frozen=True)
+class ForecastMean:
+    """A forecast's mean over a run, weighted by how long each point's interval overlaps the run."""
+
+    value: float  # gCO2e/kWh (for MARGINAL signals: converted MOER)
+    covered_hours: float  # how much of the run the forecast's non-null points cover
+    run_hours: float
+    estimated: bool  # a forecast is an estimate; replays pass their points' own flags instead
+
+    @property
+    def covers_run(self) -> bool:
+        return self.covered_hours >= self.run_hours - 1e-6
+
+    def window(self, covered_by: str = "the forecast") -> str:
+        """'over the next 6 h', or 'over the 4.5 h the forecast covers (run is 6 h)'."""
+        if self.covers_run:
+            return f"over the next {self.run_hours:g} h"
+        return f"over the {round(self.covered_hours, 1):g} h {covered_by} covers (run is {self.run_hours:g} h)"
+
+
+def forecast_step_s(points: tuple[SignalPoint, ...]) -> float:
+    """The usual spacing of the points (the median gap), or 1 h when it cannot be told."""
+    times = sorted({p.time.timestamp() for p in points})
+    gaps = sorted(b - a for a, b in pairwise(times))
+    return gaps[len(gaps) // 2] if gaps else DEFAULT_STEP_S
+
+
+def forecast_mean(signal: GridSignal, start: datetime, hours: float) -> ForecastMean | None:
+    """Mean forecast intensity over [start, start + hours), or None when the forecast covers too little of it.
+
+    Each point stands for [time, time + step), cut short where the next point begins, so the interval that holds
+    `start` counts: a run starting at 10:40 uses the 10:00 point for its first 20 minutes. Too little means less
+    than half the run, or more than max(1 h, a quarter of the run) missing: an hourly forecast that starts at the
+    next hour still stands for a short run, but a 24 h forecast does not stand for a 48 h run.
+    """
+    if not hours > 0 or not signal.forecast:
         return None
-    covered_until = max(p.time.timestamp() for p in signal.forecast)
-    if covered_until < end_s - 3600 * max(1.0, hours * 0.25):
-        return None  # the forecast covers too little of the run to stand for it
-    return sum(values) / len(values)
+    run_start = start.timestamp()
+    run_end = run_start + hours * 3600
+    step = forecast_step_s(signal.forecast)
+    points = sorted(signal.forecast, key=lambda p: p.time)
+    weighted = 0.0
+    covered_s = 0.0
+    estimated = False
+    for point, following in zip(points, [*points[1:], None], strict=True):
+        if point.value is None:
+            continue
+        begin = point.time.timestamp()
+        until = begin + step if following is None else min(begin + step, following.time.timestamp())
+        overlap = min(until, run_end) - max(begin, run_start)
+        if overlap > 0:
+            weighted += point.value * overlap
+            covered_s += overlap
+            estimated = estimated or point.estimated
+    covered_h = covered_s / 3600
+    if covered_h <= 0 or covered_h < hours / 2 or hours - covered_h > max(1.0, hours / 4) + 1e-9:
+        return None
+    return ForecastMean(weighted / covered_s, covered_h, hours, estimated or not signal.is_replay)
