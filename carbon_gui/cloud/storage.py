@@ -164,7 +164,7 @@ class StagingStorage:
 
     @cached_property
     def _client(self) -> Any:
-        from google.cloud import storage
+        import google.cloud.storage as storage
 
         credentials = self._credentials
         if credentials is None and anonymous_requested():

@@ -258,3 +258,23 @@ def test_an_intent_survives_sigkill_of_the_writer(ledger: Ledger) -> None:
     assert [(s.job_id, s.step, s.status, s.detail) for s in unfinished] == [
         (record.id, "create bucket", "intent", "about to create")
     ]
+
+
+def test_worker_threads_write_at_the_same_time(ledger: Ledger) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    records = [_job() for _ in range(4)]
+    for record in records:
+        ledger.add_job(record)
+
+    def launch(record: JobRecord) -> None:
+        for n in range(25):
+            ledger.begin(record.id, f"step {n}")
+            ledger.done(record.id, f"step {n}")
+        ledger.set_state(record.id, "succeeded")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(launch, records))  # list() re-raises any thread's error here
+    assert [len(ledger.steps(record.id)) for record in records] == [50] * 4
+    assert {job.state for job in ledger.jobs()} == {"succeeded"}
+    assert ledger.unfinished_steps() == []
