@@ -67,6 +67,7 @@ class JobRecord:
     estimate_kwh: float | None = None
     estimate_kg: float | None = None
     estimate_usd: float | None = None
+    estimate_json: str | None = None  # core.run_estimate.RunEstimate as JSON: the so-far figure of a running job
     measured: str | None = None  # codecarbon's figures as JSON text, once read
     error: str | None = None  # user-facing message of the failure, if it failed
 
@@ -127,6 +128,7 @@ CREATE TABLE jobs (
     estimate_kwh REAL,
     estimate_kg REAL,
     estimate_usd REAL,
+    estimate_json TEXT,
     measured TEXT,
     error TEXT
 );
