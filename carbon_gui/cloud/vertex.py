@@ -11,6 +11,7 @@ Every failure is a CloudError whose message says what went wrong and what to do.
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ CALL_TIMEOUT_S = 60.0
 # No client-side retries: a retried create could start a second job, and the app's own loop polls again.
 _ONCE = {"retry": None, "timeout": CALL_TIMEOUT_S}
 T = TypeVar("T")
+_HTTP_PREFIX = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) \S+: ")
 
 # Vertex AI's JobState names -> the app's job states (core.job_states). The app's seven states cover a
 # custom job's life; the rest are mapped to the nearest one.
@@ -180,7 +182,8 @@ class VertexJobs:
 
     def _api_error(self, err: Any, step: str) -> CloudError:
         code = int(err.code) if err.code is not None else 0
-        message = str(err.message or "").strip()
+        # The REST transport prefixes the server's message with "POST http://…: "; the user needs only the message.
+        message = _HTTP_PREFIX.sub("", str(err.message or "")).strip()
         lower = message.lower()
         if code == 403 and (
             getattr(err, "reason", None) == "SERVICE_DISABLED" or "has not been used" in lower or "is disabled" in lower

@@ -124,6 +124,7 @@ class FakeVertex:
     """The server. `with FakeVertex() as fake:` starts it on 127.0.0.1 and a free port; `fake.url` is its address."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
         self._state = _State()
         handler = type("Handler", (_Handler,), {"state": self._state})
         self._server = ThreadingHTTPServer((host, port), handler)
@@ -132,8 +133,7 @@ class FakeVertex:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._host}:{self._server.server_address[1]}"
 
     def start(self) -> "FakeVertex":
         self._thread.start()
@@ -255,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
         jobs = [job.resource for name, job in self.state.jobs.items() if name.startswith(parent + "/")]
         for key, value in _LABEL_FILTER.findall((query.get("filter") or [""])[0]):
             jobs = [job for job in jobs if job.get("labels", {}).get(key) == value]
-        size = int((query.get("pageSize") or [self.state.page_size])[0]) or self.state.page_size
+        size = int((query.get("pageSize") or [str(self.state.page_size)])[0]) or self.state.page_size
         start = int((query.get("pageToken") or ["0"])[0] or 0)
         page: dict[str, Any] = {"customJobs": jobs[start : start + size]}
         if start + size < len(jobs):
