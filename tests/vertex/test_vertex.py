@@ -227,3 +227,10 @@ def _post(url: str, payload: dict[str, object]) -> None:
     request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.status == 200
+
+
+def test_importing_the_module_does_not_load_the_sdk() -> None:
+    """App start-up must not pay for google-cloud-aiplatform: it loads on the first call."""
+    code = "import sys, carbon_gui.cloud.vertex; print(any(m.startswith('google.cloud.aiplat') for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "False"
