@@ -1,41 +1,81 @@
 """carbon-gui without a window: the same ranking through the same core code.
 
-Exit codes: 0 success, 2 bad input or unusable data (with a message on stderr).
+Exit codes: 0 success, 2 bad input or unusable data (with a one-line message on stderr).
+To add a command: a `_add_<name>(commands)` that adds its subparser with `set_defaults(handler=...)`, listed in
+`build_parser`; the handler takes the parsed args, returns the exit code and raises UserFacingError for anything
+the user can fix. Argument values are checked by argparse types built with `_checked` from planning's checks.
 """
 
 import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TypeAlias, TypeVar
 
 from carbon_gui import __version__
 from carbon_gui.core.cleanest import cleanest_regions
 from carbon_gui.core.errors import InputError, UserFacingError
+from carbon_gui.core.live_carbon import latest_figure
+from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.report import ranking_dict
 from carbon_gui.core.scoring import Constraints, Ranking
 from carbon_gui.core.security import parse_rule
+from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import Weights, parse_weights
-from carbon_gui.planning import PlanRequest, parse_accelerator, plan
+from carbon_gui.planning import PlanRequest, check_hours, check_limit, check_location_text, parse_accelerator, plan
 from carbon_gui.sources.places import default_location, resolve_location
 from carbon_gui.sources.reference import ReferenceData, load_reference
+
+T = TypeVar("T")
+Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"carbon-gui: error: {message}\n")
+        self.exit(2, f"carbon-gui: error: {message} (see '{self.prog} --help')\n")
+
+
+def _checked(convert: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a converter that raises InputError: its message becomes argparse's."""
+
+    def parse(text: str) -> T:
+        try:
+            return convert(text)
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
+
+    return parse
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"'{text}' is not a number") from None
 
 
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise InputError(f"'{text}' is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+        raise InputError(f"must be 1 or more, not {value}")
     return value
+
+
+def _hours(text: str) -> float:
+    return check_hours(_number(text))
+
+
+def _max_price(text: str) -> float | None:
+    return check_limit(_number(text), "The maximum price (USD per hour)")
+
+
+def _max_emissions(text: str) -> float | None:
+    return check_limit(_number(text), "The maximum emissions (kg CO2e)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,25 +85,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"carbon-gui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add_command in (_add_rank, _add_cleanest, _add_machines):
+        add_command(commands)
+    return parser
 
+
+def _add_rank(commands: Commands) -> None:
     r = commands.add_parser("rank", help="rank regions for a machine and run length")
     r.add_argument("--machine", required=True, help="machine type, e.g. a2-highgpu-1g")
-    r.add_argument("--accelerator", help="GPU attached to an N1 machine: TYPE[:COUNT], e.g. nvidia-tesla-t4:2")
-    r.add_argument("--hours", type=float, required=True, help="expected run length in hours")
+    r.add_argument("--accelerator", type=_checked(parse_accelerator), default=(None, 0),
+                   help="GPU attached to an N1 machine: TYPE[:COUNT], e.g. nvidia-tesla-t4:2")  # fmt: skip
+    r.add_argument("--hours", type=_checked(_hours), required=True, help="expected run length in hours")
     r.add_argument(
         "--weights",
         default="carbon=0.5,cost=0.3,security=0.1,latency=0.1",
         help="criterion weights, e.g. carbon=0.5,cost=0.3,security=0.1,latency=0.1",
     )
-    r.add_argument("--from", dest="origin", help="your location: a city or 'lat, lon' (default: from the time zone)")
+    r.add_argument("--from", dest="origin", type=_checked(check_location_text),
+                   help="your location: a city or 'lat, lon' (default: from the time zone)")  # fmt: skip
     r.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
     r.add_argument("--rule", default="anywhere", help="data residency: anywhere, eu, or countries:FRA,DEU")
-    r.add_argument("--max-price", type=float, help="maximum USD per hour")
-    r.add_argument("--max-emissions", type=float, help="maximum kg CO2e for the run")
+    r.add_argument("--max-price", type=_checked(_max_price), help="maximum USD per hour")
+    r.add_argument("--max-emissions", type=_checked(_max_emissions), help="maximum kg CO2e for the run")
     r.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
-    r.add_argument("--top", type=_positive_int, help="print only the best N (table output)")
+    r.add_argument("--top", type=_checked(_positive_int), help="print only the best N (table output)")
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    r.set_defaults(handler=_rank)
 
+
+def _add_cleanest(commands: Commands) -> None:
     c = commands.add_parser("cleanest", help="the region with the lowest grid carbon intensity")
     c.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
     c.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
@@ -73,14 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "CARBON_GUI_WATTTIME_USERNAME/_PASSWORD)")  # fmt: skip
     c.add_argument("--provider", choices=("electricitymaps", "watttime"),
                    help="with --live: which provider (default: Electricity Maps when its token is set)")  # fmt: skip
+    c.set_defaults(handler=_cleanest)
 
+
+def _add_machines(commands: Commands) -> None:
     m = commands.add_parser("machines", help="list the machine types in the bundled price data")
     m.add_argument("--json", action="store_true", help="print JSON instead of text")
-    return parser
+    m.set_defaults(handler=_machines)
 
 
-def _rank(reference: ReferenceData, args: argparse.Namespace) -> int:
-    accelerator, count = parse_accelerator(args.accelerator)
+def _rank(args: argparse.Namespace) -> int:
+    reference = load_reference()
+    accelerator, count = args.accelerator
     location = resolve_location(args.origin) if args.origin else default_location()
     weights: Weights = parse_weights(args.weights)
     request = PlanRequest(args.machine, args.hours, location, args.year, accelerator, count)
@@ -131,7 +185,8 @@ def _print_table(ranking: Ranking, top: int | None) -> None:
     )
 
 
-def _cleanest(reference: ReferenceData, args: argparse.Namespace) -> int:
+def _cleanest(args: argparse.Namespace) -> int:
+    reference = load_reference()
     if args.live:
         return _cleanest_live(reference, args)
     year = reference.catalog.latest_carbon_year if args.year is None else args.year
@@ -160,21 +215,16 @@ def _cleanest(reference: ReferenceData, args: argparse.Namespace) -> int:
 
 def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
     from carbon_gui.core.cleanest import cleanest_now
-    from carbon_gui.core.signals import GridSignal
     from carbon_gui.live_service import LiveService
     from carbon_gui.providers import ELECTRICITYMAPS, WATTTIME
     from carbon_gui.secrets import credentials_from_env
     from carbon_gui.sources.live import LiveFetcher
 
     credentials = credentials_from_env(os.environ)
-    provider = args.provider or (
-        ELECTRICITYMAPS if credentials.has_electricitymaps else WATTTIME if credentials.has_watttime else None
-    )
-    if provider is None:
-        raise InputError(
-            "No key in the environment: set CARBON_GUI_ELECTRICITYMAPS_TOKEN, or CARBON_GUI_WATTTIME_USERNAME and "
-            "CARBON_GUI_WATTTIME_PASSWORD. Without --live, 'cleanest' uses Google's yearly figures."
-        )
+    has_key = {ELECTRICITYMAPS: credentials.has_electricitymaps, WATTTIME: credentials.has_watttime}
+    provider = args.provider or next((name for name, ok in has_key.items() if ok), None)
+    if provider is None or not has_key[provider]:
+        raise InputError(_missing_key_message(provider))
     regions = [r for r in reference.catalog.regions if r.vertex_supported or not args.vertex_only]
     signals: dict[str, GridSignal] = {}
 
@@ -193,6 +243,8 @@ def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
         reasons = sorted(set(problems.values()))
         print(f"carbon-gui: no region has a current value ({'; '.join(reasons)[:300]}).", file=sys.stderr)
         return 2
+    now = datetime.now(UTC)
+    provenance = {region: _latest_provenance(signal, now) for region, _, signal in rows}
     best, value, signal = rows[0]
     if args.json:
         out = {
@@ -200,15 +252,11 @@ def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
             "intensity_gco2_kwh": value,
             "source": signal.source,
             "kind": signal.kind.value,
-            "estimated": bool(signal.latest and signal.latest.estimated),
+            "estimated": provenance[best].estimated,
+            "as_of": provenance[best].as_of,
             "value_time": signal.latest.time.isoformat() if signal.latest else None,
             "compared": [
-                {
-                    "region": r,
-                    "zone": s.zone,
-                    "intensity_gco2_kwh": v,
-                    "estimated": bool(s.latest and s.latest.estimated),
-                }
+                {"region": r, "zone": s.zone, "intensity_gco2_kwh": v, "estimated": provenance[r].estimated}
                 for r, v, s in rows
             ],
             "without_value": [{"region": r, "reason": why} for r, why in sorted(problems.items())],
@@ -216,15 +264,39 @@ def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        when = f"{signal.latest.time:%Y-%m-%d %H:%M} UTC" if signal.latest else "time unknown"
-        print(f"{best} (zone {signal.zone}): {value:.0f} gCO2eq/kWh, {signal.source}, {signal.kind.value}, {when}")
+        print(f"{best} (zone {signal.zone}): {value:.0f} gCO2eq/kWh")
+        print(f"source: {provenance[best].label()}")
         print("compared: " + ", ".join(f"{r} {v:.0f}" for r, v, _ in rows[1:8]))
         if problems:
             print(f"no current value for {len(problems)} regions (e.g. {next(iter(problems.values()))})")
     return 0
 
 
-def _machines(reference: ReferenceData, args: argparse.Namespace) -> int:
+def _latest_provenance(signal: GridSignal, now: datetime) -> Provenance:
+    figure = latest_figure(signal, now)
+    assert not isinstance(figure, str)  # cleanest_now keeps only signals with a latest value
+    return figure[1]
+
+
+def _missing_key_message(provider: str | None) -> str:
+    """Which environment variables to set: the CLI reads keys from the environment, not the window's keyring."""
+    from carbon_gui.secrets import ENV_ELECTRICITYMAPS_TOKEN, ENV_WATTTIME_PASSWORD, ENV_WATTTIME_USERNAME
+
+    watttime = f"{ENV_WATTTIME_USERNAME} and {ENV_WATTTIME_PASSWORD}"
+    if provider == "watttime":
+        what = f"No WattTime login in the environment: set {watttime}"
+    elif provider == "electricitymaps":
+        what = f"No Electricity Maps token in the environment: set {ENV_ELECTRICITYMAPS_TOKEN}"
+    else:
+        what = f"No key in the environment: set {ENV_ELECTRICITYMAPS_TOKEN}, or {watttime}"
+    return (
+        f"{what} (the command line does not read the keys saved in the window's keyring). "
+        "Without --live, 'cleanest' uses Google's yearly figures."
+    )
+
+
+def _machines(args: argparse.Namespace) -> int:
+    reference = load_reference()
     machines = sorted(reference.catalog.machines.values(), key=lambda m: m.name)
     if args.json:
         json.dump([vars(m) for m in machines], sys.stdout, indent=2)
@@ -242,9 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"rank": _rank, "cleanest": _cleanest, "machines": _machines}
     try:
-        return handlers[args.command](load_reference(), args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except UserFacingError as err:
         print(f"carbon-gui: {err}", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
 """Turn what the user typed (window or CLI) into a scenario, and rank it: one path for both."""
 
+import math
 from dataclasses import dataclass
 
 from carbon_gui.core.catalog import MachineOption
@@ -21,15 +22,48 @@ class PlanRequest:
     accelerator_count: int = 1
 
 
+MAX_HOURS = 24 * 365
+
+
 def parse_accelerator(text: str | None) -> tuple[str | None, int]:
-    """'nvidia-tesla-t4:2' -> ('nvidia-tesla-t4', 2); None or '' -> (None, 0)."""
+    """'nvidia-tesla-t4:2' -> ('nvidia-tesla-t4', 2); None or '' -> (None, 0); a missing type or a count that is
+    not a whole number of 1 or more is an InputError."""
     if not text:
         return None, 0
-    name, _, count = text.partition(":")
-    try:
-        return name.strip(), int(count) if count else 1
-    except ValueError:
-        raise InputError(f"Malformed accelerator '{text}': use TYPE or TYPE:COUNT, e.g. nvidia-tesla-t4:2.") from None
+    name, colon, count_text = (part.strip() for part in text.partition(":"))
+    usage = "use TYPE or TYPE:COUNT, e.g. nvidia-tesla-t4:2"
+    if not name:
+        raise InputError(f"Accelerator '{text}' has no GPU type: {usage}.")
+    if not colon:
+        return name, 1
+    if not (count_text.isascii() and count_text.isdigit()) or int(count_text) < 1:
+        raise InputError(f"GPU count in accelerator '{text}' must be a whole number, 1 or more: {usage}.")
+    return name, int(count_text)
+
+
+def check_hours(hours: float) -> float:
+    """The run length in hours, if it is a number above 0 and at most a year."""
+    if not (math.isfinite(hours) and 0 < hours <= MAX_HOURS):
+        raise InputError(f"Run length must be more than 0 and at most {MAX_HOURS} hours, not {hours:g}: give e.g. 12.")
+    return hours
+
+
+def check_limit(value: float | None, what: str) -> float | None:
+    """A user's upper limit (price, emissions): None for no limit, else a finite number of 0 or more."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise InputError(
+            f"{what} must be a number of 0 or more, not {value:g}: give e.g. 5, or leave it out for no limit."
+        )
+    return value
+
+
+def check_location_text(text: str) -> str:
+    """What the user typed as their location, stripped; empty text is an InputError (leave it out instead)."""
+    if not text.strip():
+        raise InputError(
+            "The location is empty: give a city (e.g. Paris) or 'lat, lon', or leave it out to use your time zone."
+        )
+    return text.strip()
 
 
 def machine_option(reference: ReferenceData, request: PlanRequest) -> MachineOption:

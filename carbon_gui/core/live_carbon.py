@@ -88,8 +88,10 @@ def _with(text: str, stale: str) -> str:
     return f"{text}; {stale}" if stale else text
 
 
-def _latest_figure(signal: GridSignal, now: datetime, stale_after_s: float | None) -> tuple[float, Provenance] | str:
-    """The latest value and its provenance, or why there is none."""
+def latest_figure(
+    signal: GridSignal, now: datetime, stale_after_s: float | None = None
+) -> tuple[float, Provenance] | str:
+    """The latest value and its provenance (also for `cleanest --live`), or why there is none."""
     point = signal.latest
     if point is None or point.value is None:
         return f"no latest value ({_problems(signal, PART_LATEST) or 'the provider sent none'})"
@@ -157,7 +159,7 @@ def live_carbon(
         yearly_figure = yearly.get(region)
         cfe = yearly_figure.cfe_share if yearly_figure else None
         if mode is CarbonMode.LATEST:
-            result = _latest_figure(signal, now, stale_after_s)
+            result = latest_figure(signal, now, stale_after_s)
         else:
             result = _forecast_figure(signal, now, hours, stale_after_s)
         if isinstance(result, str):

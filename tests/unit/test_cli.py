@@ -257,3 +257,96 @@ def test_version() -> None:
     result = run_cli("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == "carbon-gui 0.1.0"
+
+
+def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """main() as the console script runs it; argparse's own errors end in SystemExit."""
+    from carbon_gui.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+RANK_T4 = ["rank", "--machine", "n1-standard-8", "--hours", "2", "--from", "Paris"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--max-price", "nan"], ["--max-price", "nan", "0 or more"]),
+        (["--max-price", "inf"], ["--max-price", "inf"]),
+        (["--max-price", "-1"], ["--max-price", "-1"]),
+        (["--max-emissions", "nan"], ["--max-emissions", "nan"]),
+        (["--max-emissions", "-0.5"], ["--max-emissions", "-0.5"]),
+        (["--from", ""], ["--from", "empty", "city"]),
+        (["--from", "   "], ["--from", "empty"]),
+        (["--accelerator", ":2"], ["':2'", "no GPU type", "TYPE:COUNT"]),
+        (["--accelerator", "T4:0"], ["'T4:0'", "1 or more"]),
+        (["--accelerator", "T4:x"], ["'T4:x'", "whole number"]),
+        (["--accelerator", "T4:-1"], ["'T4:-1'", "whole number"]),
+        (["--accelerator", "T4:"], ["'T4:'"]),
+        (["--hours", "0"], ["--hours", "Run length", "not 0"]),
+        (["--hours", "-3"], ["Run length", "not -3"]),
+        (["--hours", "nan"], ["Run length", "not nan"]),
+        (["--hours", "inf"], ["Run length"]),
+        (["--hours", "twelve"], ["'twelve' is not a number"]),
+    ],
+)
+def test_bad_values_exit_2_with_one_line_saying_what_to_do(capsys, extra: list[str], words: list[str]) -> None:
+    code, out, err = run_in_process(capsys, *RANK_T4, *extra)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("carbon-gui: error: argument ")
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_a_valid_attached_gpu_and_limits_still_rank(capsys) -> None:
+    args = [*RANK_T4, "--accelerator", " nvidia-tesla-t4 : 2 ", "--max-emissions", "0", "--json"]
+    code, out, err = run_in_process(capsys, *args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["machine"] == "n1-standard-8 + 2x nvidia-tesla-t4"
+    assert data["ranked"] == []  # nothing emits 0 kg
+    assert data["excluded"]
+
+
+@pytest.fixture
+def no_keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CARBON_GUI_ELECTRICITYMAPS_TOKEN", "CARBON_GUI_WATTTIME_USERNAME", "CARBON_GUI_WATTTIME_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "names"),
+    [
+        (["--provider", "watttime"], {}, ["CARBON_GUI_WATTTIME_USERNAME", "CARBON_GUI_WATTTIME_PASSWORD"]),
+        (
+            ["--provider", "watttime"],
+            {"CARBON_GUI_ELECTRICITYMAPS_TOKEN": "em-token", "CARBON_GUI_WATTTIME_USERNAME": "alice"},
+            ["CARBON_GUI_WATTTIME_PASSWORD"],
+        ),
+        (["--provider", "electricitymaps"], {}, ["CARBON_GUI_ELECTRICITYMAPS_TOKEN"]),
+        ([], {}, ["CARBON_GUI_ELECTRICITYMAPS_TOKEN", "CARBON_GUI_WATTTIME_USERNAME"]),
+    ],
+    ids=["watttime", "watttime-no-password", "electricitymaps", "any"],
+)
+def test_live_without_keys_names_the_environment_variables(
+    capsys, monkeypatch, no_keys_in_env, extra: list[str], env: dict[str, str], names: list[str]
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, out, err = run_in_process(capsys, "cleanest", "--live", *extra)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("carbon-gui: No ") and err.count("\n") == 1
+    for name in names:
+        assert name in err
+    assert "keyring" in err  # says why a key saved in the window is not used here
+    assert "em-token" not in err
