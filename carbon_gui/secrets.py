@@ -62,6 +62,8 @@ _BACKEND_NAMES: Final[Mapping[str, str]] = {
 }
 _NO_BACKEND: Final = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
 NONE_AVAILABLE: Final = "none available"
+# keyrings.alt backends keep keys in files, in plaintext or weakly encrypted: never used, even inside a chain.
+_REFUSED_PACKAGE: Final = "keyrings.alt"
 
 
 @final
@@ -225,6 +227,17 @@ class SecretStore:
         """Whether a real OS keyring backend is configured (saving can still fail, e.g. when locked)."""
         return _usable(self._backend)
 
+    def unavailable_reason(self) -> str:
+        """Why keys cannot be saved persistently here, for the user (meaningful when not persistent_available())."""
+        refused = _refused_names(self._backend)
+        if not refused:
+            return NO_KEYRING_MESSAGE
+        return (
+            f"The configured keyring ({', '.join(refused)}, from keyrings.alt) keeps keys in a file, unencrypted or "
+            "weakly encrypted, so carbon-gui does not use it. Set up an OS keyring (Secret Service, Keychain, "
+            "Credential Locker) or remove keyrings.alt, or keep the keys for this session only."
+        )
+
     def session_only(self, provider: Provider) -> bool:
         """Whether this provider's keys are kept in memory for this session rather than in the keyring."""
         session = self._session_copy()
@@ -251,7 +264,7 @@ class SecretStore:
                 self._session.update(credentials._entries())
             return
         if not self.persistent_available():
-            raise NoKeyringAvailable(NO_KEYRING_MESSAGE)
+            raise NoKeyringAvailable(self.unavailable_reason())
         failure = self._write_all(credentials)
         if failure is None:
             return
@@ -332,25 +345,38 @@ def _class_path(backend: object) -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
-def _chained(backend: object) -> list[object] | None:
+def _members(backend: object) -> list[object]:
+    """The backends behind `backend`: a ChainerBackend's chain (which never holds another chain), else itself."""
     if _class_path(backend) == "keyring.backends.chainer.ChainerBackend":
         return list(getattr(backend, "backends", []))
-    return None
+    return [backend]
+
+
+def _refused(backend: object) -> bool:
+    module = type(backend).__module__
+    return module == _REFUSED_PACKAGE or module.startswith(_REFUSED_PACKAGE + ".")
+
+
+def _refused_names(backend: object) -> list[str]:
+    return [type(b).__qualname__ for b in _members(backend) if _refused(b)]
 
 
 def _usable(backend: object) -> bool:
-    chained = _chained(backend)
-    if chained is not None:
-        return any(_usable(b) for b in chained)
-    return _class_path(backend) not in _NO_BACKEND
+    """A real OS keyring: not fail/null, and no keyrings.alt backend anywhere in the chain (a chain may read
+    from or write to any of its members)."""
+    members = _members(backend)
+    if any(_refused(b) for b in members):
+        return False
+    return any(_class_path(b) not in _NO_BACKEND for b in members)
 
 
 def _backend_name(backend: object) -> str:
-    chained = _chained(backend)
-    if chained is not None:
-        names = list(dict.fromkeys(_backend_name(b) for b in chained if _usable(b)))
-        return " + ".join(names) if names else NONE_AVAILABLE
-    path = _class_path(backend)
-    if path in _NO_BACKEND:
-        return NONE_AVAILABLE
-    return _BACKEND_NAMES.get(path) or str(getattr(type(backend), "name", type(backend).__name__))
+    if not _usable(backend):
+        refused = _refused_names(backend)
+        return f"{NONE_AVAILABLE} (refused: {', '.join(refused)} from keyrings.alt)" if refused else NONE_AVAILABLE
+    names = [_member_name(b) for b in _members(backend) if _class_path(b) not in _NO_BACKEND]
+    return " + ".join(dict.fromkeys(names))
+
+
+def _member_name(backend: object) -> str:
+    return _BACKEND_NAMES.get(_class_path(backend)) or str(getattr(type(backend), "name", type(backend).__name__))
