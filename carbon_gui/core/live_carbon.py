@@ -102,9 +102,8 @@ def latest_figure(
         as_of = f"2024 replay of this date and hour (not live), shown for {point.time:%H:%M} UTC"
         provenance = Provenance(signal.source, signal.kind.value, point.estimated, _with(as_of, stale))
     elif from_forecast:  # WattTime: the current period's value is its forecast's first point
-        kind = f"{signal.kind.value}, forecast for the current period"
-        as_of = f"forecast for the period from {_utc(point.time)}, {age}"
-        provenance = Provenance(signal.source, kind, True, _with(as_of, stale))
+        as_of = f"forecast for the current period, from {_utc(point.time)}, {age}"
+        provenance = Provenance(signal.source, signal.kind.value, True, _with(as_of, stale))
     else:
         as_of = f"{'estimate' if point.estimated else 'value'} for {_utc(point.time)}, {age}"
         provenance = Provenance(signal.source, signal.kind.value, point.estimated, _with(as_of, stale))

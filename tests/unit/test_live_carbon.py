@@ -178,8 +178,8 @@ def test_watttime_latest_is_labelled_a_forecast_of_the_current_period():
     p = result.provenance
     assert result.intensity_gco2_kwh == 400.0
     assert p.estimated  # not flagged by WattTime, but a forecast is an estimate
-    assert p.kind == "marginal (MOER), forecast for the current period"
-    assert p.as_of == "forecast for the period from 2026-03-02 10:35 UTC, 5 min old"
+    assert p.kind == "marginal (MOER)"
+    assert p.as_of == "forecast for the current period, from 2026-03-02 10:35 UTC, 5 min old"
     assert "published figure" not in p.label() and "estimate" in p.label()
 
 
