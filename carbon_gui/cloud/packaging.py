@@ -1,0 +1,143 @@
+"""The user's training script as the Python source distribution Vertex AI's pythonPackageSpec installs.
+
+Layout (the local runner stages the same `trainer/` folder):
+
+    trainer-0.1/
+      PKG-INFO
+      setup.py                  install_requires: codecarbon + the user's requirements
+      trainer/__init__.py
+      trainer/task.py           the generated task.py (cloud/task_template/task.py, unchanged)
+      trainer/task_config.json  {"script_name": ..., "function": ...}
+      trainer/user_script.py    the user's script, byte for byte
+
+Vertex AI runs `python -m trainer.task ARGS`. The archive is deterministic: sorted entries, fixed times and
+owners, so the same inputs give the same bytes.
+"""
+
+import gzip
+import io
+import json
+import tarfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from carbon_gui.cloud.errors import CloudError
+from carbon_gui.core.script_check import DEFAULT_FUNCTION, check_requirements, requirements
+
+PACKAGE_NAME = "trainer"
+PACKAGE_VERSION = "0.1"
+PACKAGE_FILE = f"{PACKAGE_NAME}-{PACKAGE_VERSION}.tar.gz"
+PYTHON_MODULE = f"{PACKAGE_NAME}.task"
+USER_MODULE_FILE = "user_script.py"
+CONFIG_FILE = "task_config.json"
+COUNTRY_ENV = "CARBON_GUI_COUNTRY_ISO"  # task.py reads the grid's country for codecarbon from this variable
+CODECARBON_REQUIREMENT = "codecarbon>=2.8"
+# On Vertex AI, AIP_MODEL_DIR is <baseOutputDirectory>/model/: task.py writes emissions.csv there.
+EMISSIONS_UNDER_BASE_OUTPUT = "model/emissions.csv"
+METHODS_UNDER_BASE_OUTPUT = "model/codecarbon_methods.json"
+_ARCHIVE_TIME = 946684800  # 2000-01-01: fixed for reproducible archives (zip, hence wheels, refuse pre-1980)
+
+
+@dataclass(frozen=True)
+class SourcePackage:
+    path: Path  # <staging dir>/trainer-0.1.tar.gz
+    python_module: str  # what pythonPackageSpec.pythonModule names: "trainer.task"
+
+
+def trainer_files(script: Path, function: str | None = DEFAULT_FUNCTION) -> dict[str, bytes]:
+    """The `trainer/` package: relative path -> content. `function` None runs the script as it is."""
+    try:
+        user_script = script.read_bytes()
+    except OSError as err:
+        raise CloudError(
+            f"Cannot read the training script {script} ({err.strerror}): choose a readable .py file.", step="package"
+        ) from None
+    config = {"script_name": script.name, "function": function}
+    return {
+        f"{PACKAGE_NAME}/__init__.py": b"",
+        f"{PACKAGE_NAME}/task.py": resources.files("carbon_gui.cloud").joinpath("task_template/task.py").read_bytes(),
+        f"{PACKAGE_NAME}/{CONFIG_FILE}": json.dumps(config, indent=2).encode() + b"\n",
+        f"{PACKAGE_NAME}/{USER_MODULE_FILE}": user_script,
+    }
+
+
+def write_trainer(script: Path, folder: Path, function: str | None = DEFAULT_FUNCTION) -> Path:
+    """The `trainer/` package written under `folder` (for a local run); returns `folder`."""
+    for relative, content in trainer_files(script, function).items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return folder
+
+
+def build_package(
+    script: Path, staging_dir: Path, requirements_file: Path | None = None, function: str | None = DEFAULT_FUNCTION
+) -> SourcePackage:
+    """Write trainer-0.1.tar.gz into `staging_dir` (created if needed). Raises CloudError with what to do."""
+    install_requires = _install_requires(requirements_file)
+    files = {
+        "PKG-INFO": _pkg_info().encode(),
+        "setup.py": _setup_py(install_requires).encode(),
+        **trainer_files(script, function),
+    }
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    path = staging_dir / PACKAGE_FILE
+    path.write_bytes(_tar_gz(files, root=f"{PACKAGE_NAME}-{PACKAGE_VERSION}"))
+    return SourcePackage(path, PYTHON_MODULE)
+
+
+def _install_requires(requirements_file: Path | None) -> list[str]:
+    if requirements_file is None:
+        return [CODECARBON_REQUIREMENT]
+    try:
+        text = requirements_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CloudError(
+            f"Cannot read the requirements file {requirements_file} ({err}): choose a readable text file.",
+            step="package",
+        ) from None
+    problems = check_requirements(requirements_file.name, text)
+    if problems:
+        raise CloudError(" ".join(problems), step="package")
+    wanted = requirements(text)
+    has_codecarbon = any(Requirement(line).name.lower() == "codecarbon" for line in wanted)
+    return wanted if has_codecarbon else [CODECARBON_REQUIREMENT, *wanted]
+
+
+def _pkg_info() -> str:
+    return (
+        "Metadata-Version: 2.1\n"
+        f"Name: {PACKAGE_NAME}\n"
+        f"Version: {PACKAGE_VERSION}\n"
+        "Summary: A training script packaged by carbon-gui\n"
+    )
+
+
+def _setup_py(install_requires: list[str]) -> str:
+    return (
+        '"""Generated by carbon-gui: the training script as a package for Vertex AI (python -m trainer.task)."""\n'
+        "from setuptools import setup\n\n"
+        "setup(\n"
+        f"    name={PACKAGE_NAME!r},\n"
+        f"    version={PACKAGE_VERSION!r},\n"
+        f"    packages=[{PACKAGE_NAME!r}],\n"
+        f"    package_data={{{PACKAGE_NAME!r}: [{CONFIG_FILE!r}]}},\n"
+        f"    install_requires={install_requires!r},\n"
+        ")\n"
+    )
+
+
+def _tar_gz(files: dict[str, bytes], root: str) -> bytes:
+    raw = io.BytesIO()
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=_ARCHIVE_TIME) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as archive,
+    ):
+        for relative in sorted(files):
+            info = tarfile.TarInfo(f"{root}/{relative}")
+            info.size, info.mtime, info.mode = len(files[relative]), _ARCHIVE_TIME, 0o644
+            archive.addfile(info, io.BytesIO(files[relative]))
+    return raw.getvalue()

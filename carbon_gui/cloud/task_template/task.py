@@ -1,0 +1,130 @@
+"""The task.py carbon-gui generates: run your training under codecarbon and write emissions.csv.
+
+This file is copied, unchanged, next to your script (packaged as `user_script.py`) and a small
+`task_config.json` that names your script and the function to call. It runs standalone: it needs only
+the standard library and codecarbon, never carbon_gui.
+
+    python -m trainer.task [your script's arguments...]
+
+Read from the environment:
+    CARBON_GUI_COUNTRY_ISO  3-letter ISO code of the grid the run draws from (codecarbon's intensity)
+    AIP_MODEL_DIR           output directory: set by Vertex AI (gs://..., written through its /gcs/ mount)
+                            and by carbon-gui's local runner; ./output when unset
+
+codecarbon runs offline (OfflineEmissionsTracker): it opens no network connection. If it cannot start,
+the training still runs and a line says why nothing was measured.
+"""
+
+import importlib
+import json
+import os
+import runpy
+import signal
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONFIG_FILE = "task_config.json"
+USER_MODULE = "user_script"
+EMISSIONS_FILE = "emissions.csv"
+METHODS_FILE = "codecarbon_methods.json"  # how codecarbon got the CPU power: not in its CSV
+COUNTRY_ENV = "CARBON_GUI_COUNTRY_ISO"
+
+
+def say(message: str) -> None:
+    print(f"[carbon-gui] {message}", flush=True)
+
+
+def output_dir() -> Path:
+    """AIP_MODEL_DIR as a local path: Vertex AI mounts gs://bucket/... at /gcs/bucket/..."""
+    configured = os.environ.get("AIP_MODEL_DIR", "output")
+    if configured.startswith("gs://"):
+        return Path("/gcs") / configured.removeprefix("gs://")
+    return Path(configured)
+
+
+def start_tracker(country: str, out: Path):  # -> OfflineEmissionsTracker | None
+    """codecarbon's offline tracker, started; None (with the reason printed) when it cannot run."""
+    if len(country) != 3 or not country.isalpha():
+        say(f"emissions not measured: {COUNTRY_ENV} is {country!r}, not a 3-letter ISO country code")
+        return None
+    try:
+        from codecarbon import OfflineEmissionsTracker
+
+        tracker = OfflineEmissionsTracker(
+            country_iso_code=country.upper(),
+            output_dir=str(out),
+            output_file=EMISSIONS_FILE,
+            save_to_file=True,
+            log_level="error",
+            allow_multiple_runs=True,  # no lock file in /tmp shared with other runs
+        )
+        tracker.start()
+    except Exception as err:  # noqa: BLE001 -- measuring must never stop the training
+        say(f"emissions not measured: codecarbon could not start ({type(err).__name__}: {err})")
+        return None
+    cpu_mode = cpu_power_mode(tracker)
+    (out / METHODS_FILE).write_text(json.dumps({"cpu_mode": cpu_mode}), encoding="utf-8")
+    say(f"codecarbon tracking for {country.upper()} (CPU power: {cpu_mode}), writing {out / EMISSIONS_FILE}")
+    return tracker
+
+
+def cpu_power_mode(tracker) -> str:
+    """codecarbon's CPU mode (intel_rapl reads counters; cpu_load and constant estimate from the TDP)."""
+    for device in getattr(tracker, "_hardware", []):
+        if type(device).__name__ == "CPU":
+            return str(getattr(device, "_mode", "unknown"))
+    return "unknown"
+
+
+def stop_tracker(tracker) -> None:
+    if tracker is None:
+        return
+    try:
+        kg = tracker.stop()
+    except Exception as err:  # noqa: BLE001 -- nor lose its result
+        say(f"emissions not saved: codecarbon could not stop ({type(err).__name__}: {err})")
+        return
+    if kg is not None:
+        say(f"emissions: {kg:.6g} kg CO2e (codecarbon, see {EMISSIONS_FILE})")
+
+
+def run_user_code(script_name: str, function: str | None) -> None:
+    script = HERE / f"{USER_MODULE}.py"
+    sys.argv = [str(script), *sys.argv[1:]]  # the user's argparse sees its own arguments
+    if function is None:
+        say(f"running {script_name} as a script")
+        runpy.run_path(str(script), run_name="__main__")
+        return
+    sys.path.insert(0, str(HERE))  # `import user_script` works, also in multiprocessing workers
+    module = importlib.import_module(USER_MODULE)
+    say(f"running {function}() from {script_name}")
+    getattr(module, function)()
+
+
+def main() -> int:
+    config = json.loads((HERE / CONFIG_FILE).read_text(encoding="utf-8"))
+    # SIGTERM (cancel, here and on Vertex AI) ends the run through `finally`, so codecarbon still saves
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    out = output_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    tracker = start_tracker(os.environ.get(COUNTRY_ENV, ""), out)
+    started = time.monotonic()
+    try:
+        run_user_code(config["script_name"], config.get("function"))
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            say(f"training stopped (exit code {stop.code}) after {time.monotonic() - started:.1f} s")
+        raise
+    except BaseException as err:
+        say(f"training failed after {time.monotonic() - started:.1f} s: {type(err).__name__}: {err}")
+        raise
+    finally:
+        stop_tracker(tracker)
+    say(f"training finished in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
