@@ -98,7 +98,11 @@ def main() -> int:
     app.setStyle("Fusion")
     window = build_window()
     window.show()
-    return app.exec()
+    code = app.exec()
+    from carbon_gui.ui.workers import wait_for_background_work
+
+    wait_for_background_work()  # closing the window did not wait; let running fetches end (bounded)
+    return code
 
 
 def open_ranked_window(timeout_s: float = 30.0) -> tuple["QApplication", "MainWindow"]:

@@ -3,12 +3,13 @@ keeps the last good data when a fetch fails, and reports progress as zones arriv
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from carbon_gui.core.catalog import Region
+from carbon_gui.core.live_carbon import latest_figure
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.providers import PROVIDER_NAMES, REPLAY, SIGNAL_SOURCES
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from carbon_gui.sources.live import LiveFetcher
     from carbon_gui.ui.workers import BackgroundTasks
 
+STALE_MARK = "STALE"  # how core.live_carbon marks a stale figure's as_of
 DEFAULT_REFRESH_MIN = 15  # Electricity Maps' free tier updates hourly; 15 min keeps well within it
 
 
@@ -64,11 +66,16 @@ class LiveData(QObject):
             self.updated.emit()
         self.refresh()
 
+    @property
+    def stale_after_s(self) -> float:
+        """A value received longer ago than two refresh periods is stale."""
+        return 2 * 60.0 * self.refresh_minutes
+
     def is_stale(self, signal: GridSignal, now: datetime | None = None) -> bool:
-        """Stale: fetched more than two refresh periods ago, or the newest fetch for it failed."""
-        now = now or datetime.now(UTC)
-        old = now - signal.fetched_at > timedelta(minutes=2 * self.refresh_minutes)
-        return old or (signal.latest is not None and any("latest" in p.endpoint for p in signal.problems))
+        """Whether core marks the signal's latest value STALE: kept from an earlier fetch because the newest
+        one failed for it, or received more than `stale_after_s` ago. A signal without a latest value is not."""
+        figure = latest_figure(signal, now or datetime.now(UTC), self.stale_after_s)
+        return not isinstance(figure, str) and STALE_MARK in figure[1].as_of
 
     def refresh(self) -> None:
         if self.busy or not self._regions:
@@ -87,8 +94,13 @@ class LiveData(QObject):
         self.progress.emit(0, self._expected)
         self.statusChanged.emit(f"Fetching {PROVIDER_NAMES[self.provider]} data…")
         provider = self.provider
+
+        def on_signal(signal: GridSignal, zone_regions: list[str]) -> None:  # on a pool thread
+            if not fetcher.cancelled:  # after a cancel the window may be gone
+                self.zoneArrived.emit(signal, zone_regions)
+
         self._tasks.run(
-            self._service.fetch, provider, regions, self.zoneArrived.emit, fetcher,
+            self._service.fetch, provider, regions, on_signal, fetcher,
             on_result=lambda _: self._on_finished(fetcher), on_error=self._on_error,
         )  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from carbon_gui.core.live_carbon import describe_age
 from carbon_gui.core.signals import GridSignal
+from carbon_gui.ui.live_labels import index_text
 
 if TYPE_CHECKING:
     from carbon_gui.ui.plots.intensity_plot import IntensityPlot
@@ -135,7 +137,7 @@ class SignalsView(QWidget):
         if self.intensity is None or self.mix is None:
             return  # not shown yet: drawn on first show
         self.intensity.set_signals(shown, self._now, title or "no signal yet")
-        mixes = [(name, s.power_mix[-1]) for name, s in shown if s.power_mix]
+        mixes = [(name, s.power_mix[-1], s.source) for name, s in shown if s.power_mix]
         empty = "No power mix in the 2024 replay (intensity only)" if replay else "No power mix for these regions"
         self.mix.set_mixes(mixes, "Power production by source (latest)" if mixes else empty)
 
@@ -156,6 +158,8 @@ class SignalsView(QWidget):
                 line += f" <b>[{', '.join(flags)}]</b>"
             if problems:
                 line += f" — {problems}"
+            if signal.index is not None:
+                line += f"<br>&nbsp;&nbsp;{escape(index_text(signal.index, self._now))}"
             lines.append(line)
         if missing:
             lines.append("No signal for: " + ", ".join(missing))
@@ -175,6 +179,10 @@ class SignalsView(QWidget):
                     writer.writerow([name, signal.zone, p.time.isoformat(), label,
                                      "" if p.value is None else p.value, signal.unit, p.estimated, signal.source,
                                      signal.kind.value, signal.is_replay, signal.fetched_at.isoformat()])  # fmt: skip
+            if signal.index is not None:
+                writer.writerow([name, signal.zone, signal.index.time.isoformat(), "signal-index, next-24 h percentile",
+                                 signal.index.percent, "%", False, signal.source, "relative position, not a rate",
+                                 signal.is_replay, signal.fetched_at.isoformat()])  # fmt: skip
             for mix in signal.power_mix:
                 for source, mw in mix.production_mw.items():
                     writer.writerow([name, signal.zone, mix.time.isoformat(), f"production {source}",

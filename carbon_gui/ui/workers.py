@@ -4,13 +4,14 @@ through signals (superqt workers), never by touching widgets from the pool threa
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QThreadPool
 from superqt.utils import WorkerBase, create_worker
 
 from carbon_gui.core.errors import UserFacingError
 
 
 class BackgroundTasks:
-    """Starts workers and keeps them alive until they finish; `shutdown` waits for them."""
+    """Starts workers and keeps them alive until they finish; `shutdown` stops delivering their results."""
 
     def __init__(self) -> None:
         self._running: set[WorkerBase[Any]] = set()
@@ -50,9 +51,14 @@ class BackgroundTasks:
     def busy(self) -> bool:
         return bool(self._running)
 
-    def shutdown(self, timeout_ms: int = 3000) -> None:
-        """Stop delivering results and wait (bounded) for running work, so no thread outlives Qt."""
+    def shutdown(self) -> None:
+        """Stop delivering results and ask running work to stop. Never waits: closing a window stays prompt;
+        the application waits (bounded) at exit, in `wait_for_background_work`."""
         self._closed = True
         for worker in list(self._running):
             worker.quit()
-        WorkerBase.await_workers(timeout_ms)
+
+
+def wait_for_background_work(timeout_ms: int = 3000) -> bool:
+    """At exit, after the windows have gone: let running work end, bounded, so no thread outlives Qt."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)

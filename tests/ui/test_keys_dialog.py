@@ -37,16 +37,24 @@ def no_check(provider: str, creds: Credentials) -> str:
 
 
 def open_dialog(qtbot, store: SecretStore, check: Callable[[str, Credentials], str] = no_check) -> KeysDialog:
+    """The dialog once it has read the keyring (on the thread pool)."""
     dialog = KeysDialog(store, check)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)
     return dialog
+
+
+def click_and_wait(qtbot, dialog: KeysDialog, button) -> None:
+    """Click a keyring button and wait until the keyring has answered (and the dialog has re-read it)."""
+    qtbot.mouseClick(button, LEFT)
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)
 
 
 def type_and_save(qtbot, dialog: KeysDialog, field: QLineEdit, text: str) -> None:
     qtbot.keyClicks(field, text)
-    qtbot.mouseClick(dialog.save_button, LEFT)
+    click_and_wait(qtbot, dialog, dialog.save_button)
 
 
 def error_boxes(dialog: KeysDialog) -> list[QMessageBox]:
@@ -72,7 +80,7 @@ def test_secret_fields_hide_what_is_typed(qtbot):
 def test_save_stores_the_token_in_the_keyring(qtbot):
     backend = MemoryKeyring()
     dialog = open_dialog(qtbot, SecretStore(backend))
-    with qtbot.waitSignal(dialog.credentials_changed, timeout=1000):
+    with qtbot.waitSignal(dialog.credentials_changed, timeout=5000):
         type_and_save(qtbot, dialog, dialog.token, TOKEN)
     assert backend.entries == {(SERVICE, ELECTRICITYMAPS_TOKEN): TOKEN}
     assert dialog.token.text() == ""
@@ -105,6 +113,7 @@ def test_save_with_nothing_typed_says_so(qtbot):
     backend = MemoryKeyring()
     dialog = open_dialog(qtbot, SecretStore(backend))
     qtbot.mouseClick(dialog.save_button, LEFT)
+    assert not dialog.working
     assert dialog.status.text() == "Nothing to save: type a key first."
     assert backend.writes == 0
 
@@ -189,8 +198,8 @@ def test_without_a_keyring_the_dialog_says_so_and_keeps_keys_for_the_session_onl
     assert dialog.token.text() == TOKEN  # still there to save for the session
 
     dialog.session_only.setChecked(True)
-    with qtbot.waitSignal(dialog.credentials_changed, timeout=1000):
-        qtbot.mouseClick(dialog.save_button, LEFT)
+    with qtbot.waitSignal(dialog.credentials_changed, timeout=5000):
+        click_and_wait(qtbot, dialog, dialog.save_button)
     assert store.load() == Credentials(Secret(TOKEN))
     assert store.session_only("electricitymaps")
     assert dialog.token.placeholderText() == SESSION_PLACEHOLDER
@@ -206,7 +215,7 @@ def test_a_locked_keyring_offers_the_session_only_choice_after_save(qtbot):
     assert dialog.session_only.isVisible() and dialog.no_keyring_label.isVisible()
     assert "KeyringLocked" in dialog.status.text() and TOKEN not in dialog.status.text()
     dialog.session_only.setChecked(True)
-    qtbot.mouseClick(dialog.save_button, LEFT)
+    click_and_wait(qtbot, dialog, dialog.save_button)
     assert store.load().electricitymaps_token == Secret(TOKEN)
 
 
@@ -224,13 +233,13 @@ def test_remove_clears_one_provider(qtbot):
     backend = MemoryKeyring()
     SecretStore(backend).save(Credentials(Secret(TOKEN), "alice", Secret("pw")))
     dialog = open_dialog(qtbot, SecretStore(backend))
-    with qtbot.waitSignal(dialog.credentials_changed, timeout=1000):
-        qtbot.mouseClick(dialog.remove_buttons["electricitymaps"], LEFT)
+    with qtbot.waitSignal(dialog.credentials_changed, timeout=5000):
+        click_and_wait(qtbot, dialog, dialog.remove_buttons["electricitymaps"])
     assert (SERVICE, ELECTRICITYMAPS_TOKEN) not in backend.entries
     assert (SERVICE, WATTTIME_PASSWORD) in backend.entries
     assert dialog.token.placeholderText() == EMPTY_PLACEHOLDER
     assert not dialog.remove_buttons["electricitymaps"].isEnabled()
-    qtbot.mouseClick(dialog.remove_buttons["watttime"], LEFT)
+    click_and_wait(qtbot, dialog, dialog.remove_buttons["watttime"])
     assert backend.entries == {}
     assert dialog.username.text() == "" and dialog.password.placeholderText() == EMPTY_PLACEHOLDER
     assert dialog.status.text() == "WattTime key removed."
@@ -241,7 +250,7 @@ def test_remove_forgets_a_session_key(qtbot):
     store.save(Credentials(Secret(TOKEN)), session_only=True)
     dialog = open_dialog(qtbot, store)
     assert dialog.token.placeholderText() == SESSION_PLACEHOLDER
-    qtbot.mouseClick(dialog.remove_buttons["electricitymaps"], LEFT)
+    click_and_wait(qtbot, dialog, dialog.remove_buttons["electricitymaps"])
     assert store.load() == Credentials()
 
 
@@ -262,3 +271,78 @@ def test_closing_clears_what_was_typed(qtbot):
     qtbot.keyClicks(dialog.token, TOKEN)
     dialog.reject()
     assert dialog.token.text() == ""
+
+
+class GatedKeyring(MemoryKeyring):
+    """Every call waits for `gate` and records the thread it ran on: a slow (say, locked) keyring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.threads.append(threading.current_thread())
+        self.gate.wait(10)
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.threads.append(threading.current_thread())
+        self.gate.wait(10)
+        super().set_password(service, username, password)
+
+
+def test_the_keyring_is_read_and_written_off_the_gui_thread_with_the_buttons_disabled(qtbot):
+    backend = GatedKeyring()
+    dialog = KeysDialog(SecretStore(backend), no_check)  # returns while the keyring is still being read
+    qtbot.addWidget(dialog)
+    dialog.show()
+    buttons = [dialog.save_button, *dialog.test_buttons.values(), *dialog.remove_buttons.values()]
+    assert dialog.working and dialog.status.text() == "Working… reading the keyring"
+    assert not any(b.isEnabled() for b in buttons)
+    backend.gate.set()
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)
+    assert dialog.save_button.isEnabled() and all(b.isEnabled() for b in dialog.test_buttons.values())
+
+    backend.gate.clear()
+    qtbot.keyClicks(dialog.token, TOKEN)
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.working and dialog.status.text() == "Working… saving the keys"
+    assert not dialog.save_button.isEnabled() and not dialog.test_buttons["electricitymaps"].isEnabled()
+    with qtbot.waitSignal(dialog.credentials_changed, timeout=5000):
+        backend.gate.set()
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)
+    assert backend.entries[(SERVICE, ELECTRICITYMAPS_TOKEN)] == TOKEN
+    assert backend.threads and threading.main_thread() not in backend.threads
+
+
+def test_closing_during_a_save_finishes_the_save_then_closes(qtbot):
+    backend = GatedKeyring()
+    backend.gate.set()
+    dialog = open_dialog(qtbot, SecretStore(backend))
+    backend.gate.clear()
+    qtbot.keyClicks(dialog.token, TOKEN)
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    dialog.reject()
+    assert dialog.isVisible() and "closes when the keyring has answered" in dialog.status.text()
+    assert dialog.token.text() == ""  # what was typed is cleared at once
+    with qtbot.waitSignal(dialog.credentials_changed, timeout=5000):  # the window still learns of the new key
+        backend.gate.set()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert backend.entries[(SERVICE, ELECTRICITYMAPS_TOKEN)] == TOKEN
+
+
+def test_closing_during_a_key_test_does_not_wait_for_it(qtbot):
+    release = threading.Event()
+
+    def slow_check(provider: str, creds: Credentials) -> str:
+        release.wait(10)
+        return "accepted"
+
+    dialog = open_dialog(qtbot, SecretStore(MemoryKeyring()), slow_check)
+    qtbot.keyClicks(dialog.token, TOKEN)
+    qtbot.mouseClick(dialog.test_buttons["electricitymaps"], LEFT)
+    qtbot.waitUntil(lambda: dialog.busy, timeout=5000)
+    dialog.reject()  # returns although the check is still running
+    assert not dialog.isVisible() and not release.is_set()
+    release.set()

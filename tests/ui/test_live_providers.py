@@ -39,6 +39,7 @@ def test_electricity_maps_values_rank_the_regions(qtbot, em, tmp_path):
     panel = window.carbon_panel
     panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
     qtbot.waitUntil(lambda: window._assessment.live is not None, timeout=3000)
+    assert window.ranking.ranked
     for scored in window.ranking.ranked:
         assert scored.facts.intensity == window.live.signals[scored.name].latest.value
         assert scored.facts.carbon.provenance.source == "Electricity Maps"
@@ -67,6 +68,7 @@ def test_a_rejected_key_keeps_the_last_good_values_marked_stale(qtbot, em, tmp_p
     panel = window.carbon_panel
     panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
     qtbot.waitUntil(lambda: window._assessment.live is not None, timeout=3000)
+    assert window.ranking.ranked
     assert all("STALE" in s.facts.carbon.provenance.as_of for s in window.ranking.ranked)
     window.views.setCurrentIndex(2)
     qtbot.waitUntil(lambda: "key rejected" in window.signals_view.status.text(), timeout=3000)
@@ -133,8 +135,10 @@ def test_a_key_saved_in_the_keys_dialog_switches_the_window_to_live_data(qtbot, 
     qtbot.waitUntil(lambda: window.live is not None and bool(window.live.signals), timeout=20000)
     assert window.live.provider == "replay"  # no key yet
     window.findChild(type(window.menuBar().actions()[0]), "keysAction").trigger()
-    dialog = window.keys_dialog
+    qtbot.waitUntil(lambda: window.live_controller.keys_dialog is not None, timeout=5000)  # keyring opens off-thread
+    dialog = window.live_controller.keys_dialog
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)
     qtbot.keyClicks(dialog.token, em.token)
     qtbot.mouseClick(dialog.test_buttons["electricitymaps"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.test_results["electricitymaps"].text() == "accepted", timeout=10000)
@@ -209,8 +213,11 @@ def test_no_key_reaches_the_disk_after_store_use_rotate_and_export(qtbot, em, tm
     qtbot.waitUntil(lambda: window.live is not None and bool(window.live.signals), timeout=20000)
     for key in (first, second):
         em.token = key  # the provider now accepts the rotated key
-        window._edit_keys()
-        dialog = window.keys_dialog
+        window.live_controller.keys_dialog = None
+        window.live_controller.edit_keys()
+        qtbot.waitUntil(lambda: window.live_controller.keys_dialog is not None, timeout=5000)
+        dialog = window.live_controller.keys_dialog
+        qtbot.waitUntil(lambda d=dialog: not d.working, timeout=5000)
         qtbot.keyClicks(dialog.token, key)
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda k=key: store.load().electricitymaps_token.reveal() == k, timeout=5000)
@@ -229,8 +236,8 @@ def test_no_key_reaches_the_disk_after_store_use_rotate_and_export(qtbot, em, tm
     qtbot.waitUntil(lambda: bool(window.signals_view.shown()), timeout=3000)
     exports = tmp_path / "exports"
     exports.mkdir()
-    window._export(str(exports / "signals.csv"), window.signals_view.csv_text().encode())
-    window._export(str(exports / "signals.png"), window.signals_view.grab().toImage())
+    window.live_controller.export(str(exports / "signals.csv"), window.signals_view.csv_text().encode())
+    window.live_controller.export(str(exports / "signals.png"), window.signals_view.grab().toImage())
     qtbot.waitUntil(lambda: len(list(exports.iterdir())) == 2, timeout=5000)
     window.close()
     assert (tmp_path / "config" / "settings.json").exists() and (tmp_path / "cache" / "http.sqlite").exists()

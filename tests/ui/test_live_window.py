@@ -1,8 +1,6 @@
 """The window's live-data side without keys: the bundled 2024 replay feeds the Signals tab, the
 'latest' carbon mode and the cleanest-region button, always labelled as a replay."""
 
-from PySide6.QtWidgets import QMessageBox
-
 from carbon_gui.core.signals import CarbonMode
 from carbon_gui.live_service import LiveService
 from carbon_gui.secrets import Credentials
@@ -22,7 +20,7 @@ def live_window(qtbot):
 def test_without_keys_the_replay_is_used_and_says_so(qtbot):
     window = live_window(qtbot)
     assert window.carbon_panel.current_provider() == "replay"
-    assert "replaying 2024 Electricity Maps data" in window.statusBar().currentMessage()
+    assert "replaying 2024 Electricity Maps data" in window.carbon_panel.status.text()
     window.views.setCurrentIndex(2)
     view = window.signals_view
     qtbot.waitUntil(lambda: view.intensity.series_count > 0, timeout=5000)
@@ -38,6 +36,7 @@ def test_latest_mode_ranks_on_the_replayed_values_and_lists_regions_without_one(
     panel = window.carbon_panel
     panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
     qtbot.waitUntil(lambda: window._assessment.live is not None, timeout=3000)
+    assert window.ranking.ranked, "the regions of the 16 replayed zones are ranked"
     for scored in window.ranking.ranked:
         signal = window.live.signals[scored.name]
         assert scored.facts.intensity == signal.latest.value
@@ -58,15 +57,22 @@ def test_cleanest_button_names_the_lowest_current_value_and_the_values_compared(
     window.plan_form.machineChanged.emit()
     qtbot.waitUntil(lambda: window.ranking.ranked[0].facts.region.name != "us-west1", timeout=3000)
     window.carbon_panel.cleanest.click()
-    qtbot.waitUntil(lambda: bool(window.findChildren(QMessageBox, "cleanestMessage")), timeout=3000)
-    box = window.findChildren(QMessageBox, "cleanestMessage")[0]
+    dialog = window.live_controller.cleanest_dialog
+    qtbot.waitExposed(dialog)
     candidates = {s.name for s in window.ranking.ranked}
     values = {r: s.latest.value for r, s in window.live.signals.items() if r in candidates and s.latest}
+    assert values
     best = min(values, key=values.get)
-    assert box.text().startswith(f"<b>{best}</b>")
-    assert "replay of 2024 data, not live" in box.text()
+    assert dialog.summary.text().startswith(f"<b>{best}</b>")
+    assert "replay of 2024 data, not live" in dialog.summary.text()
     assert window.selected_region() == best
-    box.accept()
+    # every compared value says its source, kind, whether it is estimated, and its age
+    assert dialog.table.rowCount() == min(len(values), 12)
+    assert dialog.cell(0, 0) == best and dialog.cell(0, 1) == f"{values[best]:.0f}"
+    assert dialog.cell(0, 3) == REPLAY_SOURCE and dialog.cell(0, 4) == "average, lifecycle"
+    assert dialog.cell(0, 5) in ("yes", "no")
+    assert "2024 replay of this date and hour (not live)" in dialog.cell(0, 6)
+    dialog.accept()
     window.close()
 
 
@@ -79,10 +85,10 @@ def test_csv_export_carries_provenance_and_writes_off_the_gui_thread(qtbot, tmp_
     assert header.startswith("region,zone,time_utc,series,value,unit,estimated,source,kind,replay")
     assert "True" in first.split(",")[-2:]  # the replay flag
     target = tmp_path / "signals.csv"
-    window._export(str(target), text.encode())
+    window.live_controller.export(str(target), text.encode())
     qtbot.waitUntil(target.exists, timeout=3000)
     assert target.read_bytes() == text.encode()
     png = tmp_path / "signals.png"
-    window._export(str(png), window.signals_view.grab().toImage())
+    window.live_controller.export(str(png), window.signals_view.grab().toImage())
     qtbot.waitUntil(lambda: png.exists() and png.stat().st_size > 1000, timeout=3000)
     window.close()

@@ -2,10 +2,12 @@
 
 Saved keys are never shown: their field stays empty with the placeholder "saved — type to replace".
 Without a working OS keyring the dialog says so and offers to keep the keys for this session only,
-in memory; it never writes them anywhere else. A "Test" runs the given `check` on the thread pool.
+in memory; it never writes them anywhere else. Every keyring call and every "Test" runs on the thread pool:
+the GUI thread never waits on the keyring (a locked one can take seconds to answer).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -43,6 +45,12 @@ SAVED_PLACEHOLDER = "saved — type to replace"
 SESSION_PLACEHOLDER = "kept for this session — type to replace"
 EMPTY_PLACEHOLDER = "not set"
 SESSION_ONLY_QUESTION = NO_KEYRING_MESSAGE + " Keep them for this session only?"
+READING = "reading the keyring"
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: SecretStoreError
 
 
 class KeysDialog(QDialog):
@@ -57,6 +65,8 @@ class KeysDialog(QDialog):
         self._check = check
         self._tasks: BackgroundTasks | None = None
         self._saved = Credentials()
+        self._working: str | None = None  # what the keyring is doing now
+        self._close_with: int | None = None  # closing waits for a keyring write
 
         layout = QVBoxLayout(self)
         self.backend_label = QLabel(f"Keys are stored in: <b>{store.backend_name()}</b>")
@@ -146,20 +156,69 @@ class KeysDialog(QDialog):
         self.no_keyring_label.setVisible(visible)
         self.session_only.setVisible(visible)
 
+    # --- keyring work, on the thread pool ---------------------------------------------------------
+
+    @property
+    def working(self) -> bool:
+        """A keyring read or write is in progress (the buttons are disabled meanwhile)."""
+        return self._working is not None
+
+    def _background(self) -> BackgroundTasks:
+        if self._tasks is None:
+            self._tasks = BackgroundTasks()
+        return self._tasks
+
+    def _keyring(self, what: str, func: Callable[[], object], then: Callable[[object], None]) -> None:
+        """Run a keyring call off the GUI thread; `then` gets its result or the SecretStoreError it raised."""
+
+        def call() -> object:
+            try:
+                return func()
+            except SecretStoreError as exc:
+                return _Failed(exc)  # a value (a returned exception would be raised again by the worker)
+
+        def finished(result: object) -> None:
+            self._set_working(None)
+            then(result.error if isinstance(result, _Failed) else result)
+            if self._close_with is not None and not self.working:
+                super(KeysDialog, self).done(self._close_with)
+
+        def failed(message: str) -> None:
+            finished(_Failed(SecretStoreError(message)))
+
+        self._set_working(what)
+        self._background().run(call, on_result=finished, on_error=failed)
+
+    def _set_working(self, what: str | None) -> None:
+        self._working = what
+        if what is not None:
+            self.status.setText(f"Working… {what}")
+        for button in (self.save_button, *self.test_buttons.values()):
+            button.setEnabled(what is None)
+        self._enable_removes()
+
+    def _enable_removes(self) -> None:
+        for provider, button in self.remove_buttons.items():
+            button.setEnabled(not self.working and not self._is_empty(provider, self._saved))
+
     # --- state ----------------------------------------------------------------------------------
 
-    def _reload(self) -> None:
+    def _reload(self, status: str = "") -> None:
         """Read what is stored and show it as "saved", never as text (the username is not a secret)."""
-        try:
-            self._saved = self._store.load()
-        except SecretStoreError as exc:
+        self._keyring(READING, self._store.load, lambda result: self._show_saved(result, status))
+
+    def _show_saved(self, result: object, status: str) -> None:
+        if isinstance(result, Credentials):
+            self._saved = result
+        else:
             self._saved = Credentials()
-            self.status.setText(str(exc))
+            status = str(result)
         self._placeholder(self.token, self._saved.electricitymaps_token is not None, "electricitymaps")
         self._placeholder(self.password, self._saved.watttime_password is not None, "watttime")
-        self.username.setText(self._saved.watttime_username or "")
-        self.remove_buttons["electricitymaps"].setEnabled(not self._is_empty("electricitymaps", self._saved))
-        self.remove_buttons["watttime"].setEnabled(not self._is_empty("watttime", self._saved))
+        if not self.username.isModified():  # never overwrite what the user typed while the keyring was read
+            self.username.setText(self._saved.watttime_username or "")
+        self._enable_removes()
+        self.status.setText(status)
 
     def _placeholder(self, field: QLineEdit, saved: bool, provider: Provider) -> None:
         if not saved:
@@ -201,39 +260,49 @@ class KeysDialog(QDialog):
             self.status.setText("Nothing to save: type a key first.")
             return
         session_only = not self.session_only.isHidden() and self.session_only.isChecked()
-        try:
-            self._store.save(creds, session_only=session_only)
-        except NoKeyringAvailable as exc:
+        self._keyring(
+            "saving the keys", lambda: self._store.save(creds, session_only=session_only),
+            lambda result: self._saved_keys(result, session_only),
+        )  # fmt: skip
+
+    def _saved_keys(self, result: object, session_only: bool) -> None:
+        if isinstance(result, NoKeyringAvailable):
             self._show_session_choice(True)
-            self.status.setText(f"Not saved. {exc} Tick “Keep for this session only” and save again, or close.")
+            self.status.setText(f"Not saved. {result} Tick “Keep for this session only” and save again, or close.")
             return
-        except SecretStoreError as exc:
+        if isinstance(result, SecretStoreError):
             self.status.setText("Not saved.")
-            show_error(self, "Keys not saved", str(exc))
+            show_error(self, "Keys not saved", str(result))
             return
         for field in (self.token, self.password):
             field.clear()
-        self._reload()
+        self.username.setModified(False)
         if session_only:
-            self.status.setText("Kept for this session only, in memory: they are forgotten when carbon_gui closes.")
+            status = "Kept for this session only, in memory: they are forgotten when carbon_gui closes."
         else:
-            self.status.setText(f"Saved in {self._store.backend_name()}.")
+            status = f"Saved in {self._store.backend_name()}."
+        self._reload(status)
         self.credentials_changed.emit()
 
     def remove(self, provider: Provider) -> None:
-        try:
-            self._store.clear(provider)
-        except SecretStoreError as exc:
-            show_error(self, "Key not removed", str(exc))
+        self._keyring(
+            f"removing the {PROVIDER_TITLES[provider]} key", lambda: self._store.clear(provider),
+            lambda result: self._removed(provider, result),
+        )  # fmt: skip
+
+    def _removed(self, provider: Provider, result: object) -> None:
+        if isinstance(result, SecretStoreError):
+            self.status.setText("Not removed.")
+            show_error(self, "Key not removed", str(result))
             return
         if provider == "electricitymaps":
             self.token.clear()
         else:
             self.username.clear()
+            self.username.setModified(False)
             self.password.clear()
         self.test_results[provider].clear()
-        self._reload()
-        self.status.setText(f"{PROVIDER_TITLES[provider]} key removed.")
+        self._reload(f"{PROVIDER_TITLES[provider]} key removed.")
         self.credentials_changed.emit()
 
     def test(self, provider: Provider) -> None:
@@ -243,32 +312,31 @@ class KeysDialog(QDialog):
             need = "a token" if provider == "electricitymaps" else "a username and a password"
             result.setText(f"Enter {need} first.")
             return
-        if self._tasks is None:
-            self._tasks = BackgroundTasks()
         button = self.test_buttons[provider]
         button.setEnabled(False)
         result.setText("checking…")
         secrets = creds.secret_values()
 
-        def done(answer: object) -> None:
-            button.setEnabled(True)
-            result.setText(redact(str(answer), secrets))
+        def show(answer: str) -> None:
+            button.setEnabled(not self.working)
+            result.setText(redact(answer, secrets))
 
-        def failed(message: str) -> None:
-            button.setEnabled(True)
-            result.setText(redact(message, secrets))
-
-        self._tasks.run(self._check, provider, creds, on_result=done, on_error=failed)
+        self._background().run(self._check, provider, creds, on_result=lambda a: show(str(a)), on_error=show)
 
     @property
     def busy(self) -> bool:
         return self._tasks is not None and self._tasks.busy
 
     def done(self, result: int) -> None:
-        """Closing waits (bounded) for a running test, so no worker outlives the dialog."""
+        """Close without waiting for a key test; a keyring write in progress finishes first (it is quick, and
+        the window must learn about the new keys), then the dialog closes itself."""
+        for field in (self.token, self.password):
+            field.clear()
+        if self._working is not None and self._working != READING:
+            self._close_with = result
+            self.status.setText(f"Working… {self._working}; the dialog closes when the keyring has answered.")
+            return
         if self._tasks is not None:
             self._tasks.shutdown()
             self._tasks = None
-        for field in (self.token, self.password):
-            field.clear()
         super().done(result)

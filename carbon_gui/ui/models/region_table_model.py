@@ -12,6 +12,7 @@ from carbon_gui.core.energy import POWER_PROVENANCE
 from carbon_gui.core.geo import LATENCY_METHOD
 from carbon_gui.core.scoring import Ranking, ScoredRegion
 from carbon_gui.ui.formatting import fmt
+from carbon_gui.ui.live_labels import cfe_provenance
 from carbon_gui.ui.plots.intensity_colors import intensity_color
 
 SORT_ROLE = Qt.ItemDataRole.UserRole  # raw value, so sorting is numeric
@@ -59,7 +60,7 @@ COLUMNS: tuple[Column, ...] = (
         "Emissions",
         lambda s: s.facts.emissions_kg,
         lambda s: fmt(s.facts.emissions_kg, 2),
-        lambda s: "Estimate: energy × yearly grid intensity (location-based)",
+        lambda s: f"Estimate: energy × grid intensity. Intensity: {s.facts.carbon.provenance.label()}",
         unit="kg CO₂e, est.",
     ),
     Column(
@@ -102,10 +103,7 @@ COLUMNS: tuple[Column, ...] = (
         "Google CFE",
         _cfe,
         lambda s: fmt(_cfe(s), 0),
-        lambda s: (
-            "Google's carbon-free energy share (contract-based, hourly matched). "
-            "Shown for reference; not part of the carbon score. " + s.facts.carbon.provenance.as_of
-        ),
+        lambda s: "",  # the model adds the year of Google's figure: see RegionTableModel.cfe_tooltip
         unit="%",
     ),
     Column(
@@ -145,6 +143,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 INTENSITY_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Intensity")
+CFE_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Google CFE")
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
@@ -162,8 +161,11 @@ class RegionTableModel(QAbstractTableModel):
         self._rows: tuple[ScoredRegion, ...] = ()
         self._texts: list[list[str]] = []  # formatted once per ranking: views ask for them often
         self._colors: list[QColor] = []
+        self.cfe_tooltip = ""
 
-    def set_ranking(self, ranking: Ranking) -> None:
+    def set_ranking(self, ranking: Ranking, carbon_year: int | None = None) -> None:
+        """`carbon_year`: the year of Google's figures, which the CFE share always comes from (also in live mode)."""
+        self.cfe_tooltip = f"Google CFE: {cfe_provenance(carbon_year).label()}. Shown for reference; not in the score."
         self.beginResetModel()
         self._rows = ranking.ranked
         self._texts = [[c.text(s) for c in COLUMNS] for s in ranking.ranked]
@@ -193,7 +195,7 @@ class RegionTableModel(QAbstractTableModel):
         if role == _DECORATION:
             return self._colors[row] if col == INTENSITY_COLUMN else None
         if role == _TOOLTIP:
-            return COLUMNS[col].tooltip(self._rows[row])
+            return self.cfe_tooltip if col == CFE_COLUMN else COLUMNS[col].tooltip(self._rows[row])
         if role == _SORT:
             value = COLUMNS[col].value(self._rows[row])
             return float("inf") if value is None else value

@@ -1,8 +1,13 @@
-"""Latest electricity production by source, one stacked bar per region, one colour per source."""
+"""Latest electricity production by source, one stacked bar per region, one colour per source.
+Hover a bar segment for its value, production source, time and data source."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QToolTip
 
 from carbon_gui.core.signals import PowerMix
 
@@ -22,6 +27,15 @@ SOURCE_COLORS: dict[str, tuple[int, int, int]] = {
     "unknown": (190, 190, 190),
 }
 OTHER_COLOR = (220, 220, 220)
+BAR_WIDTH = 0.6
+
+
+@dataclass(frozen=True)
+class _Segment:
+    x: float
+    bottom: float
+    top: float
+    text: str
 
 
 def source_color(source: str) -> tuple[int, int, int]:
@@ -42,27 +56,58 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         self._title = ""
         self._bars: dict[str, pg.BarGraphItem] = {}
         self._layout: tuple[list[str], list[str]] = ([], [])
+        self._segments: list[_Segment] = []
+        self.hover_text = ""
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-    def set_mixes(self, mixes: list[tuple[str, PowerMix]], title: str) -> None:
+    def set_mixes(self, mixes: list[tuple[str, PowerMix, str]], title: str) -> None:
+        """`mixes`: (region, its latest power mix, the data source's name) per bar."""
         """Bars are kept and updated in place while the regions and sources stay the same."""
         item = self.getPlotItem()
         if title != self._title:
             item.setTitle(title, size="9pt")
             self._title = title
-        sources = sorted({s for _, mix in mixes for s, v in mix.production_mw.items() if v})
-        layout = ([name for name, _ in mixes], sources)
+        sources = sorted({s for _, mix, _ in mixes for s, v in mix.production_mw.items() if v})
+        layout = ([name for name, _, _ in mixes], sources)
         if layout != self._layout:
             self._rebuild(sources)
             self._layout = layout
-            labels = [(i, name) for i, (name, _) in enumerate(mixes)]
+            labels = [(i, name) for i, (name, _, _) in enumerate(mixes)]
             item.getAxis("bottom").setTicks([labels])
         bottoms = [0.0] * len(mixes)
         x = list(range(len(mixes)))
+        self._segments = []
         for source in sources:
-            heights = [_mw(mix.production_mw, source) for _, mix in mixes]
-            self._bars[source].setOpts(x=x, y0=list(bottoms), height=heights, width=0.6)
+            heights = [_mw(mix.production_mw, source) for _, mix, _ in mixes]
+            self._bars[source].setOpts(x=x, y0=list(bottoms), height=heights, width=BAR_WIDTH)
+            for i, ((region, mix, data_source), bottom, height) in enumerate(zip(mixes, bottoms, heights, strict=True)):
+                if height > 0:
+                    estimated = ", estimated" if mix.estimated else ""
+                    text = (f"{region}: {source} {height:,.0f} MW\nat {mix.time:%Y-%m-%d %H:%M} UTC{estimated}\n"
+                            f"data: {data_source}")  # fmt: skip
+                    self._segments.append(_Segment(i, bottom, bottom + height, text))
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         self.bar_count = len(mixes)
+
+    def segment_at(self, x: float, y: float) -> str:
+        """The hover text of the bar segment at (x, y) in data coordinates, or ''."""
+        for segment in self._segments:
+            if abs(x - segment.x) <= BAR_WIDTH / 2 and segment.bottom <= y <= segment.top:
+                return segment.text
+        return ""
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        view = self.getPlotItem().getViewBox()
+        text = ""
+        if view.sceneBoundingRect().contains(scene_pos):
+            point = view.mapSceneToView(scene_pos)
+            text = self.segment_at(point.x(), point.y())
+        if text != self.hover_text:
+            self.hover_text = text
+            if text:
+                QToolTip.showText(QCursor.pos(), text, self)
+            else:
+                QToolTip.hideText()
 
     def _rebuild(self, sources: list[str]) -> None:
         item = self.getPlotItem()
@@ -71,7 +116,7 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         self.legend.clear()
         self._bars = {}
         for source in sources:
-            bars = pg.BarGraphItem(x=[], y0=[], height=[], width=0.6, brush=pg.mkBrush(source_color(source)),
+            bars = pg.BarGraphItem(x=[], y0=[], height=[], width=BAR_WIDTH, brush=pg.mkBrush(source_color(source)),
                                    pen=pg.mkPen((255, 255, 255), width=0.5))  # fmt: skip
             item.addItem(bars)
             self.legend.addItem(bars, source)

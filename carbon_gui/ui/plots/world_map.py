@@ -44,14 +44,10 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         self.addItem(self._selection)
         self._you = pg.ScatterPlotItem(size=14, symbol="star", brush=pg.mkBrush(30, 30, 30))
         self.addItem(self._you)
-        bar = pg.ColorBarItem(
-            values=INTENSITY_RANGE,
-            colorMap=INTENSITY_COLORMAP,
-            interactive=False,
-            label="grid intensity, gCO₂e/kWh (Google yearly average)",
-            width=12,
-        )
-        item.layout.addItem(bar, 2, 5)
+        self._bar = pg.ColorBarItem(values=INTENSITY_RANGE, colorMap=INTENSITY_COLORMAP, interactive=False, width=12)
+        item.layout.addItem(self._bar, 2, 5)
+        self.bar_label = ""
+        self._set_bar_label("Google yearly averages")
         self._positions: dict[str, tuple[float, float]] = {}
         self._pending: tuple[Ranking, tuple[Region, ...]] | None = None
         self._selected: str | None = None
@@ -71,8 +67,10 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
     def set_you(self, lon: float, lat: float) -> None:
         self._you.setData([lon], [lat])
 
-    def set_ranking(self, ranking: Ranking, regions: tuple[Region, ...]) -> None:
-        """Markers for the ranking; drawn when the map is next shown if it is hidden now."""
+    def set_ranking(self, ranking: Ranking, regions: tuple[Region, ...], intensity_label: str) -> None:
+        """Markers for the ranking; drawn when the map is next shown if it is hidden now.
+        `intensity_label` names the figures the colours show, e.g. 'Google 2024 yearly averages'."""
+        self._set_bar_label(intensity_label)
         if not self.isVisible():
             self._pending = (ranking, regions)
             return
@@ -98,7 +96,8 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
             self._positions[region.name] = (region.lon, region.lat)
             self._labels[region.name] = (
                 f"#{s.rank} {region.name} ({region.location})\n"
-                f"{s.facts.intensity:.0f} gCO₂e/kWh · score {s.score * 100:.0f}"
+                f"{s.facts.intensity:.0f} gCO₂e/kWh · score {s.score * 100:.0f}\n"
+                f"{s.facts.carbon.provenance.label()}"
             )
             xs.append(region.lon)
             ys.append(region.lat)
@@ -109,6 +108,12 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         ranked = {s.name for s in ranking.ranked}
         others = [r for r in regions if r.name not in ranked and r.lat is not None and r.lon is not None]
         self._unranked.setData([r.lon for r in others], [r.lat for r in others])
+
+    def _set_bar_label(self, intensity_label: str) -> None:
+        label = f"grid intensity, gCO₂e/kWh — {intensity_label}"
+        if label != self.bar_label:
+            self.bar_label = label
+            self._bar.getAxis("left").setLabel(label)
 
     def select(self, region: str | None) -> None:
         self._selected = region

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -68,6 +69,11 @@ class CarbonSourcePanel(QGroupBox):
         self.progress.setFormat("%v of %m zones")
         self.progress.hide()
         form.addRow(self.progress)
+        self.status = QLabel()
+        self.status.setObjectName("liveStatus")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("live data status")
+        form.addRow(self.status)
         self.cleanest = QPushButton("Clea&nest region now")
         self.cleanest.setToolTip("The candidate with the lowest current intensity, with the values compared")
         self.cleanest.clicked.connect(self.cleanestRequested)
@@ -89,6 +95,10 @@ class CarbonSourcePanel(QGroupBox):
         index = self.provider.findData(current)
         self.provider.setCurrentIndex(max(index, 0))
         self.provider.blockSignals(False)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setToolTip(text)
 
     def set_progress(self, done: int, total: int) -> None:
         busy = done < total

@@ -1,5 +1,6 @@
 """Explains one region's score: each criterion's normalised value × weight, and the raw figures."""
 
+from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
@@ -9,6 +10,7 @@ from carbon_gui.core.energy import POWER_PROVENANCE
 from carbon_gui.core.geo import LATENCY_METHOD
 from carbon_gui.core.scoring import ScoredRegion
 from carbon_gui.ui.formatting import fmt, fmt_money
+from carbon_gui.ui.live_labels import cfe_provenance
 
 RAW_FORMAT = {
     "carbon": lambda v: fmt(v, 2, "kg CO₂e"),
@@ -25,7 +27,11 @@ class ScoreDetails(QTextBrowser):
         self.setAccessibleName("Score details")
         self.show_region(None)
 
-    def show_region(self, scored: ScoredRegion | None) -> None:
+    def show_region(
+        self, scored: ScoredRegion | None, notes: Sequence[str] = (), carbon_year: int | None = None
+    ) -> None:
+        """`notes`: lines about the region that are not part of its score (e.g. WattTime's signal-index);
+        `carbon_year`: the year of Google's figures, which the CFE share always comes from."""
         if scored is None:
             self.setHtml("<p><i>Select a region in the table or on the map to see why it scores as it does.</i></p>")
             return
@@ -41,6 +47,7 @@ class ScoreDetails(QTextBrowser):
         cfe = "—" if f.carbon.cfe_share is None else f"{f.carbon.cfe_share * 100:.0f} %"
         eu = "EU/EEA" if j.in_eu_eea else f"outside the EU/EEA; EU adequacy: {j.eu_adequacy}"
         price = fmt_money(f.price.usd_per_hour, "/h")
+        extra = "".join(f"<li>{escape(note)}</li>" for note in notes)
         self.setHtml(
             f"<h3>#{scored.rank} {escape(region.name)} — {escape(region.location)}, {escape(j.country)}</h3>"
             f"<p>Score <b>{scored.score * 100:.1f}</b> / 100 = sum of normalised value × weight:</p>"
@@ -51,7 +58,8 @@ class ScoreDetails(QTextBrowser):
             "security is the trust tier's score.</small></p>"
             "<h4>Figures behind it</h4><ul>"
             f"<li>Grid intensity <b>{f.intensity:.1f} gCO₂e/kWh</b> — {escape(f.carbon.provenance.label())}</li>"
-            f"<li>Google CFE {cfe} — contract-based share, shown for reference, not in the carbon score</li>"
+            f"<li>Google CFE {cfe} — {escape(cfe_provenance(carbon_year).label())}; shown for reference, "
+            "not in the carbon score</li>"
             f"<li>Power <b>{f.power.total_watts:,.0f} W</b> (CPU {f.power.cpu_watts:,.0f} W, memory "
             f"{f.power.memory_watts:,.0f} W, GPU {f.power.gpu_watts:,.0f} W) — estimate: "
             f"{escape(POWER_PROVENANCE.kind)}</li>"
@@ -64,4 +72,5 @@ class ScoreDetails(QTextBrowser):
             f"<li>Security tier <b>{escape(scored.security_tier)}</b> — {escape(j.country)}: {escape(eu)}"
             f"{' (' + escape(j.note) + ')' if j.note else ''}</li>"
             "</ul>"
+            + (f"<h4>Also known about this region</h4><ul>{extra}</ul>" if extra else "")
         )

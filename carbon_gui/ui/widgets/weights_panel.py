@@ -3,6 +3,7 @@
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QSlider, QWidget
 
+from carbon_gui.core.errors import InputError
 from carbon_gui.core.weights import CRITERIA, Weights
 
 THROTTLE_MS = 30
@@ -67,6 +68,14 @@ class WeightsPanel(QGroupBox):
             slider.setValue(round(weights.get(name) * 100))
             slider.blockSignals(False)
         self._update_shares()
+
+    def set_saved_weights(self, values: dict[str, float]) -> None:
+        """Weights from the settings file; the defaults where they are malformed or all zero."""
+        try:
+            weights = Weights(**values)
+        except (TypeError, InputError):
+            weights = Weights()
+        self.set_weights(weights if weights.total > 0 else Weights())
 
     def _update_shares(self) -> None:
         total = sum(s.value() for s in self.sliders.values())

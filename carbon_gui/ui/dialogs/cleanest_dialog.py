@@ -1,0 +1,93 @@
+"""'Cleanest region now': the candidate with the lowest current intensity, and every value it was compared with,
+each with its source, kind, whether it is estimated, and its age (STALE when kept from an earlier fetch)."""
+
+from datetime import datetime
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carbon_gui.core.live_carbon import latest_figure
+from carbon_gui.core.provenance import Provenance
+from carbon_gui.core.signals import GridSignal
+
+MAX_ROWS = 12
+HEADERS = ("Region", "gCO₂e/kWh", "Zone", "Source", "Kind", "Estimated", "As of, age")
+
+
+def compared_rows(
+    rows: list[tuple[str, float, GridSignal]], now: datetime, stale_after_s: float | None
+) -> list[tuple[str, float, GridSignal, Provenance]]:
+    """Each compared value with core's provenance for it (source, kind, estimated, age and STALE mark)."""
+    described = []
+    for region, value, signal in rows:
+        figure = latest_figure(signal, now, stale_after_s)
+        if not isinstance(figure, str):  # cleanest_now only passes signals with a latest value
+            described.append((region, value, signal, figure[1]))
+    return described
+
+
+class CleanestDialog(QDialog):
+    def __init__(
+        self,
+        rows: list[tuple[str, float, GridSignal]],  # cleanest first, as core.cleanest.cleanest_now returns them
+        candidates: int,
+        now: datetime,
+        stale_after_s: float | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("cleanestMessage")
+        self.setWindowTitle("Cleanest region now")
+        described = compared_rows(rows, now, stale_after_s)
+        region, value, signal, provenance = described[0]
+        replay = " — <b>a replay of 2024 data, not live</b>" if signal.is_replay else ""
+        stale = " — <b>STALE</b>" if "STALE" in provenance.as_of else ""
+        self.summary = QLabel(
+            f"<b>{escape(region)}</b>: {value:.0f} gCO₂e/kWh ({escape(signal.source)}, {escape(signal.kind.value)})"
+            f"{replay}{stale}.<br>Compared among the {candidates} ranked regions"
+            f"{f' (the {MAX_ROWS} lowest shown)' if len(described) > MAX_ROWS else ''}:"
+        )
+        self.summary.setObjectName("cleanestSummary")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(min(len(described), MAX_ROWS), len(HEADERS))
+        self.table.setObjectName("cleanestTable")
+        self.table.setAccessibleName("Values compared")
+        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        for row, (name, number, sig, prov) in enumerate(described[:MAX_ROWS]):
+            cells = (name, f"{number:.0f}", sig.zone, prov.source, prov.kind, "yes" if prov.estimated else "no",
+                     prov.as_of)  # fmt: skip
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(prov.label())
+                if column == 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        width = sum(self.table.columnWidth(c) for c in range(len(HEADERS))) + 40
+        self.resize(min(max(width, 640), 1300), 200 + 30 * self.table.rowCount())
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def cell(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text() if item is not None else ""
