@@ -84,8 +84,10 @@ def test_a_sentinel_key_is_never_written_to_a_file(app_dirs, qtbot, caplog):
     dialog = KeysDialog(store, check)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)  # the dialog reads the keyring off the GUI thread
     qtbot.keyClicks(dialog.token, SENTINEL + "-dialog")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.working, timeout=5000)
     qtbot.mouseClick(dialog.test_buttons["electricitymaps"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.test_results["electricitymaps"].text() == "accepted", timeout=5000)
     dialog.accept()
