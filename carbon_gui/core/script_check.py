@@ -22,7 +22,7 @@ def check_script(name: str, text: str | None, function: str | None = DEFAULT_FUN
     if text is None:
         return [f"Training script {name} does not exist: choose an existing .py file."]
     try:
-        tree = compile(text, name, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = ast.parse(text, filename=name)  # compile() to an AST: the same syntax errors
     except SyntaxError as err:
         return [f"{name}, line {err.lineno}: {err.msg}. Fix the script, then try again."]
     except ValueError as err:  # e.g. null bytes: not a text file

@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CONFIG_FILE = "task_config.json"
@@ -44,11 +45,12 @@ def output_dir() -> Path:
     return Path(configured)
 
 
-def start_tracker(country: str, out: Path):  # -> OfflineEmissionsTracker | None
+def start_tracker(country: str, out: Path) -> Any:  # OfflineEmissionsTracker | None: codecarbon loads lazily
     """codecarbon's offline tracker, started; None (with the reason printed) when it cannot run."""
     if len(country) != 3 or not country.isalpha():
         say(f"emissions not measured: {COUNTRY_ENV} is {country!r}, not a 3-letter ISO country code")
         return None
+    os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")  # read on import: quiet from the first line
     try:
         from codecarbon import OfflineEmissionsTracker
 
@@ -70,7 +72,7 @@ def start_tracker(country: str, out: Path):  # -> OfflineEmissionsTracker | None
     return tracker
 
 
-def cpu_power_mode(tracker) -> str:
+def cpu_power_mode(tracker: Any) -> str:
     """codecarbon's CPU mode (intel_rapl reads counters; cpu_load and constant estimate from the TDP)."""
     for device in getattr(tracker, "_hardware", []):
         if type(device).__name__ == "CPU":
@@ -78,7 +80,7 @@ def cpu_power_mode(tracker) -> str:
     return "unknown"
 
 
-def stop_tracker(tracker) -> None:
+def stop_tracker(tracker: Any) -> None:
     if tracker is None:
         return
     try:
@@ -120,9 +122,10 @@ def main() -> int:
     except BaseException as err:
         say(f"training failed after {time.monotonic() - started:.1f} s: {type(err).__name__}: {err}")
         raise
+    else:
+        say(f"training finished in {time.monotonic() - started:.1f} s")
     finally:
         stop_tracker(tracker)
-    say(f"training finished in {time.monotonic() - started:.1f} s")
     return 0
 
 
