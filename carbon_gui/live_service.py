@@ -6,7 +6,10 @@ CARBON_GUI_WATTTIME_URL), so any local server can stand in for a provider.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,7 +28,7 @@ if TYPE_CHECKING:  # the HTTP stack (requests, requests-cache) loads on the firs
 
     from carbon_gui.secrets import Credentials
     from carbon_gui.sources.electricitymaps import ElectricityMapsClient
-    from carbon_gui.sources.live import LiveFetcher, SignalCallback
+    from carbon_gui.sources.live import LiveFetcher, RegionCache, SignalCallback
     from carbon_gui.sources.watttime import WattTimeClient
 
 FORECAST_RECHECK_S = 24 * 3600
@@ -48,10 +51,13 @@ class LiveService:
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
-        self._client_key: dict[str, object] = {}
+        self._client_key: dict[str, bytes] = {}  # provider -> fingerprint of the credentials its client uses
+        self._fingerprint_key = secrets.token_bytes(32)  # this process only: fingerprints mean nothing elsewhere
         self._replay: ReplayData | None = None
-        self.watttime_regions: dict[str, str] = {}  # GCP region -> WattTime region, learned once
-        self._forecast_denied_at: float | None = None  # monotonic time the plan last refused forecasts
+        self.watttime_regions: RegionCache = {}  # GCP region -> WattTime region or no coverage, learned once
+        # When the plan last refused forecasts (monotonic), and the fingerprint of the key that was refused:
+        # a new key may have a bigger plan, so the memory only holds for the key it was learned with.
+        self._forecast_denied: tuple[bytes, float] | None = None
 
     def credentials(self) -> Credentials:
         return self._load_credentials()
@@ -88,16 +94,15 @@ class LiveService:
         """Blocking: call from a worker thread. Signals arrive through `on_signal` as zones finish."""
         credentials = self.credentials()
         if provider == ELECTRICITYMAPS:
+            client, key = self._electricitymaps(credentials)
             # A free plan refuses forecasts for every zone: stop asking for a day instead of
             # spending a quarter of every refresh on refusals.
-            denied = self._forecast_denied_at
-            with_forecast = denied is None or time.monotonic() - denied > FORECAST_RECHECK_S
-            fetcher.fetch_electricitymaps(
-                self._electricitymaps(credentials), regions, on_signal, with_forecast=with_forecast, now=now
-            )
+            denied = self._forecast_denied
+            with_forecast = denied is None or denied[0] != key or time.monotonic() - denied[1] > FORECAST_RECHECK_S
+            fetcher.fetch_electricitymaps(client, regions, on_signal, with_forecast=with_forecast, now=now)
             if with_forecast and not fetcher.cancelled:
                 refused = "forecast" in fetcher.denied_everywhere
-                self._forecast_denied_at = time.monotonic() if refused else None
+                self._forecast_denied = (key, time.monotonic()) if refused else None
         elif provider == WATTTIME:
             fetcher.fetch_watttime(
                 self._watttime(credentials), regions, on_signal, region_cache=self.watttime_regions, now=now
@@ -140,32 +145,42 @@ class LiveService:
 
         return make_session(self._cache_path, CACHE_TTL_S, pool_size=DEFAULT_POOL_SIZE)
 
-    def _electricitymaps(self, credentials: Credentials) -> ElectricityMapsClient:
+    def _fingerprint(self, *parts: str) -> bytes:
+        """A keyed hash of credentials, to tell whether they changed without keeping them in clear."""
+        return hmac.new(self._fingerprint_key, "\0".join(parts).encode(), hashlib.sha256).digest()
+
+    def _electricitymaps(self, credentials: Credentials) -> tuple[ElectricityMapsClient, bytes]:
+        """The client for these credentials (a new one when the key or URL changed), and their fingerprint."""
         from carbon_gui.sources.electricitymaps import ElectricityMapsClient
 
         if credentials.electricitymaps_token is None:
             raise InputError("No Electricity Maps token: add one under Settings → Keys.")
-        key = ("em", credentials.electricitymaps_token.reveal(), provider_url(ELECTRICITYMAPS, self._environ))
+        url = provider_url(ELECTRICITYMAPS, self._environ)
+        key = self._fingerprint(ELECTRICITYMAPS, credentials.electricitymaps_token.reveal(), url)
         with self._lock:
             if self._client_key.get(ELECTRICITYMAPS) != key:  # new or rotated key: new client
                 self._clients[ELECTRICITYMAPS] = ElectricityMapsClient(
-                    self._session(), key[2], key[1], timeout_s=self._timeout_s
+                    self._session(), url, credentials.electricitymaps_token.reveal(), timeout_s=self._timeout_s
                 )
                 self._client_key[ELECTRICITYMAPS] = key
             client: ElectricityMapsClient = self._clients[ELECTRICITYMAPS]
-            return client
+            return client, key
 
     def _watttime(self, credentials: Credentials) -> WattTimeClient:
         from carbon_gui.sources.watttime import WattTimeClient
 
         if not credentials.watttime_username or credentials.watttime_password is None:
             raise InputError("No WattTime account: add one under Settings → Keys.")
-        key = (credentials.watttime_username, credentials.watttime_password.reveal(),
-               provider_url(WATTTIME, self._environ))  # fmt: skip
+        url = provider_url(WATTTIME, self._environ)
+        key = self._fingerprint(WATTTIME, credentials.watttime_username, credentials.watttime_password.reveal(), url)
         with self._lock:
             if self._client_key.get(WATTTIME) != key:
                 self._clients[WATTTIME] = WattTimeClient(
-                    self._session(), key[2], key[0], key[1], timeout_s=self._timeout_s
+                    self._session(),
+                    url,
+                    credentials.watttime_username,
+                    credentials.watttime_password.reveal(),
+                    timeout_s=self._timeout_s,
                 )
                 self._client_key[WATTTIME] = key
             wt_client: WattTimeClient = self._clients[WATTTIME]

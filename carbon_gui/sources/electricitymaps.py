@@ -2,22 +2,20 @@
 
 Every request sends the key in the `auth-token` header (never in the URL, so it never reaches the
 cache key, a log line or an error message). Each method raises a `ProviderError` subclass on
-failure; `fetch_signal` instead collects the failures as `FetchProblem`s next to whatever data the
-other endpoints returned.
+failure; `sources.live.LiveFetcher` turns the answers of many zones into `GridSignal`s.
 
 A zone is named either by its Electricity Maps key (`zone="NL"`) or by a Google Cloud region
 (`gcp_region="europe-west4"`, sent as `dataCenterProvider=gcp&dataCenterRegion=...`), which lets the
 provider pick the zone it maps that data centre to.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from carbon_gui.core.signals import FetchProblem, GridSignal, PowerMix, SignalKind, SignalPoint
+from carbon_gui.core.signals import PowerMix, SignalKind, SignalPoint
 from carbon_gui.sources.http import (
     expect_list,
     expect_mapping,
@@ -26,13 +24,7 @@ from carbon_gui.sources.http import (
     parse_timestamp,
     parse_with,
 )
-from carbon_gui.sources.provider_errors import (
-    KeyRejected,
-    NoAccess,
-    Offline,
-    ProviderError,
-    RateLimited,
-)
+from carbon_gui.sources.provider_errors import KeyRejected, NoAccess, ProviderError
 
 SOURCE = "Electricity Maps"
 DEFAULT_BASE_URL = "https://api.electricitymaps.com/v3"
@@ -58,11 +50,25 @@ def zone_params(zone: str | None = None, gcp_region: str | None = None) -> dict[
     return {"dataCenterProvider": "gcp", "dataCenterRegion": gcp_region}
 
 
+INTENSITY_LIST_KEYS = {EP_HISTORY: "history", EP_FORECAST: "forecast"}  # EP_LATEST answers one object
+
+
 @dataclass(frozen=True)
-class _Series:
+class IntensitySeries:
+    """One carbon-intensity answer: its points (oldest first; one for /latest), the zone the provider answered
+    for, and the emission factor types it named ("lifecycle", "direct")."""
+
     points: tuple[SignalPoint, ...]
     zone: str | None
     factor_types: frozenset[str]
+
+
+def signal_kind(factor_types: Iterable[str], requested: str | None = None) -> SignalKind:
+    """AVERAGE_DIRECT when direct factors were asked for or named in an answer; lifecycle otherwise (the default)."""
+    named = {f.lower() for f in factor_types}
+    if "direct" in named or (requested is not None and requested.lower() == "direct"):
+        return SignalKind.AVERAGE_DIRECT
+    return SignalKind.AVERAGE_LIFECYCLE
 
 
 class ElectricityMapsClient:
@@ -134,25 +140,6 @@ class ElectricityMapsClient:
         zone = body.get("zone")
         return zone if isinstance(zone, str) and zone else None
 
-    def _latest(self, params: Mapping[str, str]) -> _Series:
-        def parse(body: Any) -> _Series:
-            entry = expect_mapping(body)
-            return _Series((self._point(entry),), self._zone_of(entry), frozenset(self._factor_type(entry)))
-
-        return parse_with(EP_LATEST, parse, self._get(EP_LATEST, params))
-
-    def _series(self, endpoint: str, params: Mapping[str, str], list_key: str) -> _Series:
-        def parse(body: Any) -> _Series:
-            top = expect_mapping(body)
-            items = expect_list(top[list_key])
-            points = sorted((self._point(item) for item in items), key=lambda p: p.time)
-            factors: set[str] = set()
-            for item in items:
-                factors |= self._factor_type(item)
-            return _Series(tuple(points), self._zone_of(top), frozenset(factors))
-
-        return parse_with(endpoint, parse, self._get(endpoint, params))
-
     @staticmethod
     def _mix(item: object) -> PowerMix:
         entry = expect_mapping(item)
@@ -165,20 +152,43 @@ class ElectricityMapsClient:
 
     # --- public endpoints ------------------------------------------------------------------------------------
 
+    @property
+    def emission_factor_type(self) -> str | None:
+        """The factor type sent with every request, or None (the provider's default, lifecycle)."""
+        return self._factor
+
+    def intensity(self, endpoint: str, zone: str | None = None, *, gcp_region: str | None = None) -> IntensitySeries:
+        """GET one of /carbon-intensity/latest, /history, /forecast (EP_LATEST, EP_HISTORY, EP_FORECAST) with
+        what the answer says about itself (zone, emission factor type). gCO2e/kWh, None where null."""
+        if endpoint != EP_LATEST and endpoint not in INTENSITY_LIST_KEYS:
+            raise ValueError(f"not a carbon-intensity endpoint: {endpoint}")
+        list_key = INTENSITY_LIST_KEYS.get(endpoint)
+
+        def parse(body: Any) -> IntensitySeries:
+            top = expect_mapping(body)
+            items = [top] if list_key is None else expect_list(top[list_key])
+            points = sorted((self._point(item) for item in items), key=lambda p: p.time)
+            factors: set[str] = set()
+            for item in items:
+                factors |= self._factor_type(item)
+            return IntensitySeries(tuple(points), self._zone_of(top), frozenset(factors))
+
+        return parse_with(endpoint, parse, self._get(endpoint, zone_params(zone, gcp_region)))
+
     def latest(self, zone: str | None = None, *, gcp_region: str | None = None) -> SignalPoint:
         """GET /carbon-intensity/latest: gCO2e/kWh (None when the provider sent null), with isEstimated."""
-        return self._latest(zone_params(zone, gcp_region)).points[0]
+        return self.intensity(EP_LATEST, zone, gcp_region=gcp_region).points[0]
 
     def latest_for_gcp_region(self, region: str) -> SignalPoint:
         return self.latest(gcp_region=region)
 
     def history(self, zone: str | None = None, *, gcp_region: str | None = None) -> tuple[SignalPoint, ...]:
         """GET /carbon-intensity/history: the last 24 h, hourly, oldest first; nulls kept as None."""
-        return self._series(EP_HISTORY, zone_params(zone, gcp_region), "history").points
+        return self.intensity(EP_HISTORY, zone, gcp_region=gcp_region).points
 
     def forecast(self, zone: str | None = None, *, gcp_region: str | None = None) -> tuple[SignalPoint, ...]:
         """GET /carbon-intensity/forecast (commercial plans only: expect NoAccess on a free key)."""
-        return self._series(EP_FORECAST, zone_params(zone, gcp_region), "forecast").points
+        return self.intensity(EP_FORECAST, zone, gcp_region=gcp_region).points
 
     def power_breakdown_latest(self, zone: str | None = None, *, gcp_region: str | None = None) -> PowerMix:
         """GET /power-breakdown/latest: production by source, MW."""
@@ -194,82 +204,6 @@ class ElectricityMapsClient:
             return tuple(sorted((self._mix(item) for item in items), key=lambda m: m.time))
 
         return parse_with(EP_MIX_HISTORY, parse, self._get(EP_MIX_HISTORY, zone_params(zone, gcp_region)))
-
-    def fetch_signal(
-        self,
-        zone: str | None = None,
-        *,
-        gcp_region: str | None = None,
-        with_forecast: bool = True,
-        with_mix: bool = True,
-        now: datetime | None = None,
-    ) -> GridSignal:
-        """Everything about one zone as one GridSignal. Never raises a ProviderError: each failing endpoint
-        becomes a FetchProblem and the others' data is kept. The power mix comes from /power-breakdown/history,
-        or from /power-breakdown/latest when the history is refused or unusable.
-        """
-        params = zone_params(zone, gcp_region)
-        fetched_at = now if now is not None else datetime.now(UTC)
-        problems: list[FetchProblem] = []
-        factors: set[str] = set()
-        zones: list[str] = []
-        latest: SignalPoint | None = None
-        history: tuple[SignalPoint, ...] = ()
-        forecast: tuple[SignalPoint, ...] = ()
-        mix: tuple[PowerMix, ...] = ()
-        notes: list[str] = []
-
-        def series(endpoint: str, list_key: str) -> tuple[SignalPoint, ...]:
-            try:
-                result = self._series(endpoint, params, list_key)
-            except ProviderError as err:
-                problems.append(err.to_problem())
-                return ()
-            factors.update(result.factor_types)
-            if result.zone:
-                zones.append(result.zone)
-            return result.points
-
-        try:
-            latest_series = self._latest(params)
-        except ProviderError as err:
-            problems.append(err.to_problem())
-        else:
-            latest = latest_series.points[0]
-            factors.update(latest_series.factor_types)
-            if latest_series.zone:
-                zones.append(latest_series.zone)
-        history = series(EP_HISTORY, "history")
-        if with_forecast:
-            forecast = series(EP_FORECAST, "forecast")
-        if with_mix:
-            try:
-                mix = self.power_breakdown_history(zone, gcp_region=gcp_region)
-            except (KeyRejected, Offline, RateLimited) as err:
-                problems.append(err.to_problem())  # /latest would fail the same way
-            except ProviderError as err:
-                problems.append(err.to_problem())
-                try:
-                    mix = (self.power_breakdown_latest(zone, gcp_region=gcp_region),)
-                    notes.append("power mix: latest hour only")
-                except ProviderError as err_latest:
-                    problems.append(err_latest.to_problem())
-
-        kind = SignalKind.AVERAGE_DIRECT if "direct" in factors else SignalKind.AVERAGE_LIFECYCLE
-        if self._factor is not None and self._factor.lower() == "direct":
-            kind = SignalKind.AVERAGE_DIRECT
-        return GridSignal(
-            zone=zone or (zones[0] if zones else None) or f"gcp:{gcp_region}",
-            source=SOURCE,
-            kind=kind,
-            fetched_at=fetched_at,
-            latest=latest,
-            history=history,
-            forecast=forecast,
-            power_mix=mix,
-            problems=tuple(problems),
-            notes=tuple(notes),
-        )
 
     def check_key(self, zone: str = "DE") -> str:
         """Ask /carbon-intensity/latest for `zone`, bypassing the cache. Returns "accepted", "rejected",
@@ -287,10 +221,17 @@ class ElectricityMapsClient:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "EP_FORECAST",
+    "EP_HISTORY",
+    "EP_LATEST",
+    "EP_MIX_HISTORY",
+    "EP_MIX_LATEST",
     "KEY_ACCEPTED",
     "KEY_NO_ACCESS",
     "KEY_REJECTED",
     "SOURCE",
     "ElectricityMapsClient",
+    "IntensitySeries",
+    "signal_kind",
     "zone_params",
 ]

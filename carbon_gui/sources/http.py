@@ -9,6 +9,10 @@
 - `get_json` performs one GET with a (connect, read) timeout *and* an overall deadline (a server
   dripping one byte per second never trips a read timeout), and turns every failure into a
   `ProviderError` subclass with a short user-facing message (see `provider_errors`).
+- `cached_json` answers from the cache only (None on a miss), for callers that must not pay for a login
+  or a token before they know a request is needed.
+- `receipts()` records when each answer used inside it was received: for an answer served from the
+  cache, when the cache stored it, so a cached value is never presented as freshly fetched.
 """
 
 import contextlib
@@ -21,6 +25,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +68,47 @@ logger = logging.getLogger(__name__)
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("carbon_gui_http_deadline", default=None)
 _sleep = time.sleep  # tests may patch it
+
+
+@dataclass
+class Receipts:
+    """When the answers used inside a `receipts()` block were received (UTC), in the order they came."""
+
+    times: list[datetime] = field(default_factory=list)
+
+    @property
+    def last(self) -> datetime | None:
+        return self.times[-1] if self.times else None
+
+
+_receipts: contextvars.ContextVar[Receipts | None] = contextvars.ContextVar("carbon_gui_http_receipts", default=None)
+
+
+@contextlib.contextmanager
+def receipts() -> Iterator[Receipts]:
+    """Collect the receive time of every usable (2xx, JSON) answer that `get_json`/`cached_json` return in this
+    thread while the block runs."""
+    collected = Receipts()
+    token = _receipts.set(collected)
+    try:
+        yield collected
+    finally:
+        _receipts.reset(token)
+
+
+def received_at(response: requests.Response) -> datetime:
+    """When `response` was received: requests-cache's `created_at` (for a cached answer, when it was stored),
+    else now."""
+    created = getattr(response, "created_at", None)
+    if not isinstance(created, datetime):
+        return datetime.now(UTC)
+    return created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+
+
+def _note_receipt(moment: datetime) -> None:
+    collected = _receipts.get()
+    if collected is not None:
+        collected.times.append(moment)
 
 
 class _BodyTooLarge(requests.exceptions.RequestException):
@@ -455,9 +501,38 @@ def get_json(
                 continue
             raise RateLimited(wait_s, endpoint=endpoint_name)
         if 200 <= status < 300:
-            return _decode_json(content, endpoint_name, status)
+            body = _decode_json(content, endpoint_name, status)
+            _note_receipt(received_at(response))
+            return body
         raise classify_error(status, content, endpoint=endpoint_name, headers=response_headers, secrets=secrets)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def cached_json(
+    session: requests.Session,
+    url: str,
+    *,
+    params: Mapping[str, str | int | float] | None = None,
+    endpoint_name: str,
+) -> Any | None:
+    """The decoded JSON of a fresh cached answer to GET `url`, or None when the cache cannot answer (no cache,
+    no entry, an expired entry, an unreadable one). Never touches the network, so it needs no credentials:
+    secret headers are not part of the cache key."""
+    if not isinstance(session, CachedSession):
+        return None
+    try:
+        response = session.get(url, params=dict(params) if params else None, only_if_cached=True)
+    except (requests.exceptions.RequestException, sqlite3.Error, OSError):
+        logger.warning("HTTP cache lookup for %s failed; asking the provider", endpoint_name)
+        return None
+    if not getattr(response, "from_cache", False) or response.status_code != 200:
+        return None  # requests-cache answers a miss with a local 504
+    try:
+        body = _decode_json(response.content or b"", endpoint_name, response.status_code)
+    except BadResponse:
+        return None
+    _note_receipt(received_at(response))
+    return body
 
 
 def _decode_json(content: bytes, endpoint: str, status: int) -> Any:
@@ -535,9 +610,11 @@ __all__ = [
     "Offline",
     "ProviderError",
     "RateLimited",
+    "Receipts",
     "ServerError",
     "UnknownZone",
     "bad_response",
+    "cached_json",
     "classify_error",
     "expect_list",
     "expect_mapping",
@@ -548,4 +625,6 @@ __all__ = [
     "parse_retry_after",
     "parse_timestamp",
     "parse_with",
+    "receipts",
+    "received_at",
 ]

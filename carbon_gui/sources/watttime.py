@@ -2,9 +2,10 @@
 
 Authentication: GET /login with HTTP Basic returns a bearer token. The token lives only in this
 object's memory; it is treated as valid for 30 minutes and renewed after 25, and one new login is
-tried when an endpoint answers 401 (or a bare 403). Logins are serialised by a lock, so a hundred
-threads starting together log in once; a login that failed is not retried for a minute
-(`/login` allows only 100 requests per 5 minutes).
+tried when an endpoint answers 401 (or a bare 403). Logging in is lazy: a request the HTTP cache can
+answer is answered from it without a token, so reopening the app within the cache TTL logs in 0 times.
+Logins are serialised by a lock, so a hundred threads starting together log in once; a login that
+failed is not retried for a minute (`/login` allows only 100 requests per 5 minutes).
 
 Values: WattTime sends lbs CO2 per MWh; this client converts them to gCO2e/kWh with
 `LBS_PER_MWH_TO_G_PER_KWH` and refuses any other unit. A MOER is a *marginal* rate
@@ -16,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from carbon_gui.core.signals import LBS_PER_MWH_TO_G_PER_KWH, FetchProblem, GridSignal, SignalKind, SignalPoint
+from carbon_gui.core.signals import LBS_PER_MWH_TO_G_PER_KWH, SignalPoint
 from carbon_gui.sources.http import (
+    cached_json,
     expect_list,
     expect_mapping,
     get_json,
@@ -165,6 +167,10 @@ class WattTimeClient:
         return isinstance(err, NoAccess) and err.status == 403 and not err.stated_by_provider
 
     def _get(self, endpoint: str, path: str, params: Mapping[str, str | int | float], *, use_cache: bool = True) -> Any:
+        if use_cache:
+            cached = cached_json(self._session, f"{self._base}{path}", params=params, endpoint_name=endpoint)
+            if cached is not None:
+                return cached  # no login for an answer the cache holds
         token = self._current_token()
         try:
             return self._get_with(token, endpoint, path, params, use_cache)
@@ -298,51 +304,14 @@ class WattTimeClient:
             return err.message
         return KEY_ACCEPTED
 
-    def fetch_signal(self, region: str, now: datetime | None = None, *, horizon_hours: int = 24) -> GridSignal:
-        """The MOER for one region as one GridSignal (kind MARGINAL). Never raises a ProviderError.
-
-        latest = the first forecast point (the current period); forecast = the forecast; history = the last 24 h
-        of /v3/historical where the account may read it. Failing parts become FetchProblems; a failed login is
-        reported once and ends the fetch.
-        """
-        fetched_at = now if now is not None else datetime.now(UTC)
-        problems: list[FetchProblem] = []
-        notes: list[str] = []
-        forecast: tuple[SignalPoint, ...] = ()
-        history: tuple[SignalPoint, ...] = ()
-
-        def signal() -> GridSignal:
-            latest = forecast[0] if forecast else None
-            if latest is None and history:
-                latest = history[-1]
-                notes.append("latest: last historical point (no forecast)")
-            return GridSignal(
-                zone=region,
-                source=SOURCE,
-                kind=SignalKind.MARGINAL,
-                fetched_at=fetched_at,
-                latest=latest,
-                history=history,
-                forecast=forecast,
-                problems=tuple(problems),
-                notes=tuple(notes),
-            )
-
-        try:
-            forecast = self.forecast(region, horizon_hours)
-        except ProviderError as err:
-            problems.append(err.to_problem())
-            if err.endpoint == EP_LOGIN:
-                return signal()
-        try:
-            history = self.historical(region, fetched_at - timedelta(hours=24), fetched_at)
-        except ProviderError as err:
-            problems.append(err.to_problem())
-        return signal()
-
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "EP_FORECAST",
+    "EP_HISTORICAL",
+    "EP_INDEX",
+    "EP_LOGIN",
+    "EP_REGION",
     "KEY_ACCEPTED",
     "KEY_NO_ACCESS",
     "KEY_REJECTED",

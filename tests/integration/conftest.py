@@ -1,15 +1,22 @@
-"""Fixtures for the live-data integration tests: fake providers on 127.0.0.1 and short-timeout clients."""
+"""Fixtures for the live-data integration tests: fake providers on 127.0.0.1, short-timeout clients, and
+helpers that fetch through `LiveFetcher` (the path the window and the CLI use)."""
 
 import socket
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
+from carbon_gui.core.catalog import Jurisdiction, Region
+from carbon_gui.core.provenance import Provenance
+from carbon_gui.core.signals import GridSignal
 from carbon_gui.sources.electricitymaps import ElectricityMapsClient
 from carbon_gui.sources.http import make_session
+from carbon_gui.sources.live import LiveFetcher
 from carbon_gui.sources.provider_errors import (
     BadResponse,
     KeyRejected,
@@ -74,6 +81,63 @@ def assert_no_secret(exc: BaseException, secrets: list[str]) -> None:
             for secret in secrets:
                 assert secret not in text, f"{type(seen).__name__} shows a secret: {text!r}"
         seen = seen.__cause__ or seen.__context__
+
+
+# --- fetching through LiveFetcher ----------------------------------------------------------------------------
+
+TEST_JURISDICTION = Jurisdiction("Testland", "TST", False, False, "n/a", "standard")
+SF = (37.77, -122.42)  # covered by the fake WattTime's CAISO_NORTH
+FRANKFURT = (50.11, 8.68)  # not covered
+
+
+def region(name: str, zone: str = "", lat: float | None = None, lon: float | None = None) -> Region:
+    """A Google Cloud region as the catalog gives it, with only what the fetcher reads filled in."""
+    return Region(name, name, TEST_JURISDICTION, lat, lon, zone, True, 1.1, Provenance("test", "PUE", False, "test"))
+
+
+@dataclass
+class Fetched:
+    """Every `on_signal` call of one fetch, in order."""
+
+    calls: list[tuple[GridSignal, list[str]]] = field(default_factory=list)
+
+    def on_signal(self, signal: GridSignal, regions: list[str]) -> None:
+        self.calls.append((signal, list(regions)))
+
+    def by_region(self) -> dict[str, GridSignal]:
+        return {name: signal for signal, names in self.calls for name in names}
+
+    def one(self) -> GridSignal:
+        """The signal of a fetch that concerned one zone (asserting that is what happened)."""
+        signals = {id(signal): signal for signal, _ in self.calls}
+        assert len(signals) == 1, f"expected one signal, got {len(signals)}"
+        return next(iter(signals.values()))
+
+
+def fetch_em(client: Any, *zones: str, fetcher: LiveFetcher | None = None, **kwargs: Any) -> Fetched:
+    """LiveFetcher.fetch_electricitymaps for one region per zone (region name = "r-" + zone)."""
+    fetched = Fetched()
+    regions = [region(f"r-{zone}", zone) for zone in zones or ("NL",)]
+    (fetcher or LiveFetcher()).fetch_electricitymaps(client, regions, fetched.on_signal, **kwargs)
+    return fetched
+
+
+def fetch_wt(client: Any, *regions: Region, fetcher: LiveFetcher | None = None, **kwargs: Any) -> Fetched:
+    """LiveFetcher.fetch_watttime for `regions` (default: one region in San Francisco, CAISO_NORTH)."""
+    fetched = Fetched()
+    chosen = list(regions) or [region("us-west-sf", "US-CAL-CISO", *SF)]
+    (fetcher or LiveFetcher()).fetch_watttime(client, chosen, fetched.on_signal, **kwargs)
+    return fetched
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float = 10.0) -> bool:
+    """Poll `condition` until it is true (True) or `timeout_s` has passed (False)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 class FakeClock:

@@ -242,6 +242,12 @@ class FakeProvider:
             self._shift = anchor - FIXTURE_NOW
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._in_flight_changed = threading.Condition(self._lock)
+        self.in_flight = 0  # requests being answered right now
+        self.max_in_flight = 0
+        self.hold_until_in_flight: int | None = None  # hold every answer until this many requests are in flight
+        self.hold_timeout_s = 10.0  # ... or until this long has passed (then answer anyway)
+        self.drips: list[tuple[int, int]] = []  # per "drip" answer, when it ended: (bytes sent, body length)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -404,10 +410,31 @@ class FakeProvider:
         )
         with self._lock:
             self.requests.append(recorded)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._in_flight_changed.notify_all()
+        try:
+            self._hold()
+            self._answer(handler, recorded, parts.path)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _hold(self) -> None:
+        """Wait until `hold_until_in_flight` requests are in flight at once (concurrency tests), or time out."""
+        with self._lock:
+            target = self.hold_until_in_flight
+            if target is not None:
+                self._in_flight_changed.wait_for(
+                    lambda: self.max_in_flight >= target or self._stopping.is_set(), timeout=self.hold_timeout_s
+                )
+
+    def _answer(self, handler: _Handler, recorded: RecordedRequest, path: str) -> None:
+        route = recorded.route
         if self.latency_s > 0:
             self._stopping.wait(self.latency_s)
         if route is None:
-            answer = Answer(404, {"error": "Not Found", "message": f"No route for {parts.path}"})
+            answer = Answer(404, {"error": "Not Found", "message": f"No route for {path}"})
         elif handler.command != "GET":
             answer = Answer(405, {"error": "Method Not Allowed"})
         else:
@@ -446,12 +473,18 @@ class FakeProvider:
             handler.wfile.write(body[: len(body) // 2])
             handler.wfile.flush()
         elif answer.mode == "drip":
-            for i in range(len(body)):
-                if self._stopping.is_set():
-                    break
-                handler.wfile.write(body[i : i + 1])
-                handler.wfile.flush()
-                self._stopping.wait(self.drip_interval_s)
+            sent = 0
+            try:
+                for i in range(len(body)):
+                    if self._stopping.is_set():
+                        break
+                    handler.wfile.write(body[i : i + 1])
+                    handler.wfile.flush()
+                    sent += 1
+                    self._stopping.wait(self.drip_interval_s)
+            finally:  # also when the client hung up (the write raised)
+                with self._lock:
+                    self.drips.append((sent, len(body)))
         else:
             handler.wfile.write(body)
             handler.wfile.flush()

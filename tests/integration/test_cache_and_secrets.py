@@ -13,10 +13,11 @@ import pytest
 import requests
 
 from carbon_gui.sources.electricitymaps import ElectricityMapsClient
+from carbon_gui.sources.live import NoCoverage
 from carbon_gui.sources.provider_errors import NoAccess, ProviderError
 from carbon_gui.sources.watttime import WattTimeClient
 
-from .conftest import DEADLINE_S, EXPECTED, TIMEOUT_S, assert_no_secret
+from .conftest import DEADLINE_S, EXPECTED, TIMEOUT_S, assert_no_secret, fetch_em, fetch_wt
 from .fake_providers import FAULT_KINDS, FakeElectricityMaps, FakeWattTime, Fault
 
 EM_TOKEN = "SENTINEL-EM-TOKEN-7f3a9c"
@@ -25,6 +26,7 @@ WT_PASSWORD = "SENTINEL-PW-2b8c44"
 WT_TOKEN_PREFIX = "SENTINEL-BEARER"
 NOW = datetime(2025, 6, 1, 12, 2, tzinfo=UTC)
 LATEST = "carbon-intensity/latest"
+SF_REGION: dict[str, str | NoCoverage] = {"us-west-sf": "CAISO_NORTH"}  # known: the forecast fault is what is seen
 
 
 @pytest.fixture
@@ -65,8 +67,8 @@ def test_second_request_within_ttl_is_served_from_cache(
     first = client.latest("NL")
     assert em_server.count() == 1
     assert client.latest("NL") == first
-    assert client.fetch_signal("NL", now=NOW).latest == first
-    assert em_server.count(LATEST) == 1  # the fetch_signal's latest came from the cache too
+    assert fetch_em(client, "NL", now=NOW).one().latest == first
+    assert em_server.count(LATEST) == 1  # the fetcher's latest came from the cache too
     client.latest("DE")  # another query is another entry
     assert em_server.count(LATEST) == 2
 
@@ -127,14 +129,16 @@ def test_watttime_login_is_never_cached(
     tmp_path: Path, session_factory: Callable[..., requests.Session], wt_server: FakeWattTime
 ) -> None:
     session = session_factory(tmp_path / "cache.sqlite", ttl_s=60)
-    for _ in range(2):
-        client = WattTimeClient(session, wt_server.api_url, wt_server.username, wt_server.password)
-        client.forecast("CAISO_NORTH")
-    assert wt_server.count("login") == 2  # each new client logged in for real
-    assert wt_server.count("forecast") == 1  # the data itself came from the cache the second time
+    first = WattTimeClient(session, wt_server.api_url, wt_server.username, wt_server.password)
+    first.forecast("CAISO_NORTH")
+    second = WattTimeClient(session, wt_server.api_url, wt_server.username, wt_server.password)
+    second.forecast("CAISO_NORTH")  # from the cache: the new client needs no token for it
+    assert wt_server.count("forecast") == 1 and wt_server.count("login") == 1
+    second.signal_index("CAISO_NORTH")  # not in the cache: a token is needed, and the login is made for real
+    assert wt_server.count("login") == 2
     with contextlib.closing(sqlite3.connect(tmp_path / "cache.sqlite")) as db:
         urls = [row[0] for row in db.execute("SELECT key FROM responses")]
-    assert len(urls) == 1
+    assert len(urls) == 2  # forecast and signal-index; neither login answer
 
 
 # --- nothing secret on disk ----------------------------------------------------------------------------------
@@ -150,13 +154,13 @@ def test_the_cache_file_holds_no_secret(
     session = session_factory(cache_dir / "http-cache.sqlite", ttl_s=60)
     em = ElectricityMapsClient(session, em_sentinel.api_url, EM_TOKEN, timeout_s=TIMEOUT_S)
     wt = WattTimeClient(session, wt_sentinel.api_url, WT_USER, WT_PASSWORD, timeout_s=TIMEOUT_S)
-    em.fetch_signal("NL", now=NOW)
-    em.fetch_signal(gcp_region="europe-west3", now=NOW)
+    fetch_em(em, "NL", now=NOW)
+    em.latest(gcp_region="europe-west3")
     em.power_breakdown_latest("NL")
     assert em.check_key() == "accepted"
     wt.region_from_loc(37.7, -122.4)
     wt.signal_index("CAISO_NORTH")
-    wt.fetch_signal("CAISO_NORTH", now=NOW)
+    fetch_wt(wt, now=NOW)
     wt.my_access()
     assert wt.check_key() == "accepted"
     wt_sentinel.expire_tokens()
@@ -192,8 +196,8 @@ def test_no_secret_in_any_error(
     assert_no_secret(em_error.value, [EM_TOKEN])
     assert_no_secret(wt_error.value, _wt_secrets(wt_sentinel))
     if fault in ("timeout", "drip"):
-        return  # slow; fetch_signal's problems are the same objects' to_problem()
-    for signal in (em.fetch_signal("NL", with_mix=False, with_forecast=False), wt.fetch_signal("CAISO_NORTH")):
+        return  # slow; the fetcher's problems are the same objects' to_problem()
+    for signal in (fetch_em(em, "NL", with_forecast=False).one(), fetch_wt(wt, region_cache=SF_REGION).one()):
         assert signal.problems
         text = repr(signal)
         for secret in [EM_TOKEN, *_wt_secrets(wt_sentinel)]:

@@ -1,4 +1,5 @@
-"""ElectricityMapsClient against the fake Electricity Maps server: every endpoint, every fault."""
+"""Electricity Maps against the fake server: the client's endpoints and errors, and the signals LiveFetcher builds
+from them (the path the window and the CLI use), for every endpoint and every fault."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -7,11 +8,37 @@ from typing import Any
 import pytest
 import requests
 
-from carbon_gui.core.signals import GridSignal, PowerMix, SignalKind, SignalPoint
-from carbon_gui.sources.electricitymaps import ElectricityMapsClient, zone_params
+from carbon_gui.core.signals import (
+    PART_FORECAST,
+    PART_HISTORY,
+    PART_LATEST,
+    PART_POWER,
+    GridSignal,
+    PowerMix,
+    SignalKind,
+    SignalPoint,
+)
+from carbon_gui.sources.electricitymaps import (
+    EP_HISTORY,
+    EP_LATEST,
+    ElectricityMapsClient,
+    signal_kind,
+    zone_params,
+)
+from carbon_gui.sources.live import MIX_LATEST_ONLY, NOT_IN_PLAN_SKIPPED, LiveFetcher
 from carbon_gui.sources.provider_errors import KeyRejected, NoAccess, Offline, ProviderError, RateLimited, UnknownZone
 
-from .conftest import DEADLINE_S, EXPECTED, FAST_FAULTS, SLOW_FAULTS, TIMEOUT_S, assert_no_secret
+from .conftest import (
+    EXPECTED,
+    FAST_FAULTS,
+    SLOW_FAULTS,
+    TIMEOUT_S,
+    Fetched,
+    assert_no_secret,
+    fetch_em,
+    region,
+    wait_for,
+)
 from .fake_providers import FakeElectricityMaps, Fault, fixture
 
 NOW = datetime(2025, 6, 1, 12, 5, tzinfo=UTC)
@@ -96,11 +123,13 @@ def test_forecast_on_a_free_plan_is_no_access(session: requests.Session) -> None
             client.forecast("NL")
         assert caught.value.message == "endpoint not in your plan"
         assert caught.value.endpoint == "carbon-intensity/forecast"
-        signal = client.fetch_signal("NL", now=NOW)
+        fetcher = LiveFetcher()
+        signal = fetch_em(client, "NL", "DE", fetcher=fetcher, now=NOW).by_region()["r-NL"]
     assert signal.latest is not None and signal.history and signal.power_mix
     assert [(p.endpoint, p.message) for p in signal.problems] == [
         ("carbon-intensity/forecast", "endpoint not in your plan")
     ]
+    assert fetcher.denied_everywhere == {"forecast"}  # what LiveService remembers for a day
 
 
 def test_power_breakdown(em_client: ElectricityMapsClient) -> None:
@@ -114,44 +143,76 @@ def test_power_breakdown(em_client: ElectricityMapsClient) -> None:
     assert [m.time.hour for m in history] == [10, 11, 12]
 
 
-def test_fetch_signal(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
-    signal = em_client.fetch_signal("NL", now=NOW)
+def test_intensity_says_which_zone_and_emission_factor(em_client: ElectricityMapsClient) -> None:
+    series = em_client.intensity(EP_HISTORY, gcp_region="europe-west4")
+    assert series.zone == "NL" and len(series.points) == 24
+    assert series.factor_types == frozenset({"lifecycle"})
+    assert em_client.intensity(EP_LATEST, "DE").points == (em_client.latest("DE"),)
+    with pytest.raises(ValueError):
+        em_client.intensity("power-breakdown/latest", "DE")
+
+
+def test_signal_kind() -> None:
+    assert signal_kind(set()) is SignalKind.AVERAGE_LIFECYCLE
+    assert signal_kind({"lifecycle"}) is SignalKind.AVERAGE_LIFECYCLE
+    assert signal_kind({"Direct"}) is SignalKind.AVERAGE_DIRECT
+    assert signal_kind({"lifecycle"}, requested="direct") is SignalKind.AVERAGE_DIRECT
+
+
+# --- signals built by LiveFetcher ----------------------------------------------------------------------------
+
+
+def test_fetch_builds_one_signal_per_zone(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    started = datetime.now(UTC)
+    fetched = fetch_em(em_client, "NL", "DE", now=NOW)
+    finished = datetime.now(UTC)
+    assert sorted(names[0] for _, names in fetched.calls) == ["r-DE", "r-NL"]
+    signal = fetched.by_region()["r-NL"]
     assert isinstance(signal, GridSignal)
     assert signal.zone == "NL"
     assert signal.source == "Electricity Maps"
     assert signal.kind is SignalKind.AVERAGE_LIFECYCLE
     assert signal.fetched_at == NOW
-    assert signal.latest is not None and signal.latest.value == 274.0
+    assert signal.latest == SignalPoint(datetime(2025, 6, 1, 12, tzinfo=UTC), 274.0, estimated=True)
     assert len(signal.history) == 24 and len(signal.forecast) == 24 and len(signal.power_mix) == 3
-    assert signal.problems == ()
+    assert signal.problems == () and signal.notes == ()
     assert signal.unit == "gCO2e/kWh" and not signal.is_replay
-    assert sorted(r.route or "" for r in em_server.requests) == sorted(
+    assert set(signal.part_times) == {PART_LATEST, PART_HISTORY, PART_FORECAST, PART_POWER}
+    assert all(started <= t <= finished for t in signal.part_times.values())  # received now, not `now=`
+    assert sorted(r.route or "" for r in em_server.requests if r.param("zone") == "NL") == sorted(
         ["carbon-intensity/latest", "carbon-intensity/history", "carbon-intensity/forecast", "power-breakdown/history"]
     )
+    assert em_server.count() == 8
 
 
-def test_fetch_signal_by_gcp_region_names_the_zone(em_client: ElectricityMapsClient) -> None:
-    signal = em_client.fetch_signal(gcp_region="europe-west4", now=NOW)
-    assert signal.zone == "NL"
-    assert signal.problems == ()
-
-
-def test_fetch_signal_without_forecast_and_mix(
+def test_regions_sharing_a_zone_share_one_fetch(
     em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
 ) -> None:
-    signal = em_client.fetch_signal("DE", with_forecast=False, with_mix=False, now=NOW)
-    assert signal.forecast == () and signal.power_mix == ()
+    fetched = Fetched()
+    regions = [region("europe-west4", "NL"), region("europe-west12", "NL"), region("no-zone")]
+    LiveFetcher().fetch_electricitymaps(em_client, regions, fetched.on_signal, now=NOW)
+    [(signal, names)] = fetched.calls
+    assert signal.zone == "NL" and names == ["europe-west4", "europe-west12"]
+    assert em_server.count("carbon-intensity/latest") == 1
+
+
+def test_fetch_without_forecast_says_it_was_skipped(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
+) -> None:
+    signal = fetch_em(em_client, "DE", with_forecast=False, now=NOW).one()
+    assert signal.forecast == () and PART_FORECAST not in signal.part_times
+    assert [(p.endpoint, p.message) for p in signal.problems] == [("carbon-intensity/forecast", NOT_IN_PLAN_SKIPPED)]
     assert em_server.count("carbon-intensity/forecast") == 0
-    assert em_server.count("power-breakdown/history") == 0
+    assert signal.latest is not None and signal.history and signal.power_mix
 
 
 def test_direct_emission_factor_gives_the_direct_kind(
     session: requests.Session, em_server: FakeElectricityMaps
 ) -> None:
     client = ElectricityMapsClient(session, em_server.api_url, em_server.token, emission_factor_type="direct")
-    signal = client.fetch_signal("NL", now=NOW)
+    signal = fetch_em(client, "NL", now=NOW).one()
     assert signal.kind is SignalKind.AVERAGE_DIRECT
-    assert em_server.requests[0].param("emissionFactorType") == "direct"
+    assert {r.param("emissionFactorType") for r in em_server.requests} == {"direct"}
 
 
 def test_kind_follows_the_emission_factor_in_the_answer(
@@ -160,28 +221,33 @@ def test_kind_follows_the_emission_factor_in_the_answer(
     body = fixture("em_v3_carbon-intensity_latest.json")
     body["emissionFactorType"] = "direct"
     em_server.faults["carbon-intensity/latest"] = Fault("status", status=200, body=body)
-    assert em_client.fetch_signal("NL", now=NOW).kind is SignalKind.AVERAGE_DIRECT
+    assert fetch_em(em_client, "NL", now=NOW).one().kind is SignalKind.AVERAGE_DIRECT
+    em_server.faults.clear()
+    assert fetch_em(em_client, "NL", now=NOW).one().kind is SignalKind.AVERAGE_LIFECYCLE
 
 
 def test_mix_falls_back_to_latest_when_history_is_refused(
     em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
 ) -> None:
     em_server.faults["power-breakdown/history"] = "403"
-    signal = em_client.fetch_signal("NL", now=NOW)
+    signal = fetch_em(em_client, "NL", now=NOW).one()
     assert len(signal.power_mix) == 1 and signal.power_mix[0].production_mw["solar"] == 5200.0
     assert [p.endpoint for p in signal.problems] == ["power-breakdown/history"]
-    assert signal.notes == ("power mix: latest hour only",)
+    assert signal.notes == (MIX_LATEST_ONLY,)
+    assert PART_POWER in signal.part_times
+    assert em_server.count("power-breakdown/latest") == 1
 
 
-def test_fetch_signal_with_every_endpoint_failing(session: requests.Session, em_server: FakeElectricityMaps) -> None:
+def test_fetch_with_every_endpoint_failing(session: requests.Session, em_server: FakeElectricityMaps) -> None:
     client = ElectricityMapsClient(session, em_server.api_url, "wrong-token", timeout_s=TIMEOUT_S)
-    signal = client.fetch_signal("NL", now=NOW)
+    signal = fetch_em(client, "NL", now=NOW).one()
     assert signal.latest is None and signal.history == () and signal.forecast == () and signal.power_mix == ()
+    assert signal.part_times == {}
     assert {p.message for p in signal.problems} == {"key rejected"}
-    assert [p.endpoint for p in signal.problems] == [
-        "carbon-intensity/latest",
-        "carbon-intensity/history",
+    assert sorted(p.endpoint for p in signal.problems) == [
         "carbon-intensity/forecast",
+        "carbon-intensity/history",
+        "carbon-intensity/latest",
         "power-breakdown/history",
     ]
 
@@ -248,13 +314,13 @@ FETCH_CASES += [("carbon-intensity/latest", "timeout"), ("carbon-intensity/histo
 
 
 @pytest.mark.parametrize(("endpoint", "fault"), FETCH_CASES)
-def test_fetch_signal_keeps_the_other_endpoints(
+def test_fetch_keeps_the_other_endpoints(
     endpoint: str, fault: str, em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
 ) -> None:
     em_server.faults[endpoint] = fault
     if endpoint == "power-breakdown/latest":
         em_server.faults["power-breakdown/history"] = "403"  # /latest is only asked when the history is refused
-    signal = em_client.fetch_signal("NL", now=NOW)
+    signal = fetch_em(em_client, "NL", now=NOW).one()
     expected = EXPECTED[fault]
     problems = {p.endpoint: p for p in signal.problems}
     failed = {endpoint} if expected.error is not None else set()
@@ -278,6 +344,13 @@ def test_fetch_signal_keeps_the_other_endpoints(
         assert signal.power_mix == ()  # no stand-in after a key, rate-limit or connection problem
     else:
         assert len(signal.power_mix) == 1  # /power-breakdown/latest stood in
+    came = {
+        PART_LATEST: signal.latest is not None,
+        PART_HISTORY: bool(signal.history),
+        PART_FORECAST: bool(signal.forecast),
+        PART_POWER: bool(signal.power_mix),
+    }
+    assert set(signal.part_times) == {part for part, ok in came.items() if ok}  # only what came has a receive time
     if fault == "nulls":
         nulled: dict[str, Any] = {
             "carbon-intensity/latest": signal.latest,
@@ -290,12 +363,10 @@ def test_fetch_signal_keeps_the_other_endpoints(
         assert values and all(v is None for v in values)
 
 
-def test_fetch_signal_never_raises_on_any_fault(
-    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
-) -> None:
+def test_fetch_never_raises_on_any_fault(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
     for endpoint in ENDPOINTS:
         em_server.faults[endpoint] = "503"
-    signal = em_client.fetch_signal("NL", now=NOW)
+    signal = fetch_em(em_client, "NL", now=NOW).one()
     assert signal.latest is None
     assert {p.message for p in signal.problems} == {"provider error (HTTP 503)"}
     assert em_server.count("carbon-intensity/latest") == 4  # 1 + 3 retries
@@ -304,13 +375,14 @@ def test_fetch_signal_never_raises_on_any_fault(
 def test_drip_is_stopped_by_the_overall_deadline(
     em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
 ) -> None:
-    em_server.faults["carbon-intensity/history"] = "drip"  # 7 kB at 10 bytes/s: 12 minutes without a deadline
-    started = datetime.now(UTC)
+    # 7 kB at one byte per 50 ms: never a 250 ms read timeout, 6 minutes without a deadline (the test's limit is 2)
+    em_server.faults["carbon-intensity/history"] = "drip"
     with pytest.raises(ProviderError) as caught:
         em_client.history("NL")
-    elapsed = (datetime.now(UTC) - started).total_seconds()
     assert caught.value.message == "timed out"
-    assert DEADLINE_S - 0.05 <= elapsed < DEADLINE_S + TIMEOUT_S + 0.5
+    assert wait_for(lambda: em_server.drips), "the server never saw the client hang up"
+    [(sent, length)] = em_server.drips
+    assert 0 < sent < length  # bytes kept coming, and the client left before the body was complete
 
 
 def test_key_rejected_message_for_missing_token(session: requests.Session, em_server: FakeElectricityMaps) -> None:

@@ -1,7 +1,6 @@
 """sources/http.py: retries, 429 handling, deadlines, error mapping, redirects."""
 
 import email.utils
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,11 +96,9 @@ def test_4xx_is_not_retried(status: int, em_client: ElectricityMapsClient, em_se
 
 
 def test_connection_refused_is_offline(session: requests.Session, free_port: int) -> None:
-    started = time.monotonic()
     with pytest.raises(Offline) as caught:
         get_json(session, f"http://127.0.0.1:{free_port}/v3/x", timeout=TIMEOUT_S, endpoint_name="x")
-    assert caught.value.message == "offline"
-    assert time.monotonic() - started < 2
+    assert caught.value.message == "offline"  # refused at once: not "timed out"
 
 
 def test_unresolvable_host_is_offline(session: requests.Session) -> None:
@@ -150,9 +147,9 @@ def test_429_twice_raises_with_the_wait(
 
 def test_429_short_wait_really_sleeps(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
     em_server.faults[LATEST] = Fault("429", times=1, retry_after="1")
-    started = time.monotonic()
-    assert em_client.latest("NL")
-    assert 0.95 <= time.monotonic() - started < 2.0
+    assert em_client.latest("NL").value == 274.0
+    refused, retried = em_server.requests_to(LATEST)
+    assert retried.at - refused.at >= 1.0  # the retry came only after the Retry-After wait, as seen by the server
 
 
 def test_429_with_an_http_date(

@@ -1,4 +1,5 @@
-"""WattTimeClient against the fake WattTime server: endpoints, units, tokens, faults."""
+"""WattTime against the fake server: the client's endpoints, units, tokens and errors, and the signals LiveFetcher
+builds from them (region lookups as pool tasks, the region cache, signal-index, which value is "latest")."""
 
 import base64
 import threading
@@ -10,7 +11,17 @@ from typing import Any
 import pytest
 import requests
 
-from carbon_gui.core.signals import LBS_PER_MWH_TO_G_PER_KWH, SignalKind, SignalPoint
+from carbon_gui.core.signals import (
+    LBS_PER_MWH_TO_G_PER_KWH,
+    PART_FORECAST,
+    PART_HISTORY,
+    PART_INDEX,
+    PART_LATEST,
+    RelativeIndex,
+    SignalKind,
+    SignalPoint,
+)
+from carbon_gui.sources.live import LiveFetcher, NoCoverage, RegionCache, watttime_latest
 from carbon_gui.sources.provider_errors import (
     BadResponse,
     KeyRejected,
@@ -21,11 +32,25 @@ from carbon_gui.sources.provider_errors import (
 )
 from carbon_gui.sources.watttime import TOKEN_REFRESH_S, SignalIndex, WattTimeClient
 
-from .conftest import DEADLINE_S, EXPECTED, FAST_FAULTS, SLOW_FAULTS, TIMEOUT_S, FakeClock, assert_no_secret
+from .conftest import (
+    DEADLINE_S,
+    EXPECTED,
+    FAST_FAULTS,
+    FRANKFURT,
+    SF,
+    SLOW_FAULTS,
+    TIMEOUT_S,
+    FakeClock,
+    assert_no_secret,
+    fetch_wt,
+    region,
+    wait_for,
+)
 from .fake_providers import FakeWattTime, Fault, fixture
 
 NOW = datetime(2025, 6, 1, 12, 2, tzinfo=UTC)
-SF = (37.77, -122.42)  # covered by the fake's CAISO_NORTH
+WASHINGTON = (38.9, -77.0)
+WITH_PJM = {"CAISO_NORTH": (35.5, 42.0, -124.5, -117.0), "PJM_DC": (38.0, 40.0, -78.0, -76.0)}
 START, END = datetime(2025, 6, 1, 11, tzinfo=UTC), datetime(2025, 6, 1, 12, tzinfo=UTC)
 
 ENDPOINTS: dict[str, Callable[[WattTimeClient], Any]] = {
@@ -159,47 +184,6 @@ def test_historical_accepts_the_server_check(wt_client: WattTimeClient) -> None:
 def test_my_access(wt_client: WattTimeClient) -> None:
     access = wt_client.my_access()
     assert access["signal_types"][0]["regions"][0]["region"] == "CAISO_NORTH"
-
-
-def test_fetch_signal(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
-    signal = wt_client.fetch_signal("CAISO_NORTH", now=NOW)
-    assert signal.kind is SignalKind.MARGINAL
-    assert signal.source == "WattTime" and signal.zone == "CAISO_NORTH" and signal.fetched_at == NOW
-    assert signal.latest == signal.forecast[0]
-    assert len(signal.forecast) == 10 and len(signal.history) == 4
-    assert signal.problems == ()
-    assert signal.unit == "gCO2e/kWh"
-    historical = wt_server.requests_to("historical")[0]
-    assert historical.param("start") == (NOW - timedelta(hours=24)).isoformat()
-    assert historical.param("end") == NOW.isoformat()
-
-
-def test_fetch_signal_for_a_free_account(session: requests.Session) -> None:
-    with FakeWattTime.start(regions={"CAISO_NORTH"}) as server:
-        client = _client(server, session)
-        assert client.fetch_signal("CAISO_NORTH", now=NOW).problems == ()
-        signal = client.fetch_signal("PJM_DC", now=NOW)
-        assert server.count("login") == 1  # "Invalid scope" is the plan talking: no new login
-    assert signal.latest is None and signal.forecast == () and signal.history == ()
-    assert [(p.endpoint, p.message) for p in signal.problems] == [
-        ("forecast", "endpoint not in your plan"),
-        ("historical", "endpoint not in your plan"),
-    ]
-
-
-def test_fetch_signal_falls_back_to_history_for_latest(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
-    wt_server.faults["forecast"] = "503"
-    signal = wt_client.fetch_signal("CAISO_NORTH", now=NOW)
-    assert signal.forecast == ()
-    assert signal.latest == signal.history[-1]
-    assert [p.message for p in signal.problems] == ["provider error (HTTP 503)"]
-
-
-def test_fetch_signal_with_a_refused_login_reports_it_once(session: requests.Session, wt_server: FakeWattTime) -> None:
-    client = _client(wt_server, session, password="wrong")
-    signal = client.fetch_signal("CAISO_NORTH", now=NOW)
-    assert [(p.endpoint, p.message) for p in signal.problems] == [("login", "key rejected")]
-    assert wt_server.count() == 1
 
 
 # --- tokens --------------------------------------------------------------------------------------------------
@@ -366,29 +350,201 @@ def test_fault_on_endpoint(endpoint: str, fault: str, wt_client: WattTimeClient,
         assert err.retry_after_s == 30.0
 
 
-FETCH_CASES = [(e, f) for e in ("login", "forecast", "historical") for f in FAST_FAULTS if f != "403_zone"]
-FETCH_CASES += [("forecast", "timeout"), ("historical", "drip")]
+
+# --- signals built by LiveFetcher ----------------------------------------------------------------------------
+
+
+def test_fetch_builds_a_marginal_signal_with_every_part(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
+    started = datetime.now(UTC)
+    signal = fetch_wt(wt_client, now=NOW).one()
+    finished = datetime.now(UTC)
+    assert signal.kind is SignalKind.MARGINAL
+    assert signal.source == "WattTime" and signal.zone == "CAISO_NORTH" and signal.fetched_at == NOW
+    assert signal.unit == "gCO2e/kWh" and signal.problems == ()
+    assert len(signal.forecast) == 10 and len(signal.history) == 4
+    assert signal.index == RelativeIndex(datetime(2025, 6, 1, 12, tzinfo=UTC), 42.0)
+    assert set(signal.part_times) == {PART_LATEST, PART_HISTORY, PART_FORECAST, PART_INDEX}
+    assert all(started <= t <= finished for t in signal.part_times.values())
+    assert sorted(r.route or "" for r in wt_server.requests) == sorted(
+        ["login", "region-from-loc", "forecast", "historical", "signal-index"]
+    )
+    historical = wt_server.requests_to("historical")[0]  # the last 24 h, up to `now` rounded up to 5 minutes
+    assert historical.param("start") == "2025-05-31T12:05:00+00:00"
+    assert historical.param("end") == "2025-06-01T12:05:00+00:00"
+
+
+def test_latest_is_the_forecast_of_the_current_period_when_no_recent_measurement(wt_client: WattTimeClient) -> None:
+    signal = fetch_wt(wt_client, now=NOW).one()  # the newest measured MOER is from 11:15, 47 minutes ago
+    assert signal.latest == SignalPoint(signal.forecast[0].time, signal.forecast[0].value, estimated=True)
+    assert signal.part_times[PART_LATEST] == signal.part_times[PART_FORECAST]
+    assert signal.notes == (
+        "latest: forecast for the current period from 12:00 UTC (no measured MOER in the last 15 min)",
+    )
+
+
+def test_latest_is_the_measured_value_when_it_is_recent(wt_client: WattTimeClient) -> None:
+    signal = fetch_wt(wt_client, now=datetime(2025, 6, 1, 11, 27, tzinfo=UTC)).one()  # 11:15 is 12 min old
+    assert signal.latest == signal.history[-1] and not signal.latest.estimated
+    assert signal.part_times[PART_LATEST] == signal.part_times[PART_HISTORY]
+    assert signal.notes == ("latest: measured MOER for 11:15 UTC (historical)",)
+
+
+def test_latest_is_an_older_measurement_when_the_forecast_fails(
+    wt_client: WattTimeClient, wt_server: FakeWattTime
+) -> None:
+    wt_server.faults["forecast"] = "503"
+    signal = fetch_wt(wt_client, now=NOW).one()
+    assert signal.forecast == () and signal.latest == signal.history[-1]
+    assert signal.notes == ("latest: measured MOER for 11:15 UTC (no forecast)",)
+    assert [p.message for p in signal.problems] == ["provider error (HTTP 503)"]
+
+
+def test_watttime_latest_skips_null_values() -> None:
+    t = datetime(2025, 6, 1, 12, tzinfo=UTC)
+    history = (SignalPoint(t - timedelta(minutes=5), 300.0), SignalPoint(t, None))
+    assert watttime_latest(history, (), t)[0] == history[0]
+    assert watttime_latest((), (SignalPoint(t, None),), t) == (None, None, "")
+
+
+def test_a_free_account_gets_problems_for_other_regions(session: requests.Session) -> None:
+    with FakeWattTime.start(regions={"CAISO_NORTH"}, coverage=WITH_PJM) as server:
+        client = _client(server, session)
+        regions = [region("us-west-sf", "", *SF), region("us-east-dc", "", *WASHINGTON)]
+        signals = fetch_wt(client, *regions, now=NOW).by_region()
+        assert server.count("login") == 1  # "Invalid scope" is the plan talking: no new login
+    assert signals["us-west-sf"].problems == () and signals["us-west-sf"].index is not None
+    refused = signals["us-east-dc"]
+    assert refused.zone == "PJM_DC" and refused.latest is None and refused.index is None
+    assert sorted((p.endpoint, p.message) for p in refused.problems) == [
+        ("forecast", "endpoint not in your plan"),
+        ("historical", "endpoint not in your plan"),
+        ("signal-index", "endpoint not in your plan"),
+    ]
+
+
+def test_a_refused_login_is_reported_once_per_region(session: requests.Session, wt_server: FakeWattTime) -> None:
+    client = _client(wt_server, session, password="wrong")
+    regions = [region(f"r{i}", "", *SF) for i in range(3)]
+    fetched = fetch_wt(client, *regions, now=NOW)
+    assert len(fetched.calls) == 3
+    for signal, _ in fetched.calls:
+        assert [(p.endpoint, p.message) for p in signal.problems] == [("login", "key rejected")]
+    assert wt_server.count() == 1  # one refused login; the others waited for it and were told the same
+
+
+def test_signal_index_refused_is_a_problem_not_a_failure(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
+    wt_server.faults["signal-index"] = "403"
+    signal = fetch_wt(wt_client, now=NOW).one()
+    assert signal.index is None and PART_INDEX not in signal.part_times
+    assert [(p.endpoint, p.message) for p in signal.problems] == [("signal-index", "endpoint not in your plan")]
+    assert signal.latest is not None and signal.forecast and signal.history
+
+
+def test_region_lookups_run_at_once_on_the_pool(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
+    wt_client.my_access()  # logged in beforehand, so only the lookups are held below
+    wt_server.hold_until_in_flight = 12  # every answer waits until 12 requests are in the server at once
+    wt_server.hold_timeout_s = 2.0
+    regions = [region(f"r{i}", "", FRANKFURT[0] + i / 100, FRANKFURT[1]) for i in range(12)]
+    fetched = fetch_wt(wt_client, *regions, now=NOW)
+    assert wt_server.max_in_flight == 12, "the region lookups did not run concurrently"
+    assert wt_server.count("region-from-loc") == 12
+    assert sorted(names[0] for _, names in fetched.calls) == sorted(r.name for r in regions)
+
+
+def test_every_region_gets_its_own_call_as_its_data_arrives(
+    wt_client: WattTimeClient, wt_server: FakeWattTime
+) -> None:
+    regions = [region("a", "", *SF), region("b", "", SF[0] + 0.1, SF[1]), region("c", "", *FRANKFURT)]
+    cache: RegionCache = {"a": "CAISO_NORTH"}  # a is known, b is looked up, c has no coverage
+    fetched = fetch_wt(wt_client, *regions, region_cache=cache, now=NOW)
+    assert sorted(names for _, names in fetched.calls) == [["a"], ["b"], ["c"]]
+    by_region = fetched.by_region()
+    assert by_region["a"] is by_region["b"]  # one WattTime region, fetched once
+    assert wt_server.count("forecast") == 1 and wt_server.count("region-from-loc") == 2
+    assert [p.message for p in by_region["c"].problems] == ["no WattTime coverage here"]
+    assert cache == {"a": "CAISO_NORTH", "b": "CAISO_NORTH", "c": NoCoverage("no WattTime coverage here")}
+
+
+def test_no_coverage_is_remembered_but_passing_trouble_is_not(
+    wt_client: WattTimeClient, wt_server: FakeWattTime
+) -> None:
+    cache: RegionCache = {}
+    regions = [region("frankfurt", "", *FRANKFURT), region("sf", "", *SF)]
+    wt_server.faults["region-from-loc"] = Fault("503", times=4)  # the lookup fails after its 3 retries
+    first = fetch_wt(wt_client, regions[1], region_cache=cache, now=NOW).one()
+    assert [(p.endpoint, p.message) for p in first.problems] == [("region-from-loc", "provider error (HTTP 503)")]
+    assert cache == {}
+    fetch_wt(wt_client, *regions, region_cache=cache, now=NOW)
+    assert cache == {"frankfurt": NoCoverage("no WattTime coverage here"), "sf": "CAISO_NORTH"}
+    lookups = wt_server.count("region-from-loc")
+    again = fetch_wt(wt_client, *regions, region_cache=cache, now=NOW).by_region()
+    assert wt_server.count("region-from-loc") == lookups  # neither region is asked again
+    assert [p.message for p in again["frankfurt"].problems] == ["no WattTime coverage here"]
+    assert again["sf"].zone == "CAISO_NORTH"
+
+
+class CancelsOnLookup:
+    """The real client, with a spy on region_from_loc that cancels the fetch during the n-th lookup."""
+
+    def __init__(self, client: WattTimeClient, fetcher: LiveFetcher, n: int) -> None:
+        self._client, self._fetcher, self._n = client, fetcher, n
+        self.lookups = 0
+
+    def region_from_loc(self, lat: float, lon: float) -> str:
+        self.lookups += 1
+        if self.lookups == self._n:
+            self._fetcher.cancel()
+        return self._client.region_from_loc(lat, lon)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_cancel_stops_before_the_next_task(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
+    fetcher = LiveFetcher(pool_size=1)  # one task at a time, so "the next task" is well defined
+    spy = CancelsOnLookup(wt_client, fetcher, n=3)
+    regions = [region(f"r{i}", "", FRANKFURT[0] + i / 100, FRANKFURT[1]) for i in range(10)]
+    fetched = fetch_wt(spy, *regions, fetcher=fetcher, now=NOW)
+    # the fetch returns at once; the lookup running at the cancel finishes on its thread, then the pool's thread ends
+    assert wait_for(lambda: not any(t.name.startswith("carbon-gui-fetch") for t in threading.enumerate()))
+    assert spy.lookups == 3
+    assert wt_server.count("region-from-loc") == 3
+    # at most the first two lookups' answers were handed out (the loop may not have reached the second by then);
+    # the third, answered after the cancel, never is
+    assert {names[0] for _, names in fetched.calls} <= {"r0", "r1"}
+    assert fetcher.cancelled
+
+
+WT_FETCH_ENDPOINTS = ("login", "region-from-loc", "forecast", "historical", "signal-index")
+FETCH_CASES = [(e, f) for e in WT_FETCH_ENDPOINTS for f in FAST_FAULTS if f != "403_zone"]
+FETCH_CASES = [(e, f) for e, f in FETCH_CASES if not (f == "unknown_zone" and e == "login")]
+FETCH_CASES += [("forecast", "timeout"), ("historical", "drip"), ("region-from-loc", "timeout")]
+DATA_PARTS = {"forecast": PART_FORECAST, "historical": PART_HISTORY, "signal-index": PART_INDEX}
 
 
 @pytest.mark.parametrize(("endpoint", "fault"), FETCH_CASES)
-def test_fetch_signal_keeps_the_other_parts(
+def test_fetch_keeps_the_other_parts(
     endpoint: str, fault: str, wt_client: WattTimeClient, wt_server: FakeWattTime
 ) -> None:
     wt_server.faults[endpoint] = fault
-    signal = wt_client.fetch_signal("CAISO_NORTH", now=NOW)
+    signal = fetch_wt(wt_client, now=NOW).one()
     expected = EXPECTED[fault]
     assert signal.kind is SignalKind.MARGINAL
     for problem in signal.problems:
         assert all(secret not in repr(problem) for secret in _secrets(wt_server))
-    if expected.error is None:
+    if expected.error is None:  # nulls: the answers came, with nothing in them
         assert signal.problems == ()
-        assert signal.forecast and signal.history
+        if endpoint in DATA_PARTS:
+            assert DATA_PARTS[endpoint] in signal.part_times
         return
-    if endpoint == "login":
-        assert [(p.endpoint, p.message) for p in signal.problems] == [("login", expected.message)]
-        assert signal.forecast == () and signal.history == ()
+    if endpoint in ("login", "region-from-loc"):  # nothing but the reason
+        message = _expected_message(endpoint, fault)
+        assert [(p.endpoint, p.message) for p in signal.problems] == [(endpoint, message)]
+        assert signal.zone == "us-west-sf" and signal.part_times == {} and signal.latest is None
         return
     assert [(p.endpoint, p.message) for p in signal.problems] == [(endpoint, expected.message)]
+    assert set(signal.part_times) == {PART_LATEST, *DATA_PARTS.values()} - {DATA_PARTS[endpoint]}
     assert bool(signal.forecast) == (endpoint != "forecast")
     assert bool(signal.history) == (endpoint != "historical")
+    assert (signal.index is not None) == (endpoint != "signal-index")
     assert signal.latest is not None  # the forecast's first point, or the last historical one
