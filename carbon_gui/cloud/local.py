@@ -193,23 +193,39 @@ def start_local_run(
     staging = staging_dir_for(job_id, root)
     try:
         staging.mkdir(parents=True, exist_ok=False)
-        write_trainer(script, staging / PACKAGE_DIR, function)
-        (staging / OUTPUT_DIR).mkdir()
-        log = open(staging / LOG_FILE, "wb")  # noqa: SIM115 -- the child keeps it; ours closes right after
     except FileExistsError:
         raise CloudError(f"A staging directory for job {job_id} already exists: {staging}.", step="start") from None
     except OSError as err:
-        raise CloudError(
-            f"Cannot write the staging directory {staging} ({err.strerror}). Free some space, or set "
-            "CARBON_GUI_DATA_DIR to a writable folder.",
-            step="start",
-        ) from None
+        raise _unwritable(staging, err) from None
+    try:
+        process = _stage_and_start(
+            staging,
+            script,
+            function,
+            [python, "-m", PYTHON_MODULE, *args],
+            _child_environment(staging, country_iso, env or {}),
+        )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # nothing half-created is left behind
+        raise
+    return LocalRun(job_id, staging, process, on_line)
+
+
+def _stage_and_start(
+    staging: Path, script: Path, function: str | None, command: list[str], environment: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    try:
+        write_trainer(script, staging / PACKAGE_DIR, function)
+        (staging / OUTPUT_DIR).mkdir()
+        log = open(staging / LOG_FILE, "wb")  # noqa: SIM115 -- the child keeps it; ours closes right after
+    except OSError as err:
+        raise _unwritable(staging, err) from None
     with log:
         try:
-            process = subprocess.Popen(
-                [python, "-m", PYTHON_MODULE, *args],
+            return subprocess.Popen(
+                command,
                 cwd=staging,
-                env=_child_environment(staging, country_iso, env or {}),
+                env=environment,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -217,9 +233,16 @@ def start_local_run(
             )
         except OSError as err:
             raise CloudError(
-                f"Cannot start {python} ({err.strerror}): check the Python interpreter.", step="start"
+                f"Cannot start {command[0]} ({err.strerror}): check the Python interpreter.", step="start"
             ) from None
-    return LocalRun(job_id, staging, process, on_line)
+
+
+def _unwritable(staging: Path, err: OSError) -> CloudError:
+    return CloudError(
+        f"Cannot write the staging directory {staging} ({err.strerror}). Free some space, or set "
+        "CARBON_GUI_DATA_DIR to a writable folder.",
+        step="start",
+    )
 
 
 def _child_environment(staging: Path, country_iso: str, extra: Mapping[str, str]) -> dict[str, str]:
