@@ -3,9 +3,9 @@
 - `make_session` builds one `requests.Session` per provider: a connection pool as large as the
   app's fetch thread pool, urllib3 retries for connection errors and 500/502/503/504 (not 429, and
   not read timeouts, which would multiply the wait), and optionally an SQLite response cache
-  (requests-cache) that stores only 200 answers to GET, never a login, and never a secret: the
-  `auth-token` and `Authorization` headers are left out of the cache key and redacted from the stored
-  request.
+  (requests-cache) that stores only 200 answers to GET (and WattTime's "no coverage" 404), never a
+  login, and never a secret: the `auth-token` and `Authorization` headers are left out of the cache key
+  and redacted from the stored request.
 - `get_json` performs one GET with a (connect, read) timeout *and* an overall deadline (a server
   dripping one byte per second never trips a read timeout), and turns every failure into a
   `ProviderError` subclass with a short user-facing message (see `provider_errors`).
@@ -62,6 +62,9 @@ SHORT_RETRY_AFTER_S = 2.0  # a 429 asking to wait at most this long is retried o
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_ERROR_TEXT = 120
 NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
+# A 404 here means "no coverage at this place": as lasting as a 200, so it is cached too (reopening the app
+# within the TTL then asks nothing, not even a login, for a region without coverage).
+CACHED_404_PATHS = ("/region-from-loc",)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -204,11 +207,14 @@ class _CachedSession(CachedSession, _StripSecretsOnRedirect):
 
 
 def _cacheable(response: requests.Response) -> bool:
-    """requests-cache filter: never store a login answer or anything sent with HTTP Basic credentials."""
+    """requests-cache filter: never store a login answer or anything sent with HTTP Basic credentials; a 404 only
+    where it means "no coverage here"."""
     request = response.request
     url = response.url or (request.url if request is not None else "") or ""
     path = urllib3.util.parse_url(url).path or ""
     if path.rstrip("/").endswith(NO_CACHE_PATHS):
+        return False
+    if response.status_code == 404 and not path.rstrip("/").endswith(CACHED_404_PATHS):
         return False
     if request is not None:
         authorization = str(request.headers.get("Authorization", ""))
@@ -237,7 +243,7 @@ def _cached_session(cache_path: Path, ttl_s: float) -> requests.Session:
             backend="sqlite",
             expire_after=max(0.0, ttl_s),
             allowable_methods=("GET",),
-            allowable_codes=(200,),
+            allowable_codes=(200, 404),  # 404: only on CACHED_404_PATHS (see _cacheable)
             ignored_parameters=_ignored_parameters(),
             match_headers=False,
             cache_control=False,
@@ -516,8 +522,8 @@ def cached_json(
     endpoint_name: str,
 ) -> Any | None:
     """The decoded JSON of a fresh cached answer to GET `url`, or None when the cache cannot answer (no cache,
-    no entry, an expired entry, an unreadable one). Never touches the network, so it needs no credentials:
-    secret headers are not part of the cache key."""
+    no entry, an expired entry, an unreadable one); a cached "no coverage" 404 raises its `ProviderError`. Never
+    touches the network, so it needs no credentials: secret headers are not part of the cache key."""
     if not isinstance(session, CachedSession):
         return None
     try:
@@ -525,8 +531,10 @@ def cached_json(
     except (requests.exceptions.RequestException, sqlite3.Error, OSError):
         logger.warning("HTTP cache lookup for %s failed; asking the provider", endpoint_name)
         return None
-    if not getattr(response, "from_cache", False) or response.status_code != 200:
-        return None  # requests-cache answers a miss with a local 504
+    if not getattr(response, "from_cache", False) or response.status_code not in (200, 404):
+        return None  # a miss: requests-cache answers it with a local 504
+    if response.status_code == 404:  # a cached "no coverage" (CACHED_404_PATHS)
+        raise classify_error(response.status_code, response.content or b"", endpoint=endpoint_name)
     try:
         body = _decode_json(response.content or b"", endpoint_name, response.status_code)
     except BadResponse:

@@ -14,7 +14,7 @@ import requests
 
 from carbon_gui.sources.electricitymaps import ElectricityMapsClient
 from carbon_gui.sources.live import NoCoverage
-from carbon_gui.sources.provider_errors import NoAccess, ProviderError
+from carbon_gui.sources.provider_errors import NoAccess, ProviderError, UnknownZone
 from carbon_gui.sources.watttime import WattTimeClient
 
 from .conftest import DEADLINE_S, EXPECTED, TIMEOUT_S, assert_no_secret, fetch_em, fetch_wt
@@ -112,6 +112,22 @@ def test_errors_are_not_cached(
         client.latest("DE")
     assert client.latest("DE").value == 274.0
     assert em_server.count(LATEST) == 1 + 1 + 4 + 1
+    em_server.faults[LATEST] = Fault("unknown_zone", times=1)  # a 404 is cached only where it means "no coverage"
+    with pytest.raises(UnknownZone):
+        client.latest("FR")
+    assert client.latest("FR").value == 274.0
+
+
+def test_no_watttime_coverage_is_cached_like_an_answer(
+    tmp_path: Path, session_factory: Callable[..., requests.Session], wt_server: FakeWattTime
+) -> None:
+    session = session_factory(tmp_path / "cache.sqlite", ttl_s=60)
+    for _ in range(2):  # two clients: the second has no token, and needs none
+        client = WattTimeClient(session, wt_server.api_url, wt_server.username, wt_server.password)
+        with pytest.raises(UnknownZone) as caught:
+            client.region_from_loc(50.11, 8.68)
+        assert caught.value.message == "no WattTime coverage here"
+    assert wt_server.count("region-from-loc") == 1 and wt_server.count("login") == 1
 
 
 def test_check_key_bypasses_the_cache(

@@ -213,6 +213,19 @@ def test_token_is_refreshed_before_it_expires(
     assert wt_server.requests[-1].headers["authorization"] == f"Bearer {wt_server.issued_tokens[1]}"
 
 
+def test_token_refresh_still_works_with_a_cache(
+    tmp_path: Any, session_factory: Callable[..., requests.Session], wt_server: FakeWattTime, clock: FakeClock
+) -> None:
+    client = _client(wt_server, session_factory(tmp_path / "cache.sqlite", ttl_s=3600), clock=clock)
+    client.forecast("CAISO_NORTH")
+    clock.advance(TOKEN_REFRESH_S + 60)
+    client.forecast("CAISO_NORTH")  # from the cache: no token needed, so none is renewed
+    assert wt_server.count("login") == 1
+    client.signal_index("CAISO_NORTH")  # a request: the 26-minute-old token is renewed first
+    assert wt_server.count("login") == 2
+    assert wt_server.requests[-1].headers["authorization"] == f"Bearer {wt_server.issued_tokens[1]}"
+
+
 def test_new_login_after_a_401(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
     wt_client.forecast("CAISO_NORTH")
     wt_server.expire_tokens()
