@@ -318,7 +318,7 @@ def _power_mix(client: ElectricityMapsLike, zone: str) -> Partial:
     """The power-breakdown history, or the latest hour alone where the history is refused or unusable."""
     try:
         return Partial(client.power_breakdown_history(zone))
-    except (KeyRejected, Offline, RateLimited):
+    except (KeyRejected, Offline, RateLimited, UnknownZone):
         raise  # /latest would fail the same way
     except ProviderError as err:
         history_problem = err.to_problem()

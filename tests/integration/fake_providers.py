@@ -13,6 +13,8 @@ credentials the way the real services do, record every request, and break on pur
     wt = FakeWattTime.start(regions={"CAISO_NORTH"})        # a free account: other regions answer 403 "Invalid scope"
     client = WattTimeClient(session, wt.api_url, wt.username, wt.password)
     wt.expire_tokens()                                      # every token issued so far now gets 401
+    em.hold_until_in_flight = 120                           # answer nothing until 120 requests are in at once
+    em.max_in_flight, em.drips                              # most requests seen at once; (sent, length) per drip
 
 Routes are the endpoint names the clients use in FetchProblem.endpoint: for Electricity Maps
 "carbon-intensity/latest", "carbon-intensity/history", "carbon-intensity/forecast",

@@ -238,6 +238,14 @@ def test_mix_falls_back_to_latest_when_history_is_refused(
     assert em_server.count("power-breakdown/latest") == 1
 
 
+def test_fetch_for_an_unknown_zone(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+    signal = fetch_em(em_client, "XX", now=NOW).one()
+    assert signal.zone == "XX" and signal.latest is None and signal.part_times == {}
+    assert {p.message for p in signal.problems} == {"zone not known to the provider"}
+    assert len(signal.problems) == 4  # latest, history, forecast, power history
+    assert em_server.count("power-breakdown/latest") == 0  # no stand-in asked: it would not know the zone either
+
+
 def test_fetch_with_every_endpoint_failing(session: requests.Session, em_server: FakeElectricityMaps) -> None:
     client = ElectricityMapsClient(session, em_server.api_url, "wrong-token", timeout_s=TIMEOUT_S)
     signal = fetch_em(client, "NL", now=NOW).one()
@@ -340,8 +348,8 @@ def test_fetch_keeps_the_other_endpoints(
     assert bool(signal.forecast) == ("carbon-intensity/forecast" not in failed)
     if "power-breakdown/history" not in failed:
         assert len(signal.power_mix) == 3
-    elif "power-breakdown/latest" in failed or expected.error in (KeyRejected, RateLimited, Offline):
-        assert signal.power_mix == ()  # no stand-in after a key, rate-limit or connection problem
+    elif "power-breakdown/latest" in failed or expected.error in (KeyRejected, RateLimited, Offline, UnknownZone):
+        assert signal.power_mix == ()  # no stand-in after a key, rate-limit, connection or unknown-zone problem
     else:
         assert len(signal.power_mix) == 1  # /power-breakdown/latest stood in
     came = {
