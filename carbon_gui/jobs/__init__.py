@@ -1,0 +1,1 @@
+"""Training jobs: launch, monitor, cancel and clean up — one path for the window and the CLI (no Qt)."""

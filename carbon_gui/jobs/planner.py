@@ -1,0 +1,153 @@
+"""The dry run of a launch: check everything that can be checked before anything is created, and show it.
+
+No credentials, no network: the script is read and compiled, the machine and accelerator are checked
+against what the region offers, and the CustomJob spec, the gcloud command and the estimate are built.
+"""
+
+from datetime import date
+
+from carbon_gui.cloud.packaging import COUNTRY_ENV, PACKAGE_FILE, PYTHON_MODULE
+from carbon_gui.core.errors import InputError, UserFacingError
+from carbon_gui.core.geo import Location
+from carbon_gui.core.job_spec import JobRequest, custom_job_body, gcloud_command, gcloud_config, validate
+from carbon_gui.core.live_carbon import LiveCarbon
+from carbon_gui.core.offerings import Offered, offered_from
+from carbon_gui.core.run_estimate import RunEstimate, estimate_run
+from carbon_gui.core.script_check import check_requirements, check_script
+from carbon_gui.core.training_images import TrainingImage
+from carbon_gui.jobs.request import (
+    LOCAL,
+    PLACEHOLDER_PROJECT,
+    TARGETS,
+    VERTEX,
+    LaunchPlan,
+    LaunchRequest,
+    output_uri,
+    package_uri,
+)
+from carbon_gui.planning import PlanRequest, assess_request, check_hours
+from carbon_gui.sources.reference import ReferenceData
+
+
+def offered(reference: ReferenceData) -> Offered:
+    return offered_from(reference.catalog, reference.machine_types)
+
+
+def default_image(images: tuple[TrainingImage, ...], gpu: bool, region: str, today: date) -> str:
+    """The first listed image that fits the hardware and is still available (the list is ordered by preference)."""
+    wanted = "gpu" if gpu else "cpu"
+    fitting = [i for i in images if i.accelerator == wanted] or list(images)
+    current = [i for i in fitting if i.available_on(today)] or fitting
+    return current[0].uri(region)
+
+
+def make_plan(
+    reference: ReferenceData,
+    images: tuple[TrainingImage, ...],
+    request: LaunchRequest,
+    job_id: str,
+    today: date,
+    live: LiveCarbon | None = None,
+) -> LaunchPlan:
+    problems: list[str] = []
+    if request.target not in TARGETS:
+        problems.append(f"Unknown target '{request.target}': use {' or '.join(TARGETS)}.")
+    problems += _script_problems(request)
+    offer = offered(reference)
+    accelerator, count = request.accelerator_type, request.accelerator_count
+    built_in = offer.built_in_gpus.get(request.machine_type)
+    if built_in and accelerator is None:  # a2/a3/g2 come with their GPUs: name them as Vertex AI wants
+        accelerator, count = built_in[0], int(built_in[1])
+    gpu = accelerator is not None
+    image = request.image_uri or default_image(images, gpu, request.region, today)
+    display_name = request.display_name or f"{request.script.stem} ({request.machine_type}, {request.region})"
+    region = next((r for r in reference.catalog.regions if r.name == request.region), None)
+    if region is None:
+        problems.append(f"Unknown region '{request.region}': pick one of the planner's regions.")
+    # the generated task.py tells codecarbon which country's grid the run draws from
+    env = {**request.env, COUNTRY_ENV: region.jurisdiction.iso3} if region else dict(request.env)
+
+    job_request = body = gcloud = config = None
+    if request.target == VERTEX:
+        job_request = JobRequest(
+            job_id=job_id,
+            display_name=display_name,
+            project=request.project or PLACEHOLDER_PROJECT,
+            region=request.region,
+            machine_type=request.machine_type,
+            executor_image_uri=image,
+            package_uri=package_uri(job_id, PACKAGE_FILE),
+            python_module=PYTHON_MODULE,
+            base_output_dir=output_uri(job_id),
+            accelerator_type=accelerator,
+            accelerator_count=count if gpu else 0,
+            args=request.args,
+            env=env,
+        )
+        problems += validate(job_request, offer)
+        if not request.project:
+            problems.append("Set a Google Cloud project id (Settings → Google Cloud, or --project) before launching.")
+        body = custom_job_body(job_request)
+        gcloud, config = gcloud_command(job_request), gcloud_config(job_request)
+
+    estimate, note = _estimate(reference, request, built_in is None and gpu, accelerator, count, live)
+    return LaunchPlan(
+        job_id=job_id,
+        request=request,
+        display_name=display_name,
+        image_uri=image,
+        job_request=job_request,
+        body=body,
+        gcloud=gcloud,
+        gcloud_config=config,
+        estimate=estimate,
+        estimate_note=note,
+        problems=tuple(dict.fromkeys(problems)),  # each problem once, in order
+        env=env,
+    )
+
+
+def _script_problems(request: LaunchRequest) -> list[str]:
+    try:
+        text = request.script.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [f"Training script {request.script} does not exist: choose a .py file."]
+    except (OSError, UnicodeDecodeError) as err:
+        return [f"Training script {request.script} cannot be read ({type(err).__name__}): choose a readable .py file."]
+    problems = check_script(request.script.name, text, request.function)
+    if request.requirements is not None:
+        try:
+            requirements = request.requirements.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            problems.append(f"Requirements file {request.requirements} cannot be read: choose a readable text file.")
+        else:
+            problems += check_requirements(request.requirements.name, requirements)
+    return problems
+
+
+def _estimate(
+    reference: ReferenceData,
+    request: LaunchRequest,
+    attached: bool,
+    accelerator: str | None,
+    count: int,
+    live: LiveCarbon | None,
+) -> tuple[RunEstimate | None, str]:
+    """The planner's estimate for this machine in this region (live intensity when the window has it)."""
+    if request.target == LOCAL:  # the cloud machine's power says nothing about this computer
+        return None, "no estimate before the run: codecarbon tracks a run on this machine while it runs"
+    region = next((r for r in reference.catalog.regions if r.name == request.region), None)
+    if region is None:
+        return None, f"no estimate: '{request.region}' is not a region in the bundled data"
+    try:
+        hours = check_hours(request.hours)
+        here = Location(region.name, region.lat or 0.0, region.lon or 0.0, source="region")  # latency is not used
+        plan = PlanRequest(request.machine_type, hours, here, None, accelerator if attached else None, count or 1)
+        assessment = assess_request(reference, plan, live)
+    except (InputError, UserFacingError) as err:
+        return None, f"no estimate: {err}"
+    facts = next((f for f in assessment.facts if f.region.name == region.name), None)
+    if facts is None:
+        reason = next((e.reason for e in assessment.excluded if e.region.name == region.name), "no data")
+        return None, f"no estimate for {region.name}: {reason}"
+    return estimate_run(facts, hours), f"estimate for {request.machine_type} in {region.name}"
