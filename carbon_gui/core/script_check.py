@@ -24,8 +24,9 @@ def check_script(name: str, text: str | None, function: str | None = DEFAULT_FUN
     try:
         tree = ast.parse(text, filename=name)  # compile() to an AST: the same syntax errors
     except SyntaxError as err:
-        return [f"{name}, line {err.lineno}: {err.msg}. Fix the script, then try again."]
-    except ValueError as err:  # e.g. null bytes: not a text file
+        where = f"{name}, line {err.lineno}" if err.lineno else name
+        return [f"{where}: {err.msg}. Fix the script, then try again."]
+    except ValueError as err:  # null bytes, on older Pythons: not a source file
         return [f"{name} cannot be compiled ({err}): choose a Python source file."]
     if function is None:
         return []

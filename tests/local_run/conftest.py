@@ -26,7 +26,7 @@ def jobs_root(data_dir: Path) -> Path:
 
 
 @pytest.fixture
-def write_script(tmp_path: Path) -> Callable[[str, str], Path]:
+def write_script(tmp_path: Path) -> Callable[..., Path]:
     def write(text: str, name: str = "my_train.py") -> Path:
         path = tmp_path / "user" / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -95,7 +95,7 @@ def _finished(run: LocalRun) -> None:
 
 
 def test_tiny_training_runs_under_codecarbon_and_streams_its_output(
-    write_script: Callable[[str], Path], tmp_path: Path, jobs_root: Path
+    write_script: Callable[..., Path], tmp_path: Path, jobs_root: Path
 ) -> None:
     guard = tmp_path / "guard"
     guard.mkdir()
@@ -137,7 +137,7 @@ def test_tiny_training_runs_under_codecarbon_and_streams_its_output(
     assert "France" in measured.source
 
 
-def test_a_script_that_raises_fails_with_its_last_lines(write_script: Callable[[str], Path]) -> None:
+def test_a_script_that_raises_fails_with_its_last_lines(write_script: Callable[..., Path]) -> None:
     script = write_script(
         """
         def train():
@@ -161,7 +161,7 @@ def test_a_script_that_raises_fails_with_its_last_lines(write_script: Callable[[
     assert measured is not None and measured.country_iso == "DEU"
 
 
-def test_cancel_stops_the_whole_process_group(write_script: Callable[[str], Path]) -> None:
+def test_cancel_stops_the_whole_process_group(write_script: Callable[..., Path]) -> None:
     run, delivered = _start(write_script(LONG_RUNNING), country_iso="FRA")
     wait_until(lambda: any(line.startswith("child ") for line in delivered), "the script's child to start")
     child_pid = int(next(line for line in delivered if line.startswith("child ")).split()[1])
@@ -182,7 +182,7 @@ def test_cancel_stops_the_whole_process_group(write_script: Callable[[str], Path
     assert not run.staging_dir.exists()
 
 
-def test_cancel_kills_a_script_that_ignores_sigterm(write_script: Callable[[str], Path]) -> None:
+def test_cancel_kills_a_script_that_ignores_sigterm(write_script: Callable[..., Path]) -> None:
     script = write_script(
         """
         import signal
@@ -203,7 +203,7 @@ def test_cancel_kills_a_script_that_ignores_sigterm(write_script: Callable[[str]
     assert group_members(run.pid) == []
 
 
-def test_a_script_runs_as_is_without_a_training_function(write_script: Callable[[str], Path]) -> None:
+def test_a_script_runs_as_is_without_a_training_function(write_script: Callable[..., Path]) -> None:
     script = write_script(
         """
         import sys
@@ -220,7 +220,7 @@ def test_a_script_runs_as_is_without_a_training_function(write_script: Callable[
 
 
 def test_a_bad_country_code_still_trains_and_says_why_nothing_was_measured(
-    write_script: Callable[[str], Path],
+    write_script: Callable[..., Path],
 ) -> None:
     run, delivered = _start(write_script("def train():\n    print('trained')\n"), country_iso="France")
     _finished(run)
@@ -239,7 +239,7 @@ def test_is_alive_guards_against_pid_reuse() -> None:
     assert not is_alive(2**22 + 1, started)
 
 
-def test_cleanup_is_idempotent(write_script: Callable[[str], Path]) -> None:
+def test_cleanup_is_idempotent(write_script: Callable[..., Path]) -> None:
     run, _ = _start(write_script("def train():\n    pass\n"), country_iso="FRA")
     _finished(run)
     assert (run.staging_dir / "package" / "trainer" / "task.py").exists()
@@ -263,7 +263,7 @@ def test_cleanup_refuses_anything_outside_the_local_jobs_dir(tmp_path: Path, job
     assert outside.is_dir() and (jobs_root / "not-a-job").is_dir() and linked.is_symlink()
 
 
-def test_a_job_id_is_required_and_staging_is_never_reused(write_script: Callable[[str], Path]) -> None:
+def test_a_job_id_is_required_and_staging_is_never_reused(write_script: Callable[..., Path]) -> None:
     script = write_script("def train():\n    pass\n")
     with pytest.raises(CloudError, match="not a carbon-gui job id"):
         start_local_run("../../etc", script, country_iso="FRA")
@@ -274,7 +274,7 @@ def test_a_job_id_is_required_and_staging_is_never_reused(write_script: Callable
         start_local_run(job_id, script, country_iso="FRA")
 
 
-def test_a_missing_interpreter_is_a_message(write_script: Callable[[str], Path], jobs_root: Path) -> None:
+def test_a_missing_interpreter_is_a_message(write_script: Callable[..., Path], jobs_root: Path) -> None:
     script = write_script("def train():\n    pass\n")
     job_id = new_job_id()
     with pytest.raises(CloudError, match=r"Cannot start .*check the Python interpreter"):
