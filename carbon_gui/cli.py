@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"carbon-gui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add_command in (_add_rank, _add_cleanest, _add_machines):
+    from carbon_gui.cli_jobs import add_job_commands  # its module imports this one's helpers
+
+    for add_command in (_add_rank, _add_cleanest, _add_machines, add_job_commands):
         add_command(commands)
     return parser
 

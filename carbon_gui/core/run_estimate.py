@@ -10,6 +10,7 @@ from typing import Any
 
 from carbon_gui.core.energy import emissions_kg, run_energy_kwh
 from carbon_gui.core.provenance import Provenance
+from carbon_gui.core.quantities import energy_text, mass_text
 from carbon_gui.core.scoring import RegionFacts
 
 
@@ -42,8 +43,8 @@ class RunEstimate:
     def describe(self) -> str:
         cost = "cost unknown" if self.cost_usd is None else f"${self.cost_usd:,.2f}"
         return (
-            f"{self.hours:g} h × {self.watts:,.0f} W × PUE {self.pue:.2f} = {self.energy_kwh:,.1f} kWh; "
-            f"× {self.intensity_gco2_kwh:,.0f} gCO2e/kWh = {self.emissions_kg:,.2f} kg CO2e (estimate); {cost}. "
+            f"{self.hours:g} h × {self.watts:,.0f} W × PUE {self.pue:.2f} = {energy_text(self.energy_kwh)}; "
+            f"× {self.intensity_gco2_kwh:,.0f} gCO2e/kWh = {mass_text(self.emissions_kg)} CO2e (estimate); {cost}. "
             f"Intensity: {self.intensity.label()}"
         )
 

@@ -1,0 +1,263 @@
+"""The job commands of carbon-gui: launch (or its dry run), jobs, cancel, cleanup.
+
+    carbon-gui launch --script train.py --region europe-west4 --machine n1-standard-8 \\
+        --accelerator nvidia-tesla-t4:1 --project my-project [--dry-run] [--local] [--wait]
+    carbon-gui jobs [--refresh] [--json]
+    carbon-gui cancel JOB_ID
+    carbon-gui cleanup JOB_ID [--yes]  |  carbon-gui cleanup --orphans [--yes]
+
+Google Cloud credentials: Application Default Credentials (`gcloud auth application-default login`) or
+GOOGLE_APPLICATION_CREDENTIALS; the project from --project, CARBON_GUI_GCP_PROJECT or GOOGLE_CLOUD_PROJECT.
+Local servers: CARBON_GUI_VERTEX_ENDPOINT, STORAGE_EMULATOR_HOST, CARBON_GUI_GCP_ANONYMOUS=1.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from carbon_gui.cli import Commands, _checked, _hours
+from carbon_gui.cloud.ledger import JobRecord
+from carbon_gui.core.errors import InputError
+from carbon_gui.core.job_ids import is_job_id
+from carbon_gui.core.job_states import is_terminal
+from carbon_gui.core.quantities import energy_text, mass_text
+from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
+from carbon_gui.jobs.service import JobService
+from carbon_gui.planning import parse_accelerator
+from carbon_gui.sources.reference import load_reference
+
+PROJECT_ENV = ("CARBON_GUI_GCP_PROJECT", "GOOGLE_CLOUD_PROJECT")
+POLL_S = (5.0, 60.0)  # --wait: first interval, longest interval (doubling while nothing changes)
+
+
+def add_job_commands(commands: Commands) -> None:
+    launch = commands.add_parser("launch", help="launch a training job on Vertex AI (or --local), or --dry-run it")
+    launch.add_argument("--script", type=Path, required=True, help="your training script (.py)")
+    launch.add_argument("--requirements", type=Path, help="a requirements.txt installed with the script")
+    how = launch.add_mutually_exclusive_group()
+    how.add_argument("--function", default="train", help="the function the codecarbon wrapper calls (default: train)")
+    how.add_argument("--as-script", action="store_true", help="run the script as it is, without the wrapper")
+    launch.add_argument("--region", required=True, help="Google Cloud region, e.g. europe-west4")
+    launch.add_argument("--machine", required=True, help="machine type, e.g. n1-standard-8")
+    launch.add_argument("--accelerator", type=_checked(parse_accelerator), default=(None, 0),
+                        help="GPU: TYPE[:COUNT], e.g. nvidia-tesla-t4:1")  # fmt: skip
+    launch.add_argument("--image", help="training container image URI (default: a prebuilt one that fits)")
+    launch.add_argument("--project", help="Google Cloud project id (default: $CARBON_GUI_GCP_PROJECT)")
+    launch.add_argument("--hours", type=_checked(_hours), default=1.0, help="expected run length, for the estimate")
+    launch.add_argument("--arg", action="append", default=[], help="an argument for the script (repeat)")
+    launch.add_argument("--env", action="append", default=[], type=_checked(_env_pair),
+                        help="an environment variable NAME=VALUE for the script (repeat)")  # fmt: skip
+    launch.add_argument("--display-name", help="the job's name in the console")
+    launch.add_argument("--dry-run", action="store_true", help="check and print the spec; create nothing")
+    launch.add_argument("--local", action="store_true", help="run on this machine instead of Vertex AI")
+    launch.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    launch.add_argument("--json", action="store_true", help="print JSON")
+    launch.set_defaults(handler=_launch)
+
+    jobs = commands.add_parser("jobs", help="the jobs carbon-gui launched")
+    jobs.add_argument("--refresh", action="store_true", help="ask Vertex AI / the local process for their state first")
+    jobs.add_argument("--json", action="store_true", help="print JSON")
+    jobs.set_defaults(handler=_jobs)
+
+    cancel = commands.add_parser("cancel", help="cancel a running job")
+    cancel.add_argument("job_id", type=_checked(_job_id), metavar="JOB_ID")
+    cancel.set_defaults(handler=_cancel)
+
+    cleanup = commands.add_parser("cleanup", help="delete a job's staging bucket (or local staging directory)")
+    target = cleanup.add_mutually_exclusive_group(required=True)
+    target.add_argument("job_id", nargs="?", type=_checked(_job_id), metavar="JOB_ID")
+    target.add_argument("--orphans", action="store_true", help="the buckets of jobs that never started or ended")
+    cleanup.add_argument("--yes", action="store_true", help="delete without asking")
+    cleanup.set_defaults(handler=_cleanup)
+
+
+def _env_pair(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise InputError(f"'{text}' is not NAME=VALUE: give e.g. --env BATCH_SIZE=64")
+    return name.strip(), value
+
+
+def _job_id(text: str) -> str:
+    if not is_job_id(text):
+        raise InputError(f"'{text}' is not a carbon-gui job id (cg-YYYYMMDD-HHMMSS-xxxx): `carbon-gui jobs` lists them")
+    return text
+
+
+def _service() -> JobService:
+    return JobService(load_reference)
+
+
+def _project(args: argparse.Namespace) -> str | None:
+    return args.project or next((os.environ[name] for name in PROJECT_ENV if os.environ.get(name)), None)
+
+
+def _launch(args: argparse.Namespace) -> int:
+    accelerator, count = args.accelerator
+    request = LaunchRequest(
+        target=LOCAL if args.local else VERTEX,
+        region=args.region,
+        script=args.script,
+        machine_type=args.machine,
+        hours=args.hours,
+        project=None if args.local else _project(args),
+        requirements=args.requirements,
+        function=None if args.as_script else args.function,
+        accelerator_type=accelerator,
+        accelerator_count=count,
+        image_uri=args.image,
+        args=tuple(args.arg),
+        env=dict(args.env),
+        display_name=args.display_name,
+    )
+    service = _service()
+    plan = service.plan(request)
+    if args.dry_run:
+        _print_plan(plan, args.json)
+        return 0 if plan.ready else 2
+    if not plan.ready:
+        raise InputError("Nothing was created. Fix these first:\n  " + "\n  ".join(plan.problems))
+
+    def progress(step: str, status: str) -> None:
+        print(f"{plan.job_id}: {step}: {status}", file=sys.stderr, flush=True)
+
+    record = service.launch(plan, progress, threading.Event())
+    if args.wait:
+        record = _follow(service, record)
+    _print_jobs([record], args.json)
+    return 0 if record.state != "failed" else 1
+
+
+def _follow(service: JobService, record: JobRecord) -> JobRecord:
+    """Poll until the job ends (with growing intervals while nothing changes) and codecarbon is read."""
+    interval = POLL_S[0] if record.target == VERTEX else 1.0
+    printed = 0
+    while not is_terminal(record.state) or record.measured is None:
+        time.sleep(interval)
+        previous = record.state
+        record = service.refresh(record.id)
+        if record.target == LOCAL:
+            lines = service.output(record.id, last=10_000)
+            for line in lines[printed:]:
+                print(line, file=sys.stderr)
+            printed = len(lines)
+        if record.state != previous:
+            print(f"{record.id}: {record.state}", file=sys.stderr, flush=True)
+            interval = POLL_S[0] if record.target == VERTEX else 1.0
+        elif record.target == VERTEX:
+            interval = min(interval * 2, POLL_S[1])
+        if is_terminal(record.state) and record.measured is None and previous == record.state:
+            break  # ended, and codecarbon wrote nothing: don't wait forever
+    return record
+
+
+def _print_plan(plan: LaunchPlan, as_json: bool) -> None:
+    estimate = plan.estimate
+    if as_json:
+        out: dict[str, Any] = {
+            "job_id": plan.job_id,
+            "ready": plan.ready,
+            "problems": list(plan.problems),
+            "custom_job": plan.body,
+            "gcloud": plan.gcloud,
+            "gcloud_config": plan.gcloud_config,
+            "estimate": estimate.to_dict() | {"energy_kwh": estimate.energy_kwh, "emissions_kg": estimate.emissions_kg,
+                                              "cost_usd": estimate.cost_usd} if estimate else None,
+            "estimate_note": plan.estimate_note,
+        }  # fmt: skip
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    for problem in plan.problems:
+        print(f"problem: {problem}")
+    if plan.body is not None:
+        print("CustomJob spec (Vertex AI v1):")
+        print(plan.body_json)
+        print(f"\n# {plan.gcloud_config and 'custom_job_spec.yaml:'}\n{plan.gcloud_config or ''}")
+        print(f"Equivalent command:\n  {plan.gcloud}")
+    print(estimate.describe() if estimate else plan.estimate_note)
+
+
+def _job_line(job: JobRecord) -> str:
+    estimate = f"{mass_text(job.estimate_kg)} CO2e (estimate)" if job.estimate_kg is not None else "no estimate"
+    measured = ""
+    if job.measured:
+        figures = json.loads(job.measured)
+        measured = f", codecarbon: {mass_text(figures['emissions_kg'])} CO2e, {energy_text(figures['energy_kwh'])}"
+    where = "this machine" if job.target == LOCAL else f"{job.project}/{job.region}"
+    return f"{job.id}  {job.state:<11} {where:<28} {job.machine_type:<16} {estimate}{measured}"
+
+
+def _print_jobs(records: list[JobRecord], as_json: bool) -> None:
+    if as_json:
+        rows = [dataclasses.asdict(r) for r in records]
+        json.dump(rows, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    for record in records:
+        print(_job_line(record))
+        if record.error:
+            print(f"    {record.error.splitlines()[0]}")
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    service = _service()
+    if args.refresh:
+        for note in service.recover():
+            print(note, file=sys.stderr)
+        for job in service.watched():
+            service.refresh(job.id)
+    records = service.jobs()
+    if not records and not args.json:
+        print("No jobs yet: `carbon-gui launch --help` starts one.")
+    _print_jobs(records, args.json)
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    record = _service().cancel(args.job_id)
+    print(f"{record.id}: {record.state}")
+    return 0
+
+
+def _confirmed(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise InputError(f"{question} Add --yes to confirm (no terminal to ask on).")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    service = _service()
+    if args.orphans:
+        service.recover()
+        found = service.orphans()
+        if not found:
+            print("No orphan buckets.")
+            return 0
+        for orphan in found:
+            print(f"gs://{orphan.bucket.name} ({orphan.bucket.region}): {orphan.reason}")
+        if not _confirmed(f"Delete these {len(found)} bucket(s) and their objects?", args.yes):
+            return 1
+        for orphan in found:
+            print(service.cleanup(orphan.bucket.job_id))
+        return 0
+    preview = service.cleanup_preview(args.job_id)
+    if preview.already_gone:
+        print(f"{preview.what}: nothing to delete ({preview.reason}).")
+        service.cleanup(args.job_id)  # records it as done
+        return 0
+    if not preview.allowed:
+        raise InputError(f"Refused to delete {preview.what}: {preview.reason}.")
+    question = f"Delete {preview.what} ({preview.objects} files, {preview.bytes:,} bytes)?"
+    if not _confirmed(question, args.yes):
+        return 1
+    print(service.cleanup(args.job_id))
+    return 0
