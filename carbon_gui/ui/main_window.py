@@ -4,8 +4,6 @@ Reference data, the city list and location look-ups load on the thread pool; ran
 takes well under a millisecond, so slider moves re-rank on the GUI thread, throttled to 30 ms.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -15,7 +13,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,36 +30,25 @@ from carbon_gui.ui.dialogs.messages import show_error
 from carbon_gui.ui.dialogs.security_dialog import SecurityDialog
 from carbon_gui.ui.live_controller import LiveController
 from carbon_gui.ui.live_labels import intensity_label, sources_note
-from carbon_gui.ui.models.excluded_table_model import ExcludedTableModel
 from carbon_gui.ui.plots.world_map import WorldMap
+from carbon_gui.ui.services import Services
 from carbon_gui.ui.signals_view import SignalsView
+from carbon_gui.ui.summary import summary_html
 from carbon_gui.ui.widgets.carbon_source_panel import CarbonSourcePanel
 from carbon_gui.ui.widgets.constraints_panel import ConstraintsPanel
+from carbon_gui.ui.widgets.excluded_table import ExcludedTable
 from carbon_gui.ui.widgets.plan_form import PlanForm
 from carbon_gui.ui.widgets.ranking_table import RankingTable
 from carbon_gui.ui.widgets.score_details import ScoreDetails
 from carbon_gui.ui.widgets.weights_panel import WeightsPanel
 
 if TYPE_CHECKING:
-    from carbon_gui.live_service import LiveService
-    from carbon_gui.secrets import SecretStore
     from carbon_gui.ui.live_data import LiveData
     from carbon_gui.ui.workers import BackgroundTasks
 
 STATUS_MESSAGE_MS = 8000
 
-
-@dataclass(frozen=True)
-class Services:
-    """What the window needs from outside; tests hand in their own."""
-
-    load_reference: Callable[[], ReferenceData]
-    resolve_location: Callable[[str], Location]
-    default_location: Callable[[], Location]
-    city_names: Callable[[], list[str]]
-    save_settings: Callable[[UserSettings], None]
-    live: "LiveService | None" = None  # live grid data; None: yearly figures only
-    secret_store: "Callable[[], SecretStore] | None" = None  # the keyring, opened on first use
+__all__ = ["MainWindow", "Services"]
 
 
 class MainWindow(QMainWindow):
@@ -144,13 +130,8 @@ class MainWindow(QMainWindow):
             self.add_view(widget, title)
 
         self.details = ScoreDetails()
-        self.excluded_model = ExcludedTableModel()
-        self.excluded_table = QTableView()
-        self.excluded_table.setObjectName("excludedTable")
-        self.excluded_table.setModel(self.excluded_model)
-        self.excluded_table.verticalHeader().setVisible(False)
-        self.excluded_table.horizontalHeader().setStretchLastSection(True)
-        self.excluded_table.setWordWrap(False)
+        self.excluded_table = ExcludedTable()
+        self.excluded_model = self.excluded_table.source
         self.below = QTabWidget()
         self.below.addTab(self.details, "Why this score")
         self.below.addTab(self.excluded_table, "Not ranked")
@@ -337,33 +318,13 @@ class MainWindow(QMainWindow):
         carbon_label = intensity_label(self._assessment.live, self._assessment.scenario.carbon_year)
         self.map.set_ranking(ranking, self._reference.catalog.regions, carbon_label)
         self.sources_note.setText(sources_note(self._assessment.live, self._assessment.scenario.carbon_year))
-        self._show_summary(ranking)
+        rule = self.constraints_panel.residency_rule()
+        no_country = rule is ResidencyRule.COUNTRIES and not self._policy.allowed_countries
+        self.summary.setText(summary_html(self._assessment, ranking, self._live_problem, no_country))
         names = {s.name for s in ranking.ranked}
         keep = self._selected if self._selected in names else None
         self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
         self.live_controller.set_candidates([s.name for s in ranking.ranked], self._selected)
-
-    def _show_summary(self, ranking: Ranking) -> None:
-        assert self._assessment is not None
-        scenario = self._assessment.scenario
-        carbon = intensity_label(self._assessment.live, scenario.carbon_year)
-        lines = [
-            f"<b>{len(ranking.ranked)} regions ranked</b> for {scenario.option.label}, "
-            f"{scenario.hours:g} h, from {scenario.location.name}; "
-            f"{len(ranking.excluded)} not ranked (see below). "
-            f"Carbon figures: {carbon}."
-        ]
-        if self._live_problem:
-            lines.append(self._live_problem)
-        if self.constraints_panel.residency_rule() is ResidencyRule.COUNTRIES and not self._policy.allowed_countries:
-            lines.append(
-                "No country is ticked for the named-countries rule, so it is not applied: "
-                "choose countries under “Countries and trust tiers…”."
-            )
-        lines.extend(ranking.notes)
-        if not ranking.ranked:
-            lines.append("<b>No region meets every limit.</b> Loosen a limit or the residency rule.")
-        self.summary.setText("<br>".join(lines))
 
     # ----- selection ----------------------------------------------------------------------
     def select_region(self, region: str | None) -> None:

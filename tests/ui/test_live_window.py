@@ -5,7 +5,7 @@ from carbon_gui.core.signals import CarbonMode
 from carbon_gui.live_service import LiveService
 from carbon_gui.secrets import Credentials
 from carbon_gui.sources.replay import REPLAY_SOURCE
-from tests.ui.conftest import make_services, open_window
+from tests.ui.conftest import load_settings, make_services, open_window
 
 
 def live_window(qtbot):
@@ -92,3 +92,32 @@ def test_csv_export_carries_provenance_and_writes_off_the_gui_thread(qtbot, tmp_
     window.live_controller.export(str(png), window.signals_view.grab().toImage())
     qtbot.waitUntil(lambda: png.exists() and png.stat().st_size > 1000, timeout=3000)
     window.close()
+
+
+def test_a_signal_index_is_shown_in_the_region_details_and_never_ranked(qtbot):
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from carbon_gui.core.signals import RelativeIndex
+
+    window = live_window(qtbot)
+    region = next(s.name for s in window.ranking.ranked if s.name in window.live.signals)
+    window.select_region(region)
+    scores = [(s.name, s.score) for s in window.ranking.ranked]
+    at = datetime.now(UTC) - timedelta(minutes=3)
+    window.live.signals[region] = replace(window.live.signals[region], index=RelativeIndex(at, 77.0))
+    window.select_region(region)
+    line = "WattTime signal-index: now at the 77th percentile of the next 24 h (lower is cleaner)"
+    assert line in window.details.toPlainText()
+    window.live.updated.emit()  # as after a fetch: the Signals tab shows it too, the ranking does not change
+    window.views.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: line in window.signals_view.status.text(), timeout=3000)
+    assert [(s.name, s.score) for s in window.ranking.ranked] == scores
+    window.close()
+
+
+def test_settings_keep_auto_when_the_replay_was_chosen_for_lack_of_a_key(qtbot):
+    window = live_window(qtbot)
+    assert window.live.provider == "replay"
+    window.close()
+    assert load_settings().provider == "auto"

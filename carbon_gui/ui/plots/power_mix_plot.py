@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QToolTip
 
 from carbon_gui.core.signals import PowerMix
 
@@ -35,6 +33,7 @@ class _Segment:
     x: float
     bottom: float
     top: float
+    source: str  # production source: the bars item that draws this segment
     text: str
 
 
@@ -85,29 +84,31 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
                     estimated = ", estimated" if mix.estimated else ""
                     text = (f"{region}: {source} {height:,.0f} MW\nat {mix.time:%Y-%m-%d %H:%M} UTC{estimated}\n"
                             f"data: {data_source}")  # fmt: skip
-                    self._segments.append(_Segment(i, bottom, bottom + height, text))
+                    self._segments.append(_Segment(i, bottom, bottom + height, source, text))
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         self.bar_count = len(mixes)
 
     def segment_at(self, x: float, y: float) -> str:
         """The hover text of the bar segment at (x, y) in data coordinates, or ''."""
+        segment = self._segment_at(x, y)
+        return segment.text if segment else ""
+
+    def _segment_at(self, x: float, y: float) -> _Segment | None:
         for segment in self._segments:
             if abs(x - segment.x) <= BAR_WIDTH / 2 and segment.bottom <= y <= segment.top:
-                return segment.text
-        return ""
+                return segment
+        return None
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        """The segment under the mouse becomes its bars item's tooltip, which Qt shows on hover."""
         view = self.getPlotItem().getViewBox()
-        text = ""
+        segment = None
         if view.sceneBoundingRect().contains(scene_pos):
             point = view.mapSceneToView(scene_pos)
-            text = self.segment_at(point.x(), point.y())
-        if text != self.hover_text:
-            self.hover_text = text
-            if text:
-                QToolTip.showText(QCursor.pos(), text, self)
-            else:
-                QToolTip.hideText()
+            segment = self._segment_at(point.x(), point.y())
+        self.hover_text = segment.text if segment else ""
+        if segment is not None:
+            self._bars[segment.source].setToolTip(segment.text)
 
     def _rebuild(self, sources: list[str]) -> None:
         item = self.getPlotItem()

@@ -1,0 +1,16 @@
+"""The regions that could not be ranked, each with its reason."""
+
+from PySide6.QtWidgets import QTableView, QWidget
+
+from carbon_gui.ui.models.excluded_table_model import ExcludedTableModel
+
+
+class ExcludedTable(QTableView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("excludedTable")
+        self.source = ExcludedTableModel()
+        self.setModel(self.source)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setWordWrap(False)
