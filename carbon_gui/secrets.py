@@ -19,6 +19,7 @@ traceback holds the backend's frames, whose locals include the key).
 from __future__ import annotations
 
 import hmac
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ ENTRIES: Final[Mapping[Provider, tuple[str, ...]]] = {
     "electricitymaps": (ELECTRICITYMAPS_TOKEN,),
     "watttime": (WATTTIME_USERNAME, WATTTIME_PASSWORD),
 }
+
+# A Google Cloud service-account key file (JSON, holds a private key), when the user prefers it to ADC.
+GCP_SERVICE_ACCOUNT_KEY: Final = "gcp-service-account-key"
 
 ENV_ELECTRICITYMAPS_TOKEN: Final = "CARBON_GUI_ELECTRICITYMAPS_TOKEN"
 ENV_WATTTIME_USERNAME: Final = "CARBON_GUI_WATTTIME_USERNAME"
@@ -162,8 +166,19 @@ class Credentials:
 
 
 def redact(text: str, secrets: Iterable[str | Secret]) -> str:
-    """`text` with every occurrence of each secret replaced by "••••" (for error messages)."""
-    values = sorted({s.reveal() if isinstance(s, Secret) else s for s in secrets if s}, key=len, reverse=True)
+    """`text` with every occurrence of each secret replaced by "••••" (for error messages).
+
+    Also the forms a message may quote it in: escaped (repr, JSON) and, for a multi-line secret such as a
+    key file, each of its lines.
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        value = secret.reveal() if isinstance(secret, Secret) else secret
+        if not value:
+            continue
+        forms.update({value, repr(value)[1:-1], json.dumps(value)[1:-1]})
+        forms.update(line.strip() for line in value.splitlines() if len(line.strip()) >= 8)
+    values = sorted(forms, key=len, reverse=True)
     for value in values:
         text = text.replace(value, MASK)
     return text
@@ -295,6 +310,53 @@ class SecretStore:
                 f"({self.backend_name()}): {failure}."
             )
 
+    def load_service_account_key(self) -> Secret | None:
+        """The Google Cloud service-account key JSON, or None when none is kept. Raises SecretStoreError
+        when the keyring cannot be read."""
+        session = self._session_copy()
+        if GCP_SERVICE_ACCOUNT_KEY in session:
+            return Secret(session[GCP_SERVICE_ACCOUNT_KEY])
+        if not self.persistent_available():
+            return None
+        try:
+            value = self._backend.get_password(self._service, GCP_SERVICE_ACCOUNT_KEY)
+        except Exception as exc:  # noqa: BLE001 - any backend error, re-raised without the traceback
+            detail = _describe(exc, session.values())
+        else:
+            return Secret(value) if value else None
+        raise SecretStoreError(f"The OS keyring ({self.backend_name()}) could not be read ({detail}).")
+
+    def save_service_account_key(self, key: Secret, *, session_only: bool = False) -> None:
+        """Keep the key JSON in the OS keyring (or, when asked, in memory for this session). Never on disk."""
+        if session_only:
+            with self._lock:
+                self._session[GCP_SERVICE_ACCOUNT_KEY] = key.reveal()
+            return
+        if not self.persistent_available():
+            raise NoKeyringAvailable(self.unavailable_reason())
+        failure = self._write_entries({GCP_SERVICE_ACCOUNT_KEY: key.reveal()})
+        if failure is None:
+            return
+        unavailable, detail = failure
+        if unavailable:
+            raise NoKeyringAvailable(f"{NO_KEYRING_MESSAGE} The keyring said: {detail}")
+        raise SecretStoreError(f"The key could not be saved in the OS keyring ({self.backend_name()}): {detail}.")
+
+    def service_account_session_only(self) -> bool:
+        return GCP_SERVICE_ACCOUNT_KEY in self._session_copy()
+
+    def clear_service_account_key(self) -> None:
+        """Forget the service-account key, in memory and in the keyring."""
+        with self._lock:
+            self._session.pop(GCP_SERVICE_ACCOUNT_KEY, None)
+        if not self.persistent_available():
+            return
+        failure = self._delete(GCP_SERVICE_ACCOUNT_KEY)
+        if failure is not None:
+            raise SecretStoreError(
+                f"The service-account key could not be removed from the OS keyring ({self.backend_name()}): {failure}."
+            )
+
     def _session_copy(self) -> dict[str, str]:
         with self._lock:
             return dict(self._session)
@@ -315,9 +377,11 @@ class SecretStore:
 
     def _write_all(self, credentials: Credentials) -> tuple[bool, str] | None:
         """Store each set field; on failure (is the keyring unavailable?, what it said)."""
+        return self._write_entries(credentials._entries())
+
+    def _write_entries(self, entries: Mapping[str, str]) -> tuple[bool, str] | None:
         from keyring.errors import InitError, KeyringLocked, NoKeyringError
 
-        entries = credentials._entries()
         for name, value in entries.items():
             try:
                 self._backend.set_password(self._service, name, value)
