@@ -162,7 +162,10 @@ def endpoint_part(endpoint: str) -> str | None:
 
 def latest_is_forecast(signal: GridSignal) -> bool:
     """Whether the latest point is the forecast's first point (WattTime: the current period's forecast MOER)."""
-    return signal.latest is not None and bool(signal.forecast) and signal.latest == signal.forecast[0]
+    latest, forecast = signal.latest, signal.forecast
+    if latest is None or not forecast or not latest.estimated:
+        return False
+    return latest.time == forecast[0].time and latest.value == forecast[0].value
 
 
 DEFAULT_STEP_S = 3600.0

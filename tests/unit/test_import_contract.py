@@ -21,8 +21,10 @@ OTHER_LAYERS = {
 
 
 def headless_files() -> list[Path]:
-    files = sorted((PACKAGE / "core").rglob("*.py")) + sorted((PACKAGE / "sources").rglob("*.py"))
-    for name in ("cli.py", "planning.py", "settings.py"):
+    packages = ("core", "sources", "cloud", "jobs")
+    files = [path for package in packages for path in sorted((PACKAGE / package).rglob("*.py"))]
+    modules = ("cli.py", "cli_jobs.py", "planning.py", "settings.py", "live_service.py", "providers.py", "secrets.py")
+    for name in modules:
         if (PACKAGE / name).exists():
             files.append(PACKAGE / name)
     return files

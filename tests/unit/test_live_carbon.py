@@ -1,5 +1,6 @@
 """live_carbon: the ranking's live figures, with staleness judged per part and honest labels."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,7 +43,9 @@ def em_signal(fetched_at: datetime = NOW, **changes) -> GridSignal:
 def watttime_signal(fetched_at: datetime = NOW, estimated: bool = False, **changes) -> GridSignal:
     period = datetime(2026, 3, 2, 10, 35, tzinfo=UTC)
     forecast = tuple(SignalPoint(period + timedelta(minutes=5 * i), 400.0 + i, estimated) for i in range(12 * 8))
-    fields = {"latest": forecast[0], "forecast": forecast, "part_times": {PART_FORECAST: fetched_at}}
+    # as the fetch layer builds it: no recent measured MOER, so latest is the current period's forecast, flagged
+    current = replace(forecast[0], estimated=True)
+    fields = {"latest": current, "forecast": forecast, "part_times": {PART_FORECAST: fetched_at}}
     fields.update(changes)
     return GridSignal("CAISO_NORTH", "WattTime", SignalKind.MARGINAL, fetched_at, **fields)
 
