@@ -74,11 +74,11 @@ def test_electricity_maps_values_rank_the_regions(qtbot, em, tmp_path):
     assert "Electricity Maps; average, lifecycle" in tip["Emissions"] and "yearly" not in tip["Emissions"]
     assert "min old" in tip["Intensity"]
     assert "2024 yearly figure, also when the intensity is live" in tip["Google CFE"]
-    assert window.map.bar_label == "grid intensity, gCO₂e/kWh — Electricity Maps: latest value (average, lifecycle)"
+    assert window.map.title.startswith("colour: grid intensity (Electricity Maps: latest value (average, lifecycle))")
     assert window.sources_note.text().startswith("Intensity: Electricity Maps: latest value (average, lifecycle) · ")
     assert "yearly" not in window.sources_note.text()
     use_mode(qtbot, window, CarbonMode.YEARLY)
-    assert "Google 2024 yearly averages" in window.map.bar_label and "yearly" in window.sources_note.text()
+    assert "Google 2024 yearly averages" in window.map.title and "yearly" in window.sources_note.text()
     # the power mix plot has one bar per plotted region
     window.views.setCurrentIndex(2)
     qtbot.waitUntil(lambda: window.signals_view.mix.bar_count > 0, timeout=3000)

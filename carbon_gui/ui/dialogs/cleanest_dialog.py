@@ -76,7 +76,9 @@ class CleanestDialog(QDialog):
                 if column == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
+        self.table.setWordWrap(False)
         self.table.resizeColumnsToContents()
+        width = sum(self.table.columnWidth(c) for c in range(len(HEADERS))) + 60
         self.table.horizontalHeader().setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
@@ -84,8 +86,7 @@ class CleanestDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        width = sum(self.table.columnWidth(c) for c in range(len(HEADERS))) + 40
-        self.resize(min(max(width, 640), 1300), 200 + 30 * self.table.rowCount())
+        self.resize(min(max(width, 640), 1300), 140 + 30 * self.table.rowCount())
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def cell(self, row: int, column: int) -> str:

@@ -40,6 +40,12 @@ def _cfe(s: ScoredRegion) -> float | None:
     return None if share is None else share * 100
 
 
+def _as_of_cell(as_of: str) -> str:
+    """Core's as_of with its STALE mark moved to the front, so a narrow cell still shows it (the tooltip has all)."""
+    fresh, mark, _why = as_of.partition("; STALE")
+    return f"STALE · {fresh}" if mark else as_of
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("Rank", lambda s: s.rank, lambda s: str(s.rank), lambda s: "Rank by total score (1 = best)"),
     Column(
@@ -73,7 +79,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "Intensity as of",
         lambda s: s.facts.carbon.provenance.as_of,
-        lambda s: s.facts.carbon.provenance.as_of,
+        lambda s: _as_of_cell(s.facts.carbon.provenance.as_of),
         lambda s: s.facts.carbon.provenance.label(),
         numeric=False,
         unit="source, age",

@@ -29,7 +29,9 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
         item.setLabel("bottom", "time (UTC)")
         item.showGrid(x=True, y=True, alpha=0.2)
         item.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = item.addLegend(offset=(10, 10))
+        # The legend sits in its own column right of the plot, so it never hides a curve.
+        self.legend = pg.LegendItem()
+        item.layout.addItem(self.legend, 2, 3)
         self._now = pg.InfiniteLine(angle=90, pen=pg.mkPen((80, 80, 80), style=Qt.PenStyle.DotLine),
                                     label="now", labelOpts={"position": 0.95, "color": (60, 60, 60)})  # fmt: skip
         item.addItem(self._now)

@@ -24,7 +24,6 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         item.setAspectLocked(True)
         item.setMenuEnabled(False)
         item.hideButtons()
-        item.setTitle("colour: grid intensity · size: score · hollow ring: not ranked · ★ you", size="9pt")
         item.setLabel("bottom", "longitude (°)")
         item.setLabel("left", "latitude (°)")
         item.setXRange(-170, 180, padding=0)
@@ -44,10 +43,11 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         self.addItem(self._selection)
         self._you = pg.ScatterPlotItem(size=14, symbol="star", brush=pg.mkBrush(30, 30, 30))
         self.addItem(self._you)
-        self._bar = pg.ColorBarItem(values=INTENSITY_RANGE, colorMap=INTENSITY_COLORMAP, interactive=False, width=12)
-        item.layout.addItem(self._bar, 2, 5)
-        self.bar_label = ""
-        self._set_bar_label("Google yearly averages")
+        bar = pg.ColorBarItem(values=INTENSITY_RANGE, colorMap=INTENSITY_COLORMAP, interactive=False, width=12,
+                              label="grid intensity, gCO₂e/kWh")  # fmt: skip
+        item.layout.addItem(bar, 2, 5)
+        self.title = ""
+        self._set_title("Google yearly averages")
         self._positions: dict[str, tuple[float, float]] = {}
         self._pending: tuple[Ranking, tuple[Region, ...]] | None = None
         self._selected: str | None = None
@@ -70,7 +70,7 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
     def set_ranking(self, ranking: Ranking, regions: tuple[Region, ...], intensity_label: str) -> None:
         """Markers for the ranking; drawn when the map is next shown if it is hidden now.
         `intensity_label` names the figures the colours show, e.g. 'Google 2024 yearly averages'."""
-        self._set_bar_label(intensity_label)
+        self._set_title(intensity_label)
         if not self.isVisible():
             self._pending = (ranking, regions)
             return
@@ -109,11 +109,12 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         others = [r for r in regions if r.name not in ranked and r.lat is not None and r.lon is not None]
         self._unranked.setData([r.lon for r in others], [r.lat for r in others])
 
-    def _set_bar_label(self, intensity_label: str) -> None:
-        label = f"grid intensity, gCO₂e/kWh — {intensity_label}"
-        if label != self.bar_label:
-            self.bar_label = label
-            self._bar.getAxis("left").setLabel(label)
+    def _set_title(self, intensity_label: str) -> None:
+        """The title names the figures the colours show: the colour bar is too short for them."""
+        title = f"colour: grid intensity ({intensity_label}) · size: score · hollow ring: not ranked · ★ you"
+        if title != self.title:
+            self.title = title
+            self.getPlotItem().setTitle(title, size="9pt")
 
     def select(self, region: str | None) -> None:
         self._selected = region

@@ -5,6 +5,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from carbon_gui.ui.models.region_table_model import REGION_ROLE, SORT_ROLE, RegionTableModel
 
+MAX_COLUMN_PX = 340
+
 
 class RankingTable(QTableView):
     regionActivated = Signal(str)  # the user moved to another row
@@ -23,10 +25,18 @@ class RankingTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
         self.verticalHeader().setVisible(False)
+        self.setWordWrap(False)  # one line per region; long cells are elided, their tooltip has the full text
         # Sized to contents when the set of rows changes, not on every re-rank: measuring every cell
         # on each slider step cost ~8 ms.
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.selectionModel().currentRowChanged.connect(self._on_row)
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their contents, up to MAX_COLUMN_PX (the age column can be long when STALE)."""
+        self.resizeColumnsToContents()
+        for column in range(self.source.columnCount()):
+            if self.columnWidth(column) > MAX_COLUMN_PX:
+                self.setColumnWidth(column, MAX_COLUMN_PX)
 
     def select_row(self, row: int) -> None:
         """Select a row of the source model (whatever the sort order) and scroll to it."""
