@@ -98,11 +98,7 @@ def main() -> int:
     app.setStyle("Fusion")
     window = build_window()
     window.show()
-    code = app.exec()
-    from carbon_gui.ui.workers import wait_for_background_work
-
-    wait_for_background_work()  # closing the window did not wait; let running fetches end (bounded)
-    return code
+    return app.exec()  # closing the window does not wait for background work: ui.workers waits (bounded) at exit
 
 
 def open_ranked_window(timeout_s: float = 30.0) -> tuple["QApplication", "MainWindow"]:

@@ -15,9 +15,14 @@ def main(path: str) -> None:
     app, window = open_ranked_window()
     window.plan_form.location.setText("Paris")
     window.plan_form.locationEntered.emit("Paris")
-    deadline = time.time() + 10
-    while "Paris" not in window.plan_form.location_info.text() and time.time() < deadline:
+    def ready() -> bool:  # the location is found and the live source (the replay without a key) is chosen
+        located = "Paris" in window.plan_form.location_info.text()
+        return located and (window.live is None or (bool(window.live.signals) and not window.live.busy))
+
+    deadline = time.time() + 20
+    while not ready() and time.time() < deadline:
         app.processEvents()
+        time.sleep(0.01)
     for _ in range(20):
         app.processEvents()
     window.grab().save(path)

@@ -1,6 +1,7 @@
 """Background work: plain functions run on the thread pool; results return to the GUI thread
 through signals (superqt workers), never by touching widgets from the pool thread."""
 
+import atexit
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ from superqt.utils import WorkerBase, create_worker
 
 from carbon_gui.core.errors import UserFacingError
 
+EXIT_WAIT_MS = 3000
+
 
 class BackgroundTasks:
     """Starts workers and keeps them alive until they finish; `shutdown` stops delivering their results."""
@@ -16,6 +19,7 @@ class BackgroundTasks:
     def __init__(self) -> None:
         self._running: set[WorkerBase[Any]] = set()
         self._closed = False
+        _wait_at_exit()
 
     def run(
         self,
@@ -59,6 +63,16 @@ class BackgroundTasks:
             worker.quit()
 
 
-def wait_for_background_work(timeout_ms: int = 3000) -> bool:
-    """At exit, after the windows have gone: let running work end, bounded, so no thread outlives Qt."""
+def wait_for_background_work(timeout_ms: int = EXIT_WAIT_MS) -> bool:
+    """Let running work end, bounded. Runs at exit (after the windows have gone), so no thread outlives Qt."""
     return QThreadPool.globalInstance().waitForDone(timeout_ms)
+
+
+_exit_wait_registered = False
+
+
+def _wait_at_exit() -> None:
+    global _exit_wait_registered
+    if not _exit_wait_registered:
+        atexit.register(wait_for_background_work)
+        _exit_wait_registered = True
