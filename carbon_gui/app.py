@@ -8,9 +8,14 @@ from typing import TYPE_CHECKING
 from carbon_gui.settings import load_settings, save_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QApplication
 
+    from carbon_gui.cloud.gcp_auth import GcpAccess
+    from carbon_gui.jobs.service import JobService
     from carbon_gui.secrets import Credentials, SecretStore
+    from carbon_gui.sources.reference import ReferenceData
     from carbon_gui.ui.main_window import MainWindow
 
 
@@ -59,6 +64,32 @@ class SharedSecretStore:
             return env
 
 
+class SharedJobService:
+    """One JobService for the window, made on first use on the pool: its modules pull in the Google
+    clients' helpers, which start-up should not pay for."""
+
+    def __init__(self, store: SharedSecretStore, load_reference: "Callable[[], ReferenceData]") -> None:
+        self._store = store
+        self._load_reference = load_reference
+        self._lock = threading.Lock()
+        self._service: JobService | None = None
+
+    def access(self) -> "GcpAccess":
+        """The service-account key from the keyring when the user gave one, else ADC (or anonymous)."""
+        from carbon_gui.cloud.gcp_auth import resolve_access
+
+        key = self._store().load_service_account_key()
+        return resolve_access(key.reveal() if key else None)
+
+    def __call__(self) -> "JobService":
+        from carbon_gui.jobs.service import JobService
+
+        with self._lock:
+            if self._service is None:
+                self._service = JobService(self._load_reference, access=self.access)
+            return self._service
+
+
 def build_window() -> "MainWindow":
     """The main window with the real services (a QApplication must exist)."""
     from carbon_gui.live_service import LiveService
@@ -70,6 +101,7 @@ def build_window() -> "MainWindow":
     # (default 5 ms) lets the GUI thread in between them, so the window stays smooth.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     store = SharedSecretStore()
+    jobs = SharedJobService(store, load_reference)
     services = Services(
         load_reference=load_reference,
         resolve_location=resolve_location,
@@ -78,6 +110,8 @@ def build_window() -> "MainWindow":
         save_settings=save_settings,
         live=LiveService(store.credentials),
         secret_store=store,
+        jobs=jobs,
+        gcp_access=jobs.access,
     )
     return MainWindow(load_settings(), services)
 

@@ -40,6 +40,7 @@ class UserSettings:
     provider: str = "auto"  # "auto" (the first provider with a key), "electricitymaps", "watttime" or "replay"
     carbon_mode: str = "yearly"  # "yearly", "latest" or "forecast"
     refresh_minutes: int = 15
+    gcp_project: str = ""  # Google Cloud project id for launches (Settings → Google Cloud)
 
 
 def config_dir() -> Path:

@@ -9,6 +9,8 @@ from carbon_gui.settings import UserSettings
 from carbon_gui.sources.reference import ReferenceData
 
 if TYPE_CHECKING:
+    from carbon_gui.cloud.gcp_auth import GcpAccess
+    from carbon_gui.jobs.service import JobService
     from carbon_gui.live_service import LiveService
     from carbon_gui.secrets import SecretStore
 
@@ -24,3 +26,5 @@ class Services:
     save_settings: Callable[[UserSettings], None]
     live: "LiveService | None" = None  # live grid data; None: yearly figures only
     secret_store: "Callable[[], SecretStore] | None" = None  # the keyring, opened on first use (on the pool)
+    jobs: "Callable[[], JobService] | None" = None  # training jobs, made on first use (imports the Google SDKs)
+    gcp_access: "Callable[[], GcpAccess] | None" = None  # Google Cloud credentials (may ask a metadata server)
