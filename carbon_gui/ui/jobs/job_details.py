@@ -1,0 +1,183 @@
+"""The details of the selected job: what and where, the note of a failed poll, its error, links to the console
+and logs, the app's estimate beside codecarbon's figures, the state timeline, the launch steps, and the live
+output of a local run. Shows a JobSnapshot; fetches nothing itself."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
+from carbon_gui.ui.jobs.job_texts import duration_text, estimate_text, machine_text, measured_text, where_text
+from carbon_gui.ui.jobs.output_follow import new_lines
+
+NOTHING_SELECTED = "Select a job to see its timeline, launch steps and output."
+OUTPUT_BLOCKS = 5000  # lines kept in the output pane
+
+
+def _local_time(at: datetime) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _wrapping_label(object_name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class JobDetails(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job_id: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = _wrapping_label("jobTitle")
+        self.note = _wrapping_label("jobNote")
+        self.note.setStyleSheet("color: #9a5b00;")
+        self.error = _wrapping_label("jobError")
+        self.error.setStyleSheet("color: #b00020;")
+        self.links = QLabel()
+        self.links.setObjectName("jobLinks")
+        self.links.setOpenExternalLinks(True)
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        for widget in (self.title, self.note, self.error, self.links):
+            layout.addWidget(widget)
+
+        figures = QGroupBox("Energy and CO2e")
+        grid = QGridLayout(figures)
+        estimate_header = QLabel("<b>Estimate</b> (carbon-gui: modelled power × time × PUE × grid intensity)")
+        measured_header = QLabel("<b>codecarbon</b> (read from the run's emissions.csv)")
+        self.estimate = _wrapping_label("jobEstimate")
+        self.estimate_source = _wrapping_label("jobEstimateSource")
+        self.measured = _wrapping_label("jobMeasured")
+        self.measured_source = _wrapping_label("jobMeasuredSource")
+        for column, widgets in enumerate(
+            (
+                (estimate_header, self.estimate, self.estimate_source),
+                (measured_header, self.measured, self.measured_source),
+            )
+        ):
+            for row, widget in enumerate(widgets):
+                widget.setWordWrap(True)
+                widget.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+                grid.addWidget(widget, row, column)
+            grid.setColumnStretch(column, 1)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
+        self.estimate_source.setFont(small)
+        self.measured_source.setFont(small)
+        layout.addWidget(figures)
+
+        self.tabs = QTabWidget()
+        self.timeline = QTreeWidget()
+        self.timeline.setHeaderLabels(["Time", "State"])
+        self.timeline.setRootIsDecorated(False)
+        self.steps = QTreeWidget()
+        self.steps.setHeaderLabels(["Time", "Step", "Status", "Detail"])
+        self.steps.setRootIsDecorated(False)
+        self.output = QPlainTextEdit()
+        self.output.setObjectName("jobOutput")
+        self.output.setReadOnly(True)
+        self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.output.setMaximumBlockCount(OUTPUT_BLOCKS)
+        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.tabs.addTab(self.timeline, "&Timeline")
+        self.tabs.addTab(self.steps, "Launch &steps")
+        self.tabs.addTab(self.output, "&Output")
+        layout.addWidget(self.tabs, 1)
+        self.show_job(None, datetime.now().astimezone())
+
+    def show_job(self, snapshot: JobSnapshot | None, now: datetime) -> None:
+        """Show `snapshot` (None: nothing selected). The output pane is kept while the same job stays shown."""
+        if snapshot is None or snapshot.id != self.job_id:
+            self.output.clear()
+        self.job_id = snapshot.id if snapshot else None
+        self.setEnabled(snapshot is not None)
+        if snapshot is None:
+            self.title.setText(NOTHING_SELECTED)
+            for label in (self.note, self.error, self.links):
+                label.hide()
+            for label in (self.estimate, self.estimate_source, self.measured, self.measured_source):
+                label.clear()
+            self.timeline.clear()
+            self.steps.clear()
+            return
+        record = snapshot.record
+        self.title.setText(
+            f"<b>{escape(record.display_name)}</b> — {escape(record.id)}<br>"
+            f"{escape(where_text(record))} · {escape(machine_text(record))} · <b>{escape(record.state)}</b> · "
+            f"elapsed {duration_text(snapshot.elapsed_seconds(now))}"
+        )
+        self._set_optional(self.note, snapshot.note)
+        self._set_optional(self.error, f"Error: {record.error}" if record.error else None)
+        self._show_links(snapshot)
+        self.show_figures(snapshot, now)
+        self._show_timeline(snapshot)
+        self._show_steps(snapshot)
+        self.tabs.setTabEnabled(2, snapshot.is_local)
+
+    def show_figures(self, snapshot: JobSnapshot, now: datetime) -> None:
+        estimate, how = estimate_text(snapshot, now)
+        measured, source = measured_text(snapshot)
+        self.estimate.setText(estimate)
+        self.estimate_source.setText(how)
+        self.measured.setText(measured)
+        self.measured_source.setText(source)
+
+    def append_output(self, batch: Sequence[str]) -> None:
+        """Add the lines of `batch` (the run's last lines) that the pane does not show yet."""
+        shown = self.output.toPlainText().splitlines()[-len(batch) :] if batch else []
+        fresh = new_lines(shown, batch)
+        if not fresh:
+            return
+        at_end = self.output.verticalScrollBar().value() == self.output.verticalScrollBar().maximum()
+        self.output.appendPlainText("\n".join(fresh))
+        if at_end:
+            self.output.moveCursor(QTextCursor.MoveOperation.End)
+
+    def _set_optional(self, label: QLabel, text: str | None) -> None:
+        label.setText(text or "")
+        label.setVisible(bool(text))
+
+    def _show_links(self, snapshot: JobSnapshot) -> None:
+        if snapshot.console_url and snapshot.logs_url:
+            self.links.setText(
+                f'<a href="{escape(snapshot.console_url)}">Open in console</a> · '
+                f'<a href="{escape(snapshot.logs_url)}">Logs</a>'
+            )
+            self.links.show()
+        elif snapshot.is_local and snapshot.record.staging_dir:
+            self.links.setText(f"Staging directory: {escape(snapshot.record.staging_dir)}")
+            self.links.show()
+        else:
+            self.links.hide()
+
+    def _show_timeline(self, snapshot: JobSnapshot) -> None:
+        self.timeline.clear()
+        for change in snapshot.history:
+            self.timeline.addTopLevelItem(QTreeWidgetItem([_local_time(change.at), change.state]))
+        self.timeline.resizeColumnToContents(0)
+
+    def _show_steps(self, snapshot: JobSnapshot) -> None:
+        self.steps.clear()
+        for step in snapshot.steps:
+            item = QTreeWidgetItem([_local_time(step.at), step.step, step.status, step.detail])
+            item.setToolTip(3, step.detail)
+            self.steps.addTopLevelItem(item)
+        for column in range(3):
+            self.steps.resizeColumnToContents(column)

@@ -1,0 +1,88 @@
+"""How the Jobs tab words a job: where it runs, on what, for how long, and its energy and CO2e — the app's
+estimate and codecarbon's figures, each with its unit and a label saying what kind of number it is."""
+
+from datetime import datetime
+
+from carbon_gui.cloud.ledger import JobRecord
+from carbon_gui.core.quantities import energy_text, mass_text
+from carbon_gui.ui.formatting import DASH
+from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
+
+NOT_UPDATED = "not updated"
+
+
+def where_text(record: JobRecord) -> str:
+    if record.target == "local":
+        return f"This machine (grid: {record.region})"
+    return f"Vertex AI {record.project or '?'}/{record.region}"
+
+
+def machine_text(record: JobRecord) -> str:
+    if record.accelerator_type and record.accelerator_count:
+        return f"{record.machine_type} + {record.accelerator_count} × {record.accelerator_type}"
+    return record.machine_type
+
+
+def state_text(snapshot: JobSnapshot) -> str:
+    return f"{snapshot.record.state} ({NOT_UPDATED})" if snapshot.note else snapshot.record.state
+
+
+def duration_text(seconds: float | None) -> str:
+    """'12 s', '3 min 12 s', '2 h 05 min', '3 d 4 h'."""
+    if seconds is None:
+        return DASH
+    total = int(seconds)
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
+    """(cell, tooltip) for the app's estimate: so far while the job runs, for its actual length once it ended."""
+    estimate = snapshot.estimate()
+    if estimate is None:
+        if snapshot.is_local:
+            return DASH, "No estimate for a run on this machine: codecarbon measures it (next column)."
+        return "no estimate", "The launch recorded no estimate for this job."
+    elapsed = snapshot.elapsed_seconds(now)
+    if elapsed is None:
+        never = "It never ran." if snapshot.has_ended else "It has not started yet."
+        return DASH, f"{never} Planned run: {estimate.describe()}"
+    kwh, kg = estimate.so_far(elapsed / 3600)
+    figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e"
+    cell = (
+        f"{figures} (estimate for {duration_text(elapsed)})" if snapshot.has_ended else f"{figures} so far (estimate)"
+    )
+    how = (
+        f"Estimate by carbon-gui, not a measurement: {estimate.watts:,.0f} W (modelled) × {duration_text(elapsed)} "
+        f"× PUE {estimate.pue:.2f} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\n"
+        f"Intensity: {estimate.intensity.label()}\nPlanned run: {estimate.describe()}"
+    )
+    return cell, how
+
+
+def measured_text(snapshot: JobSnapshot) -> tuple[str, str]:
+    """(cell, tooltip) for codecarbon's figures, with how they were obtained."""
+    measured = snapshot.measured()
+    if measured is None:
+        if snapshot.has_ended and snapshot.started_at() is None:
+            return DASH, "The job never ran, so codecarbon has nothing to report."
+        if snapshot.has_ended:
+            return "none found", (
+                "No emissions.csv in the job's output yet: the run may have ended before codecarbon saved, "
+                "or the script ran as it is, without the codecarbon wrapper."
+            )
+        return "after the run", "codecarbon's figures are read from the job's output once it ends."
+    cell = f"{energy_text(measured.energy_kwh)}, {mass_text(measured.emissions_kg)} CO2e ({measured.kind})"
+    tooltip = (
+        f"codecarbon's figures ({measured.kind}) over {duration_text(measured.duration_s)}: "
+        f"{energy_text(measured.energy_kwh)}, {mass_text(measured.emissions_kg)} CO2e.\nSource: {measured.source}"
+    )
+    return cell, tooltip

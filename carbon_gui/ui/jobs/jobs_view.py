@@ -1,0 +1,259 @@
+"""The Jobs tab: every job the app launched, the selected job's details, Cancel, cleanup and orphans.
+
+Every JobService call runs on the thread pool (BackgroundTasks); the monitor polls. `start()` begins
+monitoring (recovery, orphans, then polling); `stop()` ends it. The window shows `monitor.notify` and
+`message` texts in its status bar if it likes; the tab shows them too.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carbon_gui.ui.dialogs.cleanup_dialog import CleanupDialog
+from carbon_gui.ui.jobs.job_details import JobDetails
+from carbon_gui.ui.jobs.job_monitor import JobMonitor
+from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
+from carbon_gui.ui.jobs.orphans_bar import OrphansBar
+from carbon_gui.ui.jobs.poll_intervals import PollIntervals
+from carbon_gui.ui.models.jobs_table_model import Clock, JobsTableModel
+from carbon_gui.ui.workers import BackgroundTasks
+
+if TYPE_CHECKING:
+    from carbon_gui.jobs.service import JobService
+
+NO_JOBS = "No jobs yet: select a region in the ranking and press Launch… (Ctrl+L)."
+TICK_MS = 1000
+OUTPUT_LINES = 2000
+
+
+class JobsView(QWidget):
+    def __init__(
+        self,
+        jobs: Callable[[], "JobService"],
+        tasks: BackgroundTasks,
+        intervals: PollIntervals = PollIntervals(),  # noqa: B008 - frozen
+        clock: Clock = lambda: datetime.now(UTC),
+        parent: QWidget | None = None,
+    ) -> None:
+        """`jobs` gives the JobService (called on the pool: making it may import the Google clients)."""
+        super().__init__(parent)
+        self._jobs, self._tasks, self._clock = jobs, tasks, clock
+        self._fetching_output = False
+        self.monitor = JobMonitor(jobs, tasks, intervals, self)
+        self.model = JobsTableModel(clock)
+        self.cleanup_dialog: CleanupDialog | None = None
+        self.confirmation: QMessageBox | None = None
+
+        layout = QVBoxLayout(self)
+        self.orphans_bar = OrphansBar()
+        layout.addWidget(self.orphans_bar)
+        self.message = QLabel("Reading the jobs…")
+        self.message.setObjectName("jobsMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.details = JobDetails()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout.addWidget(splitter, 1)
+
+        buttons = QHBoxLayout()
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setToolTip("Ask Vertex AI and the local runs for their state now")
+        self.cancel_button = QPushButton("Ca&ncel job…")
+        self.delete_button = QPushButton("&Delete bucket…")
+        for button in (self.refresh_button, self.cancel_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.setTabOrder(self.table, self.details.tabs)
+        self.setTabOrder(self.details.tabs, self.refresh_button)
+        self.setTabOrder(self.refresh_button, self.cancel_button)
+        self.setTabOrder(self.cancel_button, self.delete_button)
+
+        self.refresh_button.clicked.connect(self.monitor.poll_now)
+        self.cancel_button.clicked.connect(self.confirm_cancel)
+        self.delete_button.clicked.connect(self.open_cleanup)
+        self.orphans_bar.review_requested.connect(self.review_orphans)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
+        self.monitor.jobs_changed.connect(self._show_jobs)
+        self.monitor.orphans_found.connect(self.orphans_bar.set_orphans)
+        self.monitor.recovered.connect(lambda notes: self._say(" ".join(notes)))
+        self.monitor.poll_failed.connect(self._say)
+        self._ticker = QTimer(self)
+        self._ticker.timeout.connect(self._tick)
+        self._update_buttons(None)
+
+    # --- monitoring ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.monitor.start()
+        self._ticker.start(TICK_MS)
+
+    def stop(self) -> None:
+        self.monitor.stop()
+        self._ticker.stop()
+
+    def selected(self) -> JobSnapshot | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.snapshot(rows[0].row()) if rows else None
+
+    def select(self, job_id: str) -> None:
+        row = self.model.row_of(job_id)
+        if row is not None:
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().select(self.model.index(row, 0), flags)
+            self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def _show_jobs(self, snapshots: tuple[JobSnapshot, ...]) -> None:
+        chosen = self.selected()
+        self.model.set_jobs(snapshots)
+        if chosen is not None and self.model.row_of(chosen.id) is not None:
+            self.select(chosen.id)
+        elif snapshots and chosen is None:
+            self.select(snapshots[0].id)  # the newest job
+        if not snapshots:
+            self._say(NO_JOBS)
+        elif self.message.text() in (NO_JOBS, "Reading the jobs…"):
+            self._say("")
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        snapshot = self.selected()
+        self.details.show_job(snapshot, self._clock())
+        self._update_buttons(snapshot)
+        if snapshot is not None and snapshot.is_local:
+            self._fetch_output(snapshot.id)
+
+    def _tick(self) -> None:
+        self.model.tick()
+        snapshot = self.selected()
+        if snapshot is not None and snapshot.is_active:
+            self.details.show_figures(snapshot, self._clock())
+
+    def _fetch_output(self, job_id: str) -> None:
+        if self._fetching_output:
+            return
+        self._fetching_output = True
+
+        def shown(lines: list[str]) -> None:
+            self._fetching_output = False
+            if self.details.job_id == job_id:
+                self.details.append_output(lines)
+
+        def failed(message: str) -> None:
+            self._fetching_output = False
+            self._say(f"Could not read the output of {job_id}: {message}")
+
+        if self._tasks.run(lambda: self._jobs().output(job_id, OUTPUT_LINES), on_result=shown, on_error=failed) is None:
+            self._fetching_output = False
+
+    def _update_buttons(self, snapshot: JobSnapshot | None) -> None:
+        self.cancel_button.setEnabled(snapshot is not None and snapshot.is_active)
+        local = snapshot is not None and snapshot.is_local
+        self.delete_button.setText("&Delete staging directory…" if local else "&Delete bucket…")
+        can_clean = snapshot is not None and snapshot.has_ended and snapshot.staging_left
+        self.delete_button.setEnabled(can_clean)
+        if snapshot is None or not snapshot.has_ended:
+            self.delete_button.setToolTip("Offered once the job has ended")
+        elif not snapshot.staging_left:
+            self.delete_button.setToolTip("Nothing left to delete: it is gone, or the job never had one")
+        else:
+            self.delete_button.setToolTip("Shows what will be deleted, with its object count and size, first")
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # --- cancel --------------------------------------------------------------------------------------
+
+    def confirm_cancel(self) -> None:
+        snapshot = self.selected()
+        if snapshot is None or not snapshot.is_active:
+            return
+        record = snapshot.record
+        where = "the local run and everything it started" if snapshot.is_local else "the Vertex AI job"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Cancel job",
+            f"Cancel {record.display_name} ({record.id})? This stops {where}; its staging "
+            f"{'directory' if snapshot.is_local else 'bucket'} stays until you delete it.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("cancelConfirmation")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("&Cancel the job")
+        box.button(QMessageBox.StandardButton.No).setText("&Keep it running")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(
+            lambda answer: self._cancel(record.id) if answer == QMessageBox.StandardButton.Yes else None
+        )
+        self.confirmation = box
+        box.open()
+
+    def _cancel(self, job_id: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self._say(f"Cancelling {job_id}…")
+        self._tasks.run(
+            lambda: self._jobs().cancel(job_id),
+            on_result=lambda record: self._cancelled(record),
+            on_error=lambda message: self._say(f"Could not cancel {job_id}: {message}"),
+        )
+
+    def _cancelled(self, record: Any) -> None:
+        self._say(f"{record.id} is {record.state}.")
+        self.monitor.poll_now()
+
+    # --- cleanup -------------------------------------------------------------------------------------
+
+    def open_cleanup(self) -> None:
+        snapshot = self.selected()
+        if snapshot is None or not snapshot.has_ended:
+            return
+        record = snapshot.record
+        what = f"gs://{record.bucket}" if record.bucket else (record.staging_dir or "the staging directory")
+        self._open(CleanupDialog.for_job(self._jobs, self._tasks, record.id, what, self))
+
+    def review_orphans(self) -> None:
+        if self.orphans_bar.orphans:
+            self._open(CleanupDialog.for_orphans(self._jobs, self._tasks, self.orphans_bar.orphans, self))
+
+    def _open(self, dialog: CleanupDialog) -> None:
+        if self.cleanup_dialog is not None:
+            self.cleanup_dialog.deleteLater()
+        self.cleanup_dialog = dialog
+        dialog.cleaned.connect(self._cleaned)
+        dialog.open()
+
+    def _cleaned(self, job_ids: list[str]) -> None:
+        self._say(f"Cleaned up {len(job_ids)} job(s): {', '.join(job_ids)}.")
+        self.monitor.check_orphans()
+        self.monitor.poll_now()
