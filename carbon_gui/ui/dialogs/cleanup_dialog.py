@@ -8,6 +8,7 @@ app found at start: a list with checkboxes, all checked by default.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -126,7 +127,7 @@ class CleanupDialog(QDialog):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("What:", self.what)
         form.addRow("Contents:", self.contents)
-        form.addRow("", self.reason)
+        form.addRow("Why:", self.reason)
         self.single = QWidget()
         self.single.setLayout(form)
         self.single.setVisible(not orphans)
@@ -302,7 +303,7 @@ class CleanupDialog(QDialog):
         if target.problem:
             self.reason.setText(target.problem)
         elif preview is not None and not target.deletable and target.result is None:
-            self.reason.setText(f"<b>Not allowed:</b> {_escaped(preview.reason)}.")
+            self.reason.setText(f"<b>Not allowed:</b> {escape(preview.reason)}.")
         elif preview is not None:
             self.reason.setText(_capitalised(preview.reason) + ".")
 
@@ -328,8 +329,3 @@ class CleanupDialog(QDialog):
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-

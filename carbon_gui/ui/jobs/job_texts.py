@@ -57,13 +57,11 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
         return DASH, f"{never} Planned run: {estimate.describe()}"
     kwh, kg = estimate.so_far(elapsed / 3600)
     figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e"
-    cell = (
-        f"{figures} (estimate for {duration_text(elapsed)})" if snapshot.has_ended else f"{figures} so far (estimate)"
-    )
+    cell = f"{figures} (estimate)" if snapshot.has_ended else f"{figures} so far (estimate)"
     how = (
-        f"Estimate by carbon-gui, not a measurement: {estimate.watts:,.0f} W (modelled) × {duration_text(elapsed)} "
-        f"× PUE {estimate.pue:.2f} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\n"
-        f"Intensity: {estimate.intensity.label()}\nPlanned run: {estimate.describe()}"
+        f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
+        f"{'' if snapshot.has_ended else ' so far'}: {estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f} "
+        f"× {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\nPlanned run: {estimate.describe()}"
     )
     return cell, how
 

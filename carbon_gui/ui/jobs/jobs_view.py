@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 NO_JOBS = "No jobs yet: select a region in the ranking and press Launch… (Ctrl+L)."
 TICK_MS = 1000
 OUTPUT_LINES = 2000
+JOB_COLUMN, MIN_COLUMN_WIDTH = 0, 60
 
 
 class JobsView(QWidget):
@@ -75,7 +76,10 @@ class JobsView(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # the figures keep their full width; the job's name (its tooltip has it all, and the details) takes the rest
+        header.setSectionResizeMode(JOB_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(MIN_COLUMN_WIDTH)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.details = JobDetails()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
