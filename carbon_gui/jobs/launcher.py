@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from carbon_gui.cloud.ledger import JobRecord, Ledger
-from carbon_gui.cloud.local import LineCallback, process_start_time, start_local_run
+from carbon_gui.cloud.local import LineCallback, process_start_time, staging_dir_for, start_local_run
 from carbon_gui.cloud.packaging import COUNTRY_ENV, PACKAGE_FILE, build_package
 from carbon_gui.core.errors import UserFacingError
 from carbon_gui.core.job_ids import bucket_labels
@@ -97,6 +97,7 @@ def _record(plan: LaunchPlan) -> JobRecord:
         accelerator_type=spec.accelerator_type if spec else request.accelerator_type,
         accelerator_count=spec.accelerator_count if spec else request.accelerator_count,
         image_uri=plan.image_uri if request.target != LOCAL else None,
+        staging_dir=str(staging_dir_for(plan.job_id)) if request.target == LOCAL else None,
         spec_json=plan.body_json or None,
         state="draft",
         estimate_kwh=estimate.energy_kwh if estimate else None,

@@ -4,7 +4,7 @@ poll, cancel, clean up, find orphans, recover after a crash. No Qt; blocking cal
 import os
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from carbon_gui.cloud.gcp_auth import GcpAccess, resolve_access
 from carbon_gui.cloud.ledger import BucketRecord, JobRecord, Ledger, LedgerError
@@ -22,6 +22,8 @@ from carbon_gui.jobs.planner import make_plan
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.training_images import load_training_images
+
+MEASURE_WAIT = timedelta(minutes=30)  # how long after its end a job is polled for codecarbon's figures
 
 
 class JobService:
@@ -73,9 +75,17 @@ class JobService:
     def refresh(self, job_id: str) -> JobRecord:
         return monitor.refresh(self.job(job_id), self.ledger, self._clouds)
 
-    def watched(self) -> list[JobRecord]:
-        """Jobs worth polling: active, or ended without codecarbon's figures read yet."""
-        return [j for j in self.jobs() if j.state in ACTIVE_STATES or (is_terminal(j.state) and j.measured is None)]
+    def watched(self, now: datetime | None = None) -> list[JobRecord]:
+        """Jobs worth polling: active, or ended recently without codecarbon's figures read yet (the
+        bucket's emissions.csv may appear a little after the end; a run that never wrote one is not
+        asked about forever)."""
+        now = now or datetime.now(UTC)
+
+        def waiting_for_figures(job: JobRecord) -> bool:
+            ended = job.ended_at or job.updated_at
+            return is_terminal(job.state) and job.measured is None and ended is not None and now - ended < MEASURE_WAIT
+
+        return [j for j in self.jobs() if j.state in ACTIVE_STATES or waiting_for_figures(j)]
 
     def cancel(self, job_id: str) -> JobRecord:
         return monitor.cancel(self.job(job_id), self.ledger, self._clouds)

@@ -74,3 +74,18 @@ def test_a_restarted_app_follows_a_run_it_did_not_start(
     assert restarted.cancel(record.id).state == "cancelling"  # SIGTERM to the run's process group
     wait_until(lambda: restarted.refresh(record.id).state in ("cancelled", "failed"), "the run to end")
     assert restarted.job(record.id).state == "cancelled"
+
+
+def test_an_ended_run_without_figures_is_not_polled_forever(service: JobService, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    plain = tmp_path / "plain.py"
+    plain.write_text("print('no tracker here')\n")
+    plan = service.plan(LaunchRequest("local", REGION, plain, "n1-standard-8", 1.0, function=None))
+    record = service.launch(plan, lambda *_: None, threading.Event())
+    assert record.staging_dir == str(staging_dir_for(record.id))
+    wait_until(lambda: service.refresh(record.id).state in ("succeeded", "failed"), "the run to end")
+    ended = service.job(record.id)
+    if ended.measured is None:  # codecarbon could not write here: the job is still watched for a while
+        assert [j.id for j in service.watched()] == [record.id]
+    assert service.watched(now=datetime.now(UTC) + timedelta(hours=1)) == []
