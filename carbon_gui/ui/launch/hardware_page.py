@@ -1,0 +1,316 @@
+"""Page 2: where the job runs (Vertex AI in the region, or this machine) and on what: machine type, GPU,
+container image, run length, script arguments, environment variables and the job's display name."""
+
+import shlex
+from dataclasses import dataclass, field
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from carbon_gui.core.job_spec import GPU_COUNTS
+from carbon_gui.jobs.request import LOCAL, VERTEX
+from carbon_gui.ui.launch.env_table import EnvTable
+from carbon_gui.ui.launch.hardware_choices import (
+    HardwareCatalog,
+    ImageChoice,
+    built_in_gpu,
+    default_image_index,
+    gpu_choices,
+    image_choices,
+    machine_choices,
+)
+
+NO_GPU = "None (CPU only)"
+MAX_HOURS = 10_000.0
+
+
+@dataclass(frozen=True)
+class HardwareChoice:
+    target: str  # VERTEX or LOCAL
+    project: str | None
+    machine_type: str
+    accelerator_type: str | None
+    accelerator_count: int
+    image_uri: str | None  # None: the planner picks the first image that fits
+    hours: float
+    args: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    display_name: str | None = None
+    problems: tuple[str, ...] = ()  # input the page could not read (such as an unclosed quote in the arguments)
+
+
+class HardwarePage(QWizardPage):
+    changed = Signal()
+
+    def __init__(
+        self,
+        region: str,
+        machine_type: str,
+        accelerator: str | None,
+        accelerator_count: int,
+        hours: float,
+        project: str | None,
+        today: date,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._region, self._today = region, today
+        self._catalog: HardwareCatalog | None = None
+        self._images: list[ImageChoice] = []
+        self._images_for_gpu = False
+        self.setTitle("Where and on what")
+        self.setSubTitle(f"The planner chose {region}. The review page checks these against what the region offers.")
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+
+        self.vertex = QRadioButton(f"&Vertex AI in {region}")
+        self.local = QRadioButton("&This machine (no Google Cloud account needed)")
+        self.vertex.setChecked(True)
+        self._targets = QButtonGroup(self)
+        self._targets.addButton(self.vertex)
+        self._targets.addButton(self.local)
+        targets = QVBoxLayout()
+        targets.addWidget(self.vertex)
+        targets.addWidget(self.local)
+        form.addRow("Run on:", targets)
+
+        self.project = QLineEdit(project or "")
+        self.project.setPlaceholderText("your Google Cloud project id (required for Vertex AI)")
+        self._add_row(form, "&Project id:", self.project)
+
+        self.machine = QComboBox()
+        self.machine.setEditable(True)
+        self.machine.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.machine.addItem(machine_type)
+        self.machine.setCurrentText(machine_type)
+        self.machine.setMinimumContentsLength(24)
+        self._add_row(form, "Machine t&ype:", self.machine)
+
+        self.accelerator = QComboBox()
+        self.accelerator.setMinimumContentsLength(24)
+        self.count = QComboBox()
+        for number in GPU_COUNTS:
+            self.count.addItem(str(number), number)
+        self._fill_gpus((accelerator,) if accelerator else (), accelerator)
+        self.count.setCurrentIndex(max(0, self.count.findData(accelerator_count)))
+        count_label = QLabel("c&ount:")
+        count_label.setBuddy(self.count)
+        gpu_row = QHBoxLayout()
+        gpu_row.addWidget(self.accelerator, 1)
+        gpu_row.addWidget(count_label)
+        gpu_row.addWidget(self.count)
+        self._add_row(form, "&Accelerator:", self.accelerator, gpu_row)
+        self.gpu_note = QLabel("")
+        self.gpu_note.setWordWrap(True)
+        form.addRow("", self.gpu_note)
+
+        self.image = QComboBox()
+        self.image.setEditable(True)
+        self.image.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.image.setMinimumContentsLength(40)
+        self._image_placeholder("loading the prebuilt images… (or type an image URI)")
+        self._add_row(form, "Container &image:", self.image)
+        self.image_note = QLabel("")
+        self.image_note.setWordWrap(True)
+        form.addRow("", self.image_note)
+
+        self.hours = QDoubleSpinBox()
+        self.hours.setRange(0.01, MAX_HOURS)
+        self.hours.setDecimals(2)
+        self.hours.setSuffix(" h")
+        self.hours.setValue(hours)
+        self.hours.setToolTip("How long you expect the run to take: the estimate on the next page uses it")
+        self._add_row(form, "Expected run &length:", self.hours)
+
+        self.args = QLineEdit()
+        self.args.setPlaceholderText('e.g. --epochs 10 --data "gs://my bucket/data"  (split like a shell)')
+        self._add_row(form, "Script a&rguments:", self.args)
+
+        self.env = EnvTable()
+        self._add_row(form, "&Environment:", self.env.table, self._env_row())
+
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("default: <script> (<machine type>, <region>)")
+        self._add_row(form, "&Display name:", self.display_name)
+
+        for edit in (self.project, self.args, self.display_name):
+            edit.textChanged.connect(lambda _text: self.changed.emit())
+        self.vertex.toggled.connect(self._target_changed)
+        self.machine.currentTextChanged.connect(self._machine_changed)
+        self.accelerator.currentIndexChanged.connect(self._accelerator_changed)
+        self.count.currentIndexChanged.connect(lambda _n: self.changed.emit())
+        self.image.currentTextChanged.connect(self._image_changed)
+        self.hours.valueChanged.connect(lambda _v: self.changed.emit())
+        self.env.changed.connect(self.changed.emit)
+        self._accelerator_changed()
+
+    @staticmethod
+    def _add_row(form: QFormLayout, text: str, buddy: QWidget, row: QHBoxLayout | None = None) -> None:
+        """A labelled row whose mnemonic focuses `buddy`; `row` when the field is more than that widget."""
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        if row is None:
+            form.addRow(label, buddy)
+        else:
+            form.addRow(label, row)
+
+    def _image_placeholder(self, text: str) -> None:
+        line = self.image.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(text)
+
+    def _env_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(self.env)
+        return row
+
+    # --- what the user chose ------------------------------------------------------------------------
+
+    def choice(self) -> HardwareChoice:
+        problems = []
+        try:
+            args = tuple(shlex.split(self.args.text()))
+        except ValueError as err:
+            args = ()
+            problems.append(f"Script arguments: {err} — close the quote, or escape it with a backslash.")
+        gpu = self.accelerator.currentData()
+        vertex = self.vertex.isChecked()
+        return HardwareChoice(
+            target=VERTEX if vertex else LOCAL,
+            project=(self.project.text().strip() or None) if vertex else None,
+            machine_type=self.machine.currentText().strip(),
+            accelerator_type=gpu if vertex else None,
+            accelerator_count=int(self.count.currentData()) if gpu and vertex else 0,
+            image_uri=self._image_uri() if vertex else None,
+            hours=self.hours.value(),
+            args=args,
+            env=self.env.variables(),
+            display_name=self.display_name.text().strip() or None,
+            problems=tuple(problems),
+        )
+
+    def _image_uri(self) -> str | None:
+        text = self.image.currentText().strip()
+        index = self.image.currentIndex()
+        if index >= 0 and text == self.image.itemText(index):
+            return str(self.image.itemData(index))
+        return text or None  # a URI the user typed, or the planner's default
+
+    # --- the offerings arrive from the pool -----------------------------------------------------------
+
+    def set_catalog(self, catalog: HardwareCatalog) -> None:
+        self._catalog = catalog
+        current = self.machine.currentText()
+        self.machine.blockSignals(True)
+        self.machine.clear()
+        self.machine.addItems(machine_choices(catalog.offered, self._region))
+        if self.machine.findText(current) < 0:
+            self.machine.addItem(current)
+        self.machine.setCurrentText(current)
+        self.machine.blockSignals(False)
+        offered_gpus = gpu_choices(catalog.offered, self._region, current)
+        self._fill_gpus(offered_gpus, self.accelerator.currentData())
+        self._accelerator_changed()
+        self._fill_images()
+
+    def catalog_failed(self, message: str) -> None:
+        self._image_placeholder("type an image URI")
+        self.image_note.setText(f"The lists of machines and images could not be read: {message}")
+
+    def _fill_gpus(self, offered_gpus: tuple[str, ...], selected: str | None) -> None:
+        """The offered GPUs; a GPU the planner passed that the region does not offer stays, marked, so the
+        review can say why it cannot be used."""
+        self.accelerator.blockSignals(True)
+        self.accelerator.clear()
+        self.accelerator.addItem(NO_GPU, None)
+        for gpu in offered_gpus:
+            self.accelerator.addItem(gpu, gpu)
+        if selected and selected not in offered_gpus:
+            note = "not offered here" if self._catalog else "checking…"
+            self.accelerator.addItem(f"{selected} ({note})", selected)
+        self.accelerator.setCurrentIndex(max(0, self.accelerator.findData(selected)))
+        self.accelerator.blockSignals(False)
+
+    def _fill_images(self) -> None:
+        """The images for CPU or GPU hardware; kept as they are while that does not change."""
+        if self._catalog is None or (self._images and self._images_for_gpu == self._has_gpu()):
+            return
+        self._images_for_gpu = self._has_gpu()
+        custom = self.image.currentIndex() < 0 or self.image.currentText() != self.image.itemText(
+            self.image.currentIndex()
+        )
+        typed = self.image.currentText() if custom else ""
+        self._images = image_choices(self._catalog.images, self._has_gpu(), self._region, self._today)
+        self.image.blockSignals(True)
+        self.image.clear()
+        for choice in self._images:
+            self.image.addItem(choice.label, choice.uri)
+        self.image.setCurrentIndex(default_image_index(self._images))
+        if typed:
+            self.image.setCurrentText(typed)
+        self.image.blockSignals(False)
+        self._image_changed()
+
+    # --- slots ------------------------------------------------------------------------------------------
+
+    def _has_gpu(self) -> bool:
+        return self.accelerator.currentData() is not None
+
+    def _target_changed(self) -> None:
+        vertex = self.vertex.isChecked()
+        for widget in (self.project, self.accelerator, self.image):
+            widget.setEnabled(vertex)
+        self._accelerator_changed()
+        if not vertex:
+            self.gpu_note.setText("This machine runs the script with its own CPU (and GPU, if the script uses one).")
+        self.changed.emit()
+
+    def _machine_changed(self, machine_type: str) -> None:
+        if self._catalog is not None:
+            offered_gpus = gpu_choices(self._catalog.offered, self._region, machine_type.strip())
+            built_in = built_in_gpu(self._catalog.offered, machine_type.strip())
+            selected = self.accelerator.currentData()
+            self._fill_gpus(offered_gpus, built_in[0] if built_in else (selected if selected in offered_gpus else None))
+            self._accelerator_changed()
+        self.changed.emit()
+
+    def _accelerator_changed(self) -> None:
+        built_in = built_in_gpu(self._catalog.offered, self.machine.currentText().strip()) if self._catalog else None
+        if built_in:
+            self.count.setCurrentIndex(max(0, self.count.findData(built_in[1])))
+        self.count.setEnabled(self.vertex.isChecked() and self._has_gpu() and not built_in)
+        if built_in:
+            self.gpu_note.setText(f"{self.machine.currentText()} comes with {built_in[1]}× {built_in[0]} built in.")
+        elif self._catalog is not None and self.accelerator.count() == 1:
+            self.gpu_note.setText(f"No GPU can be attached to {self.machine.currentText()} in {self._region}.")
+        else:
+            self.gpu_note.setText("")
+        self._fill_images()
+        self.changed.emit()
+
+    def _image_changed(self) -> None:
+        index = self.image.currentIndex()
+        listed = index >= 0 and self.image.currentText() == self.image.itemText(index)
+        warning = self._images[index].warning if listed and index < len(self._images) else None
+        if warning:
+            self.image_note.setText(f"⚠ {warning}")
+        elif listed:
+            self.image_note.setText(f"{self.image.itemData(index)}")
+        elif self.image.currentText().strip():
+            self.image_note.setText("A custom image: it must be a Python training container Vertex AI can pull.")
+        else:
+            self.image_note.setText("")
+        self.changed.emit()

@@ -1,0 +1,79 @@
+"""Launch-wizard tests: the real wizard driven with pytest-qt, over the job-flow fixtures of tests/jobs (the
+storage emulator, the local Vertex AI server, real local runs, a private ledger and data dir)."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QWizard
+
+from carbon_gui.jobs.service import JobService
+from carbon_gui.ui.launch import LaunchWizard
+from carbon_gui.ui.workers import BackgroundTasks
+from tests.jobs.conftest import (  # noqa: F401 - fixtures
+    PROJECT,
+    REGION,
+    _emulator_and_proxy,
+    cloud_env,
+    emulator,
+    fake_vertex,
+    local_env,
+    network_guard,
+    script,
+    service,
+)
+
+WAIT_MS = 60_000
+MakeWizard = Callable[..., LaunchWizard]
+
+
+@pytest.fixture
+def tasks(qtbot) -> Iterator[BackgroundTasks]:
+    background = BackgroundTasks()
+    yield background
+    background.shutdown()
+    QThreadPool.globalInstance().waitForDone(30_000)  # no worker outlives the emulator or the ledger
+
+
+@pytest.fixture
+def make_wizard(qtbot, service: JobService, tasks: BackgroundTasks) -> MakeWizard:  # noqa: F811
+    """A shown wizard for a region the planner chose; its machine lists have arrived from the pool."""
+
+    def make(
+        region: str = REGION,
+        jobs: JobService | None = None,
+        machine_type: str = "n1-standard-8",
+        accelerator: str | None = "nvidia-tesla-t4",
+        accelerator_count: int = 1,
+        hours: float = 2.0,
+        project: str | None = PROJECT,
+    ) -> LaunchWizard:
+        wizard = LaunchWizard(
+            jobs or service, tasks, region, machine_type, accelerator, accelerator_count, hours, project
+        )
+        qtbot.addWidget(wizard)
+        wizard.show()
+        qtbot.waitUntil(lambda: wizard.hardware_page.machine.count() > 1, timeout=WAIT_MS)
+        return wizard
+
+    return make
+
+
+def click_button(qtbot, wizard: LaunchWizard, which: QWizard.WizardButton) -> None:
+    button = wizard.button(which)
+    assert button.isVisible() and button.isEnabled(), f"{button.text()} is not clickable"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def wait_for_review(qtbot, wizard: LaunchWizard) -> None:
+    """The dry run for the current inputs is on the review page."""
+    qtbot.waitUntil(lambda: wizard.plan is not None and not wizard.dry_run.pending, timeout=WAIT_MS)
+
+
+def go_to_review(qtbot, wizard: LaunchWizard, script_path: str) -> None:
+    """Types the script's path on page 1, then Next, Next (the hardware page keeps what the planner chose)."""
+    qtbot.keyClicks(wizard.script_page.script_edit, script_path)
+    click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
+    click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentPage() is wizard.review_page
+    wait_for_review(qtbot, wizard)
