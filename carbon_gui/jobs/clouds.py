@@ -27,6 +27,13 @@ class Clouds:
                 self._credentials = self._access().credentials
             return self._credentials
 
+    def forget_credentials(self) -> None:
+        """The user changed the key: the next call resolves credentials (and clients) afresh."""
+        with self._lock:
+            self._credentials = None
+            self._storage.clear()
+            self._vertex.clear()
+
     def storage(self, project: str) -> StagingStorage:
         credentials = self.credentials()
         with self._lock:

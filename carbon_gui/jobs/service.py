@@ -48,6 +48,10 @@ class JobService:
                 self._ledger = Ledger()
             return self._ledger
 
+    def forget_credentials(self) -> None:
+        """Call after the user changed the Google Cloud key or project settings."""
+        self._clouds.forget_credentials()
+
     def images(self) -> tuple[TrainingImage, ...]:
         with self._lock:
             if self._images is None:

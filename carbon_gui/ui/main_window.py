@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.ui.dialogs.about import show_about
 from carbon_gui.ui.dialogs.messages import show_error
 from carbon_gui.ui.dialogs.security_dialog import SecurityDialog
+from carbon_gui.ui.jobs_controller import JobsController, LaunchContext
 from carbon_gui.ui.live_controller import LiveController
 from carbon_gui.ui.live_labels import intensity_label, sources_note
 from carbon_gui.ui.plots.world_map import WorldMap
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._start_queued = False
         self._live_problem: str | None = None
+        self._gcp_project = settings.gcp_project
         self._table_layout: tuple[frozenset[str], str] | None = None  # rows and carbon figures the columns fit
         self._good_machine = (settings.machine, settings.accelerator, settings.accelerator_count)
         self._policy = SecurityPolicy(
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
             return
         self._tasks = BackgroundTasks()
         self.live_controller.attach(self._tasks)
+        self.jobs_controller.attach(self._tasks)
         self._tasks.run(self._services.load_reference, on_result=self._on_reference, on_error=self._on_load_error)
         # In parallel: the location (the city list takes ~0.4 s to read), then the names for completion.
         self.plan_form.location.setText(self.settings.location)
@@ -125,9 +129,23 @@ class MainWindow(QMainWindow):
         self.map = WorldMap()
         self.map.regionClicked.connect(self.select_region)
         self.views = QTabWidget()
+        self.jobs_controller = JobsController(
+            self,
+            self._services,
+            project=lambda: self._gcp_project,
+            set_project=self._set_gcp_project,
+            context=LaunchContext(
+                region=lambda: self._selected,
+                machine=lambda: self._good_machine,
+                hours=lambda: self.plan_form.hours.value(),
+                live=lambda: self._assessment.live if self._assessment else None,
+            ),
+        )
+        self.jobs_controller.show_tab = lambda: self.views.setCurrentWidget(self.jobs_controller.tab)
         self._build_menu()
         self.signals_view = SignalsView()
-        for widget, title in ((self.table, "&Ranking"), (self.map, "M&ap"), (self.signals_view, "S&ignals")):
+        views = ((self.table, "&Ranking"), (self.map, "M&ap"), (self.signals_view, "S&ignals"))
+        for widget, title in (*views, (self.jobs_controller.tab, "&Jobs")):
             self.add_view(widget, title)
 
         self.details = ScoreDetails()
@@ -136,6 +154,10 @@ class MainWindow(QMainWindow):
         self.below = QTabWidget()
         self.below.addTab(self.details, "Why this score")
         self.below.addTab(self.excluded_table, "Not ranked")
+        launch_button = QToolButton()
+        launch_button.setDefaultAction(self.jobs_controller.launch_action)
+        launch_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.below.setCornerWidget(launch_button)
 
         self.summary = QLabel()
         self.summary.setObjectName("summary")
@@ -190,7 +212,10 @@ class MainWindow(QMainWindow):
         keys_action = QAction("&Keys…", self)
         keys_action.setObjectName("keysAction")
         keys_action.triggered.connect(lambda: self.live_controller.edit_keys())
-        bar.addMenu("&Settings").addAction(keys_action)
+        settings_menu = bar.addMenu("&Settings")
+        settings_menu.addAction(keys_action)
+        settings_menu.addAction(self.jobs_controller.gcloud_action)
+        bar.addMenu("&Training").addAction(self.jobs_controller.launch_action)
         self.view_menu = bar.addMenu("&View")  # one entry per tab: see add_view
         about = QAction("&About the data", self)
         about.triggered.connect(lambda: show_about(self))
@@ -384,7 +409,11 @@ class MainWindow(QMainWindow):
             provider=self.live_controller.provider_setting(),
             carbon_mode=self.carbon_panel.carbon_mode().value,
             refresh_minutes=self.carbon_panel.interval.value(),
+            gcp_project=self._gcp_project,
         )
+
+    def _set_gcp_project(self, project: str) -> None:
+        self._gcp_project = project
 
     @property
     def live(self) -> "LiveData | None":
@@ -394,6 +423,7 @@ class MainWindow(QMainWindow):
         """Cancels background work without waiting for it: the app waits (bounded) at exit, not here."""
         self._closing = True
         self.live_controller.shutdown()
+        self.jobs_controller.shutdown()
         if self._tasks is not None:
             self._tasks.shutdown()
         if self._reference is not None:  # never overwrite settings with a half-loaded window's
