@@ -21,7 +21,7 @@ from __future__ import annotations
 import hmac
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, NoReturn, final, get_args
 
@@ -274,13 +274,17 @@ class SecretStore:
         caller can ask the user whether to keep them for this session instead.
         """
         # The revealed values stay inside the helpers: no frame that raises from here holds them.
+        self._store_entries(credentials._entries, session_only)
+
+    def _store_entries(self, entries: Callable[[], Mapping[str, str]], session_only: bool) -> None:
+        """Keep the entries in memory (session only) or in the OS keyring; `entries` reveals them only here."""
         if session_only:
             with self._lock:
-                self._session.update(credentials._entries())
+                self._session.update(entries())
             return
         if not self.persistent_available():
             raise NoKeyringAvailable(self.unavailable_reason())
-        failure = self._write_all(credentials)
+        failure = self._write_entries(entries())
         if failure is None:
             return
         unavailable, detail = failure
@@ -328,19 +332,7 @@ class SecretStore:
 
     def save_service_account_key(self, key: Secret, *, session_only: bool = False) -> None:
         """Keep the key JSON in the OS keyring (or, when asked, in memory for this session). Never on disk."""
-        if session_only:
-            with self._lock:
-                self._session[GCP_SERVICE_ACCOUNT_KEY] = key.reveal()
-            return
-        if not self.persistent_available():
-            raise NoKeyringAvailable(self.unavailable_reason())
-        failure = self._write_entries({GCP_SERVICE_ACCOUNT_KEY: key.reveal()})
-        if failure is None:
-            return
-        unavailable, detail = failure
-        if unavailable:
-            raise NoKeyringAvailable(f"{NO_KEYRING_MESSAGE} The keyring said: {detail}")
-        raise SecretStoreError(f"The key could not be saved in the OS keyring ({self.backend_name()}): {detail}.")
+        self._store_entries(lambda: {GCP_SERVICE_ACCOUNT_KEY: key.reveal()}, session_only)
 
     def service_account_session_only(self) -> bool:
         return GCP_SERVICE_ACCOUNT_KEY in self._session_copy()
@@ -375,11 +367,8 @@ class SecretStore:
                     return _describe(exc, [*session.values(), *(v for v in values.values() if v)])
         return Credentials._from_entries(values)
 
-    def _write_all(self, credentials: Credentials) -> tuple[bool, str] | None:
-        """Store each set field; on failure (is the keyring unavailable?, what it said)."""
-        return self._write_entries(credentials._entries())
-
     def _write_entries(self, entries: Mapping[str, str]) -> tuple[bool, str] | None:
+        """Store each entry; on failure (is the keyring unavailable?, what it said)."""
         from keyring.errors import InitError, KeyringLocked, NoKeyringError
 
         for name, value in entries.items():

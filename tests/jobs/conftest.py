@@ -6,8 +6,7 @@ import os
 os.environ.setdefault("NO_GCE_CHECK", "true")  # google-auth never probes a metadata server
 
 import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,11 @@ from carbon_gui.jobs.request import LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData, load_reference
 from tests.cloud.conftest import _emulator_and_proxy, emulator, network_guard  # noqa: F401 - fixtures
+from tests.local_run.conftest import wait_until
 from tests.vertex.fake_vertex import FakeVertex
 
 PROJECT = "carbon-test"
 REGION = "europe-west4"
-WAIT_S = 90.0
 
 TRAIN = """
 import time
@@ -84,9 +83,4 @@ def vertex_request(script: Path) -> LaunchRequest:
     )
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.05)
+__all__ = ["PROJECT", "REGION", "wait_until"]
