@@ -58,7 +58,8 @@ def test_local_launch_runs_the_script_on_this_machine(
     wizard = make_wizard(project=None)
     qtbot.keyClicks(wizard.script_page.script_edit, str(script))
     click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
-    qtbot.mouseClick(wizard.hardware_page.local, Qt.MouseButton.LeftButton)
+    wizard.hardware_page.local.setFocus()
+    qtbot.keyClick(wizard.hardware_page.local, Qt.Key.Key_Space)
     click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
     qtbot.waitUntil(lambda: wizard.button(COMMIT).isEnabled(), timeout=WAIT_MS)
     with qtbot.waitSignal(wizard.job_launched, timeout=WAIT_MS) as launched:

@@ -73,8 +73,11 @@ class HardwarePage(QWizardPage):
         self._images_for_gpu = False
         self.setTitle("Where and on what")
         self.setSubTitle(f"The planner chose {region}. The review page checks these against what the region offers.")
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        page = QVBoxLayout(self)
+        form = QFormLayout()
+        page.addLayout(form)
+        page.addStretch(1)  # rows keep their natural height; spare room goes below them
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)  # notes wrap at full width
 
         self.vertex = QRadioButton(f"&Vertex AI in {region}")
         self.local = QRadioButton("&This machine (no Google Cloud account needed)")
@@ -106,26 +109,24 @@ class HardwarePage(QWizardPage):
             self.count.addItem(str(number), number)
         self._fill_gpus((accelerator,) if accelerator else (), accelerator)
         self.count.setCurrentIndex(max(0, self.count.findData(accelerator_count)))
-        count_label = QLabel("c&ount:")
+        count_label = QLabel("C&ount:")
         count_label.setBuddy(self.count)
         gpu_row = QHBoxLayout()
         gpu_row.addWidget(self.accelerator, 1)
         gpu_row.addWidget(count_label)
         gpu_row.addWidget(self.count)
-        self._add_row(form, "&Accelerator:", self.accelerator, gpu_row)
         self.gpu_note = QLabel("")
-        self.gpu_note.setWordWrap(True)
-        form.addRow("", self.gpu_note)
+        self._add_row(form, "&Accelerator:", self.accelerator, self._with_note(gpu_row, self.gpu_note))
 
         self.image = QComboBox()
         self.image.setEditable(True)
         self.image.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.image.setMinimumContentsLength(40)
         self._image_placeholder("loading the prebuilt images… (or type an image URI)")
-        self._add_row(form, "Container &image:", self.image)
         self.image_note = QLabel("")
-        self.image_note.setWordWrap(True)
-        form.addRow("", self.image_note)
+        image_row = QHBoxLayout()
+        image_row.addWidget(self.image)
+        self._add_row(form, "Container &image:", self.image, self._with_note(image_row, self.image_note))
 
         self.hours = QDoubleSpinBox()
         self.hours.setRange(0.01, MAX_HOURS)
@@ -140,7 +141,8 @@ class HardwarePage(QWizardPage):
         self._add_row(form, "Script a&rguments:", self.args)
 
         self.env = EnvTable()
-        self._add_row(form, "&Environment:", self.env.table, self._env_row())
+        self.env.table.setMaximumHeight(120)
+        self._add_row(form, "&Environment:", self.env.table, self.env)
 
         self.display_name = QLineEdit()
         self.display_name.setPlaceholderText("default: <script> (<machine type>, <region>)")
@@ -158,7 +160,7 @@ class HardwarePage(QWizardPage):
         self._accelerator_changed()
 
     @staticmethod
-    def _add_row(form: QFormLayout, text: str, buddy: QWidget, row: QHBoxLayout | None = None) -> None:
+    def _add_row(form: QFormLayout, text: str, buddy: QWidget, row: QWidget | QHBoxLayout | None = None) -> None:
         """A labelled row whose mnemonic focuses `buddy`; `row` when the field is more than that widget."""
         label = QLabel(text)
         label.setBuddy(buddy)
@@ -167,15 +169,28 @@ class HardwarePage(QWizardPage):
         else:
             form.addRow(label, row)
 
+    @staticmethod
+    def _with_note(row: QHBoxLayout, note: QLabel) -> QWidget:
+        """A field with a note under it (a box layout wraps long notes at the field's width)."""
+        note.setWordWrap(True)
+        note.setVisible(False)
+        field = QWidget()
+        column = QVBoxLayout(field)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(row)
+        column.addWidget(note)
+        return field
+
+    @staticmethod
+    def _note(label: QLabel, text: str) -> None:
+        """A note under a field, hidden while there is nothing to say."""
+        label.setText(text)
+        label.setVisible(bool(text))
+
     def _image_placeholder(self, text: str) -> None:
         line = self.image.lineEdit()
         if line is not None:
             line.setPlaceholderText(text)
-
-    def _env_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(self.env)
-        return row
 
     # --- what the user chose ------------------------------------------------------------------------
 
@@ -228,7 +243,7 @@ class HardwarePage(QWizardPage):
 
     def catalog_failed(self, message: str) -> None:
         self._image_placeholder("type an image URI")
-        self.image_note.setText(f"The lists of machines and images could not be read: {message}")
+        self._note(self.image_note, f"The lists of machines and images could not be read: {message}")
 
     def _fill_gpus(self, offered_gpus: tuple[str, ...], selected: str | None) -> None:
         """The offered GPUs; a GPU the planner passed that the region does not offer stays, marked, so the
@@ -275,7 +290,9 @@ class HardwarePage(QWizardPage):
             widget.setEnabled(vertex)
         self._accelerator_changed()
         if not vertex:
-            self.gpu_note.setText("This machine runs the script with its own CPU (and GPU, if the script uses one).")
+            self._note(
+                self.gpu_note, "This machine runs the script with its own CPU (and GPU, if the script uses one)."
+            )
         self.changed.emit()
 
     def _machine_changed(self, machine_type: str) -> None:
@@ -293,11 +310,11 @@ class HardwarePage(QWizardPage):
             self.count.setCurrentIndex(max(0, self.count.findData(built_in[1])))
         self.count.setEnabled(self.vertex.isChecked() and self._has_gpu() and not built_in)
         if built_in:
-            self.gpu_note.setText(f"{self.machine.currentText()} comes with {built_in[1]}× {built_in[0]} built in.")
+            self._note(self.gpu_note, f"{self.machine.currentText()} comes with {built_in[1]}× {built_in[0]} built in.")
         elif self._catalog is not None and self.accelerator.count() == 1:
-            self.gpu_note.setText(f"No GPU can be attached to {self.machine.currentText()} in {self._region}.")
+            self._note(self.gpu_note, f"No GPU can be attached to {self.machine.currentText()} in {self._region}.")
         else:
-            self.gpu_note.setText("")
+            self._note(self.gpu_note, "")
         self._fill_images()
         self.changed.emit()
 
@@ -306,11 +323,11 @@ class HardwarePage(QWizardPage):
         listed = index >= 0 and self.image.currentText() == self.image.itemText(index)
         warning = self._images[index].warning if listed and index < len(self._images) else None
         if warning:
-            self.image_note.setText(f"⚠ {warning}")
+            self._note(self.image_note, f"⚠ {warning}")
         elif listed:
-            self.image_note.setText(f"{self.image.itemData(index)}")
+            self._note(self.image_note, f"{self.image.itemData(index)}")
         elif self.image.currentText().strip():
-            self.image_note.setText("A custom image: it must be a Python training container Vertex AI can pull.")
+            self._note(self.image_note, "A custom image: it must be a Python training container Vertex AI can pull.")
         else:
-            self.image_note.setText("")
+            self._note(self.image_note, "")
         self.changed.emit()

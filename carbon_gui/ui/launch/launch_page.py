@@ -55,6 +55,7 @@ class LaunchPage(QWizardPage):
 
         self.steps = QListWidget()
         self.steps.setAccessibleName("Launch steps")
+        self.steps.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.message = QLabel("")
@@ -69,10 +70,11 @@ class LaunchPage(QWizardPage):
         buttons.addStretch(1)
         buttons.addWidget(self.show_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.steps, 1)
+        layout.addWidget(self.steps)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        layout.addStretch(1)
 
         self._reports = _StepReports(self)
         self._reports.reported.connect(self._on_step)
@@ -93,6 +95,8 @@ class LaunchPage(QWizardPage):
             self._items[step] = QListWidgetItem()
             self.steps.addItem(self._items[step])
             self._set_status(step, WAITING)
+        rows = self.steps.sizeHintForRow(0) * len(steps) + 2 * self.steps.frameWidth() + 8
+        self.steps.setFixedHeight(max(rows, 60))
         self.progress.setRange(0, len(steps))
         self.progress.setValue(0)
         self.progress.setFormat("%v of %m steps")

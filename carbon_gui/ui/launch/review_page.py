@@ -1,6 +1,8 @@
 """Page 3: the dry run. Problems (Launch stays disabled while there are any), the estimate with what it rests
 on, the CustomJob spec and the equivalent gcloud command with its config file, each with a Copy button."""
 
+import html
+
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
@@ -47,8 +49,7 @@ class ReviewPage(QWizardPage):
         self.estimate.setWordWrap(True)
         self.basis = QLabel(ESTIMATE_BASIS)
         self.basis.setWordWrap(True)
-        self.basis.setEnabled(False)  # dimmed: the fine print
-        estimate_box = QGroupBox("Estimate for this run")
+        estimate_box = QGroupBox("This run")
         estimate_layout = QVBoxLayout(estimate_box)
         estimate_layout.addWidget(self.summary)
         estimate_layout.addWidget(self.estimate)
@@ -90,7 +91,10 @@ class ReviewPage(QWizardPage):
         else:
             self.status.setText("<b>No problems found: ready to launch.</b>")
         self.summary.setText(self._summary(plan))
-        self.estimate.setText(plan.estimate.describe() if plan.estimate else plan.estimate_note.capitalize() + ".")
+        estimate = (
+            plan.estimate.describe() if plan.estimate else plan.estimate_note[:1].upper() + plan.estimate_note[1:] + "."
+        )
+        self.estimate.setText(f"<b>Estimate:</b> {html.escape(estimate)}")
         self.basis.setVisible(plan.estimate is not None)
         local = plan.request.target == LOCAL
         self.spec.set_text(plan.body_json, NO_SPEC)
@@ -112,11 +116,11 @@ class ReviewPage(QWizardPage):
     def _summary(plan: LaunchPlan) -> str:
         request = plan.request
         if request.target == LOCAL:
-            return f"Job {plan.job_id} runs on this machine; its grid is charged to {request.region}."
+            return f"Job {plan.job_id} runs on this machine; codecarbon charges its energy to {request.region}'s grid."
         gpu = ""
         if plan.job_request and plan.job_request.accelerator_type:
             gpu = f" + {plan.job_request.accelerator_count}× {plan.job_request.accelerator_type}"
         return (
-            f"Job {plan.job_id}: {request.machine_type}{gpu} in {request.region}, for {request.hours:g} h. "
-            f"Staging bucket gs://{plan.bucket} (created at launch)."
+            f"Job {plan.job_id}: {request.machine_type}{gpu} in {request.region}, for {request.hours:g} h.<br>"
+            f"Staging bucket: gs://{plan.bucket} (created at launch)."
         )

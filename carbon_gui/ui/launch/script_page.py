@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
     QWizardPage,
 )
@@ -41,8 +42,11 @@ class ScriptPage(QWizardPage):
             "The script is packaged with a generated task.py and runs on the training machine. "
             "Nothing is uploaded before you press Launch."
         )
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        page = QVBoxLayout(self)
+        form = QFormLayout()
+        page.addLayout(form)
+        page.addStretch(1)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)  # notes wrap at full width
 
         self.script_edit = QLineEdit()
         self.script_edit.setPlaceholderText("path to your training script, e.g. ~/project/train.py")
@@ -66,10 +70,14 @@ class ScriptPage(QWizardPage):
         wrap_row.addWidget(function_label)
         wrap_row.addWidget(self.function_edit)
         wrap_row.addStretch(1)
-        form.addRow("Measurement:", wrap_row)
         self.wrap_note = QLabel()
         self.wrap_note.setWordWrap(True)
-        form.addRow("", self.wrap_note)
+        measurement = QWidget()  # a box layout wraps the note at the field's width (a form row would not)
+        column = QVBoxLayout(measurement)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(wrap_row)
+        column.addWidget(self.wrap_note)
+        form.addRow("Measurement:", measurement)
 
         self.create_starter = QPushButton("Create a s&tarter script…")
         self.create_starter.setToolTip("Writes a small train() that fits a line with numpy and prints its progress")

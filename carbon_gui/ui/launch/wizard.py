@@ -52,6 +52,7 @@ class LaunchWizard(QWizard):
         self.setWindowTitle(f"Launch a training job in {region}")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)  # the launch page has its own Cancel
         self.resize(900, 720)
 
         self.script_page = ScriptPage(tasks)
