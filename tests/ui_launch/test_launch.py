@@ -16,6 +16,7 @@ from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
 from tests.jobs.conftest import PROJECT
 from tests.ui_launch.conftest import WAIT_MS, MakeWizard, click_button, go_to_review
+from tests.ui_launch.test_screenshots import SHOTS
 from tests.vertex.fake_vertex import FakeVertex
 
 COMMIT = QWizard.WizardButton.CommitButton
@@ -117,3 +118,24 @@ def test_cancel_during_launch_stops_before_the_next_step(
     assert not page.show_button.isVisible()
     click_button(qtbot, wizard, QWizard.WizardButton.FinishButton)
     assert not wizard.isVisible()
+
+
+@pytest.mark.usefixtures("cloud_env")
+def test_a_refused_submit_says_why_and_that_the_bucket_is_offered_for_cleanup(
+    qtbot, make_wizard: MakeWizard, script: Path, fake_vertex: FakeVertex, service: JobService
+) -> None:
+    fake_vertex.inject("quota", on="create")
+    wizard = make_wizard()
+    go_to_review(qtbot, wizard, str(script))
+    plan = wizard.plan
+    click_button(qtbot, wizard, COMMIT)
+    page = wizard.launch_page
+    qtbot.waitUntil(lambda: page.finished, timeout=WAIT_MS)
+    assert page.step_status(STEP_BUCKET) == "done" and page.step_status(STEP_SUBMIT).startswith("failed: ")
+    message = page.message.text()
+    assert "Quota" in message or "quota" in message
+    assert "Traceback" not in message
+    assert f"gs://{plan.bucket} was created: the Jobs tab offers to delete it" in message
+    assert service.job(plan.job_id).state == "failed" and not page.show_button.isVisible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert wizard.grab().save(str(SHOTS / "wizard_4_launch_failed.png"))

@@ -4,9 +4,10 @@ JobService.launch runs on the thread pool. It reports each step from that thread
 Qt signal, which Qt queues to the GUI thread, so widgets are only touched there.
 """
 
+import html
 import threading
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -60,6 +61,7 @@ class LaunchPage(QWizardPage):
         self.progress.setTextVisible(True)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setObjectName("launchMessage")
         self.cancel_button = QPushButton("&Cancel launch")
         self.cancel_button.setToolTip("Stops before the next step; what was already created is kept in the ledger")
@@ -125,7 +127,8 @@ class LaunchPage(QWizardPage):
     def _set_status(self, step: str, status: str) -> None:
         self._statuses[step] = status
         mark = MARKS.get(status, FAILED_MARK)
-        self._items[step].setText(f"{mark}  {step}: {status}")
+        shown = status if status in MARKS else "failed (why: below)"  # the whole message is under the list
+        self._items[step].setText(f"{mark}  {step}: {shown}")
 
     def _on_step(self, step: str, status: str) -> None:
         if step not in self._items:
@@ -146,11 +149,12 @@ class LaunchPage(QWizardPage):
 
     def _failed(self, message: str) -> None:
         self._finish()
-        lines = [message]
+        heading = "" if self._cancel.is_set() else "<b>The launch failed.</b> "  # a cancel's message says it all
+        lines = [heading + html.escape(message, quote=False)]
         bucket = self.plan.bucket if self.plan else None
         if bucket and self._statuses.get(STEP_BUCKET) == DONE:
             lines.append(f"The staging bucket gs://{bucket} was created: the Jobs tab offers to delete it.")
-        self.message.setText("\n".join(lines))
+        self.message.setText("<br>".join(lines))
 
     def _finish(self) -> None:
         self.running, self.finished = False, True
