@@ -57,3 +57,18 @@ def test_the_answer_to_an_older_request_is_dropped(qtbot, reference, tasks, scri
     held.release.set()
     qtbot.waitUntil(lambda: not tasks.busy, timeout=WAIT_MS)  # the slow answer has come back, and was dropped
     assert answers == ["n1-highmem-8"] and held.calls == [SLOW, "n1-highmem-8"]
+
+
+def test_answers_for_a_deleted_wizard_are_dropped(qtbot, service, tasks, script) -> None:
+    from PySide6.QtCore import QObject
+    from shiboken6 import isValid
+
+    from carbon_gui.ui.launch import LaunchWizard
+
+    wizard = LaunchWizard(service, tasks, REGION, "n1-standard-8", None, 0, 1.0, PROJECT)
+    assert tasks.busy  # the machine and image lists are being read on the pool
+    watcher = QObject()
+    wizard.destroyed.connect(watcher.deleteLater)
+    wizard.deleteLater()  # its window went away without closing it first
+    qtbot.waitUntil(lambda: not isValid(watcher), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=WAIT_MS)  # the answer came back to nobody, without an error

@@ -185,3 +185,23 @@ def test_unchecking_the_wrapper_runs_the_script_as_it_is(qtbot, make_wizard: Mak
     click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
     wait_for_review(qtbot, wizard)
     assert wizard.review_page.problems_shown == [] and wizard.plan.request.function is None
+
+
+def test_keyboard_only_mnemonics_and_enter(qtbot, make_wizard: MakeWizard, script: Path) -> None:
+    wizard = make_wizard(project=None)
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(wizard, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # Training &script
+    assert wizard.script_page.script_edit.hasFocus()
+    qtbot.keyClicks(wizard.script_page.script_edit, str(script))
+    qtbot.keyClick(wizard.script_page.script_edit, Qt.Key.Key_Return)  # Enter: Next
+    assert wizard.currentPage() is wizard.hardware_page
+    qtbot.keyClick(wizard, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # &This machine (an animated click)
+    qtbot.waitUntil(wizard.hardware_page.local.isChecked, timeout=WAIT_MS)
+    qtbot.keyClick(wizard, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # &Display name
+    qtbot.keyClicks(wizard.hardware_page.display_name, "keyboard run")
+    qtbot.keyClick(wizard.hardware_page.display_name, Qt.Key.Key_Return)
+    assert wizard.currentPage() is wizard.review_page
+    wait_for_review(qtbot, wizard)
+    assert wizard.plan.display_name == "keyboard run" and wizard.plan.request.target == "local"
+    assert wizard.button(COMMIT).isEnabled()

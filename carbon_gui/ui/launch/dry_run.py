@@ -5,6 +5,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.jobs.request import LaunchRequest
 from carbon_gui.jobs.service import JobService
+from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.workers import BackgroundTasks
 
 DEBOUNCE_MS = 300
@@ -59,8 +60,8 @@ class DryRun(QObject):
             self._service.plan,
             request,
             self._live,
-            on_result=lambda plan: self._answer(generation, self.planned, plan),
-            on_error=lambda message: self._answer(generation, self.failed, message),
+            on_result=while_alive(self, lambda plan: self._answer(generation, self.planned, plan)),
+            on_error=while_alive(self, lambda message: self._answer(generation, self.failed, message)),
         )
 
     def _answer(self, generation: int, signal: SignalInstance, value: object) -> None:

@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
     QWizardPage,
 )
+from shiboken6 import isValid
 
 from carbon_gui.cloud.ledger import JobRecord
 from carbon_gui.jobs.launcher import LOCAL_STEPS, STEP_BUCKET, VERTEX_STEPS
 from carbon_gui.jobs.request import LOCAL, LaunchPlan
 from carbon_gui.jobs.service import JobService
+from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.workers import BackgroundTasks
 
 WAITING, STARTED, DONE = "waiting", "started", "done"
@@ -106,11 +108,16 @@ class LaunchPage(QWizardPage):
         self._tasks.run(
             self._service.launch,
             plan,
-            self._reports.reported.emit,  # called on the pool thread: queued to the GUI thread
+            self._report,
             self._cancel,
-            on_result=self._succeeded,
-            on_error=self._failed,
+            on_result=while_alive(self, self._succeeded),
+            on_error=while_alive(self, self._failed),
         )
+
+    def _report(self, step: str, status: str) -> None:
+        """Called on the pool thread: the signal is queued to the GUI thread (dropped if the page is gone)."""
+        if isValid(self._reports):
+            self._reports.reported.emit(step, status)
 
     def step_status(self, step: str) -> str:
         """'waiting', 'started', 'done' or 'failed: <message>'."""

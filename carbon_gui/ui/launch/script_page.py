@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.core.script_check import DEFAULT_FUNCTION
+from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.launch.starter_script import write_starter_script
 from carbon_gui.ui.workers import BackgroundTasks
 
@@ -164,7 +165,12 @@ class ScriptPage(QWizardPage):
         """Writes the starter script on the pool, then chooses it as the training script."""
         self.create_starter.setEnabled(False)
         self.starter_status.setText(f"Writing {path}…")
-        self._tasks.run(write_starter_script, path, on_result=self._starter_written, on_error=self._starter_failed)
+        self._tasks.run(
+            write_starter_script,
+            path,
+            on_result=while_alive(self, self._starter_written),
+            on_error=while_alive(self, self._starter_failed),
+        )
 
     def _starter_written(self, path: object) -> None:
         self.create_starter.setEnabled(True)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget, QWizard
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
+from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.launch.dry_run import DryRun
 from carbon_gui.ui.launch.hardware_choices import HardwareCatalog, load_hardware_catalog
 from carbon_gui.ui.launch.hardware_page import HardwarePage
@@ -77,8 +78,8 @@ class LaunchWizard(QWizard):
 
         tasks.run(
             lambda: load_hardware_catalog(service.images()),
-            on_result=self._catalog_loaded,
-            on_error=self._catalog_failed,
+            on_result=while_alive(self, self._catalog_loaded),
+            on_error=while_alive(self, self._catalog_failed),
         )
 
     @property
