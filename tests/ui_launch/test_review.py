@@ -205,3 +205,15 @@ def test_keyboard_only_mnemonics_and_enter(qtbot, make_wizard: MakeWizard, scrip
     wait_for_review(qtbot, wizard)
     assert wizard.plan.display_name == "keyboard run" and wizard.plan.request.target == "local"
     assert wizard.button(COMMIT).isEnabled()
+
+
+def test_a_machine_with_built_in_gpus_gets_them_named(qtbot, make_wizard: MakeWizard, script: Path) -> None:
+    wizard = make_wizard(machine_type="a2-highgpu-2g", accelerator=None, accelerator_count=0)
+    hardware = wizard.hardware_page
+    assert hardware.accelerator.currentData() == "nvidia-tesla-a100" and hardware.count.currentData() == 2
+    assert "comes with 2× nvidia-tesla-a100 built in" in hardware.gpu_note.text()
+    go_to_review(qtbot, wizard, str(script))
+    machine = json.loads(wizard.review_page.spec.text_view.toPlainText())["jobSpec"]["workerPoolSpecs"][0]
+    assert machine["machineSpec"] == {"machineType": "a2-highgpu-2g", "acceleratorType": "NVIDIA_TESLA_A100",
+                                      "acceleratorCount": 2}  # fmt: skip
+    assert wizard.review_page.problems_shown == []

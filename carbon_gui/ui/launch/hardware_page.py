@@ -151,7 +151,7 @@ class HardwarePage(QWizardPage):
         for edit in (self.project, self.args, self.display_name):
             edit.textChanged.connect(lambda _text: self.changed.emit())
         self.vertex.toggled.connect(self._target_changed)
-        self.machine.currentTextChanged.connect(self._machine_changed)
+        self.machine.currentTextChanged.connect(lambda _text: self._machine_changed())
         self.accelerator.currentIndexChanged.connect(self._accelerator_changed)
         self.count.currentIndexChanged.connect(lambda _n: self.changed.emit())
         self.image.currentTextChanged.connect(self._image_changed)
@@ -236,10 +236,7 @@ class HardwarePage(QWizardPage):
             self.machine.addItem(current)
         self.machine.setCurrentText(current)
         self.machine.blockSignals(False)
-        offered_gpus = gpu_choices(catalog.offered, self._region, current)
-        self._fill_gpus(offered_gpus, self.accelerator.currentData())
-        self._accelerator_changed()
-        self._fill_images()
+        self._refresh_gpus(keep_unoffered=True)  # the planner's GPU stays, marked if the region lacks it
 
     def catalog_failed(self, message: str) -> None:
         self._image_placeholder("type an image URI")
@@ -295,14 +292,25 @@ class HardwarePage(QWizardPage):
             )
         self.changed.emit()
 
-    def _machine_changed(self, machine_type: str) -> None:
+    def _machine_changed(self) -> None:
         if self._catalog is not None:
-            offered_gpus = gpu_choices(self._catalog.offered, self._region, machine_type.strip())
-            built_in = built_in_gpu(self._catalog.offered, machine_type.strip())
-            selected = self.accelerator.currentData()
-            self._fill_gpus(offered_gpus, built_in[0] if built_in else (selected if selected in offered_gpus else None))
-            self._accelerator_changed()
+            self._refresh_gpus(keep_unoffered=False)
         self.changed.emit()
+
+    def _refresh_gpus(self, keep_unoffered: bool) -> None:
+        """The GPUs for the machine type now shown: its built-in GPU is selected; a selected GPU it cannot
+        have is kept (marked) only when `keep_unoffered`, else the choice falls back to none."""
+        assert self._catalog is not None
+        machine_type = self.machine.currentText().strip()
+        offered_gpus = gpu_choices(self._catalog.offered, self._region, machine_type)
+        built_in = built_in_gpu(self._catalog.offered, machine_type)
+        selected = self.accelerator.currentData()
+        if built_in:
+            selected = built_in[0]
+        elif selected not in offered_gpus and not keep_unoffered:
+            selected = None
+        self._fill_gpus(offered_gpus, selected)
+        self._accelerator_changed()
 
     def _accelerator_changed(self) -> None:
         built_in = built_in_gpu(self._catalog.offered, self.machine.currentText().strip()) if self._catalog else None
