@@ -111,7 +111,8 @@ class GateProxy:
                 name = json.loads(answer)["name"]
                 patch = json.dumps({"labels": labels}).encode()
                 json_headers = {"Content-Type": "application/json", "Content-Length": str(len(patch))}
-                status, answer_headers, answer = self._upstream("PATCH", f"{_BUCKET_INSERT}/{name}", json_headers, patch)
+                target = f"{_BUCKET_INSERT}/{name}"
+                status, answer_headers, answer = self._upstream("PATCH", target, json_headers, patch)
         return status, answer_headers, answer
 
 
