@@ -15,7 +15,7 @@ import dataclasses
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -140,11 +140,15 @@ class _Cancelled(Exception):
 
 class _TaskPool:
     """Runs (key, task name) jobs on a bounded pool. Results are handled on the calling thread, where a handler
-    may submit more jobs. After `cancelled` is set, no job starts and no further result is handed out."""
+    may submit more jobs. After `cancelled` is set, no job starts and no further result is handed out.
 
-    def __init__(self, size: int, cancelled: threading.Event) -> None:
+    With `executor`, jobs run on that long-lived pool (its threads are already started: the fetch helper process
+    keeps one), and closing cancels only this fetch's queued jobs; else on a pool of its own."""
+
+    def __init__(self, size: int, cancelled: threading.Event, executor: Executor | None = None) -> None:
         self._cancelled = cancelled
-        self._pool = ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="carbon-gui-fetch")
+        self._own = executor is None
+        self._pool = executor or ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="carbon-gui-fetch")
         self._pending: dict[Future[_Outcome], tuple[str, str]] = {}
 
     def submit(self, key: str, task_name: str, task: Callable[[], Any]) -> None:
@@ -171,14 +175,21 @@ class _TaskPool:
                 yield key, task_name, future.result()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._own:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            for future in self._pending:
+                future.cancel()
 
 
 class LiveFetcher:
     """Fetches one provider's signals for the candidate regions. `cancel()` stops it early."""
 
-    def __init__(self, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    def __init__(self, pool_size: int = DEFAULT_POOL_SIZE, executor: Executor | None = None) -> None:
+        """`executor`: a long-lived pool to run the requests on (its threads are already started) instead of a
+        pool of `pool_size` threads made for this fetch."""
         self._pool_size = pool_size
+        self._executor = executor
         self._cancelled = threading.Event()
         self.denied_everywhere: set[str] = set()  # after a fetch: tasks every zone was refused (not in the plan)
 
@@ -217,7 +228,7 @@ class LiveFetcher:
             tasks["forecast"] = partial(client.intensity, EP_FORECAST)
         skipped = () if with_forecast else (FetchProblem(FORECAST_ENDPOINT, NOT_IN_PLAN_SKIPPED),)
         results = {zone: ZoneResult(zone, pending=len(tasks)) for zone in by_zone}
-        pool = _TaskPool(self._pool_size, self._cancelled)
+        pool = _TaskPool(self._pool_size, self._cancelled, self._executor)
         try:
             for zone in by_zone:
                 for name, task in tasks.items():
@@ -251,7 +262,7 @@ class LiveFetcher:
         members: dict[str, list[str]] = defaultdict(list)  # WattTime region -> GCP regions
         results: dict[str, ZoneResult] = {}
         finished: dict[str, GridSignal] = {}
-        pool = _TaskPool(self._pool_size, self._cancelled)
+        pool = _TaskPool(self._pool_size, self._cancelled, self._executor)
 
         def place(region: str, answer: str | NoCoverage) -> None:
             if isinstance(answer, NoCoverage):

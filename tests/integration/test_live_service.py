@@ -1,10 +1,13 @@
 """LiveService, the path the window and the CLI take: the HTTP cache across a reopen (no request, no login, and
-receive times that are the cache's, not now), and the free plan's refused forecast remembered per key."""
+receive times that are the cache's, not now), and the free plan's refused forecast remembered per key.
+
+Every test runs twice: fetching in-process (the CLI) and in the helper process (the window, isolate=True)."""
 
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,16 +27,37 @@ EM_REGIONS = [region("europe-west4", "NL"), region("europe-west3", "DE")]
 WT_REGIONS = [region("us-west-sf", "US-CAL-CISO", *SF), region("europe-west3", "DE", *FRANKFURT)]
 
 
-def em_service(server: FakeElectricityMaps, cache: Path, token: list[str]) -> LiveService:
+@pytest.fixture(params=[False, True], ids=["in-process", "isolated"])
+def isolate(request: pytest.FixtureRequest) -> Iterator[bool]:
+    yield request.param
+    for service in _made:  # stop their helper processes
+        service.close()
+    _made.clear()
+
+
+_made: list[LiveService] = []
+
+
+def _service(*args: Any, isolate: bool, **kwargs: Any) -> LiveService:
+    service = LiveService(*args, isolate=isolate, **kwargs)
+    _made.append(service)
+    return service
+
+
+def em_service(server: FakeElectricityMaps, cache: Path, token: list[str], isolate: bool) -> LiveService:
     """A service whose Electricity Maps token is whatever `token[0]` holds when it fetches."""
     environ = {"CARBON_GUI_ELECTRICITYMAPS_URL": server.api_url}
-    return LiveService(lambda: Credentials(Secret(token[0])), environ=environ, cache_path=cache, timeout_s=2)
+
+    def credentials() -> Credentials:
+        return Credentials(Secret(token[0]))
+
+    return _service(credentials, environ=environ, cache_path=cache, timeout_s=2, isolate=isolate)
 
 
-def wt_service(server: FakeWattTime, cache: Path) -> LiveService:
+def wt_service(server: FakeWattTime, cache: Path, isolate: bool) -> LiveService:
     credentials = Credentials(watttime_username=server.username, watttime_password=Secret(server.password))
     environ = {"CARBON_GUI_WATTTIME_URL": server.api_url}
-    return LiveService(lambda: credentials, environ=environ, cache_path=cache, timeout_s=2)
+    return _service(lambda: credentials, environ=environ, cache_path=cache, timeout_s=2, isolate=isolate)
 
 
 def fetch(service: LiveService, provider: str, regions: list[Region], fetcher: LiveFetcher | None = None) -> Fetched:
@@ -64,15 +88,17 @@ def wt() -> Iterator[FakeWattTime]:
 # --- the cache: reopening and refreshing within the TTL ------------------------------------------------------
 
 
-def test_reopening_within_the_ttl_makes_no_watttime_request_not_even_a_login(wt: FakeWattTime, tmp_path: Path) -> None:
+def test_reopening_within_the_ttl_makes_no_watttime_request_not_even_a_login(
+    wt: FakeWattTime, tmp_path: Path, isolate: bool
+) -> None:
     cache = tmp_path / "http.sqlite"
     started = datetime.now(UTC)
-    first = fetch(wt_service(wt, cache), WATTTIME, WT_REGIONS)
+    first = fetch(wt_service(wt, cache, isolate), WATTTIME, WT_REGIONS)
     first_done = datetime.now(UTC)
     asked = wt.count()
     assert wt.count("login") == 1 and asked == 6  # login, 2 lookups, forecast, historical, signal-index
 
-    second = fetch(wt_service(wt, cache), WATTTIME, WT_REGIONS)  # a new service: the app was reopened
+    second = fetch(wt_service(wt, cache, isolate), WATTTIME, WT_REGIONS)  # a new service: the app was reopened
     assert wt.count() == asked  # 0 requests, /login included
     assert second.by_region()["us-west-sf"].latest == first.by_region()["us-west-sf"].latest
     assert second.by_region()["europe-west3"].problems[0].message == "no WattTime coverage here"
@@ -80,8 +106,8 @@ def test_reopening_within_the_ttl_makes_no_watttime_request_not_even_a_login(wt:
     assert all(started <= t <= first_done for t in receive_times(second))
 
 
-def test_refresh_within_the_ttl_shows_the_cached_times(em: FakeElectricityMaps, tmp_path: Path) -> None:
-    service = em_service(em, tmp_path / "http.sqlite", [em.token])
+def test_refresh_within_the_ttl_shows_the_cached_times(em: FakeElectricityMaps, tmp_path: Path, isolate: bool) -> None:
+    service = em_service(em, tmp_path / "http.sqlite", [em.token], isolate)
     started = datetime.now(UTC)
     first = fetch(service, ELECTRICITYMAPS, EM_REGIONS)
     first_done = datetime.now(UTC)
@@ -95,10 +121,10 @@ def test_refresh_within_the_ttl_shows_the_cached_times(em: FakeElectricityMaps, 
 
 
 def test_after_the_ttl_the_times_are_new(
-    em: FakeElectricityMaps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    em: FakeElectricityMaps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolate: bool
 ) -> None:
     monkeypatch.setattr(live_service, "CACHE_TTL_S", 1)
-    service = em_service(em, tmp_path / "http.sqlite", [em.token])
+    service = em_service(em, tmp_path / "http.sqlite", [em.token], isolate)
     first = fetch(service, ELECTRICITYMAPS, EM_REGIONS[:1])
     time.sleep(1.1)  # the cached answers expire
     between = datetime.now(UTC)
@@ -114,9 +140,11 @@ def forecast_asked(signal: GridSignal) -> bool:
     return not any(p.message == NOT_IN_PLAN_SKIPPED for p in signal.problems)
 
 
-def test_a_refused_forecast_is_not_asked_again_for_the_same_key(em: FakeElectricityMaps, tmp_path: Path) -> None:
+def test_a_refused_forecast_is_not_asked_again_for_the_same_key(
+    em: FakeElectricityMaps, tmp_path: Path, isolate: bool
+) -> None:
     em.plan = "free"
-    service = em_service(em, tmp_path / "http.sqlite", [em.token])
+    service = em_service(em, tmp_path / "http.sqlite", [em.token], isolate)
     fetch(service, ELECTRICITYMAPS, EM_REGIONS)
     assert em.count("carbon-intensity/forecast") == 2
     em.reset()
@@ -124,10 +152,10 @@ def test_a_refused_forecast_is_not_asked_again_for_the_same_key(em: FakeElectric
     assert em.count("carbon-intensity/forecast") == 0 and not forecast_asked(signal)
 
 
-def test_a_new_key_is_asked_for_forecasts_again(em: FakeElectricityMaps, tmp_path: Path) -> None:
+def test_a_new_key_is_asked_for_forecasts_again(em: FakeElectricityMaps, tmp_path: Path, isolate: bool) -> None:
     em.plan = "free"
     token = [em.token]
-    service = em_service(em, tmp_path / "http.sqlite", token)
+    service = em_service(em, tmp_path / "http.sqlite", token, isolate)
     fetch(service, ELECTRICITYMAPS, EM_REGIONS)
     assert em.count("carbon-intensity/forecast") == 2
     em.token = token[0] = "a-new-key-on-a-bigger-plan"  # the user entered a new key
@@ -138,18 +166,20 @@ def test_a_new_key_is_asked_for_forecasts_again(em: FakeElectricityMaps, tmp_pat
     assert signal.problems == ()
 
 
-def test_the_refusal_is_remembered_without_the_key_in_clear(em: FakeElectricityMaps, tmp_path: Path) -> None:
+def test_the_refusal_is_remembered_without_the_key_in_clear(
+    em: FakeElectricityMaps, tmp_path: Path, isolate: bool
+) -> None:
     em.plan = "free"
-    service = em_service(em, tmp_path / "http.sqlite", [em.token])
+    service = em_service(em, tmp_path / "http.sqlite", [em.token], isolate)
     fetch(service, ELECTRICITYMAPS, EM_REGIONS[:1])
     state = repr(vars(service)) + repr(service._client_key) + repr(service._forecast_denied)
     assert service._forecast_denied is not None
     assert em.token not in state and em.token.encode() not in service._forecast_denied[0]
 
 
-def test_cancelled_fetch_does_not_change_the_memory(em: FakeElectricityMaps, tmp_path: Path) -> None:
+def test_cancelled_fetch_does_not_change_the_memory(em: FakeElectricityMaps, tmp_path: Path, isolate: bool) -> None:
     em.plan = "free"
-    service = em_service(em, tmp_path / "http.sqlite", [em.token])
+    service = em_service(em, tmp_path / "http.sqlite", [em.token], isolate)
     fetcher = LiveFetcher()
     fetcher.cancel()
     service.fetch(ELECTRICITYMAPS, EM_REGIONS, Fetched().on_signal, fetcher, now=NOW)
@@ -161,10 +191,10 @@ def test_cancelled_fetch_does_not_change_the_memory(em: FakeElectricityMaps, tmp
 
 
 def test_no_coverage_is_remembered_across_refreshes(
-    wt: FakeWattTime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wt: FakeWattTime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolate: bool
 ) -> None:
     monkeypatch.setattr(live_service, "CACHE_TTL_S", 0)  # no HTTP cache: it must not be what saves the lookups
-    service = wt_service(wt, tmp_path / "http.sqlite")
+    service = wt_service(wt, tmp_path / "http.sqlite", isolate)
     fetch(service, WATTTIME, WT_REGIONS)
     assert service.watttime_regions == {
         "us-west-sf": "CAISO_NORTH",
