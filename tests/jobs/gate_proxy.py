@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _BUCKET_INSERT = "/storage/v1/b"
+_Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
 
 
 @dataclass
@@ -94,7 +95,7 @@ class GateProxy:
         with self._lock:
             self._in_flight -= 1
 
-    def _upstream(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+    def _upstream(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
         try:
             connection.request(method, target, body=body, headers=headers)
@@ -103,7 +104,7 @@ class GateProxy:
         finally:
             connection.close()
 
-    def _forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+    def _forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Answer:
         status, answer_headers, answer = self._upstream(method, target, headers, body)
         if self.atomic_bucket_labels and method == "POST" and target.split("?")[0] == _BUCKET_INSERT and status == 200:
             labels = json.loads(body).get("labels")

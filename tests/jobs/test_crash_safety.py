@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,19 +122,19 @@ class Launch:
 
 
 @pytest.fixture
-def launches(crash_env: dict[str, str], script: Path, tmp_path: Path) -> Iterator[list[Launch]]:
+def start_launch(crash_env: dict[str, str], script: Path, tmp_path: Path) -> Iterator[Callable[[bool], Launch]]:
+    """Starts a launch (`--wait` or not); a launch still running at the end of the test is killed."""
     started: list[Launch] = []
-    yield started
+
+    def start(wait: bool) -> Launch:
+        started.append(Launch(crash_env, script, tmp_path, wait))
+        return started[-1]
+
+    yield start
     for launch in started:
         if launch.process.poll() is None:
             launch.process.kill()
             launch.process.wait(30)
-
-
-def _start(launches: list[Launch], env: dict[str, str], script: Path, tmp_path: Path, wait: bool) -> Launch:
-    launch = Launch(env, script, tmp_path, wait)
-    launches.append(launch)
-    return launch
 
 
 def _app_buckets() -> dict[str, dict[str, str]]:
@@ -207,17 +207,14 @@ def _check_recovery(launch: Launch, proxies: dict[str, GateProxy], fake: FakeVer
 def test_a_launch_killed_between_steps_is_recovered(
     point: str,
     trial: int,
-    crash_env: dict[str, str],
     proxies: dict[str, GateProxy],
-    launches: list[Launch],
+    start_launch: Callable[[bool], Launch],
     fake_vertex: FakeVertex,
     reference: ReferenceData,
-    script: Path,
-    tmp_path: Path,
 ) -> None:
     kill_at = KILL_POINTS[point]
     hold: Hold = proxies[kill_at.proxy].hold(kill_at.method, kill_at.path, reach_server=kill_at.reach_server)
-    launch = _start(launches, crash_env, script, tmp_path, wait=kill_at.method == "GET")
+    launch = start_launch(kill_at.method == "GET")  # --wait: a launch that follows its job polls it
     wait_until(lambda: len(launch.events()) >= kill_at.events, f"the ledger's events {point}", 90)
     if kill_at.reach_server:
         wait_until(hold.reached.is_set, f"the server's answer {point}", 30)
@@ -234,17 +231,14 @@ def test_a_launch_killed_between_steps_is_recovered(
 @pytest.mark.parametrize("seed", range(10))
 def test_a_launch_killed_at_a_random_moment_is_recovered(
     seed: int,
-    crash_env: dict[str, str],
     proxies: dict[str, GateProxy],
-    launches: list[Launch],
+    start_launch: Callable[[bool], Launch],
     fake_vertex: FakeVertex,
     reference: ReferenceData,
-    script: Path,
-    tmp_path: Path,
 ) -> None:
     rng = random.Random(seed)
     after, delay = rng.randrange(len(LAUNCH_EVENTS) + 1), rng.uniform(0.0, 0.06)  # after `after` ledger events
-    launch = _start(launches, crash_env, script, tmp_path, wait=True)  # --wait: it is still alive after the submit
+    launch = start_launch(True)  # --wait: it is still alive after the submit
     wait_until(lambda: launch.jobs() != [] and len(launch.events()) >= after, f"{after} events in the ledger", 90)
     time.sleep(delay)
     launch.kill()
