@@ -9,12 +9,17 @@ from datetime import UTC, datetime
 
 from carbon_gui.cloud.errors import NotOurs
 from carbon_gui.cloud.ledger import BucketRecord, JobRecord, Ledger
-from carbon_gui.cloud.local import remove_staging_dir, staging_dir_for
+from carbon_gui.cloud.local import is_alive, remove_staging_dir, staging_dir_for
 from carbon_gui.cloud.storage import DeleteOutcome
 from carbon_gui.core.cleanup_policy import Orphan, cleanup_verdict, orphans
-from carbon_gui.core.job_states import ACTIVE_STATES
+from carbon_gui.core.job_states import ACTIVE_STATES, LAUNCH_STATES
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.request import LOCAL
+
+
+def launcher_alive(job: JobRecord) -> bool:
+    """Whether the process that launches (or runs, locally) this job still lives: pid and start time."""
+    return job.pid is not None and job.pid_started_at is not None and is_alive(job.pid, job.pid_started_at)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class CleanupPreview:
 def _refuse_while_active(job: JobRecord) -> str | None:
     if job.state in ACTIVE_STATES:
         return f"job {job.id} is still {job.state}: cancel it, or wait until it ends"
+    if job.state in LAUNCH_STATES and launcher_alive(job):
+        return f"job {job.id} is being launched right now (step: {job.state}): wait until the launch ends"
     return None
 
 

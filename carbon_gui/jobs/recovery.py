@@ -7,15 +7,12 @@ job by its label. Whatever cannot be asked now (offline) is left for the next st
 
 from carbon_gui.cloud.errors import CloudError
 from carbon_gui.cloud.ledger import JobRecord, Ledger
-from carbon_gui.cloud.local import LOG_FILE, is_alive, staging_dir_for
+from carbon_gui.cloud.local import LOG_FILE, staging_dir_for
 from carbon_gui.core.job_states import LAUNCH_STATES
+from carbon_gui.jobs.cleanup import launcher_alive
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.launcher import STEP_SUBMIT
 from carbon_gui.jobs.request import LOCAL
-
-
-def _launcher_alive(job: JobRecord) -> bool:
-    return job.pid is not None and job.pid_started_at is not None and is_alive(job.pid, job.pid_started_at)
 
 
 def recover(ledger: Ledger, clouds: Clouds) -> list[str]:
@@ -31,7 +28,7 @@ def recover(ledger: Ledger, clouds: Clouds) -> list[str]:
             ledger.set_state(job.id, "running")
             notes.append(f"{job.id}: its local run had started before the interruption; following it.")
             continue
-        if _launcher_alive(job):
+        if launcher_alive(job):
             continue
         try:
             notes.append(_settle(job, ledger, clouds))
@@ -41,7 +38,7 @@ def recover(ledger: Ledger, clouds: Clouds) -> list[str]:
         if bucket.state != "intended":
             continue
         owner = ledger.job(bucket.job_id)
-        if owner is not None and owner.state in LAUNCH_STATES and _launcher_alive(owner):
+        if owner is not None and owner.state in LAUNCH_STATES and launcher_alive(owner):
             continue
         try:
             if clouds.storage(bucket.project).exists(bucket.name):

@@ -137,3 +137,18 @@ def test_cancelling_the_launch_stops_before_the_next_step(service: JobService, v
     assert service.job(plan.job_id).state == "cancelled"
     assert [r for r in fake_vertex.requests if r.method == "POST"] == []  # never submitted
     assert {s.step for s in service.ledger.steps(plan.job_id)} == {STEP_BUCKET, STEP_PACKAGE}
+
+
+def test_cleanup_refuses_a_job_that_is_still_being_launched(service: JobService, vertex_request) -> None:
+    plan = service.plan(vertex_request)
+    held: list[str] = []
+
+    def progress(step: str, status: str) -> None:
+        if (step, status) == (STEP_BUCKET, "done"):  # the launch is between its steps, in this live process
+            held.append(service.cleanup_preview(plan.job_id).reason)
+            with pytest.raises(UserFacingError, match="being launched"):
+                service.cleanup(plan.job_id)
+
+    service.launch(plan, progress, threading.Event())
+    assert held and "being launched" in held[0]
+    assert storage.Client(project=PROJECT).bucket(plan.bucket).exists()
