@@ -7,6 +7,9 @@ shared with any other process as before) and a pool of fetch threads that lives 
 memory of its own beyond that: the forecast refusal and the WattTime region cache live in the parent and come
 with each order, so a restarted helper loses nothing. It exits when stdin ends, which is also what happens when
 the parent dies, however it dies.
+
+CARBON_GUI_HELPER_PROFILE=<file> (for developers): every thread of the helper runs under cProfile, and the merged
+stats are written to that file when it exits (benchmarks/live_refresh.py with BENCH_PROFILE=<file> does this).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from carbon_gui.sources.http import make_session
 from carbon_gui.sources.live import DEFAULT_POOL_SIZE, LiveFetcher, RegionCache
 from carbon_gui.sources.watttime import WattTimeClient
 
+PROFILE_VARIABLE = "CARBON_GUI_HELPER_PROFILE"  # a file: profile every thread, write merged stats there at exit
 # Twice a refresh's worth: a fetch started while a cancelled one's requests drain still finds idle threads.
 EXECUTOR_THREADS = 2 * DEFAULT_POOL_SIZE
 
@@ -75,6 +79,7 @@ class Helper:
             except Exception:  # noqa: BLE001 - a broken stream: the parent is gone or confused; either way, stop
                 message = None
             if message is None:
+                _dump_profiles()
                 os._exit(0)  # end of stdin: the parent closed it or died. Threads mid-request die with us.
             if isinstance(message, FetchOrder):
                 fetcher = LiveFetcher(executor=self._executor)
@@ -154,6 +159,38 @@ def _make_client(order: FetchOrder) -> Any:
     return WattTimeClient(session, order.base_url, keys.username, keys.password, timeout_s=order.timeout_s)
 
 
+# --- profiling (CARBON_GUI_HELPER_PROFILE=<file>: every thread under cProfile, merged stats written at exit) ---
+
+_PROFILES: list[Any] = []
+
+
+def _profile_threads() -> None:
+    import cProfile
+
+    def start(*_: object) -> None:  # runs once in each new thread, and hands it its own profiler
+        profiler = cProfile.Profile()
+        _PROFILES.append(profiler)
+        profiler.enable()
+
+    threading.setprofile(start)
+    start()  # this (the main) thread too
+
+
+def _dump_profiles() -> None:
+    target = os.environ.get(PROFILE_VARIABLE)
+    if not target or not _PROFILES:
+        return
+    import pstats
+
+    merged: pstats.Stats | None = None
+    for profiler in list(_PROFILES):
+        with contextlib.suppress(Exception):  # a profiler that saw nothing has no stats
+            profiler.create_stats()
+            merged = pstats.Stats(profiler) if merged is None else merged.add(profiler)
+    if merged is not None:
+        merged.dump_stats(target)
+
+
 def main() -> None:
     # The protocol gets private copies of stdin and stdout; fd 1 then goes to stderr and fd 0 to the null device,
     # so nothing else in this process can write into (or read from) the stream.
@@ -165,7 +202,9 @@ def main() -> None:
     os.dup2(null, 0)
     os.close(null)
     with contextlib.suppress(AttributeError, ValueError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is for the app; we follow its exit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.environ.get(PROFILE_VARIABLE):
+        _profile_threads()  # Ctrl+C in a terminal is for the app; we follow its exit
     Helper(out).serve(inp)
 
 
