@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from carbon_gui.cloud.access_check import PROBE_JOB_ID
+from carbon_gui.cloud.errors import CloudError
 from carbon_gui.cloud.ledger import JobRecord, Ledger
 from carbon_gui.cloud.local import LineCallback, process_start_time, staging_dir_for, start_local_run
 from carbon_gui.cloud.packaging import COUNTRY_ENV, PACKAGE_FILE, build_package
@@ -47,6 +49,8 @@ def launch(
     """Run the launch steps; the job's record in the ledger says where it stopped if anything fails."""
     if not plan.ready:
         raise UserFacingError("The job cannot be launched: " + " ".join(plan.problems))
+    if plan.request.target != LOCAL:
+        _preflight(plan, clouds)
     ledger.add_job(_record(plan))
     steps = _Steps(plan.job_id, ledger, progress, cancel)
     try:
@@ -63,6 +67,16 @@ def launch(
     record = ledger.job(plan.job_id)
     assert record is not None
     return record
+
+
+def _preflight(plan: LaunchPlan, clouds: Clouds) -> None:
+    """One read-only Vertex AI call before anything is created: missing credentials, a project without the
+    Vertex AI API or without permission fail here, so no bucket is left behind by a launch that could not work."""
+    assert plan.request.project is not None
+    try:
+        clouds.vertex(plan.request.project, plan.request.region).find_by_label(PROBE_JOB_ID)
+    except CloudError as err:
+        raise CloudError(f"Nothing was created. {err.message}", status=err.status, step="check access") from None
 
 
 class _Steps:

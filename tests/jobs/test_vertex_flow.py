@@ -152,3 +152,14 @@ def test_cleanup_refuses_a_job_that_is_still_being_launched(service: JobService,
     service.launch(plan, progress, threading.Event())
     assert held and "being launched" in held[0]
     assert storage.Client(project=PROJECT).bucket(plan.bucket).exists()
+
+
+def test_a_project_without_the_vertex_api_fails_before_anything_is_created(
+    service: JobService, vertex_request, fake_vertex: FakeVertex
+) -> None:
+    fake_vertex.inject("api-disabled", on="list")
+    plan = service.plan(vertex_request)
+    with pytest.raises(UserFacingError, match=r"Nothing was created.*gcloud services enable aiplatform"):
+        service.launch(plan, lambda *_: None, threading.Event())
+    assert service.jobs() == []  # nothing to track: nothing exists
+    assert not storage.Client(project=PROJECT).bucket(plan.bucket).exists()
