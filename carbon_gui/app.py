@@ -108,7 +108,8 @@ def build_window() -> "MainWindow":
         default_location=default_location,
         city_names=city_names,
         save_settings=save_settings,
-        live=LiveService(store.credentials),
+        # fetched in a helper process: ~130 fetch threads parsing at once would starve the GUI thread of the GIL
+        live=LiveService(store.credentials, isolate=True),
         secret_store=store,
         jobs=jobs,
         gcp_access=jobs.access,
