@@ -10,9 +10,10 @@ latency per request and a free plan (forecasts refused, so a refresh asks 3 endp
 2. The longest and the 99th-percentile gap between ticks of a 5 ms timer in the event loop (the
    GUI thread's stalls) while the real window refreshes, after the cache's TTL (120 requests) and
    within it (every answer from the HTTP cache at once). Target <= 50 ms. The window comes from
-   carbon_gui.app.build_window, for each mode: "isolated" builds its LiveService with
-   isolate=True (what app.py passes), "in-process" without. The Signals tab is shown and left to
-   paint first: its first paint alone stalls ~100 ms, and used to be counted as the refresh's.
+   carbon_gui.app.build_window: "isolated" is the window as app.py builds it (isolate=True),
+   "in-process" the same window with its LiveService made to fetch in-process, for comparison.
+   The Signals tab is shown and left to paint first: its first paint alone stalls ~100 ms, and
+   used to be counted as the refresh's.
 
 The in-process mode also runs against older code (PYTHONPATH=<an older checkout>), for before/after figures.
 
@@ -23,6 +24,7 @@ BENCH_PROFILE=<file> (run the isolated helper under cProfile, every thread, and 
 timings are then meaningless).
 """
 
+import inspect
 import os
 import statistics
 import subprocess
@@ -115,12 +117,19 @@ def close(service: LiveService) -> None:
         service.close()
 
 
-class _IsolatedLiveService(LiveService):
-    """What app.py builds once it passes isolate=True; patched in for build_window in the "isolated" mode."""
+def window_service_class(mode: str) -> type[LiveService]:
+    """The LiveService build_window gets: as app.py makes it (isolate=True) for "isolated"; made to fetch
+    in-process for "in-process" (the window before the helper). Code without the option has only the latter."""
+    if "isolate" not in inspect.signature(LiveService.__init__).parameters:
+        assert mode == "in-process", "this code has no isolated mode"
+        return LiveService
 
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("isolate", True)
-        super().__init__(*args, **kwargs)
+    class Chosen(LiveService):
+        def __init__(self, *args, **kwargs) -> None:
+            kwargs["isolate"] = mode == "isolated"
+            super().__init__(*args, **kwargs)
+
+    return Chosen
 
 
 class Ticks:
@@ -147,7 +156,7 @@ def gui_stalls(mode: str, url: str, token: str) -> dict[str, list[tuple[float, f
 
     from carbon_gui.app import open_ranked_window
 
-    live_service.LiveService = _IsolatedLiveService if mode == "isolated" else LiveService  # type: ignore[misc]
+    live_service.LiveService = window_service_class(mode)  # type: ignore[misc]
     try:
         app, window = open_ranked_window()
     finally:
