@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from carbon_gui.ui.main_window import MainWindow
 
 
-GUI_SWITCH_INTERVAL_S = 0.001
 
 
 def _no_display() -> bool:
@@ -97,9 +96,6 @@ def build_window() -> "MainWindow":
     from carbon_gui.sources.reference import load_reference
     from carbon_gui.ui.main_window import MainWindow, Services
 
-    # Up to ~150 fetch threads parse answers at the same moment; a shorter GIL switch interval
-    # (default 5 ms) lets the GUI thread in between them, so the window stays smooth.
-    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     store = SharedSecretStore()
     jobs = SharedJobService(store, load_reference)
     services = Services(
