@@ -10,11 +10,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from carbon_gui.ui.services import Services
-from carbon_gui.ui.workers import BackgroundTasks
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # workers imports superqt: after the first paint, not at start-up
     from carbon_gui.core.live_carbon import LiveCarbon
     from carbon_gui.ui.jobs.jobs_view import JobsView
+    from carbon_gui.ui.workers import BackgroundTasks
 
 NO_CLOUD = "Training jobs are not available in this window (no job service was given)."
 
@@ -59,7 +59,7 @@ class JobsController(QObject):
         for action in (self.launch_action, self.gcloud_action):
             action.setEnabled(False)  # until background work may start
 
-    def attach(self, tasks: BackgroundTasks) -> None:
+    def attach(self, tasks: "BackgroundTasks") -> None:
         """Build the Jobs tab and start monitoring (recovery, orphans, polling), all on the pool."""
         self._tasks = tasks
         if self._services.jobs is None:
