@@ -68,6 +68,20 @@ class RecordingProxy:
             self.sent.append(SentRequest(method, parts.path, parse_qs(parts.query), parsed))
 
 
+HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
+
+
+def send_answer(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    """Pass an upstream answer on: its headers, less the hop-by-hop ones, and the body with its length."""
+    handler.send_response(status)
+    for key, value in headers.items():
+        if key.lower() not in HOP_HEADERS:
+            handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def _handler_for(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -90,13 +104,7 @@ def _handler_for(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
                 upstream.close()
 
         def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                if key.lower() not in {"content-length", "transfer-encoding", "connection", "server", "date"}:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_answer(self, status, headers, body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 

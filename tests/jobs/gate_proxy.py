@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.cloud.recording_proxy import send_answer
+
 _BUCKET_INSERT = "/storage/v1/b"
 _Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
 
@@ -146,13 +148,7 @@ def _handler_for(proxy: GateProxy) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
             with suppress(OSError):  # the client may be gone
-                self.send_response(status)
-                for key, value in headers.items():
-                    if key.lower() not in {"content-length", "transfer-encoding", "connection", "server", "date"}:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_answer(self, status, headers, body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -1,10 +1,10 @@
 """Launch-wizard tests: the real wizard driven with pytest-qt, over the job-flow fixtures of tests/jobs (the
 storage emulator, the local Vertex AI server, real local runs, a private ledger and data dir)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from carbon_gui.jobs.service import JobService
@@ -22,17 +22,10 @@ from tests.jobs.conftest import (  # noqa: F401 - fixtures
     script,
     service,
 )
+from tests.ui_jobs.conftest import tasks  # noqa: F401 - fixture: background work that ends before the servers
 
 WAIT_MS = 60_000
 MakeWizard = Callable[..., LaunchWizard]
-
-
-@pytest.fixture
-def tasks(qtbot) -> Iterator[BackgroundTasks]:
-    background = BackgroundTasks()
-    yield background
-    background.shutdown()
-    QThreadPool.globalInstance().waitForDone(30_000)  # no worker outlives the emulator or the ledger
 
 
 @pytest.fixture
