@@ -61,7 +61,9 @@ def _settle(job: JobRecord, ledger: Ledger, clouds: Clouds) -> str:
                 ledger.done(job.id, step.step, f"found after the interruption: {found}")
             ledger.set_state(job.id, "queued")
             return f"{job.id}: the job was submitted before the interruption ({found}); monitoring it."
-    if job.vertex_name is not None:  # submitted, and the state change after it was lost
+    if job.vertex_name is not None:  # submitted and recorded; the step's "done" or the state change was lost
+        for step in interrupted:
+            ledger.done(job.id, step.step, f"submitted before the interruption: {job.vertex_name}")
         ledger.set_state(job.id, "queued")
         return f"{job.id}: submitted before the interruption; monitoring it."
     where = interrupted[-1].step if interrupted else (steps[-1].step if steps else "the start")

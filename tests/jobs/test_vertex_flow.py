@@ -163,3 +163,18 @@ def test_a_project_without_the_vertex_api_fails_before_anything_is_created(
         service.launch(plan, lambda *_: None, threading.Event())
     assert service.jobs() == []  # nothing to track: nothing exists
     assert not storage.Client(project=PROJECT).bucket(plan.bucket).exists()
+
+
+def test_recovery_completes_a_submit_whose_done_was_not_recorded(service: JobService, vertex_request) -> None:
+    """The launching process died between recording the resource name and recording the step as done."""
+    from carbon_gui.cloud.ledger import Ledger
+
+    _, record = _launch(service, vertex_request)
+    ledger = service.ledger
+    with ledger._write() as db:  # rewind the ledger to that moment: the last "done" and the state change lost
+        db.execute("DELETE FROM steps WHERE seq = (SELECT MAX(seq) FROM steps WHERE job_id = ?)", (record.id,))
+        db.execute("UPDATE jobs SET state = 'submitting', pid = NULL WHERE id = ?", (record.id,))
+    assert [s.step for s in ledger.unfinished_steps()] == [STEP_SUBMIT]
+    JobService(service._reference, Ledger(ledger.path)).recover()
+    assert ledger.unfinished_steps() == []
+    assert service.job(record.id).state == "queued"
