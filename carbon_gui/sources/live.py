@@ -11,6 +11,7 @@ Used by the window (through a Qt worker) and by the CLI; no Qt here.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import threading
 from collections import defaultdict
@@ -38,7 +39,7 @@ from carbon_gui.core.signals import (
 from carbon_gui.sources.electricitymaps import EP_FORECAST, EP_HISTORY, EP_LATEST, IntensitySeries, signal_kind
 from carbon_gui.sources.http import receipts
 from carbon_gui.sources.provider_errors import KeyRejected, NoAccess, Offline, ProviderError, RateLimited, UnknownZone
-from carbon_gui.sources.watttime import EP_REGION, SignalIndex
+from carbon_gui.sources.watttime import EP_REGION, SignalIndex, one_login_per_refresh
 
 FORECAST_ENDPOINT = EP_FORECAST
 NOT_IN_PLAN_SKIPPED = "endpoint not in your plan (asked again in 24 h)"
@@ -152,8 +153,10 @@ class _TaskPool:
         self._pending: dict[Future[_Outcome], tuple[str, str]] = {}
 
     def submit(self, key: str, task_name: str, task: Callable[[], Any]) -> None:
+        """Run `task` in a copy of the caller's context (so it belongs to the caller's refresh, say)."""
         if not self._cancelled.is_set():
-            self._pending[self._pool.submit(self._run, task)] = (key, task_name)
+            context = contextvars.copy_context()
+            self._pending[self._pool.submit(context.run, self._run, task)] = (key, task_name)
 
     def _run(self, task: Callable[[], Any]) -> _Outcome:
         if self._cancelled.is_set():
@@ -255,7 +258,19 @@ class LiveFetcher:
     ) -> None:
         """Per region: its WattTime region (region-from-loc, remembered in `region_cache`, "no coverage" too),
         then forecast, historical and signal-index once per WattTime region. Every lookup and every data request
-        is a task on the pool; `on_signal` is called once per region as soon as its data is in."""
+        is a task on the pool; `on_signal` is called once per region as soon as its data is in. The whole fetch is
+        one refresh: one login attempt, whose failure every region is told (`one_login_per_refresh`)."""
+        with one_login_per_refresh():
+            self._fetch_watttime(client, regions, on_signal, region_cache, now)
+
+    def _fetch_watttime(
+        self,
+        client: WattTimeLike,
+        regions: Iterable[Region],
+        on_signal: SignalCallback,
+        region_cache: RegionCache | None,
+        now: datetime | None,
+    ) -> None:
         now = now or datetime.now(UTC)
         cache: RegionCache = region_cache if region_cache is not None else {}
         end = _window_end(now)

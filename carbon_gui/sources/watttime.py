@@ -12,15 +12,19 @@ Values: WattTime sends lbs CO2 per MWh; this client converts them to gCO2e/kWh w
 (`SignalKind.MARGINAL`), not the grid average that Electricity Maps reports.
 """
 
+import contextlib
+import contextvars
 import copy
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from carbon_gui.core.signals import LBS_PER_MWH_TO_G_PER_KWH, SignalPoint
 from carbon_gui.sources.http import (
@@ -73,6 +77,40 @@ class SignalIndex:
     region: str
 
 
+@dataclass
+class _RefreshLogin:
+    """The login of one refresh: the failure of its one attempt, once it has failed."""
+
+    failure: ProviderError | None = None
+
+
+_refresh_login: contextvars.ContextVar[_RefreshLogin | None] = contextvars.ContextVar(
+    "carbon_gui_watttime_refresh_login", default=None
+)
+
+
+@contextlib.contextmanager
+def one_login_per_refresh() -> Iterator[None]:
+    """A refresh: while it runs, and in work started from it with its context (`contextvars.copy_context`), a
+    failed login is not tried again; every call that needs a token raises that failure without a request."""
+    token = _refresh_login.set(_RefreshLogin())
+    try:
+        yield
+    finally:
+        _refresh_login.reset(token)
+
+
+def _without_status_retries(session: requests.Session, url: str) -> None:
+    """Mount, for `url` only, a copy of the session's adapter whose transport does not retry 5xx answers: a login
+    failing with 503 is one request, not four (the other retries, for connections that failed, stay)."""
+    if url in session.adapters:
+        return  # another client of this session mounted it already
+    adapter = session.get_adapter(url)
+    if isinstance(adapter, HTTPAdapter) and isinstance(adapter.max_retries, Retry):
+        retries = adapter.max_retries.new(status_forcelist=frozenset())
+        session.mount(url, type(adapter)(pool_connections=1, pool_maxsize=2, max_retries=retries))
+
+
 class WattTimeClient:
     """Calls WattTime v3 with one shared session. Safe to use from many threads."""
 
@@ -103,6 +141,7 @@ class WattTimeClient:
         self._token: str | None = None
         self._token_at = 0.0
         self._login_failure: tuple[float, ProviderError] | None = None
+        _without_status_retries(session, f"{self._base}/login")
 
     def __repr__(self) -> str:  # never shows the user name, password or token
         return f"WattTimeClient(base_url={self._base!r})"
@@ -130,7 +169,9 @@ class WattTimeClient:
 
         `stale` is a token an endpoint just refused: if another thread has already replaced it, that newer
         token is returned without another login. `force` logs in regardless (and ignores a recent failure).
+        Inside `one_login_per_refresh()`, a login that failed is answered with a copy of its failure.
         """
+        refresh = _refresh_login.get()
         with self._lock:
             now = self._clock()
             token = self._token
@@ -145,11 +186,16 @@ class WattTimeClient:
                     if isinstance(failure, RateLimited):
                         raise RateLimited(left, endpoint=EP_LOGIN)
                     raise copy.copy(failure)  # a fresh object per raise: threads must not share a traceback
+            if not force and refresh is not None and refresh.failure is not None:
+                raise copy.copy(refresh.failure)  # this refresh's one login attempt failed: no second one
             self._token = None
             try:
                 token = self._login()
-            except (KeyRejected, NoAccess, RateLimited) as err:
-                self._login_failure = (now, err)
+            except ProviderError as err:
+                if refresh is not None:
+                    refresh.failure = err
+                if isinstance(err, KeyRejected | NoAccess | RateLimited):
+                    self._login_failure = (now, err)
                 raise
             self._login_failure = None
             self._token, self._token_at = token, self._clock()
@@ -320,4 +366,5 @@ __all__ = [
     "TOKEN_VALID_S",
     "SignalIndex",
     "WattTimeClient",
+    "one_login_per_refresh",
 ]
