@@ -7,6 +7,7 @@ the user can fix. Argument values are checked by argparse types built with `_che
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -25,6 +26,7 @@ from carbon_gui.core.security import parse_rule
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import Weights, parse_weights
 from carbon_gui.planning import PlanRequest, check_hours, check_limit, check_location_text, parse_accelerator, plan
+from carbon_gui.settings import UserSettings, read_settings
 from carbon_gui.sources.places import default_location, resolve_location
 from carbon_gui.sources.reference import ReferenceData, load_reference
 
@@ -93,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_rank(commands: Commands) -> None:
-    r = commands.add_parser("rank", help="rank regions for a machine and run length")
+    r = commands.add_parser(
+        "rank",
+        help="rank regions for a machine and run length",
+        description="Rank regions for a machine and run length. Trust tiers are the window's (Countries and trust "
+        "tiers…, saved in settings.json); everything else comes from these options.",
+    )
     r.add_argument("--machine", required=True, help="machine type, e.g. a2-highgpu-1g")
     r.add_argument("--accelerator", type=_checked(parse_accelerator), default=(None, 0),
                    help="GPU attached to an N1 machine: TYPE[:COUNT], e.g. nvidia-tesla-t4:2")  # fmt: skip
@@ -140,7 +147,8 @@ def _rank(args: argparse.Namespace) -> int:
     location = resolve_location(args.origin) if args.origin else default_location()
     weights: Weights = parse_weights(args.weights)
     request = PlanRequest(args.machine, args.hours, location, args.year, accelerator, count)
-    policy = parse_rule(args.rule)
+    saved = _saved_settings()
+    policy = dataclasses.replace(parse_rule(args.rule), trust_overrides=saved.trust_overrides)
     known = {r.jurisdiction.iso3 for r in reference.catalog.regions}
     unknown = sorted(policy.allowed_countries - known)
     if unknown:
@@ -156,6 +164,7 @@ def _rank(args: argparse.Namespace) -> int:
         "from": {"name": location.name, "lat": location.lat, "lon": location.lon, "source": location.source},
         "carbon_year": reference.catalog.latest_carbon_year if args.year is None else args.year,
         "weights": {k: weights.get(k) for k in ("carbon", "cost", "security", "latency")},
+        "trust_overrides": dict(policy.trust_overrides),
     }
     if args.json:
         json.dump(ranking_dict(ranking, context), sys.stdout, indent=2, ensure_ascii=False)
@@ -163,6 +172,14 @@ def _rank(args: argparse.Namespace) -> int:
     else:
         _print_table(ranking, args.top)
     return 0
+
+
+def _saved_settings() -> UserSettings:
+    """The window's settings, for what the command line has no option for; each value not used is a warning."""
+    loaded = read_settings()
+    for warning in loaded.warnings:
+        print(f"carbon-gui: warning: {warning}", file=sys.stderr)
+    return loaded.settings
 
 
 def _print_table(ranking: Ranking, top: int | None) -> None:

@@ -1,6 +1,5 @@
 """Turn what the user typed (window or CLI) into a scenario, and rank it: one path for both."""
 
-import math
 from dataclasses import dataclass
 
 from carbon_gui.core.catalog import MachineOption
@@ -8,6 +7,8 @@ from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.scoring import Assessment, Constraints, Ranking, Scenario, assess, rank
+from carbon_gui.core.scoring import check_hours as check_hours  # the checks of what the user typed, in one place
+from carbon_gui.core.scoring import check_limit as check_limit
 from carbon_gui.core.weights import Weights
 from carbon_gui.sources.reference import ReferenceData
 
@@ -20,9 +21,6 @@ class PlanRequest:
     carbon_year: int | None = None  # None: the newest year in the data
     accelerator: str | None = None  # a GPU attached to an N1 machine
     accelerator_count: int = 1
-
-
-MAX_HOURS = 24 * 365
 
 
 def parse_accelerator(text: str | None) -> tuple[str | None, int]:
@@ -39,22 +37,6 @@ def parse_accelerator(text: str | None) -> tuple[str | None, int]:
     if not (count_text.isascii() and count_text.isdigit()) or int(count_text) < 1:
         raise InputError(f"GPU count in accelerator '{text}' must be a whole number, 1 or more: {usage}.")
     return name, int(count_text)
-
-
-def check_hours(hours: float) -> float:
-    """The run length in hours, if it is a number above 0 and at most a year."""
-    if not (math.isfinite(hours) and 0 < hours <= MAX_HOURS):
-        raise InputError(f"Run length must be more than 0 and at most {MAX_HOURS} hours, not {hours:g}: give e.g. 12.")
-    return hours
-
-
-def check_limit(value: float | None, what: str) -> float | None:
-    """A user's upper limit (price, emissions): None for no limit, else a finite number of 0 or more."""
-    if value is not None and not (math.isfinite(value) and value >= 0):
-        raise InputError(
-            f"{what} must be a number of 0 or more, not {value:g}: give e.g. 5, or leave it out for no limit."
-        )
-    return value
 
 
 def check_location_text(text: str) -> str:

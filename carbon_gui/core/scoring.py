@@ -9,6 +9,7 @@ Security is already on a 0..1 scale (the trust tier) and is used as is. The scor
 normalised value x weight, with weights scaled to sum to 1: it lies in 0..1 (shown as 0..100).
 """
 
+import math
 from dataclasses import dataclass, field
 
 from carbon_gui.core.catalog import CarbonFigure, Catalog, MachineOption, PriceQuote, Region
@@ -25,6 +26,27 @@ from carbon_gui.core.geo import Location, estimate_rtt_ms, great_circle_km
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.security import SecurityPolicy
 from carbon_gui.core.weights import CRITERIA, Weights
+
+MIN_HOURS = 0.01  # 36 s: shorter runs make every region's carbon and cost round to the same figure
+MAX_HOURS = 24 * 365
+
+
+def check_hours(hours: float) -> float:
+    """The run length in hours, if it is a number from 0.01 (36 s) to a year."""
+    if not (math.isfinite(hours) and MIN_HOURS <= hours <= MAX_HOURS):
+        raise InputError(
+            f"Run length must be from {MIN_HOURS:g} (36 s) to {MAX_HOURS} hours, not {hours:g}: give e.g. 12."
+        )
+    return hours
+
+
+def check_limit(value: float | None, what: str) -> float | None:
+    """A user's upper limit (price, emissions): None for no limit, else a finite number of 0 or more."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise InputError(
+            f"{what} must be a number of 0 or more, not {value:g}: give e.g. 5, or leave it out for no limit."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -43,8 +65,7 @@ class Scenario:
     carbon_year: int
 
     def __post_init__(self) -> None:
-        if not 0 < self.hours <= 24 * 365:
-            raise InputError(f"Run length must be more than 0 and at most 8760 hours, not {self.hours}.")
+        check_hours(self.hours)
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,13 @@ class SecurityPolicy:
 
 def parse_rule(text: str) -> SecurityPolicy:
     """'anywhere', 'eu' or 'countries:FRA,DEU' (ISO3 codes) -> SecurityPolicy."""
-    name, _, rest = text.partition(":")
+    name, colon, rest = text.partition(":")
     name = name.strip().lower()
+    if colon and name != "countries":
+        raise InputError(
+            f"Residency rule '{text}' has a country list, but only 'countries' takes one: "
+            "use 'anywhere', 'eu' or 'countries:FRA,DEU' (ISO3 codes)."
+        )
     if name in ("anywhere", "any"):
         return SecurityPolicy()
     if name in ("eu", "eea", "eu-eea"):

@@ -20,13 +20,18 @@ class Weights:
             value = getattr(self, f.name)
             if not (math.isfinite(value) and value >= 0):  # rejects NaN and infinity too
                 raise InputError(f"Weight '{f.name}' must be a finite number, zero or more, not {value}.")
+        if not math.isfinite(self.total):
+            raise InputError("Weights are too large to add up: use numbers like 0.5 or 50.")
 
     def get(self, criterion: str) -> float:
         return float(getattr(self, criterion))
 
     @property
     def total(self) -> float:
-        return math.fsum(self.get(c) for c in CRITERIA)
+        try:
+            return math.fsum(self.get(c) for c in CRITERIA)
+        except OverflowError:  # fsum raises where a plain sum would be infinite
+            return math.inf
 
     def normalised(self, dropped: frozenset[str] = frozenset()) -> dict[str, float]:
         """Weights summing to 1 over the criteria that are scored (those not in `dropped`)."""
@@ -61,6 +66,4 @@ def parse_weights(text: str) -> Weights:
     weights = Weights(**{c: values.get(c, 0.0) for c in CRITERIA})
     if weights.total <= 0:
         raise InputError("At least one weight must be above zero.")
-    if not math.isfinite(weights.total):
-        raise InputError(f"Weights '{text}' are too large: use numbers like 0.5 or 50.")
     return weights

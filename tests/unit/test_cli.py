@@ -350,3 +350,51 @@ def test_live_without_keys_names_the_environment_variables(
         assert name in err
     assert "keyring" in err  # says why a key saved in the window is not used here
     assert "em-token" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--weights", "carbon=1e308,cost=1e308"], ["Weights", "too large"]),
+        (["--weights", "carbon=1e308,cost=1e308,security=1e308,latency=1e308"], ["too large"]),
+        (["--rule", "eu:FRA"], ["'eu:FRA'", "countries:FRA"]),
+        (["--rule", "anywhere:DEU"], ["'anywhere:DEU'"]),
+        (["--rule", "countries"], ["at least one country"]),
+        (["--rule", "countries:"], ["at least one country"]),
+        (["--hours", "1e-300"], ["Run length", "0.01", "not 1e-300"]),
+        (["--hours", "0.001"], ["Run length", "not 0.001"]),
+    ],
+)
+def test_careless_rank_values_exit_2_with_one_line(capsys, extra: list[str], words: list[str]) -> None:
+    code, out, err = run_in_process(capsys, *RANK_T4, *extra)
+    assert (code, out) == (2, ""), err
+    assert err.startswith("carbon-gui: ") and err.count("\n") == 1, err
+    for word in words:
+        assert word in err
+
+
+def test_the_shortest_run_still_ranks_regions_apart(capsys) -> None:
+    code, out, err = run_in_process(capsys, *RANK_T4, "--hours", "0.01", "--weights", "carbon=1", "--json")
+    assert code == 0, err
+    scores = {row["criteria"]["carbon"]["normalised"] for row in json.loads(out)["ranked"]}
+    assert len(scores) > 3  # not every region tied at 1
+
+
+def write_settings(config: Path, **fields: Any) -> None:
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.json").write_text(json.dumps({"schema_version": 1, **fields}), encoding="utf-8")
+
+
+def test_rank_warns_about_bad_settings_and_uses_the_good_trust_tiers(capsys, _private_config_dir: Path) -> None:
+    write_settings(
+        _private_config_dir, trust_overrides={"DEU": "nonsense", "USA": "restricted"}, machine=5
+    )
+    code, out, err = run_in_process(capsys, *RANK_T4, "--json")
+    assert code == 0, err
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("carbon-gui: warning: settings.json: ") for line in lines)
+    assert "DEU" in lines[0] and "'nonsense'" in lines[0] and "'machine'" in lines[1]
+    tiers = {row["country"]: row["security_tier"] for row in json.loads(out)["ranked"]}
+    assert tiers["USA"] == "restricted"  # the window's trust tiers, as the window ranks
+    assert tiers["Germany"] == "trusted"  # the bad override is ignored
+    assert "Traceback" not in err
