@@ -17,6 +17,8 @@ owners, so the same inputs give the same bytes.
 import gzip
 import io
 import json
+import os
+import stat
 import tarfile
 from dataclasses import dataclass
 from importlib import resources
@@ -39,6 +41,21 @@ CODECARBON_REQUIREMENT = "codecarbon>=2.8"
 EMISSIONS_UNDER_BASE_OUTPUT = "model/emissions.csv"
 METHODS_UNDER_BASE_OUTPUT = "model/codecarbon_methods.json"
 _ARCHIVE_TIME = 946684800  # 2000-01-01: fixed for reproducible archives (zip, hence wheels, refuse pre-1980)
+MAX_SCRIPT_BYTES = 10 * 1024**2  # data and weights belong in files the script loads, not in the script
+MAX_REQUIREMENTS_BYTES = 1024**2
+
+
+@dataclass(frozen=True)
+class UserFile:
+    """A kind of file the user names: how messages call it, what to choose instead, how big it may be."""
+
+    title: str
+    choose: str
+    limit: int
+
+
+SCRIPT_FILE = UserFile("Training script", "choose a .py file", MAX_SCRIPT_BYTES)
+REQUIREMENTS_FILE = UserFile("Requirements file", "choose a requirements.txt text file", MAX_REQUIREMENTS_BYTES)
 
 
 @dataclass(frozen=True)
@@ -47,14 +64,70 @@ class SourcePackage:
     python_module: str  # what pythonPackageSpec.pythonModule names: "trainer.task"
 
 
+def file_problem(path: Path, kind: UserFile) -> str | None:
+    """Why `path` cannot be used as `kind` (missing, not a regular file, too big), or None. Only stats the file,
+    never opens it: a FIFO or a device cannot block the caller."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return f"{kind.title} {path} does not exist: {kind.choose}."
+    except OSError as err:
+        return f"{kind.title} {path} cannot be read ({err.strerror}): {kind.choose}."
+    return _status_problem(path, status, kind)
+
+
+def _status_problem(path: Path, status: os.stat_result, kind: UserFile) -> str | None:
+    mode = status.st_mode
+    if not stat.S_ISREG(mode):
+        what = (
+            "a directory" if stat.S_ISDIR(mode)
+            else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode)
+            else "a special file"
+        )  # fmt: skip
+        return f"{kind.title} {path} is {what}, not a regular file: {kind.choose}."
+    if status.st_size > kind.limit:
+        return (
+            f"{kind.title} {path} is {status.st_size / 1024**2:.1f} MB, over the {kind.limit // 1024**2} MB limit for "
+            f"a {kind.title.lower()}: keep data and model weights in files the script loads at run time."
+        )
+    return None
+
+
+def read_user_file(path: Path, kind: UserFile) -> bytes:
+    """The file's bytes, read only if it is a regular file within `kind.limit`. Raises CloudError with the reason.
+
+    Opened non-blocking (a FIFO swapped in after the stat must not block the open) and checked again on the open
+    file; the read is bounded, so a file that grows meanwhile is refused too."""
+    problem = file_problem(path, kind)
+    if problem is None:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        except OSError as err:
+            problem = f"{kind.title} {path} cannot be read ({err.strerror}): {kind.choose}."
+        else:
+            with os.fdopen(fd, "rb") as file:
+                problem = _status_problem(path, os.fstat(fd), kind)
+                content = b"" if problem else file.read(kind.limit + 1)
+            if len(content) > kind.limit:
+                problem = f"{kind.title} {path} grew past the {kind.limit // 1024**2} MB limit while it was read."
+    if problem is not None:
+        raise CloudError(problem, step="package")
+    return content
+
+
+def read_user_text(path: Path, kind: UserFile) -> str:
+    """`read_user_file` as UTF-8 text."""
+    try:
+        return read_user_file(path, kind).decode("utf-8")
+    except UnicodeDecodeError:
+        raise CloudError(f"{kind.title} {path} is not UTF-8 text: {kind.choose}.", step="package") from None
+
+
 def trainer_files(script: Path, function: str | None = DEFAULT_FUNCTION) -> dict[str, bytes]:
     """The `trainer/` package: relative path -> content. `function` None runs the script as it is."""
-    try:
-        user_script = script.read_bytes()
-    except OSError as err:
-        raise CloudError(
-            f"Cannot read the training script {script} ({err.strerror}): choose a readable .py file.", step="package"
-        ) from None
+    user_script = read_user_file(script, SCRIPT_FILE)
     config = {"script_name": script.name, "function": function}
     return {
         f"{PACKAGE_NAME}/__init__.py": b"",
@@ -92,13 +165,7 @@ def build_package(
 def _install_requires(requirements_file: Path | None) -> list[str]:
     if requirements_file is None:
         return [CODECARBON_REQUIREMENT]
-    try:
-        text = requirements_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise CloudError(
-            f"Cannot read the requirements file {requirements_file} ({err}): choose a readable text file.",
-            step="package",
-        ) from None
+    text = read_user_text(requirements_file, REQUIREMENTS_FILE)
     problems = check_requirements(requirements_file.name, text)
     if problems:
         raise CloudError(" ".join(problems), step="package")

@@ -6,7 +6,15 @@ against what the region offers, and the CustomJob spec, the gcloud command and t
 
 from datetime import date
 
-from carbon_gui.cloud.packaging import COUNTRY_ENV, PACKAGE_FILE, PYTHON_MODULE
+from carbon_gui.cloud.errors import CloudError
+from carbon_gui.cloud.packaging import (
+    COUNTRY_ENV,
+    PACKAGE_FILE,
+    PYTHON_MODULE,
+    REQUIREMENTS_FILE,
+    SCRIPT_FILE,
+    read_user_text,
+)
 from carbon_gui.core.errors import InputError, UserFacingError
 from carbon_gui.core.geo import Location
 from carbon_gui.core.job_spec import JobRequest, custom_job_body, gcloud_command, gcloud_config, validate
@@ -108,18 +116,17 @@ def make_plan(
 
 
 def _script_problems(request: LaunchRequest) -> list[str]:
+    """Only regular files within the size limits are read (cloud.packaging): never a device, a FIFO or a huge file."""
     try:
-        text = request.script.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return [f"Training script {request.script} does not exist: choose a .py file."]
-    except (OSError, UnicodeDecodeError) as err:
-        return [f"Training script {request.script} cannot be read ({type(err).__name__}): choose a readable .py file."]
+        text = read_user_text(request.script, SCRIPT_FILE)
+    except CloudError as err:
+        return [err.message]
     problems = check_script(request.script.name, text, request.function)
     if request.requirements is not None:
         try:
-            requirements = request.requirements.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            problems.append(f"Requirements file {request.requirements} cannot be read: choose a readable text file.")
+            requirements = read_user_text(request.requirements, REQUIREMENTS_FILE)
+        except CloudError as err:
+            problems.append(err.message)
         else:
             problems += check_requirements(request.requirements.name, requirements)
     return problems

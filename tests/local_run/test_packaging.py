@@ -85,9 +85,9 @@ def test_bad_requirements_and_a_missing_script_are_messages(write_script: Callab
     assert "line 3: 'foo bar' is not a valid requirement" in str(raised.value)
     assert not (tmp_path / "staging" / PACKAGE_FILE).exists()
 
-    with pytest.raises(CloudError, match="Cannot read the training script"):
+    with pytest.raises(CloudError, match=r"Training script .*missing\.py does not exist"):
         build_package(tmp_path / "missing.py", tmp_path / "staging")
-    with pytest.raises(CloudError, match="Cannot read the requirements file"):
+    with pytest.raises(CloudError, match=r"Requirements file .*missing\.txt does not exist"):
         build_package(write_script(SCRIPT), tmp_path / "staging", tmp_path / "missing.txt")
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from carbon_gui.cloud.packaging import REQUIREMENTS_FILE, SCRIPT_FILE, file_problem
 from carbon_gui.core.script_check import DEFAULT_FUNCTION
 from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.launch.starter_script import write_starter_script
@@ -58,6 +59,11 @@ class ScriptPage(QWizardPage):
         self.requirements_edit.setPlaceholderText("optional: a requirements.txt installed with the script")
         self.choose_requirements = QPushButton("Choos&e…")
         self._add_path_row(form, "&Requirements:", self.requirements_edit, self.choose_requirements)
+        self.file_note = QLabel()  # why a named file cannot be used; Next stays disabled meanwhile
+        self.file_note.setWordWrap(True)
+        self.file_note.setStyleSheet("color: #b00020;")
+        self.file_note.hide()
+        form.addRow("", self.file_note)
 
         self.wrap = QCheckBox()
         self.wrap.setChecked(True)
@@ -95,7 +101,7 @@ class ScriptPage(QWizardPage):
         self.wrap.toggled.connect(self._wrap_changed)
         self.function_edit.textChanged.connect(self._wrap_changed)
         self.script_edit.textChanged.connect(self._script_changed)
-        self.requirements_edit.textChanged.connect(lambda _text: self.changed.emit())
+        self.requirements_edit.textChanged.connect(self._script_changed)
         self._wrap_changed()
 
     @staticmethod
@@ -118,11 +124,21 @@ class ScriptPage(QWizardPage):
         )
 
     def isComplete(self) -> bool:
-        return bool(self.script_edit.text().strip())
+        return bool(self.script_edit.text().strip()) and self.file_note.isHidden()
+
+    def _file_problems(self) -> list[str]:
+        """Stat only, never open: a FIFO or a device named here cannot block the GUI thread (the dry run then
+        reads only regular files within the size limits, on the pool)."""
+        choice = self.choice()
+        named = [(choice.script, SCRIPT_FILE), (choice.requirements, REQUIREMENTS_FILE)]
+        return [problem for path, kind in named if path is not None and (problem := file_problem(path, kind))]
 
     # --- slots ------------------------------------------------------------------------------------------
 
     def _script_changed(self) -> None:
+        problems = self._file_problems()
+        self.file_note.setText("\n".join(problems))
+        self.file_note.setHidden(not problems)
         self.completeChanged.emit()
         self.changed.emit()
 
