@@ -5,7 +5,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from carbon_gui.settings import load_settings, save_settings
+from carbon_gui.settings import read_settings, save_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from carbon_gui.secrets import Credentials, SecretStore
     from carbon_gui.sources.reference import ReferenceData
     from carbon_gui.ui.main_window import MainWindow
-
-
+    from carbon_gui.ui.services import Services
 
 
 def _no_display() -> bool:
@@ -94,7 +93,7 @@ def build_window() -> "MainWindow":
     from carbon_gui.live_service import LiveService
     from carbon_gui.sources.places import default_location, resolve_location
     from carbon_gui.sources.reference import load_reference
-    from carbon_gui.ui.main_window import MainWindow, Services
+    from carbon_gui.ui.main_window import Services
 
     store = SharedSecretStore()
     jobs = SharedJobService(store, load_reference)
@@ -110,7 +109,15 @@ def build_window() -> "MainWindow":
         jobs=jobs,
         gcp_access=jobs.access,
     )
-    return MainWindow(load_settings(), services)
+    return window_from_saved_settings(services)
+
+
+def window_from_saved_settings(services: "Services") -> "MainWindow":
+    """The window with the saved settings; it shows, once, the saved values it could not use."""
+    from carbon_gui.ui.main_window import MainWindow
+
+    loaded = read_settings()
+    return MainWindow(loaded.settings, services, loaded.warnings)
 
 
 def main() -> int:

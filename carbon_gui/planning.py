@@ -1,8 +1,9 @@
 """Turn what the user typed (window or CLI) into a scenario, and rank it: one path for both."""
 
+import dataclasses
 from dataclasses import dataclass
 
-from carbon_gui.core.catalog import MachineOption
+from carbon_gui.core.catalog import Catalog, MachineOption
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
 from carbon_gui.core.live_carbon import LiveCarbon
@@ -10,6 +11,7 @@ from carbon_gui.core.scoring import Assessment, Constraints, Ranking, Scenario, 
 from carbon_gui.core.scoring import check_hours as check_hours  # the checks of what the user typed, in one place
 from carbon_gui.core.scoring import check_limit as check_limit
 from carbon_gui.core.weights import Weights
+from carbon_gui.settings import UserSettings
 from carbon_gui.sources.reference import ReferenceData
 
 
@@ -62,3 +64,31 @@ def assess_request(reference: ReferenceData, request: PlanRequest, live: LiveCar
 
 def plan(reference: ReferenceData, request: PlanRequest, weights: Weights, constraints: Constraints) -> Ranking:
     return rank(assess_request(reference, request), weights, constraints)
+
+
+def check_saved_plan(catalog: Catalog, settings: UserSettings) -> tuple[UserSettings, list[str]]:
+    """The saved machine, GPU and carbon year checked against the reference data (settings.py cannot know it):
+    the settings with the defaults where they do not fit, and a one-line message for each."""
+    defaults = UserSettings()
+    messages: list[str] = []
+    if settings.machine not in catalog.machines:
+        messages.append(
+            f"settings.json: 'machine' was '{settings.machine}', which is not in the price data; "
+            f"using {defaults.machine}."
+        )
+        settings = dataclasses.replace(
+            settings, machine=defaults.machine, accelerator=defaults.accelerator, accelerator_count=1
+        )
+    try:
+        catalog.machine_option(settings.machine, settings.accelerator, settings.accelerator_count)
+    except InputError as err:
+        messages.append(f"settings.json: 'accelerator' was unusable ({str(err).rstrip('.')}); using no attached GPU.")
+        settings = dataclasses.replace(settings, accelerator=None, accelerator_count=1)
+    years = catalog.carbon_years
+    if settings.carbon_year is not None and settings.carbon_year not in years:
+        messages.append(
+            f"settings.json: 'carbon_year' was {settings.carbon_year}, which is not in Google's data "
+            f"({years[0]}–{years[-1]}); using the newest year."
+        )
+        settings = dataclasses.replace(settings, carbon_year=None)
+    return settings, messages

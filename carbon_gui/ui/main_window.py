@@ -4,6 +4,7 @@ Reference data, the city list and location look-ups load on the thread pool; ran
 takes well under a millisecond, so slider moves re-rank on the GUI thread, throttled to 30 ms.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -11,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -23,7 +25,7 @@ from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
 from carbon_gui.core.scoring import Assessment, Constraints, Ranking, rank
 from carbon_gui.core.security import ResidencyRule, SecurityPolicy
-from carbon_gui.planning import PlanRequest, assess_request
+from carbon_gui.planning import PlanRequest, assess_request, check_saved_plan
 from carbon_gui.settings import UserSettings
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.ui.dialogs.about import show_about
@@ -54,10 +56,13 @@ __all__ = ["MainWindow", "Services"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: UserSettings, services: Services) -> None:
+    def __init__(self, settings: UserSettings, services: Services, settings_warnings: Sequence[str] = ()) -> None:
         super().__init__()
         self.setWindowTitle("carbon_gui — where to train")
-        self.settings = settings
+        self.settings = settings  # as loaded, with defaults for what could not be used
+        self._settings_warnings = list(settings_warnings)  # shown once, when the reference data is known
+        self._settings_as_shown: UserSettings | None = None  # what the controls showed once loaded: see closeEvent
+        self._file_has_unusable_values = bool(settings_warnings)
         self._services = services
         self._tasks: BackgroundTasks | None = None  # created after the first paint: see showEvent
         self._reference: ReferenceData | None = None
@@ -234,10 +239,29 @@ class MainWindow(QMainWindow):
     def _on_load_error(self, message: str) -> None:
         self.summary.setText(f"<b>The reference data could not be loaded.</b> {message}")
         show_error(self, "Reference data", message)
+        self._show_settings_warnings()
+
+    def _show_settings_warnings(self) -> None:
+        """Once, beside the working window (not modal): the saved values that could not be used."""
+        if not self._settings_warnings:
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, "Settings", "Some saved settings could not be used.")
+        box.setParent(self, box.windowFlags())
+        box.setObjectName("settingsWarning")
+        box.setInformativeText("\n".join(self._settings_warnings))
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self._settings_warnings = []
 
     def _on_reference(self, reference: ReferenceData) -> None:
         self._reference = reference
+        self.settings, problems = check_saved_plan(reference.catalog, self.settings)
+        self._settings_warnings += problems
+        self._file_has_unusable_values |= bool(problems)
+        self._show_settings_warnings()
         s = self.settings
+        self._good_machine = (s.machine, s.accelerator, s.accelerator_count)
         self.plan_form.set_catalog(reference.catalog)
         self.plan_form.set_values(s.machine, s.accelerator, s.accelerator_count, s.hours, s.carbon_year)
         self.weights_panel.set_saved_weights(s.weights)
@@ -251,6 +275,7 @@ class MainWindow(QMainWindow):
         if self._location is None:
             self.summary.setText("<i>Finding your location…</i>")
         self._reassess()
+        self._settings_as_shown = self.current_settings()
 
     def _initial_location(self, text: str) -> Location:
         if text.strip():
@@ -426,7 +451,10 @@ class MainWindow(QMainWindow):
         self.jobs_controller.shutdown()
         if self._tasks is not None:
             self._tasks.shutdown()
-        if self._reference is not None:  # never overwrite settings with a half-loaded window's
+        # Never overwrite settings with a half-loaded window's. A file with values that could not be used keeps them
+        # until the user changes a setting (then the valid values are written).
+        changed = self.current_settings() != self._settings_as_shown
+        if self._settings_as_shown is not None and (changed or not self._file_has_unusable_values):
             try:
                 self._services.save_settings(self.current_settings())
             except OSError as err:
