@@ -52,6 +52,11 @@ GCP_SERVICE_ACCOUNT_KEY: Final = "gcp-service-account-key"
 ENV_ELECTRICITYMAPS_TOKEN: Final = "CARBON_GUI_ELECTRICITYMAPS_TOKEN"
 ENV_WATTTIME_USERNAME: Final = "CARBON_GUI_WATTTIME_USERNAME"
 ENV_WATTTIME_PASSWORD: Final = "CARBON_GUI_WATTTIME_PASSWORD"
+# The one list of the variables that hold keys: no child process (fetch helper, training run) gets them.
+ENV_KEY_VARIABLES: Final = (ENV_ELECTRICITYMAPS_TOKEN, ENV_WATTTIME_USERNAME, ENV_WATTTIME_PASSWORD)
+ENV_SECRET_VARIABLES: Final = (ENV_ELECTRICITYMAPS_TOKEN, ENV_WATTTIME_PASSWORD)  # values no other variable may hold
+PRIVATE_KEY_MARK: Final = "PRIVATE KEY-----"  # PEM private keys, alone or inside a service-account key's JSON
+_MIN_SECRET_LENGTH: Final = 4  # shorter values would match unrelated variables
 
 NO_KEYRING_MESSAGE: Final = "No OS keyring is available on this system, so keys cannot be saved."
 
@@ -196,6 +201,23 @@ def credentials_from_env(environ: Mapping[str, str]) -> Credentials:
         username or None,
         Secret(password) if password.strip() else None,
     )
+
+
+def env_secret_values(environ: Mapping[str, str]) -> list[str]:
+    """The key values set in `environ`'s key variables."""
+    return [v for v in (environ.get(name, "") for name in ENV_SECRET_VARIABLES) if len(v) >= _MIN_SECRET_LENGTH]
+
+
+def key_holding_variables(environ: Mapping[str, str], secrets: Iterable[str] = ()) -> list[str]:
+    """The names of the variables in `environ` that hold a key, to keep out of a child process: the key
+    variables, any variable whose value contains a key's value (theirs or one of `secrets`), and any holding
+    private-key material. Names only: the caller may say which were kept out, never their values."""
+    values = [s for s in (*secrets, *env_secret_values(environ)) if len(s) >= _MIN_SECRET_LENGTH]
+    return [
+        name
+        for name, value in environ.items()
+        if name in ENV_KEY_VARIABLES or PRIVATE_KEY_MARK in value or any(secret in value for secret in values)
+    ]
 
 
 class SecretStoreError(UserFacingError):

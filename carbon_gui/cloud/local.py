@@ -34,6 +34,7 @@ from carbon_gui.cloud.packaging import COUNTRY_ENV, PYTHON_MODULE, write_trainer
 from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.measured_emissions import MeasuredEmissions, parse_emissions
 from carbon_gui.core.script_check import DEFAULT_FUNCTION
+from carbon_gui.secrets import env_secret_values, key_holding_variables
 
 LOCAL_JOBS_DIR = "local-jobs"
 PACKAGE_DIR = "package"
@@ -198,12 +199,9 @@ def start_local_run(
     except OSError as err:
         raise _unwritable(staging, err) from None
     try:
+        environment, kept_out = _child_environment(staging, country_iso, env or {})
         process = _stage_and_start(
-            staging,
-            script,
-            function,
-            [python, "-m", PYTHON_MODULE, *args],
-            _child_environment(staging, country_iso, env or {}),
+            staging, script, function, [python, "-m", PYTHON_MODULE, *args], environment, kept_out
         )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # nothing half-created is left behind
@@ -212,12 +210,22 @@ def start_local_run(
 
 
 def _stage_and_start(
-    staging: Path, script: Path, function: str | None, command: list[str], environment: dict[str, str]
+    staging: Path,
+    script: Path,
+    function: str | None,
+    command: list[str],
+    environment: dict[str, str],
+    kept_out: list[str],
 ) -> subprocess.Popen[bytes]:
     try:
         write_trainer(script, staging / PACKAGE_DIR, function)
         (staging / OUTPUT_DIR).mkdir()
         log = open(staging / LOG_FILE, "wb")  # noqa: SIM115 -- the child keeps it; ours closes right after
+        if kept_out:  # names only: the user sees why a variable is missing, never a value
+            log.write(
+                f"[carbon-gui] kept out of the run's environment (they hold keys): {', '.join(kept_out)}\n".encode()
+            )
+            log.flush()
     except OSError as err:
         raise _unwritable(staging, err) from None
     with log:
@@ -245,8 +253,13 @@ def _unwritable(staging: Path, err: OSError) -> CloudError:
     )
 
 
-def _child_environment(staging: Path, country_iso: str, extra: Mapping[str, str]) -> dict[str, str]:
-    environment = {**os.environ, **extra}
+def _child_environment(staging: Path, country_iso: str, extra: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """This process's environment with `extra`, without any variable that holds a key (secrets.py says which);
+    returns it and the names kept out. The user's own GOOGLE_APPLICATION_CREDENTIALS (a path they chose) stays;
+    the app's service-account key lives only in the keyring and this process's memory, never in a variable."""
+    merged = {**os.environ, **extra}
+    kept_out = key_holding_variables(merged, env_secret_values(os.environ))
+    environment = {name: value for name, value in merged.items() if name not in kept_out}
     python_path = [str(staging / PACKAGE_DIR), *filter(None, [environment.get("PYTHONPATH")])]
     environment.update(
         PYTHONPATH=os.pathsep.join(python_path),
@@ -254,7 +267,7 @@ def _child_environment(staging: Path, country_iso: str, extra: Mapping[str, str]
         AIP_MODEL_DIR=str(staging / OUTPUT_DIR),
         **{COUNTRY_ENV: country_iso},
     )
-    return environment
+    return environment, kept_out
 
 
 def read_measured(output_dir: Path) -> MeasuredEmissions | None:

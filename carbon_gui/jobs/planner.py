@@ -4,6 +4,7 @@ No credentials, no network: the script is read and compiled, the machine and acc
 against what the region offers, and the CustomJob spec, the gcloud command and the estimate are built.
 """
 
+import os
 from datetime import date
 
 from carbon_gui.cloud.errors import CloudError
@@ -34,6 +35,7 @@ from carbon_gui.jobs.request import (
     package_uri,
 )
 from carbon_gui.planning import PlanRequest, assess_request, check_hours
+from carbon_gui.secrets import env_secret_values, key_holding_variables
 from carbon_gui.sources.reference import ReferenceData
 
 
@@ -72,8 +74,17 @@ def make_plan(
     region = next((r for r in reference.catalog.regions if r.name == request.region), None)
     if region is None:
         problems.append(f"Unknown region '{request.region}': pick one of the planner's regions.")
+    # a key never goes to a training job: such a variable is a problem, and left out of the spec shown
+    keys = key_holding_variables(request.env, env_secret_values(os.environ))
+    problems += [
+        f"The job variable {name} holds a key (carbon-gui's provider key or private-key material): remove it; "
+        "a training job never gets the app's keys."
+        for name in keys
+    ]
+    env = {name: value for name, value in request.env.items() if name not in keys}
     # the generated task.py tells codecarbon which country's grid the run draws from
-    env = {**request.env, COUNTRY_ENV: region.jurisdiction.iso3} if region else dict(request.env)
+    if region:
+        env[COUNTRY_ENV] = region.jurisdiction.iso3
 
     job_request = body = gcloud = config = None
     if request.target == VERTEX:

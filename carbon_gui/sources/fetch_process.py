@@ -32,6 +32,7 @@ from typing import Any
 import carbon_gui
 from carbon_gui.core.errors import UserFacingError
 from carbon_gui.core.signals import GridSignal
+from carbon_gui.secrets import key_holding_variables
 from carbon_gui.sources.fetch_protocol import (
     Beat,
     Cancel,
@@ -46,9 +47,6 @@ from carbon_gui.sources.fetch_protocol import (
 )
 
 HELPER_MODULE = "carbon_gui.sources.fetch_helper"
-# Environment variables that hold keys (secrets.ENV_*); the helper never sees them.
-KEY_VARIABLES = ("CARBON_GUI_ELECTRICITYMAPS_TOKEN", "CARBON_GUI_WATTTIME_USERNAME", "CARBON_GUI_WATTTIME_PASSWORD")
-SECRET_VALUE_VARIABLES = ("CARBON_GUI_ELECTRICITYMAPS_TOKEN", "CARBON_GUI_WATTTIME_PASSWORD")  # no other may hold them
 START_TIMEOUT_S = 30.0  # from launch to "ready": a Python start and the HTTP stack's imports (~0.3 s unloaded)
 SILENCE_TIMEOUT_S = 10.0  # a running fetch hears from the helper at least every second (heartbeats)
 POLL_S = 0.05  # how often a waiting fetch looks at its cancel flag: a cancelled fetch returns within this
@@ -285,12 +283,8 @@ def helper_environment(environ: Mapping[str, str], secrets: Iterable[str] = ()) 
     """The helper's environment: this process's, without the key variables or any variable that holds a key's
     value (one of `secrets`, or of the key variables), and with this carbon_gui's directory first on PYTHONPATH
     (the helper runs the same code)."""
-    values = [s for s in (*secrets, *(environ.get(name, "") for name in SECRET_VALUE_VARIABLES)) if len(s) >= 4]
-    env = {
-        name: value
-        for name, value in environ.items()
-        if name not in KEY_VARIABLES and not any(secret in value for secret in values)
-    }
+    kept_out = set(key_holding_variables(environ, secrets))
+    env = {name: value for name, value in environ.items() if name not in kept_out}
     root = str(Path(carbon_gui.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     return env
