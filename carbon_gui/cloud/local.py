@@ -6,6 +6,8 @@ dir "carbon-gui", or CARBON_GUI_DATA_DIR):
     package/trainer/   the same trainer package Vertex AI installs (cloud/packaging.py)
     output/            AIP_MODEL_DIR: codecarbon's emissions.csv lands here
     run.log            the process's stdout and stderr, merged
+    run-state.json     the run's own record (task.py writes it): pid and start time when it starts, exit code
+                       when it ends; it finds the run again when the app died before recording the pid
 
 The process writes to run.log, not to a pipe, so it keeps running if the app quits, and a later app can
 follow the log and check the process with `is_alive(pid, started_at)`. It starts a session of its own:
@@ -14,6 +16,7 @@ Blocking calls (`wait`, `cancel`) belong on a worker thread, never the GUI threa
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -23,6 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -30,7 +34,7 @@ import psutil
 
 from carbon_gui.cloud.errors import CloudError, NotOurs
 from carbon_gui.cloud.ledger import default_path
-from carbon_gui.cloud.packaging import COUNTRY_ENV, PYTHON_MODULE, write_trainer
+from carbon_gui.cloud.packaging import COUNTRY_ENV, PYTHON_MODULE, RUN_STATE_ENV, write_trainer
 from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.measured_emissions import MeasuredEmissions, parse_emissions
 from carbon_gui.core.script_check import DEFAULT_FUNCTION
@@ -42,6 +46,7 @@ OUTPUT_DIR = "output"
 LOG_FILE = "run.log"
 EMISSIONS_FILE = "emissions.csv"
 METHODS_FILE = "codecarbon_methods.json"  # written by task.py: how codecarbon got the CPU power
+RUN_STATE_FILE = "run-state.json"  # written by task.py: the run's own record
 DEFAULT_GRACE_S = 10.0
 KEPT_LINES = 2000  # in memory; run.log has them all
 _FOLLOW_INTERVAL_S = 0.1
@@ -265,6 +270,7 @@ def _child_environment(staging: Path, country_iso: str, extra: Mapping[str, str]
         PYTHONPATH=os.pathsep.join(python_path),
         PYTHONUNBUFFERED="1",  # lines arrive as they are printed
         AIP_MODEL_DIR=str(staging / OUTPUT_DIR),
+        **{RUN_STATE_ENV: str(staging / RUN_STATE_FILE)},
         **{COUNTRY_ENV: country_iso},
     )
     return environment, kept_out
@@ -301,6 +307,40 @@ def remove_staging_dir(staging_dir: Path, root: Path | None = None) -> None:
         raise CloudError(
             f"Cannot delete {candidate} ({err.strerror}): close what uses it and retry.", step="cleanup"
         ) from None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a run recorded about itself in its staging directory (task.py's run-state.json)."""
+
+    pid: int
+    started_at: float  # epoch s, when task.py began: shortly after the process was created
+    exit_code: int | None  # None while it runs, or when it was killed before it could say
+
+    def process_start(self) -> float | None:
+        """The start time (psutil's create_time) of the run's process while it still runs, else None.
+
+        The process wrote this record itself, so a live process with this pid created before the record was
+        written is that process (two live processes never share a pid); a later one reused the pid."""
+        start = process_start_time(self.pid)
+        if start is None or start > self.started_at + _START_TIME_TOLERANCE_S or not is_alive(self.pid, start):
+            return None
+        return start
+
+
+def read_run_record(staging_dir: Path) -> RunRecord | None:
+    """The run's own record; None if it has not written one (not started yet, or staged by an older version) or
+    the file is not what task.py writes."""
+    try:
+        state = json.loads((staging_dir / RUN_STATE_FILE).read_text(encoding="utf-8"))
+        pid, started_at, exit_code = state["pid"], state["started_at"], state.get("exit_code")
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(pid, int) and pid > 0 and isinstance(started_at, int | float)):
+        return None
+    if exit_code is not None and not isinstance(exit_code, int):
+        return None
+    return RunRecord(pid, float(started_at), exit_code)
 
 
 def process_start_time(pid: int) -> float | None:

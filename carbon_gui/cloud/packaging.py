@@ -36,6 +36,7 @@ PYTHON_MODULE = f"{PACKAGE_NAME}.task"
 USER_MODULE_FILE = "user_script.py"
 CONFIG_FILE = "task_config.json"
 COUNTRY_ENV = "CARBON_GUI_COUNTRY_ISO"  # task.py reads the grid's country for codecarbon from this variable
+RUN_STATE_ENV = "CARBON_GUI_RUN_STATE"  # task.py records the run's pid and exit code in this file (local runs)
 CODECARBON_REQUIREMENT = "codecarbon>=2.8"
 # On Vertex AI, AIP_MODEL_DIR is <baseOutputDirectory>/model/: task.py writes emissions.csv there.
 EMISSIONS_UNDER_BASE_OUTPUT = "model/emissions.csv"

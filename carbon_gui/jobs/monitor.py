@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 from carbon_gui.cloud.ledger import JobRecord, Ledger
-from carbon_gui.cloud.local import LOG_FILE, OUTPUT_DIR, is_alive, read_measured, staging_dir_for
+from carbon_gui.cloud.local import LOG_FILE, OUTPUT_DIR, is_alive, read_measured, read_run_record, staging_dir_for
 from carbon_gui.cloud.packaging import EMISSIONS_UNDER_BASE_OUTPUT, METHODS_UNDER_BASE_OUTPUT
 from carbon_gui.core.job_states import LAUNCH_STATES, is_terminal
 from carbon_gui.core.measured_emissions import MeasuredEmissions, parse_emissions
@@ -63,18 +63,23 @@ def _refresh_local(job: JobRecord, ledger: Ledger, clouds: Clouds) -> None:
 
 
 def _ended_while_away(job: JobRecord) -> tuple[str, str | None]:
-    """A local run that ended while no app process watched it: its log says how."""
-    log = staging_dir_for(job.id) / LOG_FILE
+    """A local run that ended while no app process watched it: its own record (exit code) says how, else its log."""
+    staging = staging_dir_for(job.id)
     try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = (staging / LOG_FILE).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
-    if any(line.startswith(FINISHED_MARK) for line in lines[-20:]):
+    record = read_run_record(staging)
+    exit_code = record.exit_code if record else None
+    if exit_code == 0 or (exit_code is None and any(line.startswith(FINISHED_MARK) for line in lines[-20:])):
         return "succeeded", None
     if job.state == "cancelling":
         return "cancelled", "Cancelled."
     last = "\n".join(lines[-10:]) or "(no output)"
-    return "failed", f"The run ended while carbon-gui was closed, without finishing. Its last lines:\n{last}"
+    how = "ended while carbon-gui was closed, without finishing"
+    if exit_code is not None:
+        how = f"failed (exit code {exit_code})"
+    return "failed", f"The run {how}. Its last lines:\n{last}"
 
 
 def _read_measured(job: JobRecord, clouds: Clouds) -> MeasuredEmissions | None:

@@ -10,6 +10,9 @@ Read from the environment:
     CARBON_GUI_COUNTRY_ISO  3-letter ISO code of the grid the run draws from (codecarbon's intensity)
     AIP_MODEL_DIR           output directory: set by Vertex AI (gs://..., written through its /gcs/ mount)
                             and by carbon-gui's local runner; ./output when unset
+    CARBON_GUI_RUN_STATE    set by carbon-gui's local runner only: a file where the run records itself, its pid
+                            and start time when it starts and its exit code when it ends (each write atomic), so
+                            the run can be followed even if the app died before it recorded the pid
 
 codecarbon runs offline (OfflineEmissionsTracker): it opens no network connection. If it cannot start,
 the training still runs and a line says why nothing was measured.
@@ -31,6 +34,7 @@ USER_MODULE = "user_script"
 EMISSIONS_FILE = "emissions.csv"
 METHODS_FILE = "codecarbon_methods.json"  # how codecarbon got the CPU power: not in its CSV
 COUNTRY_ENV = "CARBON_GUI_COUNTRY_ISO"
+RUN_STATE_ENV = "CARBON_GUI_RUN_STATE"
 
 
 def say(message: str) -> None:
@@ -129,5 +133,43 @@ def main() -> int:
     return 0
 
 
+def record_run_state(state: dict[str, Any]) -> None:
+    """Write the run's own record where the local runner asked for it (nowhere on Vertex AI): temp file + rename,
+    so a reader never sees half of it."""
+    target = os.environ.get(RUN_STATE_ENV)
+    if not target:
+        return
+    path = Path(target)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as err:  # recording must never stop the training
+        say(f"could not record the run's state in {path} ({err})")
+
+
+def exit_status(code: object) -> int:
+    """The process exit status Python gives for `sys.exit(code)`."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def run_recorded() -> int:
+    """main(), recorded: pid and start time before anything else, the exit status once it is known."""
+    state: dict[str, Any] = {"pid": os.getpid(), "started_at": time.time()}
+    record_run_state(state)
+    status = 1  # an exception escaping main(): Python exits with 1
+    try:
+        status = main()
+    except SystemExit as stop:
+        status = exit_status(stop.code)
+        raise
+    finally:
+        if os.getpid() == state["pid"]:  # a fork of the user's code unwinding here is not the run
+            record_run_state({**state, "exit_code": status, "ended_at": time.time()})
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_recorded())
