@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from carbon_gui.cli import Commands, _checked, _hours
-from carbon_gui.cloud.ledger import JobRecord
+from carbon_gui.cloud.ledger import DamagedRecord, JobRecord
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.job_states import is_terminal
@@ -72,7 +72,8 @@ def add_job_commands(commands: Commands) -> None:
     cleanup = commands.add_parser("cleanup", help="delete a job's staging bucket (or local staging directory)")
     target = cleanup.add_mutually_exclusive_group(required=True)
     target.add_argument("job_id", nargs="?", type=_checked(_job_id), metavar="JOB_ID")
-    target.add_argument("--orphans", action="store_true", help="the buckets of jobs that never started or ended")
+    target.add_argument("--orphans", action="store_true", help="the staging buckets and local directories of jobs "
+                        "that never started or ended")  # fmt: skip
     cleanup.add_argument("--yes", action="store_true", help="delete without asking")
     cleanup.set_defaults(handler=_cleanup)
 
@@ -86,12 +87,21 @@ def _env_pair(text: str) -> tuple[str, str]:
 
 def _job_id(text: str) -> str:
     if not is_job_id(text):
-        raise InputError(f"'{text}' is not a carbon-gui job id (cg-YYYYMMDD-HHMMSS-xxxx): `carbon-gui jobs` lists them")
+        shown = repr(text if len(text) <= 40 else text[:40] + "…")  # one short line, whatever was typed
+        raise InputError(f"{shown} is not a carbon-gui job id (cg-YYYYMMDD-HHMMSS-xxxx): `carbon-gui jobs` lists them")
     return text
 
 
 def _service() -> JobService:
     return JobService(load_reference)
+
+
+def _ledger_service(service: JobService | None = None) -> JobService:
+    """The service for a command that reads the ledger: tells what happened to a damaged ledger file first."""
+    service = service or _service()
+    for notice in service.notices():
+        print(f"carbon-gui: {notice}", file=sys.stderr)
+    return service
 
 
 def _project(args: argparse.Namespace) -> str | None:
@@ -121,6 +131,7 @@ def _launch(args: argparse.Namespace) -> int:
     if args.dry_run:
         _print_plan(plan, args.json)
         return 0 if plan.ready else 2
+    _ledger_service(service)
     if not plan.ready:
         raise InputError("Nothing was created. Fix these first:\n  " + "\n  ".join(plan.problems))
 
@@ -187,41 +198,59 @@ def _print_plan(plan: LaunchPlan, as_json: bool) -> None:
 def _job_line(job: JobRecord) -> str:
     estimate = f"{mass_text(job.estimate_kg)} CO2e (estimate)" if job.estimate_kg is not None else "no estimate"
     measured = ""
-    if job.measured:
+    if job.measured:  # the ledger checked its shape
         figures = json.loads(job.measured)
         measured = f", codecarbon: {mass_text(figures['emissions_kg'])} CO2e, {energy_text(figures['energy_kwh'])}"
     where = "this machine" if job.target == LOCAL else f"{job.project}/{job.region}"
     return f"{job.id}  {job.state:<11} {where:<28} {job.machine_type:<16} {estimate}{measured}"
 
 
-def _print_jobs(records: list[JobRecord], as_json: bool) -> None:
+def _print_jobs(
+    records: list[JobRecord],
+    as_json: bool,
+    poll_errors: dict[str, str] | None = None,
+    damaged: list[DamagedRecord] | None = None,
+) -> None:
+    """The jobs, each with why its last poll failed (its state is then the last known one), then damaged rows."""
+    poll_errors, damaged = poll_errors or {}, damaged or []
     if as_json:
-        rows = [dataclasses.asdict(r) for r in records]
+        rows: list[dict[str, Any]] = [
+            dataclasses.asdict(r) | ({"poll_error": poll_errors[r.id]} if r.id in poll_errors else {}) for r in records
+        ]
+        rows += [{"id": d.where, "damaged": d.problem} for d in damaged]
         json.dump(rows, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
     for record in records:
         print(_job_line(record))
+        if record.id in poll_errors:
+            print(f"    state unknown: {_one_line(poll_errors[record.id]).rstrip('.')}; shown as last known")
         if record.error:
-            print(f"    {record.error.splitlines()[0]}")
+            print(f"    {_one_line(record.error)}")
+    for row in damaged:
+        print(_one_line(str(row)))
+
+
+def _one_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    service = _service()
+    service = _ledger_service()
+    poll_errors: dict[str, str] = {}
     if args.refresh:
         for note in service.recover():
             print(note, file=sys.stderr)
-        for job in service.watched():
-            service.refresh(job.id)
-    records = service.jobs()
-    if not records and not args.json:
+        poll_errors = service.refresh_watched()
+    records, damaged = service.jobs(), service.damaged()
+    if not records and not damaged and not args.json:
         print("No jobs yet: `carbon-gui launch --help` starts one.")
-    _print_jobs(records, args.json)
+    _print_jobs(records, args.json, poll_errors, damaged)
     return 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    record = _service().cancel(args.job_id)
+    record = _ledger_service().cancel(args.job_id)
     print(f"{record.id}: {record.state}")
     return 0
 
@@ -235,19 +264,31 @@ def _confirmed(question: str, yes: bool) -> bool:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    service = _service()
+    service = _ledger_service()
     if args.orphans:
         service.recover()
-        found = service.orphans()
-        if not found:
-            print("No orphan buckets.")
+        damaged = service.damaged()
+        for row in damaged:
+            print(_one_line(str(row)), file=sys.stderr)
+        if damaged:
+            print(
+                f"carbon-gui: {len(damaged)} damaged ledger record(s) left alone: carbon-gui never deletes a bucket "
+                "on the strength of a damaged record.",
+                file=sys.stderr,
+            )
+        found, local = service.orphans(), service.local_orphans()
+        if not found and not local:
+            print("No orphan buckets or local staging directories.")
             return 0
         for orphan in found:
             print(f"gs://{orphan.bucket.name} ({orphan.bucket.region}): {orphan.reason}")
-        if not _confirmed(f"Delete these {len(found)} bucket(s) and their objects?", args.yes):
+        for local_orphan in local:
+            print(f"{local_orphan.folder} (this machine): {local_orphan.reason}")
+        what = f"{len(found)} bucket(s) and {len(local)} local staging director(ies)"
+        if not _confirmed(f"Delete these {what} and everything in them?", args.yes):
             return 1
-        for orphan in found:
-            print(service.cleanup(orphan.bucket.job_id))
+        for job_id in [o.bucket.job_id for o in found] + [o.job_id for o in local]:
+            print(service.cleanup(job_id))
         return 0
     preview = service.cleanup_preview(args.job_id)
     if preview.already_gone:

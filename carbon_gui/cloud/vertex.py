@@ -6,7 +6,9 @@ with the REST transport over plain HTTP), else the region's `{region}-aiplatform
 Credentials: the ones passed in, else those of `gcp_auth.resolve_access` (CARBON_GUI_GCP_ANONYMOUS=1 gives
 anonymous ones for local servers; otherwise Application Default Credentials).
 
-Every failure is a CloudError whose message says what went wrong and what to do.
+Every failure is a CloudError whose message says what went wrong and what to do: an error status, no answer
+in time, no connection, and also an answer that is not a Vertex AI answer (not JSON, JSON of the wrong shape,
+another job, a state this version does not know), which a proxy or a captive portal can give with HTTP 200.
 """
 
 import json
@@ -24,8 +26,6 @@ from carbon_gui.core.job_ids import JOB_LABEL
 
 ENDPOINT_ENV = "CARBON_GUI_VERTEX_ENDPOINT"
 CALL_TIMEOUT_S = 60.0
-# No client-side retries: a retried create could start a second job, and the app's own loop polls again.
-_ONCE = {"retry": None, "timeout": CALL_TIMEOUT_S}
 T = TypeVar("T")
 _HTTP_PREFIX = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) \S+: ")
 
@@ -77,6 +77,30 @@ def logs_url(project: str, name: str) -> str:
     return f"https://console.cloud.google.com/logs/query;query={quote(query, safe='')}?project={quote(project)}"
 
 
+def _once() -> dict[str, Any]:
+    """No client-side retries: a retried create could start a second job, and the app's own loop polls again."""
+    return {"retry": None, "timeout": CALL_TIMEOUT_S}
+
+
+def _state_name(job: Any) -> str | None:
+    """The JobState's name, read from the raw message: an unknown number is None (and no warning)."""
+    from google.cloud import aiplatform_v1
+
+    try:
+        return str(aiplatform_v1.JobState(type(job).pb(job).state).name)
+    except ValueError:
+        return None
+
+
+def _parse_problem(err: Exception) -> str:
+    """Why an answer could not be read, in a few words."""
+    text = str(err).strip()
+    if isinstance(err, UnicodeDecodeError) or text.startswith("Failed to load JSON"):
+        return "not JSON"
+    detail = text.splitlines()[0].rstrip(".") if text else type(err).__name__
+    return f"JSON of the wrong shape: {detail if len(detail) <= 120 else detail[:117] + '…'}"
+
+
 class VertexJobs:
     """The custom jobs of one project in one region."""
 
@@ -114,16 +138,21 @@ class VertexJobs:
             job = aiplatform_v1.CustomJob.from_json(json.dumps(body))
         except (ValueError, TypeError) as err:
             raise CloudError(f"The job spec is not a valid CustomJob ({err}).", step="submit") from None
-        created = self._call("submit", lambda c: c.create_custom_job(parent=self.parent, custom_job=job, **_ONCE))
+        created = self._call("submit", lambda c: c.create_custom_job(parent=self.parent, custom_job=job, **_once()))
         return str(created.name)
 
     def status(self, name: str) -> JobStatus:
         """The job's state now (one request)."""
-        job = self._call("status", lambda c: c.get_custom_job(name=name, **_ONCE))
+        job = self._call("status", lambda c: c.get_custom_job(name=name, **_once()))
+        if job.name != name:
+            raise self._not_understood("status", f"it describes {job.name or 'no job'!r}, not {name}")
+        state = _STATES.get(_state_name(job) or "")
+        if state is None:
+            raise self._not_understood("status", f"its job state {type(job).pb(job).state} is unknown to carbon-gui")
         error = job.error.message if job.error and (job.error.code or job.error.message) else None
         return JobStatus(
             name=job.name,
-            state=_STATES.get(job.state.name, "queued"),
+            state=state,
             error=error or None,
             create_time=job.create_time,
             start_time=job.start_time,
@@ -134,12 +163,12 @@ class VertexJobs:
 
     def cancel(self, name: str) -> None:
         """Asks Vertex AI to cancel the job; `status` shows cancelling, then cancelled."""
-        self._call("cancel", lambda c: c.cancel_custom_job(name=name, **_ONCE))
+        self._call("cancel", lambda c: c.cancel_custom_job(name=name, **_once()))
 
     def find_by_label(self, job_id: str) -> str | None:
         """The resource name of the app's job `job_id` (its `job` label), newest first; None when there is none."""
         request = {"parent": self.parent, "filter": f'labels.{JOB_LABEL}="{job_id}"'}
-        found = self._call("find job", lambda c: list(c.list_custom_jobs(request=request, **_ONCE)))
+        found = self._call("find job", lambda c: list(c.list_custom_jobs(request=request, **_once())))
         matching = [job for job in found if job.labels.get(JOB_LABEL) == job_id]
         if not matching:
             return None
@@ -161,13 +190,19 @@ class VertexJobs:
     def _call(self, step: str, call: Callable[[Any], T]) -> T:
         from google.api_core import exceptions as api
         from google.auth import exceptions as auth
+        from google.protobuf import json_format
         from requests import exceptions as http
 
         try:
             return call(self._client_now())
         except api.GoogleAPICallError as err:
             raise self._api_error(err, step) from None
-        except (http.ConnectionError, http.Timeout, auth.TransportError, ConnectionError):
+        except (http.Timeout, api.RetryError, TimeoutError):
+            raise CloudError(
+                f"Vertex AI at {self.endpoint} did not answer within {CALL_TIMEOUT_S:g} s. Try again in a few minutes.",
+                step=step,
+            ) from None
+        except (http.ConnectionError, auth.TransportError, ConnectionError):
             raise CloudError(
                 f"Cannot reach Vertex AI at {self.endpoint}: you seem to be offline. "
                 "Check the network connection and try again.",
@@ -179,6 +214,15 @@ class VertexJobs:
                 "`gcloud auth application-default login` again, or add a new service-account key in Settings.",
                 step=step,
             ) from None
+        except (json_format.Error, ValueError) as err:  # a 200 whose body is not JSON, or JSON of the wrong shape
+            raise self._not_understood(step, _parse_problem(err)) from None
+
+    def _not_understood(self, step: str, why: str) -> CloudError:
+        return CloudError(
+            f"The answer from {self.endpoint} was not a Vertex AI answer ({why}). A proxy or a network login page "
+            "may be in the way: try again later.",
+            step=step,
+        )
 
     def _api_error(self, err: Any, step: str) -> CloudError:
         code = int(err.code) if err.code is not None else 0

@@ -7,15 +7,16 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from carbon_gui.cloud.gcp_auth import GcpAccess, resolve_access
-from carbon_gui.cloud.ledger import BucketRecord, JobRecord, Ledger, LedgerError
+from carbon_gui.cloud.ledger import BucketRecord, DamagedRecord, JobRecord, Ledger, LedgerError
 from carbon_gui.cloud.local import LineCallback
 from carbon_gui.core.cleanup_policy import Orphan
+from carbon_gui.core.errors import UserFacingError
 from carbon_gui.core.job_ids import new_job_id
 from carbon_gui.core.job_states import ACTIVE_STATES, is_terminal
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.training_images import TrainingImage
 from carbon_gui.jobs import cleanup, monitor, recovery
-from carbon_gui.jobs.cleanup import CleanupPreview
+from carbon_gui.jobs.cleanup import CleanupPreview, LocalOrphan
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.launcher import Progress, launch
 from carbon_gui.jobs.planner import make_plan
@@ -67,8 +68,19 @@ class JobService:
     ) -> JobRecord:
         return launch(plan, self.ledger, self._clouds, progress, cancel, on_line)
 
+    def notices(self) -> list[str]:
+        """What the user must hear about the ledger itself (a damaged file set aside); each said once."""
+        ledger = self.ledger
+        notice, ledger.notice = ledger.notice, None
+        return [notice] if notice else []
+
     def jobs(self) -> list[JobRecord]:
+        """Every job, newest first, except damaged ones."""
         return self.ledger.jobs()
+
+    def damaged(self) -> list[DamagedRecord]:
+        """Ledger rows that cannot be read: shown, never acted on (no poll, no cancel, no cleanup)."""
+        return self.ledger.damaged()
 
     def job(self, job_id: str) -> JobRecord:
         record = self.ledger.job(job_id)
@@ -78,6 +90,19 @@ class JobService:
 
     def refresh(self, job_id: str) -> JobRecord:
         return monitor.refresh(self.job(job_id), self.ledger, self._clouds)
+
+    def refresh_watched(self) -> dict[str, str]:
+        """Poll every watched job once. One failing poll never stops the others: returns, per job that could
+        not be updated, why (its record stays as last known)."""
+        failures: dict[str, str] = {}
+        for job in self.watched():
+            try:
+                self.refresh(job.id)
+            except UserFacingError as err:
+                failures[job.id] = str(err)
+            except Exception as err:  # noqa: BLE001 - a bug with one job must not stop the others from updating
+                failures[job.id] = f"Unexpected error ({type(err).__name__}: {err}). Please report it."
+        return failures
 
     def watched(self, now: datetime | None = None) -> list[JobRecord]:
         """Jobs worth polling: active, or ended recently without codecarbon's figures read yet (the
@@ -108,3 +133,6 @@ class JobService:
 
     def orphans(self, now: datetime | None = None) -> list[Orphan[BucketRecord]]:
         return cleanup.find_orphans(self.ledger, now or datetime.now(UTC))
+
+    def local_orphans(self, now: datetime | None = None) -> list[LocalOrphan]:
+        return cleanup.find_local_orphans(self.ledger, now or datetime.now(UTC))

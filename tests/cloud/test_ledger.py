@@ -1,5 +1,6 @@
 """The job ledger on a real SQLite file: round trips, WAL, schema version, other processes, SIGKILL."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import pytest
 
 from carbon_gui.cloud.ledger import SCHEMA_VERSION, JobRecord, Ledger, LedgerError, default_path
 from carbon_gui.core.job_ids import bucket_labels, bucket_name, new_job_id
+from carbon_gui.core.measured_emissions import MeasuredEmissions
 
 WAIT_SECONDS = 60  # generous: two cores shared with other test runs
 
@@ -125,7 +127,11 @@ def test_unknown_state_and_unknown_job_are_refused(ledger: Ledger) -> None:
 def test_measured_figures_round_trip(ledger: Ledger) -> None:
     record = _job()
     ledger.add_job(record)
-    figures = json.dumps({"energy_consumed": 0.012, "emissions": 0.0007, "country_iso_code": "NLD"})
+    figures = json.dumps(dataclasses.asdict(MeasuredEmissions(
+        duration_s=60.0, energy_kwh=0.012, emissions_kg=0.0007, country_iso="NLD", country_name="Netherlands",
+        cpu_power_w=40.0, gpu_power_w=0.0, ram_power_w=10.0, cpu_model="Xeon", gpu_count=0, gpu_model="",
+        codecarbon_version="2.8.0", cpu_mode="cpu_load",
+    )))  # fmt: skip
     ledger.set_measured(record.id, figures)
     stored = ledger.job(record.id)
     assert stored is not None and json.loads(stored.measured or "") == json.loads(figures)
@@ -194,11 +200,14 @@ def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     assert str(path) in str(caught.value)
 
 
-def test_a_damaged_file_is_a_user_facing_error(tmp_path: Path) -> None:
+def test_a_damaged_file_is_set_aside_with_a_notice_and_a_new_ledger_started(tmp_path: Path) -> None:
     path = tmp_path / "jobs.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(LedgerError, match="damaged"):
-        Ledger(path)
+    ledger = Ledger(path)
+    [aside] = tmp_path.glob("jobs.sqlite3.bad-*")
+    assert aside.read_bytes() == b"this is not sqlite" * 100
+    assert ledger.notice is not None and str(aside) in ledger.notice and "not a SQLite database" in ledger.notice
+    assert ledger.jobs() == [] and Ledger(path).notice is None
 
 
 def test_location_follows_the_data_dir_override(tmp_path: Path) -> None:
@@ -278,3 +287,48 @@ def test_worker_threads_write_at_the_same_time(ledger: Ledger) -> None:
     assert [len(ledger.steps(record.id)) for record in records] == [50] * 4
     assert {job.state for job in ledger.jobs()} == {"succeeded"}
     assert ledger.unfinished_steps() == []
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_new_ledger_its_wal_and_shm_and_its_new_folder_are_the_owners_only(tmp_path: Path) -> None:
+    """The ledger names projects and buckets: nobody else on the machine reads it, whatever the umask."""
+    old_umask = os.umask(0o022)  # the usual default, which would give 0644 and 0755
+    try:
+        ledger = Ledger(tmp_path / "new" / "folder" / "jobs.sqlite3")
+        ledger.add_job(_job())
+        with sqlite3.connect(ledger.path) as reader:  # keeps the -wal and -shm in place while they are checked
+            reader.execute("SELECT COUNT(*) FROM jobs").fetchone()
+            companions = [ledger.path.with_name(ledger.path.name + suffix) for suffix in ("-wal", "-shm")]
+            assert all(p.exists() for p in companions)
+            assert [_mode(p) for p in (ledger.path, *companions)] == [0o600, 0o600, 0o600]
+        reader.close()
+    finally:
+        os.umask(old_umask)
+    assert _mode(ledger.path.parent) == 0o700
+    assert sorted(p.name for p in ledger.path.parent.iterdir() if ".new-" in p.name) == []  # no draft left over
+
+
+def test_a_ledger_left_readable_by_an_older_version_is_made_the_owners_only(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "jobs.sqlite3")
+    ledger.add_job(_job())
+    ledger.path.chmod(0o644)
+    Ledger(ledger.path)
+    assert _mode(ledger.path) == 0o600
+
+
+def test_two_processes_creating_the_ledger_at_once_share_one_complete_file(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    code = """
+        import sys
+        from carbon_gui.cloud.ledger import Ledger
+        ledger = Ledger(__import__("pathlib").Path(sys.argv[1]))
+        print(ledger.notice or "ok")
+    """
+    runs = [_run_python(code, str(path)) for _ in range(4)]
+    outputs = [run.communicate(timeout=WAIT_SECONDS) for run in runs]
+    assert [out.strip() for out, _ in outputs] == ["ok"] * 4, outputs  # nobody mistook a fresh file for a damaged one
+    assert list(tmp_path.glob("jobs.sqlite3.bad-*")) == []
+    assert Ledger(path).jobs() == []

@@ -10,7 +10,9 @@ strings, each request carrying `$alt=json;enum-encoding=int`):
 
 Scripts (chosen per created job, `script()`): "succeed" QUEUED→PENDING→RUNNING→SUCCEEDED, "fail" the same
 ending in FAILED with an error, "run" stays RUNNING. Cancel moves any unfinished job to CANCELLING, then
-CANCELLED on the next GET. Faults (`inject()`) answer the next matching request with a Google error body.
+CANCELLED on the next GET. Faults (`inject()`) answer the next matching request with a Google error body, or
+misbehave the way a broken server or proxy does: a 200 that is not JSON or has the wrong shape, an HTML 503,
+an answer later than the client waits, or a closed connection.
 Every request is recorded (`requests`) so tests check what the client sent.
 
 From another process: `python -m tests.vertex.fake_vertex --port 0` prints its URL, then serves until killed.
@@ -24,7 +26,9 @@ import copy
 import itertools
 import json
 import re
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +52,9 @@ class Fault:
     code: str  # google.rpc.Code name
     message: str
     reason: str | None = None  # google.rpc.ErrorInfo reason
+    raw: bytes | None = None  # answer these bytes instead of Google's error body (a broken proxy, a wrong shape)
+    delay_s: float = 0.0  # wait this long before answering (longer than the client's timeout: a timeout)
+    hang_up: bool = False  # close the connection without any answer
 
 
 FAULTS = {
@@ -76,6 +83,13 @@ FAULTS = {
     "not-found": Fault(404, "NOT_FOUND", "The CustomJob does not exist."),
     "internal": Fault(500, "INTERNAL", "Internal error encountered."),
     "unavailable": Fault(503, "UNAVAILABLE", "The service is currently unavailable."),
+    # not Google's answers: what a captive portal, a proxy or a broken server gives
+    "not-json": Fault(200, "OK", "", raw=b"<html><body>Service temporarily moved</body></html>"),
+    "wrong-shape": Fault(200, "OK", "", raw=b'{"name": 5, "state": "not a state", "createTime": [1]}'),
+    "json-list": Fault(200, "OK", "", raw=b"[1, 2, 3]"),
+    "html-503": Fault(503, "UNAVAILABLE", "", raw=b"<html><body>503 Service Unavailable</body></html>"),
+    "slow": Fault(200, "OK", "", raw=b"{}", delay_s=5.0),
+    "hang-up": Fault(200, "OK", "", hang_up=True),
 }
 
 _COLLECTION = re.compile(r"^/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/customJobs$")
@@ -207,9 +221,28 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.requests.append(RecordedRequest(method, parts.path, query, body))
             status, answer = self._route(method, parts.path, query, body)
+        if isinstance(answer, Fault):
+            self._misbehave(answer)
+            return
         self._send(status, answer)
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, dict[str, Any]]:
+    def _misbehave(self, fault: Fault) -> None:
+        """A fault that is not a Google error body: a late answer, no answer, or bytes of the wrong kind."""
+        time.sleep(fault.delay_s)
+        if fault.hang_up:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        data = fault.raw or b""
+        with contextlib.suppress(OSError):  # the client may have given up waiting
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         collection, job_match = _COLLECTION.match(path), _JOB.match(path)
         if collection and method == "POST":
             return self._guarded("create", lambda: self._create(collection["project"], collection["region"], body))
@@ -223,11 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._guarded("delete", lambda: self._delete(job_match["name"]))
         return _error_body(Fault(404, "NOT_FOUND", f"No route for {method} {path}."))
 
-    def _guarded(self, kind: str, answer: Any) -> tuple[int, dict[str, Any]]:
+    def _guarded(self, kind: str, answer: Any) -> tuple[int, Any]:
         for injection in self.state.injections:
             if injection.times > 0 and injection.on in (kind, "any"):
                 injection.times -= 1
-                return _error_body(injection.fault)
+                fault = injection.fault
+                if fault.raw is not None or fault.delay_s or fault.hang_up:
+                    return fault.status, fault
+                return _error_body(fault)
         result: tuple[int, dict[str, Any]] = answer()
         return result
 

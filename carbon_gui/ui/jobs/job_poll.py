@@ -4,10 +4,9 @@ then read every job's record, timeline and steps from the ledger for the Jobs ta
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from carbon_gui.cloud.ledger import JobRecord
+from carbon_gui.cloud.ledger import DamagedError, DamagedRecord, JobRecord
 from carbon_gui.cloud.local import staging_dir_for
 from carbon_gui.cloud.vertex import console_url, logs_url
-from carbon_gui.core.errors import UserFacingError
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 
 if TYPE_CHECKING:
@@ -18,18 +17,12 @@ if TYPE_CHECKING:
 class PollResult:
     snapshots: tuple[JobSnapshot, ...]
     failures: dict[str, str] = field(default_factory=dict)  # job id -> why it could not be updated
+    damaged: tuple[DamagedRecord, ...] = ()  # ledger rows that cannot be read: shown, never acted on
 
 
 def poll_jobs(service: "JobService") -> PollResult:
-    failures: dict[str, str] = {}
-    for job in service.watched():
-        try:
-            service.refresh(job.id)
-        except UserFacingError as err:
-            failures[job.id] = str(err)
-        except Exception as err:  # noqa: BLE001 - a bug with one job must not stop the others from updating
-            failures[job.id] = f"Unexpected error ({type(err).__name__}: {err}). Please report it."
-    return PollResult(read_snapshots(service), failures)
+    failures = service.refresh_watched()
+    return PollResult(read_snapshots(service), failures, tuple(service.damaged()))
 
 
 def read_snapshots(service: "JobService") -> tuple[JobSnapshot, ...]:
@@ -54,5 +47,8 @@ def _snapshot(service: "JobService", job: JobRecord) -> JobSnapshot:
 def _staging_left(service: "JobService", job: JobRecord) -> bool:
     if job.target == "local":
         return staging_dir_for(job.id).exists()
-    bucket = service.ledger.bucket(job.bucket) if job.bucket else None
+    try:
+        bucket = service.ledger.bucket(job.bucket) if job.bucket else None
+    except DamagedError:
+        return False  # a damaged record may refer to it: nothing is offered for deletion
     return bucket is not None and bucket.state != "deleted"
