@@ -125,6 +125,14 @@ def _why_orphaned(job: JobFacts | None, now: datetime, ended_long_ago: timedelta
     return ""
 
 
+def over_long_ago(job: JobFacts, now: datetime, ended_long_ago: timedelta = timedelta(days=1)) -> str:
+    """Why the staging of a local run that is over may go ("its job succeeded 3 days ago"), or "" while it may
+    still be needed: the same day's grace as a bucket's, so its output can still be looked at."""
+    if not is_terminal(job.state) or job.ended_at is None or now - job.ended_at <= ended_long_ago:
+        return ""
+    return f"its job {job.state} {_age(now - job.ended_at)} ago"
+
+
 def _age(delta: timedelta) -> str:
     if delta >= timedelta(days=2):
         return f"{delta.days} days"

@@ -1,17 +1,19 @@
 """One-click cleanup: delete a job's staging bucket (or local staging directory), and find orphans.
 
 The app deletes only what it created: the bucket must be in the ledger and carry the app's labels
-(core/cleanup_policy.py decides; cloud/storage.py enforces it again at the moment of deletion).
+(core/cleanup_policy.py decides; cloud/storage.py enforces it again at the moment of deletion). A local
+staging directory must be the one the ledger recorded for its job, in the app's local-jobs directory.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from carbon_gui.cloud.errors import NotOurs
 from carbon_gui.cloud.ledger import BucketRecord, JobRecord, Ledger
-from carbon_gui.cloud.local import is_alive, remove_staging_dir, staging_dir_for
+from carbon_gui.cloud.local import is_alive, read_run_record, remove_staging_dir, staging_dir_for
 from carbon_gui.cloud.storage import DeleteOutcome
-from carbon_gui.core.cleanup_policy import Orphan, cleanup_verdict, orphans
+from carbon_gui.core.cleanup_policy import Orphan, cleanup_verdict, orphans, over_long_ago
 from carbon_gui.core.job_states import ACTIVE_STATES, LAUNCH_STATES
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.request import LOCAL
@@ -40,6 +42,8 @@ def _refuse_while_active(job: JobRecord) -> str | None:
         return f"job {job.id} is still {job.state}: cancel it, or wait until it ends"
     if job.state in LAUNCH_STATES and launcher_alive(job):
         return f"job {job.id} is being launched right now (step: {job.state}): wait until the launch ends"
+    if job.target == LOCAL and _still_running(job, staging_dir_for(job.id)):
+        return f"the run of job {job.id} is still going, whatever its record says: cancel it, or wait until it ends"
     return None
 
 
@@ -95,3 +99,33 @@ def delete(job: JobRecord, ledger: Ledger, clouds: Clouds) -> str:
 def find_orphans(ledger: Ledger, now: datetime | None = None) -> list[Orphan[BucketRecord]]:
     """Buckets the app created whose job never started or ended long ago. Run recovery first."""
     return orphans(ledger.buckets(), ledger.jobs(), now or datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class LocalOrphan:
+    """The staging directory of a local run that is over."""
+
+    job_id: str
+    folder: Path
+    reason: str  # user-facing: why it is offered for cleanup
+
+
+def find_local_orphans(ledger: Ledger, now: datetime | None = None) -> list[LocalOrphan]:
+    """Staging directories of local runs over for more than a day. Only a directory the ledger recorded for its
+    job (where the app creates them) and that is still there; never one whose run still goes, whatever its
+    row says (its pid, or the run's own record, shows a live process). Run recovery first."""
+    now = now or datetime.now(UTC)
+    found = []
+    for job in ledger.jobs():
+        folder = staging_dir_for(job.id)
+        if job.target != LOCAL or job.staging_dir != str(folder) or not folder.is_dir():
+            continue
+        reason = over_long_ago(job, now)
+        if reason and not _still_running(job, folder):
+            found.append(LocalOrphan(job.id, folder, reason))
+    return found
+
+
+def _still_running(job: JobRecord, folder: Path) -> bool:
+    record = read_run_record(folder)
+    return launcher_alive(job) or (record is not None and record.process_start() is not None)
