@@ -2,28 +2,30 @@
 
 - `make_session` builds one `requests.Session` per provider: a connection pool as large as the
   app's fetch thread pool, urllib3 retries for connection errors and 500/502/503/504 (not 429, and
-  not read timeouts, which would multiply the wait), and optionally an SQLite response cache
-  (requests-cache) that stores only 200 answers to GET (and WattTime's "no coverage" 404), never a
-  login, and never a secret: the `auth-token` and `Authorization` headers are left out of the cache key
-  and redacted from the stored request.
-- `get_json` performs one GET with a (connect, read) timeout *and* an overall deadline (a server
-  dripping one byte per second never trips a read timeout), and turns every failure into a
-  `ProviderError` subclass with a short user-facing message (see `provider_errors`).
+  not read timeouts, which would multiply the wait), no redirects followed, and optionally an SQLite
+  response cache (requests-cache, owner-only files) that stores only 200 answers to GET (and WattTime's
+  "no coverage" 404), never a login, and never a secret: secret headers and parameters are left out of the
+  cache key, and no request header is stored at all.
+- `get_json` performs one GET with a (connect, read) timeout *and* an overall deadline that covers connect,
+  status line, headers, body, the transport's retries and a short 429 wait (a read timeout bounds one recv
+  only: a server dripping one byte per second never trips it), refuses answers over MAX_BODY_BYTES, and turns
+  every failure into a `ProviderError` subclass with a short user-facing message (see `provider_errors`).
 - `cached_json` answers from the cache only (None on a miss), for callers that must not pay for a login
   or a token before they know a request is needed.
 - `receipts()` records when each answer used inside it was received: for an answer served from the
   cache, when the cache stored it, so a cached value is never presented as freshly fetched.
 """
-
 import contextlib
 import contextvars
 import email.utils
 import hashlib
+import heapq
 import json
 import logging
 import math
 import os
 import re
+import socket
 import sqlite3
 import threading
 import time
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 import requests
@@ -43,14 +45,22 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests_cache import CachedSession
 from requests_cache.backends.sqlite import SQLiteCache
-from urllib3.connectionpool import ConnectionPool
+from requests_cache.cache_keys import redact_response
+from requests_cache.models.request import CachedRequest
+from requests_cache.models.response import CachedResponse
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
 
 from carbon_gui.sources.provider_errors import (
     MSG_CONNECTION_LOST,
     MSG_NO_ZONE_ACCESS,
+    MSG_REDIRECTED,
     MSG_TIMED_OUT,
+    AnswerTooLarge,
     BadRequest,
     BadResponse,
     KeyRejected,
@@ -67,7 +77,7 @@ RETRY_STATUSES = (500, 502, 503, 504)
 SECRET_HEADERS = ("auth-token", "Authorization", "X-BLOBR-KEY", "Proxy-Authorization")
 DEFAULT_RETRY_AFTER_S = 60.0
 SHORT_RETRY_AFTER_S = 2.0  # a 429 asking to wait at most this long is retried once inside get_json
-MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_BODY_BYTES = 8 * 1024 * 1024  # the largest real answer (72 h forecast, 24 h history) is a few hundred KB
 MAX_ERROR_TEXT = 120
 NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
 INDEX_MAX_AGE_S = 2.0  # the cache's in-memory key index is read again after this (see _IndexedSQLiteCache)
@@ -78,7 +88,7 @@ CACHED_404_PATHS = ("/region-from-loc",)
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("carbon_gui_http_deadline", default=None)
+_current_call: contextvars.ContextVar["_Call | None"] = contextvars.ContextVar("carbon_gui_http_call", default=None)
 _sleep = time.sleep  # tests may patch it
 
 
@@ -127,12 +137,153 @@ class _BodyTooLarge(requests.exceptions.RequestException):
     pass
 
 
-class _DeadlineAdapter(HTTPAdapter):
-    """Reads every body in the adapter, in small pieces, and gives up at the caller's overall deadline.
+@dataclass(eq=False)
+class _Call:
+    """One `get_json` call's overall deadline (monotonic seconds), and whether the watchdog had to cut it."""
 
-    Reading here (below the cache layer) means requests-cache only ever sees complete bodies, and a
-    slow drip fails with `ReadTimeout` instead of blocking a worker thread for minutes.
-    """
+    at: float
+    expired: bool = False  # set by the watchdog
+    # what it is using now (guarded by the watchdog's lock): the connection, and once the headers are in, the answer
+    conn: "BaseHTTPConnection | None" = None
+    response: BaseHTTPResponse | None = None
+    scheduled: bool = False
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def ran_out(self) -> bool:
+        return self.expired or self.left() <= 0
+
+
+class _Watchdog:
+    """Cuts the connection of a call still running at its deadline. A socket timeout bounds each recv only, so a
+    server sending a byte now and then (status line, headers or body) could otherwise hold a call for minutes.
+
+    One daemon thread for the whole process. A connection is watched from the moment a call sends on it until it
+    goes back to the pool (or the call ends), so a pooled connection is never cut for an earlier call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._due: list[tuple[float, int, _Call]] = []  # heap of (deadline, tie-breaker, call)
+        self._calls: dict[BaseHTTPConnection, _Call] = {}
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, call: _Call, conn: "BaseHTTPConnection") -> None:
+        with self._lock:
+            self._unwatch(call)
+            call.conn = conn
+            self._calls[conn] = call
+            if not call.scheduled:
+                call.scheduled = True
+                self._count += 1
+                heapq.heappush(self._due, (call.at, self._count, call))
+                if self._due[0][2] is call:
+                    self._lock.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="carbon-gui-http-deadline", daemon=True)
+                self._thread.start()
+
+    def watch_response(self, call: _Call, conn: "BaseHTTPConnection", response: BaseHTTPResponse) -> None:
+        """The headers are in: the body is read through `response` (http.client may have let go of conn.sock)."""
+        with self._lock:
+            if call.conn is conn:
+                call.response = response
+
+    def release(self, call: _Call) -> None:
+        """The call is over: its connection is no longer watched."""
+        with self._lock:
+            self._unwatch(call)
+
+    def release_connection(self, conn: "BaseHTTPConnection | None") -> None:
+        """`conn` is going back to the pool: whichever call used it is done with it."""
+        with self._lock:
+            call = self._calls.get(conn) if conn is not None else None
+            if call is not None:
+                self._unwatch(call)
+
+    def _unwatch(self, call: _Call) -> None:
+        if call.conn is not None:
+            self._calls.pop(call.conn, None)
+        call.conn = call.response = None
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._due and self._due[0][0] <= now:
+                    call = heapq.heappop(self._due)[2]
+                    if call.conn is not None:
+                        call.expired = True
+                        _cut(call.conn, call.response)
+                        self._unwatch(call)
+                self._lock.wait(self._due[0][0] - now if self._due else None)
+
+
+def _cut(conn: "BaseHTTPConnection", response: BaseHTTPResponse | None) -> None:
+    """Shut the socket down: a recv blocked on it returns at once (end of stream). Before the headers are in, the
+    socket is the connection's; after, the answer's (urllib3's `HTTPResponse.shutdown`, made for this)."""
+    sock = getattr(conn, "sock", None)
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's shutdown, also under TLS
+    if response is not None:
+        with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed or released meanwhile: nothing to cut
+            response.shutdown()
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _at_most(seconds: object, limit: float) -> float:
+    return min(seconds, limit) if isinstance(seconds, int | float) else limit
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    """A connection pool that keeps each request within its call's deadline: connect and read timeouts no longer
+    than the time left, and the connection watched (see `_Watchdog`) until it goes back to the pool."""
+
+    def _make_request(self, conn: "BaseHTTPConnection", method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        call = _current_call.get()
+        if call is not None:
+            left = call.left()
+            if left <= 0:
+                raise urllib3.exceptions.ReadTimeoutError(self, url, "overall deadline passed")
+            timeout = self._get_timeout(kwargs.get("timeout", urllib3.util.Timeout.DEFAULT_TIMEOUT))
+            kwargs["timeout"] = urllib3.util.Timeout(
+                connect=_at_most(timeout.connect_timeout, left), read=_at_most(timeout.read_timeout, left)
+            )
+            _WATCHDOG.watch(call, conn)
+        response = super()._make_request(conn, method, url, *args, **kwargs)
+        if call is not None:
+            _WATCHDOG.watch_response(call, conn, response)
+        return response
+
+    def _put_conn(self, conn: "BaseHTTPConnection | None") -> None:
+        _WATCHDOG.release_connection(conn)
+        super()._put_conn(conn)
+
+
+class _WatchedHTTPSPool(_WatchedHTTPPool, HTTPSConnectionPool):
+    pass
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """Sends through watched pools (see `_WatchedHTTPPool`) and reads every body here, in small pieces, up to
+    MAX_BODY_BYTES. Reading here (below the cache layer) means requests-cache only ever sees complete bodies."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # (a SOCKS proxy keeps its own pools: no watchdog there)
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
 
     def send(
         self,
@@ -143,25 +294,41 @@ class _DeadlineAdapter(HTTPAdapter):
         cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+        call = _current_call.get()
+        response: requests.Response | None = None
         try:
-            body = _read_body(response, _deadline.get())
-        except BaseException:
-            response.close()
+            response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            body = _read_body(response)
+            if call is not None and call.expired:  # cut at the deadline: what came is not the whole answer
+                raise requests.exceptions.ReadTimeout("overall deadline passed")
+        except requests.exceptions.RequestException:
+            if response is not None:
+                response.close()
+            if call is not None and call.ran_out():  # whatever broke, it broke because time was up
+                raise requests.exceptions.ReadTimeout("overall deadline passed") from None
             raise
+        except BaseException:
+            if response is not None:
+                response.close()
+            raise
+        finally:
+            if call is not None:
+                _WATCHDOG.release(call)
         response._content = body
         response._content_consumed = True  # type: ignore[attr-defined]
         return response
 
 
-def _read_body(response: requests.Response, deadline: float | None) -> bytes:
+def _read_body(response: requests.Response) -> bytes:
+    """The decoded body, refused as soon as it is known to exceed MAX_BODY_BYTES: from its Content-Length before
+    reading, else while reading (decoded pieces of at most 64 KB, so a gzip bomb never inflates in memory)."""
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _BodyTooLarge("body too large")
     raw = response.raw
     chunks: list[bytes] = []
     size = 0
     while True:
-        # The deadline counts only while something is left to read: a body that arrived whole is kept.
-        if chunks and deadline is not None and time.monotonic() > deadline and not raw.closed:
-            raise requests.exceptions.ReadTimeout("overall deadline passed")
         try:
             chunk = raw.read1(64 * 1024, decode_content=True)
         except urllib3.exceptions.ReadTimeoutError:
@@ -170,17 +337,18 @@ def _read_body(response: requests.Response, deadline: float | None) -> bytes:
             # IncompleteRead (truncated), a connection reset mid-body, a bad chunk or bad gzip data
             raise requests.exceptions.ChunkedEncodingError("incomplete or undecodable body") from None
         if not chunk:
-            break
-        chunks.append(chunk)
+            return b"".join(chunks)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise _BodyTooLarge("body too large")
-    return b"".join(chunks)
+        chunks.append(chunk)
 
 
 class _Retry(Retry):
     """urllib3 Retry that never retries a read timeout (it would multiply the wait) but does retry, once, a
-    connection the server dropped before answering (a stale keep-alive connection, say)."""
+    connection the server dropped before answering (a stale keep-alive connection, say); and retries only while
+    the call's deadline leaves time for the backoff wait (else a 5xx is handed back as it is, and a connection
+    error ends as a timeout)."""
 
     def increment(
         self,
@@ -193,7 +361,14 @@ class _Retry(Retry):
     ) -> Self:
         if isinstance(error, urllib3.exceptions.ReadTimeoutError):
             raise error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        following = super().increment(method, url, response, error, _pool, _stacktrace)
+        call = _current_call.get()
+        if call is not None and following.get_backoff_time() >= call.left():
+            if response is not None:  # urlopen returns this answer (raise_on_status is off)
+                no_time = urllib3.exceptions.ResponseError("no time left for another try")
+                raise urllib3.exceptions.MaxRetryError(_pool, url or "", no_time)  # type: ignore[arg-type]
+            raise urllib3.exceptions.ReadTimeoutError(_pool, url or "", "overall deadline passed")  # type: ignore[arg-type]
+        return following
 
 
 class _NoNetrc(requests.auth.AuthBase):
@@ -204,8 +379,12 @@ class _NoNetrc(requests.auth.AuthBase):
         return request
 
 
-class _StripSecretsOnRedirect(requests.Session):
-    """requests drops `Authorization` on a redirect to another host; drop `auth-token` and friends too.
+class _ProviderSession(requests.Session):
+    """Never follows a redirect. Both APIs answer their documented endpoints directly, so a redirect means a wrong
+    address or something between us and the provider; following it would send the key again, maybe to another
+    origin (requests itself keeps `Authorization` on a port change or an http -> https upgrade, and every other
+    header always), and requests-cache would store each step's request. The answer becomes a clear error instead
+    (fail closed, as gcloud's and other API clients do).
 
     Also reads the environment's proxy and CA-bundle settings once per host instead of once per request (requests
     scans the whole environment twice per request for them: ~10 % of a request's CPU), and never ~/.netrc."""
@@ -244,23 +423,19 @@ class _StripSecretsOnRedirect(requests.Session):
             "cert": _merge_setting(cert, self.cert),
         }
 
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        old_url = response.request.url if response.request is not None else None
-        if old_url and prepared_request.url and self.should_strip_auth(old_url, prepared_request.url):  # type: ignore[no-untyped-call]
-            for name in SECRET_HEADERS:
-                prepared_request.headers.pop(name, None)
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None  # see the class docstring
 
 
 def _merge_setting(request_setting: Any, session_setting: Any) -> Any:
     return requests.sessions.merge_setting(request_setting, session_setting)  # type: ignore[no-untyped-call]
 
 
-class _PlainSession(_StripSecretsOnRedirect):
+class _PlainSession(_ProviderSession):
     pass
 
 
-class _CachedSession(CachedSession, _StripSecretsOnRedirect):
+class _CachedSession(CachedSession, _ProviderSession):
     pass
 
 
@@ -349,16 +524,32 @@ class _IndexedSQLiteCache(SQLiteCache):
         return super().get_response(key, default)
 
     def save_response(self, response: requests.Response, cache_key: str | None = None, expires: Any = None) -> None:
+        """As requests-cache stores an answer, but with nothing of what was sent beyond method and URL: credentials
+        travel in request headers, and a header the redaction list does not name would otherwise reach the file."""
         key = cache_key or self.create_key(response.request)
-        super().save_response(response, key, expires)
+        cached = CachedResponse.from_response(response, expires=expires)
+        cached.request = CachedRequest(method=cached.request.method, url=cached.request.url)
+        cached.history = []  # (redirects are never followed: see _ProviderSession)
+        self.responses[key] = redact_response(cached, self._settings.ignored_parameters)
         self._index.add(key)
+
+
+def _make_private(db_path: Path) -> None:
+    """Owner-only cache files before SQLite opens them: the directory, when this creates it, 0700; the database
+    0600, also when an older version left it readable to others. SQLite gives its -wal and -shm files the
+    database's permissions when it creates them; ones already there are tightened too."""
+    db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (db_path, *(db_path.with_name(db_path.name + side) for side in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path, 0o600)
 
 
 def _cached_session(cache_path: Path, ttl_s: float) -> requests.Session:
     """A CachedSession on `cache_path`, with expired answers dropped; a plain session if the file is unusable."""
     session: _CachedSession | None = None
     try:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(cache_path)
         # A refresh writes ~120 answers from many threads at once: WAL and no fsync per answer keep
         # those writes from serialising the refresh (a lost cache entry after a power cut is harmless).
         backend = _IndexedSQLiteCache(str(cache_path), wal=True, fast_save=True)
@@ -490,6 +681,8 @@ def classify_error(
     lowered = haystack.lower()
     if status == 429:
         return RateLimited(parse_retry_after((headers or {}).get("Retry-After")), endpoint=endpoint)
+    if 300 <= status < 400:
+        return BadResponse(MSG_REDIRECTED, endpoint=endpoint, status=status)  # never followed: see _ProviderSession
     if "token unauthorized for zonekey" in lowered:
         return NoAccess(MSG_NO_ZONE_ACCESS, endpoint=endpoint, status=status, stated_by_provider=True)
     if "endpoint not available" in lowered or "invalid scope" in lowered:
@@ -512,7 +705,9 @@ def classify_error(
 
 
 def _transport_error(exc: requests.exceptions.RequestException, endpoint: str) -> ProviderError:
-    if isinstance(exc, _BodyTooLarge | requests.exceptions.ChunkedEncodingError):
+    if isinstance(exc, _BodyTooLarge):
+        return AnswerTooLarge(MAX_BODY_BYTES, endpoint=endpoint)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return BadResponse(endpoint=endpoint)
     if isinstance(exc, requests.exceptions.ContentDecodingError | requests.exceptions.TooManyRedirects):
         return BadResponse(endpoint=endpoint)
@@ -540,15 +735,6 @@ def _transport_error(exc: requests.exceptions.RequestException, endpoint: str) -
     return Offline(endpoint=endpoint)
 
 
-@contextlib.contextmanager
-def _overall_deadline(seconds: float) -> Iterator[None]:
-    token = _deadline.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
-
-
 def _send(
     session: requests.Session,
     url: str,
@@ -557,7 +743,7 @@ def _send(
     headers: Mapping[str, str] | None,
     auth: tuple[str, str] | None,
     timeout: tuple[float, float],
-    deadline_s: float,
+    call: _Call,
     endpoint_name: str,
     use_cache: bool,
 ) -> requests.Response:
@@ -565,18 +751,20 @@ def _send(
     if not use_cache and isinstance(session, CachedSession):
         extra["force_refresh"] = True
     failure: ProviderError | None = None
+    token = _current_call.set(call)
     try:
-        with _overall_deadline(deadline_s):
-            response = session.get(
-                url,
-                params=dict(params) if params else None,
-                headers=dict(headers) if headers else None,
-                auth=auth,
-                timeout=timeout,
-                **extra,
-            )
+        response = session.get(
+            url,
+            params=dict(params) if params else None,
+            headers=dict(headers) if headers else None,
+            auth=auth,
+            timeout=timeout,
+            **extra,
+        )
     except requests.exceptions.RequestException as exc:
         failure = _transport_error(exc, endpoint_name)
+    finally:
+        _current_call.reset(token)
     if failure is not None:
         raise failure  # outside the except block: no chaining to an exception that holds the request
     return response
@@ -596,12 +784,13 @@ def get_json(
 ) -> Any:
     """GET `url` and return the decoded JSON, or raise a `ProviderError` subclass.
 
-    `timeout` is (connect, read) seconds or one number for both; `deadline_s` bounds the whole call
-    including the body (default: connect + 2 × read). A 429 whose Retry-After is at most 2 s is
-    waited out and retried once. `use_cache=False` skips a cached answer (a fresh one is still stored).
+    `timeout` is (connect, read) seconds or one number for both; `deadline_s` bounds the whole call: connect,
+    status line, headers, body, retries (default: connect + 2 × read). A 429 whose Retry-After is at most 2 s,
+    and shorter than the time left, is waited out and retried once. `use_cache=False` skips a cached answer (a
+    fresh one is still stored).
     """
     connect_s, read_s = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    total_s = deadline_s if deadline_s is not None else connect_s + 2 * read_s
+    call = _Call(time.monotonic() + (deadline_s if deadline_s is not None else connect_s + 2 * read_s))
     secrets = [v for k, v in (headers or {}).items() if k.lower() not in ("accept", "user-agent")]
     secrets += list(auth or ())
     for attempt in range(2):
@@ -612,7 +801,7 @@ def get_json(
             headers=headers,
             auth=auth,
             timeout=(connect_s, read_s),
-            deadline_s=total_s,
+            call=call,
             endpoint_name=endpoint_name,
             use_cache=use_cache,
         )
@@ -622,7 +811,7 @@ def get_json(
         response.close()
         if status == 429:
             wait_s = parse_retry_after(response_headers.get("Retry-After"))
-            if attempt == 0 and wait_s <= SHORT_RETRY_AFTER_S:
+            if attempt == 0 and wait_s <= SHORT_RETRY_AFTER_S and wait_s < call.left():
                 _sleep(wait_s)
                 continue
             raise RateLimited(wait_s, endpoint=endpoint_name)

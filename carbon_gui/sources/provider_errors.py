@@ -19,6 +19,7 @@ MSG_OFFLINE = "offline"
 MSG_TIMED_OUT = "timed out"
 MSG_CONNECTION_LOST = "connection lost"
 MSG_BAD_RESPONSE = "malformed answer from the provider"
+MSG_REDIRECTED = "the provider answered with a redirect, which is not followed (check its address)"
 
 
 class ProviderError(Exception):
@@ -125,6 +126,14 @@ class BadResponse(ProviderError):
     default_message = MSG_BAD_RESPONSE
 
 
+class AnswerTooLarge(BadResponse):
+    """An answer over the size limit: cut off where the limit was reached (or refused from its Content-Length), never
+    decoded."""
+
+    def __init__(self, limit_bytes: int, *, endpoint: str, status: int | None = None) -> None:
+        super().__init__(f"answer too large (over {limit_bytes // 2**20} MB)", endpoint=endpoint, status=status)
+
+
 __all__ = [
     "MSG_BAD_RESPONSE",
     "MSG_CONNECTION_LOST",
@@ -133,8 +142,10 @@ __all__ = [
     "MSG_NO_WATTTIME_COVERAGE",
     "MSG_NO_ZONE_ACCESS",
     "MSG_OFFLINE",
+    "MSG_REDIRECTED",
     "MSG_TIMED_OUT",
     "MSG_UNKNOWN_ZONE",
+    "AnswerTooLarge",
     "BadRequest",
     "BadResponse",
     "KeyRejected",

@@ -4,6 +4,7 @@ Also: no key, password or token in any exception, problem or client repr."""
 import base64
 import contextlib
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ from carbon_gui.sources.watttime import WattTimeClient
 
 from .conftest import DEADLINE_S, EXPECTED, TIMEOUT_S, assert_no_secret, fetch_em, fetch_wt
 from .fake_providers import FAULT_KINDS, FakeElectricityMaps, FakeWattTime, Fault
+from .hostile_server import HostileElectricityMaps, HostileWattTime
+from .secret_scan import assert_no_secret_on_disk
 
 EM_TOKEN = "SENTINEL-EM-TOKEN-7f3a9c"
 WT_USER = "sentinel-user-5d1e"
@@ -187,11 +190,64 @@ def test_the_cache_file_holds_no_secret(
 
     data = _cache_bytes(cache_dir)
     assert b"carbonIntensity" in data and b"lbs_co2_per_mwh" in data  # the grep below looks at real entries
-    assert b"REDACTED" in data  # the secret headers were there, and were replaced
+    assert b"auth-token" not in data.lower() and b"authorization" not in data.lower()  # no request header stored
     for secret in [EM_TOKEN, *_wt_secrets(wt_sentinel)]:
         assert secret.encode() not in data, f"{secret} found in the cache file"
     with contextlib.closing(sqlite3.connect(cache_dir / "http-cache.sqlite")) as db:
         assert db.execute("SELECT count(*) FROM responses").fetchone()[0] >= 10
+
+
+def test_no_secret_on_disk_after_redirects_errors_and_retries(
+    tmp_path: Path, session_factory: Callable[..., requests.Session]
+) -> None:
+    """Issue 8: a 301 to the same URL plus a parameter left the token in the cached request headers of the redirect
+    step. Both providers meet redirects (same origin, another port), errors, retries and a new login."""
+    cache_dir = tmp_path / "cache"
+    session = session_factory(cache_dir / "http-cache.sqlite", ttl_s=60)
+    with (
+        HostileElectricityMaps.start(token=EM_TOKEN) as em_server,
+        HostileWattTime.start(username=WT_USER, password=WT_PASSWORD, token_prefix=WT_TOKEN_PREFIX) as wt_server,
+        HostileElectricityMaps.start(token="another-origin") as elsewhere,
+    ):
+        em_server.other_origin = wt_server.other_origin = elsewhere.url
+        em_server.hostile.update({LATEST: "redirect_same_origin", "carbon-intensity/history": "redirect_other_origin"})
+        em_server.faults["power-breakdown/latest"] = Fault("503", times=1)  # retried, then answered
+        em_server.faults["carbon-intensity/forecast"] = "401"
+        em = ElectricityMapsClient(session, em_server.api_url, EM_TOKEN, timeout_s=TIMEOUT_S)
+        fetch_em(em, "NL", "DE", now=NOW)
+        em.power_breakdown_latest("NL")
+        wt_server.hostile.update({"forecast": "redirect_same_origin", "historical": "redirect_other_origin"})
+        wt_server.faults["signal-index"] = Fault("503", times=1)
+        wt = WattTimeClient(session, wt_server.api_url, WT_USER, WT_PASSWORD, timeout_s=TIMEOUT_S)
+        fetch_wt(wt, now=NOW)
+        wt_server.expire_tokens()
+        wt.my_access()  # a 401, a new login, the answer
+        assert wt_server.count("login") == 2 and em_server.count("power-breakdown/latest") == 2
+        secrets = [EM_TOKEN, *_wt_secrets(wt_server)]
+    session.close()
+    data = _cache_bytes(cache_dir)
+    assert b"powerProductionBreakdown" in data and b"percentile" in data  # the scan looks at real entries
+    assert_no_secret_on_disk(cache_dir, secrets)
+
+
+def test_the_cache_files_are_private(
+    tmp_path: Path, session_factory: Callable[..., requests.Session], em_server: FakeElectricityMaps
+) -> None:
+    """Owner-only: the directory the cache creates (0700), the database and SQLite's -wal and -shm files (0600), and
+    a file an older version left readable to others is tightened when opened."""
+    cache_dir = tmp_path / "new" / "cache"
+    path = cache_dir / "http-cache.sqlite"
+    session = session_factory(path, ttl_s=60)
+    ElectricityMapsClient(session, em_server.api_url, em_server.token).latest("NL")
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in cache_dir.iterdir()}
+    assert modes.keys() >= {"http-cache.sqlite", "http-cache.sqlite-wal", "http-cache.sqlite-shm"}
+    assert set(modes.values()) == {0o600}, modes
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
+    session.close()
+    path.chmod(0o644)  # as an older version left it
+    reopened = session_factory(path, ttl_s=60)
+    ElectricityMapsClient(reopened, em_server.api_url, em_server.token).latest("DE")
+    assert {stat.S_IMODE(p.stat().st_mode) for p in cache_dir.iterdir()} == {0o600}
 
 
 # --- nothing secret in errors --------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """sources/http.py: retries, 429 handling, deadlines, error mapping, redirects."""
 
 import email.utils
+import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from carbon_gui.sources.electricitymaps import ElectricityMapsClient
 from carbon_gui.sources.http import classify_error, get_json, make_session, parse_retry_after
 from carbon_gui.sources.provider_errors import (
     BadRequest,
+    BadResponse,
     KeyRejected,
     NoAccess,
     Offline,
@@ -23,9 +27,11 @@ from carbon_gui.sources.provider_errors import (
 )
 
 from .conftest import TIMEOUT_S, assert_no_secret
-from .fake_providers import FakeElectricityMaps, FakeWattTime, Fault
+from .fake_providers import FakeElectricityMaps, Fault
+from .hostile_server import HostileElectricityMaps, gzip_bomb
 
 LATEST = "carbon-intensity/latest"
+REDIRECTED = "the provider answered with a redirect, which is not followed (check its address)"
 
 
 @pytest.fixture
@@ -123,21 +129,27 @@ def test_a_read_timeout_is_not_retried(em_client: ElectricityMapsClient, em_serv
 # --- 429 -----------------------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def patient_client(em_server: FakeElectricityMaps, session: requests.Session) -> ElectricityMapsClient:
+    """A client whose deadline leaves time for a short Retry-After wait (em_client's is 0.45 s)."""
+    return ElectricityMapsClient(session, em_server.api_url, em_server.token, timeout_s=TIMEOUT_S, deadline_s=5.0)
+
+
 def test_429_with_a_short_retry_after_is_retried_once(
-    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
+    patient_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
 ) -> None:
     em_server.faults[LATEST] = Fault("429", times=1, retry_after="1")
-    assert em_client.latest("NL").value == 274.0
+    assert patient_client.latest("NL").value == 274.0
     assert sleeps == [1.0]
     assert em_server.count(LATEST) == 2
 
 
 def test_429_twice_raises_with_the_wait(
-    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
+    patient_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
 ) -> None:
     em_server.faults[LATEST] = Fault("429", times=2, retry_after="2")
     with pytest.raises(RateLimited) as caught:
-        em_client.latest("NL")
+        patient_client.latest("NL")
     assert caught.value.retry_after_s == 2.0
     assert caught.value.message == "rate-limited, retrying in 2 s"
     assert caught.value.to_problem().retry_after_s == 2.0
@@ -145,9 +157,9 @@ def test_429_twice_raises_with_the_wait(
     assert em_server.count(LATEST) == 2
 
 
-def test_429_short_wait_really_sleeps(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
+def test_429_short_wait_really_sleeps(patient_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:
     em_server.faults[LATEST] = Fault("429", times=1, retry_after="1")
-    assert em_client.latest("NL").value == 274.0
+    assert patient_client.latest("NL").value == 274.0
     refused, retried = em_server.requests_to(LATEST)
     assert retried.at - refused.at >= 1.0  # the retry came only after the Retry-After wait, as seen by the server
 
@@ -262,35 +274,95 @@ def test_errors_do_not_chain_to_the_request(em_client: ElectricityMapsClient, em
         assert_no_secret(caught.value, [em_server.token])
 
 
-# --- redirects -----------------------------------------------------------------------------------------------
+# --- redirects: never followed ---------------------------------------------------------------------------------
 
 
-def test_a_redirect_to_another_host_drops_the_key(
-    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, wt_server: FakeWattTime
+@pytest.mark.parametrize("kind", ["redirect_same_origin", "redirect_other_origin"])
+def test_a_redirect_is_not_followed_and_says_so(kind: str, session: requests.Session) -> None:
+    with HostileElectricityMaps.start() as server, FakeElectricityMaps.start() as elsewhere:
+        server.other_origin = elsewhere.url  # the same host, another port: another origin
+        server.hostile[LATEST] = kind
+        client = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=TIMEOUT_S)
+        with pytest.raises(BadResponse) as caught:
+            client.latest("NL")
+        assert caught.value.message == REDIRECTED
+        assert caught.value.status in (301, 307)
+        assert server.count(LATEST) == 1 and elsewhere.count() == 0
+
+
+# --- the overall deadline: connect, status line, headers, body, retries ------------------------------------------
+
+
+def _ends_in_time(call: Callable[[], object], deadline_s: float, slack_s: float = 0.6) -> ProviderError:
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        call()
+    elapsed = time.monotonic() - started
+    assert elapsed < deadline_s + slack_s, f"{elapsed:.2f} s for a {deadline_s} s deadline"
+    return caught.value
+
+
+@pytest.mark.parametrize("kind", ["drip_headers", "drip_body"])
+def test_a_drip_ends_at_the_deadline(kind: str, session: requests.Session) -> None:
+    """One byte every 0.5 s never trips the 1 s read timeout (it is per recv); the 2 s deadline covers it all."""
+    with HostileElectricityMaps.start(header_drip_s=0.5, drip_interval_s=0.5) as server:
+        server.hostile[LATEST] = kind
+        url = f"{server.api_url}/{LATEST}"
+        call = partial(
+            get_json, session, url, params={"zone": "NL"}, headers={"auth-token": server.token},
+            timeout=1.0, deadline_s=2.0, endpoint_name=LATEST,
+        )  # fmt: skip
+        error = _ends_in_time(call, 2.0)
+    assert isinstance(error, Offline) and error.message == "timed out"
+
+
+def test_the_deadline_covers_retries_and_their_backoff(
+    session_factory: Callable[..., requests.Session], em_server: FakeElectricityMaps
 ) -> None:
-    target = f"{wt_server.url}/v3/my-access"
-    em_server.faults[LATEST] = Fault("status", status=302, body=b"", headers={"Location": target})
-    with pytest.raises(KeyRejected):  # the other host wants its own credentials
-        em_client.latest("NL")
-    [followed] = wt_server.requests
-    assert "auth-token" not in followed.headers
-    assert "authorization" not in followed.headers
+    em_server.faults[LATEST] = "503"  # with a backoff of 1 s: retries after 0, 2 and 4 s
+    client = ElectricityMapsClient(session_factory(backoff=1.0), em_server.api_url, em_server.token, deadline_s=1.0)
+    error = _ends_in_time(lambda: client.latest("NL"), 1.0)
+    assert isinstance(error, ServerError) and error.status == 503
+    assert 1 <= em_server.count(LATEST) <= 2
 
 
-def test_a_redirect_on_the_same_host_keeps_the_key(
-    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps
+def test_a_429_wait_longer_than_the_time_left_is_not_waited(
+    em_client: ElectricityMapsClient, em_server: FakeElectricityMaps, sleeps: list[float]
 ) -> None:
-    em_server.faults[LATEST] = Fault(
-        "status", status=302, body=b"", headers={"Location": "/v3/carbon-intensity/history?zone=NL"}
-    )
-    with pytest.raises(ProviderError):  # a history body is not a latest body
+    em_server.faults[LATEST] = Fault("429", times=1, retry_after="1")  # the client's deadline is 0.45 s
+    with pytest.raises(RateLimited) as caught:
         em_client.latest("NL")
-    assert em_server.requests[-1].headers["auth-token"] == em_server.token
+    assert caught.value.retry_after_s == 1.0 and sleeps == []
+    assert em_server.count(LATEST) == 1
 
 
-def test_a_whole_body_that_arrives_late_is_kept(session: requests.Session) -> None:
-    """The overall deadline stops a drip, not a slow server that answers in one piece within the read timeout."""
+def test_a_slow_answer_is_kept_within_the_deadline_and_not_after_it(session: requests.Session) -> None:
     with FakeElectricityMaps.start(latency_s=0.3) as server:
-        client = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=1.0, deadline_s=0.1)
-        assert client.latest("NL").value == 274.0
-        assert len(client.history("NL")) == 24
+        patient = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=1.0, deadline_s=1.0)
+        assert patient.latest("NL").value == 274.0
+        hasty = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=1.0, deadline_s=0.1)
+        error = _ends_in_time(lambda: hasty.history("NL"), 0.1)  # within the read timeout, after the deadline
+    assert isinstance(error, Offline) and error.message == "timed out"
+
+
+# --- answers too large -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "peak_mib"), [("huge", 1), ("huge_unsized", 20), ("gzip_bomb", 20)])
+def test_an_answer_over_the_limit_is_refused_with_bounded_memory(
+    kind: str, peak_mib: int, session: requests.Session
+) -> None:
+    """50 MB: refused as "too large" (from Content-Length before reading, else once 8 MB have come), never decoded."""
+    with HostileElectricityMaps.start() as server:
+        server.hostile[LATEST] = kind
+        client = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=5.0)
+        gzip_bomb()  # built before measuring: the server's own memory is not the client's
+        tracemalloc.start()
+        try:
+            with pytest.raises(BadResponse) as caught:
+                client.latest("NL")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert caught.value.message == "answer too large (over 8 MB)"
+    assert peak < peak_mib * 2**20, f"peak {peak / 2**20:.1f} MiB"

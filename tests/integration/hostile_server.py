@@ -1,0 +1,135 @@
+"""Hostile variants of the fake providers, for the transport fault suite.
+
+Same routes, credentials and normal answers as `fake_providers` (a WattTime login still hands out tokens), but any
+route can be told to answer in a way that attacks the HTTP client instead of the parser:
+
+    em = HostileElectricityMaps.start(header_drip_s=0.05)
+    em.hostile["carbon-intensity/latest"] = "drip_headers"
+    em.other_origin = other.url            # where "redirect_other_origin" points (another port on 127.0.0.1)
+
+Kinds (`HOSTILE_KINDS`):
+- "redirect_same_origin": 301 to the same URL plus a query parameter (answered normally once followed)
+- "redirect_other_origin": 307 to the same path and query on `other_origin`
+- "drip_headers": the status line and headers one byte every `header_drip_s`, padded so they never end in a test
+- "drip_body": the normal headers, then the body one byte every `drip_interval_s`
+- "huge": a 50 MB body with its Content-Length
+- "huge_unsized": a 50 MB body without Content-Length (the client reads until the server closes)
+- "gzip_bomb": 50 MB of zeros, gzip-compressed to about 50 KB, with Content-Encoding: gzip
+
+The hostile answer comes after the credentials were checked, as from a real provider (or a proxy in front of one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from .fake_providers import Answer, FakeElectricityMaps, FakeWattTime, RecordedRequest, _Handler
+
+HOSTILE_KINDS = (
+    "redirect_same_origin",
+    "redirect_other_origin",
+    "drip_headers",
+    "drip_body",
+    "huge",
+    "huge_unsized",
+    "gzip_bomb",
+)
+HUGE_BYTES = 50 * 1024 * 1024
+REDIRECT_MARK = "redirected"  # the query parameter a same-origin redirect adds
+_CHUNK = b" " * (64 * 1024)  # one buffer written over and over: the server itself never holds 50 MB
+_HEADER_PADDING = 60_000  # bytes of one header line: hours at test drip rates, below http.client's 64 KB limit
+
+
+@cache
+def gzip_bomb() -> bytes:
+    """HUGE_BYTES of zeros as one gzip member (compressed once per test process)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip header and trailer
+    zeros = bytes(1024 * 1024)
+    parts = [compressor.compress(zeros) for _ in range(HUGE_BYTES // len(zeros))]
+    return b"".join([*parts, compressor.flush()])
+
+
+class _Hostile:
+    """Mixin over a FakeProvider: routes in `hostile` answer with their hostile kind."""
+
+    def __init__(self, *, header_drip_s: float = 0.05, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hostile: dict[str, str] = {}
+        self.other_origin = "http://127.0.0.1:9"  # set by the test to a server it watches
+        self.header_drip_s = header_drip_s
+
+    def _fault_or_answer(self, route: str, request: RecordedRequest) -> Answer:
+        kind = self.hostile.get(route)
+        if kind is None:
+            return super()._fault_or_answer(route, request)  # type: ignore[misc]
+        if kind not in HOSTILE_KINDS:
+            raise ValueError(f"unknown hostile kind {kind!r}")
+        query = urlencode(request.query, doseq=True)
+        if kind == "redirect_same_origin":
+            if request.param(REDIRECT_MARK) is not None:
+                return super()._fault_or_answer(route, request)  # type: ignore[misc]
+            location = f"{request.path}?{query}&{REDIRECT_MARK}=1" if query else f"{request.path}?{REDIRECT_MARK}=1"
+            return Answer(301, b"", {"Location": location})
+        if kind == "redirect_other_origin":
+            return Answer(307, b"", {"Location": f"{self.other_origin}{request.path}?{query}"})
+        if kind == "drip_body":
+            normal = super()._fault_or_answer(route, request)  # type: ignore[misc]
+            normal.mode = "drip"
+            return normal
+        return Answer(200, mode=kind)
+
+    def _write(self, handler: _Handler, answer: Answer) -> None:
+        if answer.mode not in HOSTILE_KINDS:
+            super()._write(handler, answer)  # type: ignore[misc]
+            return
+        handler.close_connection = True
+        with contextlib.suppress(OSError):  # the client hanging up is the expected end of every hostile answer
+            if answer.mode == "drip_headers":
+                self._drip_headers(handler)
+            else:
+                self._send_huge(handler, answer.mode)
+
+    def _drip_headers(self, handler: _Handler) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"a" * _HEADER_PADDING
+        for i in range(len(head)):
+            if self._stopping.is_set():  # type: ignore[attr-defined]
+                return
+            handler.wfile.write(head[i : i + 1])
+            handler.wfile.flush()
+            self._stopping.wait(self.header_drip_s)  # type: ignore[attr-defined]
+
+    def _send_huge(self, handler: _Handler, mode: str) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Connection", "close")
+        if mode == "gzip_bomb":
+            body = gzip_bomb()
+            handler.send_header("Content-Encoding", "gzip")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        if mode == "huge":
+            handler.send_header("Content-Length", str(HUGE_BYTES))
+        handler.end_headers()
+        handler.wfile.write(b"[")
+        for _ in range((HUGE_BYTES - 1) // len(_CHUNK)):
+            if self._stopping.is_set():  # type: ignore[attr-defined]
+                return
+            handler.wfile.write(_CHUNK)
+        handler.wfile.write(b" " * ((HUGE_BYTES - 1) % len(_CHUNK)))
+
+
+class HostileElectricityMaps(_Hostile, FakeElectricityMaps):
+    pass
+
+
+class HostileWattTime(_Hostile, FakeWattTime):
+    pass
+
+
+__all__ = ["HOSTILE_KINDS", "HUGE_BYTES", "REDIRECT_MARK", "HostileElectricityMaps", "HostileWattTime", "gzip_bomb"]
