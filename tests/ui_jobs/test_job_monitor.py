@@ -105,13 +105,13 @@ def test_while_vertex_ai_fails_a_local_run_keeps_updating(
 
 
 class CountingService:
-    """A JobService whose watched() is slow and counts how many run at once."""
+    """A JobService whose polling of the watched jobs is slow and counts how many run at once."""
 
     def __init__(self, service: JobService) -> None:
         self._service, self._lock = service, threading.Lock()
         self.running = self.most = self.calls = 0
 
-    def watched(self) -> list[JobRecord]:
+    def refresh_watched(self) -> dict[str, str]:
         with self._lock:
             self.running += 1
             self.calls += 1
@@ -119,7 +119,7 @@ class CountingService:
         time.sleep(0.3)
         with self._lock:
             self.running -= 1
-        return self._service.watched()
+        return self._service.refresh_watched()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._service, name)

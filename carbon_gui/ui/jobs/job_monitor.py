@@ -29,6 +29,7 @@ class JobMonitor(QObject):
     orphans_found = Signal(object)  # list[Orphan[BucketRecord]]
     recovered = Signal(object)  # list[str]: what recovery settled at start, one line each
     poll_failed = Signal(str)  # the poll as a whole failed (the ledger could not be read)
+    damaged_found = Signal(object)  # tuple[DamagedRecord, ...]: ledger rows that cannot be read, after every poll
 
     def __init__(
         self,
@@ -65,7 +66,7 @@ class JobMonitor(QObject):
 
         def recover_then_find_orphans() -> tuple[list[str], list[Any]]:
             service = self._jobs()
-            return service.recover(), service.orphans()
+            return service.notices() + service.recover(), service.orphans()
 
         started = self._tasks.run(recover_then_find_orphans, on_result=self._recovered, on_error=self._recovery_failed)
         if started is None:
@@ -126,6 +127,7 @@ class JobMonitor(QObject):
             for s in result.snapshots
         )
         self.jobs_changed.emit(snapshots)
+        self.damaged_found.emit(result.damaged)
         self._next()
 
     def _failed(self, message: str) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.ui.dialogs.cleanup_dialog import CleanupDialog
+from carbon_gui.ui.jobs.damaged_bar import DamagedBar
 from carbon_gui.ui.jobs.job_details import JobDetails
 from carbon_gui.ui.jobs.job_monitor import JobMonitor
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
@@ -62,6 +63,8 @@ class JobsView(QWidget):
         layout = QVBoxLayout(self)
         self.orphans_bar = OrphansBar()
         layout.addWidget(self.orphans_bar)
+        self.damaged_bar = DamagedBar()
+        layout.addWidget(self.damaged_bar)
         self.message = QLabel("Reading the jobs…")
         self.message.setObjectName("jobsMessage")
         self.message.setWordWrap(True)
@@ -109,6 +112,7 @@ class JobsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         self.monitor.jobs_changed.connect(self._show_jobs)
         self.monitor.orphans_found.connect(self.orphans_bar.set_orphans)
+        self.monitor.damaged_found.connect(self.damaged_bar.set_damaged)
         self.monitor.recovered.connect(lambda notes: self._say(" ".join(notes)))
         self.monitor.poll_failed.connect(self._say)
         self._ticker = QTimer(self)
@@ -143,7 +147,7 @@ class JobsView(QWidget):
             self.select(chosen.id)
         elif snapshots and chosen is None:
             self.select(snapshots[0].id)  # the newest job
-        if not snapshots:
+        if not snapshots and self.message.text() in ("", "Reading the jobs…"):  # never over a notice
             self._say(NO_JOBS)
         elif self.message.text() in (NO_JOBS, "Reading the jobs…"):
             self._say("")
