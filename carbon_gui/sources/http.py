@@ -15,6 +15,7 @@
 - `receipts()` records when each answer used inside it was received: for an answer served from the
   cache, when the cache stored it, so a cached value is never presented as freshly fetched.
 """
+
 import contextlib
 import contextvars
 import email.utils
@@ -301,15 +302,12 @@ class _DeadlineAdapter(HTTPAdapter):
             body = _read_body(response)
             if call is not None and call.expired:  # cut at the deadline: what came is not the whole answer
                 raise requests.exceptions.ReadTimeout("overall deadline passed")
-        except requests.exceptions.RequestException:
+        except BaseException as exc:
             if response is not None:
                 response.close()
-            if call is not None and call.ran_out():  # whatever broke, it broke because time was up
+            timed_out = call is not None and call.ran_out()  # then whatever broke, broke because time was up
+            if timed_out and isinstance(exc, requests.exceptions.RequestException):
                 raise requests.exceptions.ReadTimeout("overall deadline passed") from None
-            raise
-        except BaseException:
-            if response is not None:
-                response.close()
             raise
         finally:
             if call is not None:

@@ -135,9 +135,7 @@ def em_client(session: requests.Session, server: HostileElectricityMaps) -> Elec
 
 
 def wt_client(session: requests.Session, server: HostileWattTime) -> WattTimeClient:
-    return WattTimeClient(
-        session, server.api_url, WT_USER, WT_PASSWORD, timeout_s=TIMEOUT_S, deadline_s=DEADLINE_S
-    )
+    return WattTimeClient(session, server.api_url, WT_USER, WT_PASSWORD, timeout_s=TIMEOUT_S, deadline_s=DEADLINE_S)
 
 
 def wt_secrets(server: HostileWattTime) -> list[str]:

@@ -345,6 +345,17 @@ def test_a_slow_answer_is_kept_within_the_deadline_and_not_after_it(session: req
     assert isinstance(error, Offline) and error.message == "timed out"
 
 
+def test_a_pooled_connection_is_never_cut_for_the_call_that_used_it_before(session: requests.Session) -> None:
+    """The first call's deadline passes while the second call waits on the same keep-alive connection."""
+    with FakeElectricityMaps.start(latency_s=0.6) as server:
+        client = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=2.0, deadline_s=1.0)
+        started = time.monotonic()
+        client.latest("NL")  # done at 0.6 s; its deadline is at 1.0 s
+        assert client.history("DE")  # asked at 0.6 s on the same connection, answered at 1.2 s
+        assert time.monotonic() - started > 1.0
+        assert server.count() == 2  # the second call was not cut and tried again
+
+
 # --- answers too large -------------------------------------------------------------------------------------------
 
 
