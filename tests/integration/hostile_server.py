@@ -22,9 +22,11 @@ The hostile answer comes after the credentials were checked, as from a real prov
 from __future__ import annotations
 
 import contextlib
+import socket
+import threading
 import zlib
 from functools import cache
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode
 
 from .fake_providers import Answer, FakeElectricityMaps, FakeWattTime, RecordedRequest, _Handler
@@ -132,4 +134,70 @@ class HostileWattTime(_Hostile, FakeWattTime):
     pass
 
 
-__all__ = ["HOSTILE_KINDS", "HUGE_BYTES", "REDIRECT_MARK", "HostileElectricityMaps", "HostileWattTime", "gzip_bomb"]
+# The start of a TLS record (handshake, TLS 1.2, 16 KB long): a client in its handshake waits for the whole record.
+TLS_RECORD_START = b"\x16\x03\x03\x40\x00"
+
+
+class DripServer:
+    """A bare TCP server on 127.0.0.1 that answers every connection with `prefix`, then zeros, one byte every
+    `interval_s`, until the client hangs up or the server stops. With TLS_RECORD_START it holds an HTTPS client in
+    its TLS handshake without any certificate."""
+
+    def __init__(self, prefix: bytes = TLS_RECORD_START, interval_s: float = 0.5) -> None:
+        self.prefix = prefix
+        self.interval_s = interval_s
+        self.connections = 0
+        self._stopping = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="drip-server")
+
+    @classmethod
+    def start(cls, **kwargs: Any) -> Self:
+        server = cls(**kwargs)
+        server._thread.start()
+        return server
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(5)
+        self._listener.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            for i in range(10**6):
+                if self._stopping.is_set():
+                    return
+                conn.sendall(self.prefix[i : i + 1] or b"\0")
+                self._stopping.wait(self.interval_s)
+
+
+__all__ = [
+    "HOSTILE_KINDS",
+    "HUGE_BYTES",
+    "REDIRECT_MARK",
+    "TLS_RECORD_START",
+    "DripServer",
+    "HostileElectricityMaps",
+    "HostileWattTime",
+    "gzip_bomb",
+]

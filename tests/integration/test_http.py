@@ -28,7 +28,7 @@ from carbon_gui.sources.provider_errors import (
 
 from .conftest import TIMEOUT_S, assert_no_secret
 from .fake_providers import FakeElectricityMaps, Fault
-from .hostile_server import HostileElectricityMaps, gzip_bomb
+from .hostile_server import DripServer, HostileElectricityMaps, gzip_bomb
 
 LATEST = "carbon-intensity/latest"
 REDIRECTED = "the provider answered with a redirect, which is not followed (check its address)"
@@ -313,6 +313,16 @@ def test_a_drip_ends_at_the_deadline(kind: str, session: requests.Session) -> No
             timeout=1.0, deadline_s=2.0, endpoint_name=LATEST,
         )  # fmt: skip
         error = _ends_in_time(call, 2.0)
+    assert isinstance(error, Offline) and error.message == "timed out"
+
+
+def test_a_tls_handshake_drip_ends_at_the_deadline(session: requests.Session) -> None:
+    """An HTTPS server that sends its handshake one byte every 0.5 s: the deadline covers the connection too (the
+    handshake is bounded by the connect timeout, 5 s here, and that by the time left)."""
+    with DripServer.start(interval_s=0.5) as server:
+        url = f"https://127.0.0.1:{server.port}/v3/{LATEST}"
+        error = _ends_in_time(partial(get_json, session, url, timeout=5.0, deadline_s=2.0, endpoint_name=LATEST), 2.0)
+        assert server.connections == 1
     assert isinstance(error, Offline) and error.message == "timed out"
 
 
