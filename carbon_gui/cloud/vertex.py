@@ -197,6 +197,12 @@ class VertexJobs:
             return call(self._client_now())
         except api.GoogleAPICallError as err:
             raise self._api_error(err, step) from None
+        except (http.InvalidURL, http.InvalidSchema, http.MissingSchema):
+            raise CloudError(
+                f"The Vertex AI endpoint {self.endpoint!r} is not a usable address: set {ENDPOINT_ENV} to one like "
+                "http://127.0.0.1:8080, or unset it to use Google's.",
+                step=step,
+            ) from None
         except (http.Timeout, api.RetryError, TimeoutError):
             raise CloudError(
                 f"Vertex AI at {self.endpoint} did not answer within {CALL_TIMEOUT_S:g} s. Try again in a few minutes.",

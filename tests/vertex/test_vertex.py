@@ -17,7 +17,7 @@ from carbon_gui.cloud.vertex import VertexJobs
 from carbon_gui.core.job_spec import JobRequest, custom_job_body
 
 from .conftest import PROJECT, REGION
-from .fake_vertex import FakeVertex
+from .fake_vertex import FakeVertex, Fault
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JOB_ID = "cg-20261122-080000-ab12"
@@ -234,3 +234,43 @@ def test_importing_the_module_does_not_load_the_sdk() -> None:
     code = "import sys, carbon_gui.cloud.vertex; print(any(m.startswith('google.cloud.aiplat') for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (b"<html>Sign in to the network</html>", "not a Vertex AI answer (not JSON)"),
+        (b'{"name": 5}', "not a Vertex AI answer (JSON of the wrong shape"),
+        (b"{}", "it describes 'no job'"),  # parses as an empty CustomJob: not the job asked about
+        (b'{"name": "NAME", "state": 99}', "its job state 99 is unknown to carbon-gui"),
+        (b"\xff\xfe", "not a Vertex AI answer (not JSON)"),
+    ],
+)
+def test_an_answer_that_is_not_the_job_asked_about_is_an_error_not_a_state(
+    vertex: VertexJobs, fake_vertex: FakeVertex, answer: bytes, expected: str
+) -> None:
+    """A proxy or captive portal can answer 200 with anything: never a traceback, never a made-up 'queued'."""
+    fake_vertex.script("run")
+    name = vertex.submit(body())
+    fake_vertex.inject(Fault(200, "OK", "", raw=answer.replace(b"NAME", name.encode())), on="get")
+    with pytest.raises(CloudError) as caught:
+        vertex.status(name)
+    assert expected in caught.value.message and caught.value.step == "status"
+    assert vertex.status(name).state == "queued"  # the next answer is a real one again
+
+
+def test_an_answer_later_than_the_timeout_says_so(
+    vertex: VertexJobs, fake_vertex: FakeVertex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("carbon_gui.cloud.vertex.CALL_TIMEOUT_S", 0.5)  # configuration, not a mock: the fake waits 5 s
+    fake_vertex.inject("slow", on="get")
+    with pytest.raises(CloudError, match=r"did not answer within 0.5 s"):
+        vertex.status(f"projects/{PROJECT}/locations/{REGION}/customJobs/1")
+
+
+def test_an_endpoint_that_is_no_address_names_the_setting() -> None:
+    environ = {"CARBON_GUI_VERTEX_ENDPOINT": "http://[::1", "CARBON_GUI_GCP_ANONYMOUS": "1"}
+    vertex = VertexJobs(PROJECT, REGION, environ=environ)
+    with pytest.raises(CloudError, match="CARBON_GUI_VERTEX_ENDPOINT") as caught:
+        vertex.status(f"projects/{PROJECT}/locations/{REGION}/customJobs/1")
+    assert "'http://[::1' is not a usable address" in caught.value.message
