@@ -118,7 +118,7 @@ def find_local_orphans(ledger: Ledger, now: datetime | None = None) -> list[Loca
     found = []
     for job in ledger.jobs():
         folder = staging_dir_for(job.id)
-        if job.target != LOCAL or job.staging_dir != str(folder) or not folder.is_dir():
+        if job.target != LOCAL or job.staging_dir != str(folder) or folder.is_symlink() or not folder.is_dir():
             continue
         reason = over_long_ago(job, now)
         if reason and not _still_running(job, folder):

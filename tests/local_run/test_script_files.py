@@ -57,8 +57,9 @@ def _sparse(tmp_path: Path, name: str, size: int) -> Path:
         (lambda tmp: (tmp / "folder.py").mkdir() or tmp / "folder.py", "is a directory, not a regular file"),
         (lambda tmp: _sparse(tmp, "huge.py", MAX_SCRIPT_BYTES + 1), "over the 10 MB limit for a training script"),
         (lambda tmp: tmp / "missing.py", "does not exist"),
+        (lambda tmp: _good_script(tmp) / "under_a_file.py", "cannot be read (Not a directory)"),
     ],
-    ids=["dev-zero", "fifo", "directory", "oversize", "missing"],
+    ids=["dev-zero", "fifo", "directory", "oversize", "missing", "unreadable"],
 )
 def test_a_script_that_is_not_a_small_regular_file_is_a_one_line_problem(
     tmp_path: Path, make_script, expected: str

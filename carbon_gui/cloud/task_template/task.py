@@ -152,7 +152,7 @@ def exit_status(code: object) -> int:
     """The process exit status Python gives for `sys.exit(code)`."""
     if code is None:
         return 0
-    return code if isinstance(code, int) else 1
+    return int(code) if isinstance(code, int) else 1  # int(): sys.exit(True) is 1
 
 
 def run_recorded() -> int:
