@@ -1,0 +1,71 @@
+"""Dimensioning benchmark on the shared HADA data (../shared/data/hada, not shipped): the issue's request
+"minimise CO2e(kg) s.t. time(sec) <= 300, sol(keuro) <= 350, memAvg(MB) <= 350" with depth-10 trees.
+
+Prints the median time of one solve (CP-SAT, HiGHS and enumeration over the same surrogates, each building its
+model from the same encoding), the time to fit every surrogate (2 hardware x 9 targets, 5,900 runs) with depth 10
+and with depth chosen by cross-validation, and the first-use import time of each library.
+Targets: <= 80 ms per solve; fitting all surrogates <= 2 s."""
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from carbon_gui.core.dimensioning.request import MINIMIZE, DimensionRequest, Objective, parse_constraint
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hada"
+REPEATS = 15
+REQUEST = DimensionRequest(
+    Objective("CO2e(kg)", MINIMIZE),
+    tuple(parse_constraint(t) for t in ("time(sec)<=300", "sol(keuro)<=350", "memAvg(MB)<=350")),
+)
+
+
+def seconds(func) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    if not DATA.is_dir():
+        print(f"dimension benchmark skipped: {DATA} is absent (the HADA data is not shipped with the app)")
+        return 0
+    import_s = {
+        name: seconds(lambda n=name: __import__(n))
+        for name in ("sklearn.tree", "ortools.sat.python.cp_model", "highspy")
+    }
+    from carbon_gui.dimensioning import service
+    from carbon_gui.dimensioning.fitting import fit_surrogates
+    from carbon_gui.sources.benchmarks import load_benchmarks
+
+    data = load_benchmarks(DATA)
+    runs = sum(p.runs for p in data.platforms)
+    fit_depth10 = seconds(lambda: fit_surrogates(data, depth=10))
+    fit_cv = seconds(lambda: fit_surrogates(data))
+    surrogates = fit_surrogates(data, REQUEST.targets, depth=10)
+    print(
+        f"HADA data: {len(data.platforms)} hardware, {runs} runs; imports (first use): "
+        + ", ".join(f"{n.split('.')[0]} {s * 1000:.0f} ms" for n, s in import_s.items())
+    )
+    print(
+        f"fit all {len(data.platforms) * len(data.target_names)} surrogates: depth 10 {fit_depth10:.2f} s, "
+        f"depth by 5-fold CV over 1..12 {fit_cv:.2f} s (target <= 2 s)"
+    )
+    values = {}
+    for solver in (service.cpsat.NAME, service.highs.NAME, service.ENUMERATION):
+        samples = [service.solve(data, surrogates, REQUEST, solver=solver).solve_ms for _ in range(REPEATS)]
+        answer = service.solve(data, surrogates, REQUEST, solver=solver)
+        values[solver] = answer.objective["value"]
+        print(
+            f"{solver:>12}: median {statistics.median(samples):7.1f} ms per solve (min {min(samples):.1f}, "
+            f"max {max(samples):.1f}); optimum {answer.hardware} {answer.configuration} "
+            f"CO2e {answer.objective['value']:.6g} kg"
+        )
+    agree = len(set(values.values())) == 1
+    print(f"same optimum value from every solver: {agree}; raw check at the answer: {answer.raw_check}")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

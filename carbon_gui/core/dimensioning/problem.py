@@ -1,0 +1,176 @@
+"""The optimisation problem over surrogates, its encoding for an exact solver, and exhaustive enumeration.
+
+A `Choice` is one thing the optimiser may pick: a hardware platform (and, with regions, a region), with the
+hyperparameters' discrete domains and, per target, a `Term`: a surrogate times a factor (1, or the region's
+kg CO2e per kWh for carbon computed from energy). `encode` gives the solvers what they embed: per choice and
+target, the tree's leaves that the constraints allow (leaf value tightened by the margin), and an integer rank
+per objective leaf. `enumerate_best` evaluates every point of the space by walking the trees: the cross-check.
+"""
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from carbon_gui.core.dimensioning.dataset import FloatArray
+from carbon_gui.core.dimensioning.request import AT_MOST, MINIMIZE, DimensionRequest
+from carbon_gui.core.dimensioning.surrogate import Leaf, Surrogate
+from carbon_gui.core.errors import InputError
+
+BoolArray = npt.NDArray[np.bool_]
+MAX_ENUMERATED_POINTS = 2_000_000  # per choice: beyond this the cross-check would take seconds
+
+
+@dataclass(frozen=True)
+class Term:
+    """A target on one choice: the surrogate's prediction times `factor`; its margin scales the same way."""
+
+    surrogate: Surrogate
+    factor: float = 1.0
+
+    def predict(self, inputs: FloatArray) -> FloatArray:
+        return self.surrogate.tree.predict(inputs) * self.factor
+
+    def margin(self, quantile: float | None) -> float:
+        return self.surrogate.margin(quantile) * self.factor
+
+
+@dataclass(frozen=True)
+class Choice:
+    hardware: str
+    region: str | None
+    domains: tuple[FloatArray, ...]  # per hyperparameter, the values it can take
+    terms: dict[str, Term]
+
+    def configuration(self, indices: tuple[int, ...]) -> tuple[float, ...]:
+        return tuple(float(d[i]) for d, i in zip(self.domains, indices, strict=True))
+
+
+@dataclass(frozen=True)
+class Problem:
+    hyperparameters: tuple[str, ...]
+    choices: tuple[Choice, ...]
+    request: DimensionRequest
+    notes: tuple[str, ...] = ()  # why some hardware or regions were left out
+
+
+@dataclass(frozen=True)
+class Solution:
+    choice: int  # index into Problem.choices
+    indices: tuple[int, ...]  # index into each hyperparameter's domain
+    objective: float  # the objective's value there (tightened when the objective says so)
+
+
+@dataclass(frozen=True)
+class EncodedLeaf:
+    leaf: Leaf
+    rank: int = 0  # objective leaves only: the leaf's place among all objective values (0 = smallest)
+
+
+@dataclass(frozen=True)
+class EncodedChoice:
+    index: int  # into Problem.choices
+    trees: tuple[tuple[EncodedLeaf, ...], ...]  # per target the request names: the leaves the constraints allow
+    objective_tree: int  # which of `trees` the objective reads
+    scores: tuple[float, ...] = field(default=())  # objective value per leaf of the objective tree
+
+
+def objective_scores(problem: Problem, term: Term, values: FloatArray) -> FloatArray:
+    """The values the objective optimises: the predictions, or for `tightened` objectives (how close can this target
+    get to a limit) the predictions moved by the margin the way a constraint would move them."""
+    objective = problem.request.objective
+    if not objective.tightened:
+        return values
+    margin = term.margin(problem.request.margin_quantile)
+    return values + margin if objective.sense == MINIMIZE else values - margin
+
+
+def allowed(problem: Problem, choice: Choice, target: str, values: FloatArray) -> BoolArray:
+    """Which predicted `values` of `target` meet every constraint on it, each tightened by the margin."""
+    request = problem.request
+    margin = choice.terms[target].margin(request.margin_quantile)
+    ok = np.ones(values.shape, dtype=bool)
+    for c in request.constraints:
+        if c.target == target:
+            ok &= values + margin <= c.bound if c.sense == AT_MOST else values - margin >= c.bound
+    return ok
+
+
+def encode(problem: Problem) -> list[EncodedChoice]:
+    """What a solver embeds. A choice with a target whose every leaf breaks a constraint is left out; the objective's
+    leaf values become integer ranks, so the solver optimises exactly (no scaling, no rounding of values)."""
+    targets = problem.request.targets
+    objective_tree = targets.index(problem.request.objective.target)
+    staged: list[tuple[int, list[list[Leaf]], list[float]]] = []
+    for index, choice in enumerate(problem.choices):
+        trees: list[list[Leaf]] = []
+        for target in targets:
+            term = choice.terms[target]
+            leaves = [
+                Leaf(leaf.low, leaf.high, leaf.value * term.factor)
+                for leaf in term.surrogate.tree.leaves(choice.domains)
+            ]
+            keep = allowed(problem, choice, target, np.array([leaf.value for leaf in leaves], dtype=np.float64))
+            trees.append([leaf for leaf, ok in zip(leaves, keep, strict=True) if ok])
+        if all(trees):
+            objective_term = choice.terms[targets[objective_tree]]
+            values = np.array([leaf.value for leaf in trees[objective_tree]], dtype=np.float64)
+            scores = objective_scores(problem, objective_term, values).tolist()
+            staged.append((index, trees, scores))
+    all_scores = np.array([s for _, _, scores in staged for s in scores], dtype=np.float64)
+    distinct = np.unique(all_scores)
+    encoded = []
+    for index, trees, scores in staged:
+        ranks = np.searchsorted(distinct, np.array(scores, dtype=np.float64))
+        objective_leaves = tuple(
+            EncodedLeaf(leaf, int(r)) for leaf, r in zip(trees[objective_tree], ranks, strict=True)
+        )
+        encoded_trees = tuple(
+            objective_leaves if t == objective_tree else tuple(EncodedLeaf(leaf) for leaf in tree)
+            for t, tree in enumerate(trees)
+        )
+        encoded.append(EncodedChoice(index, encoded_trees, objective_tree, tuple(scores)))
+    return encoded
+
+
+def grid(domains: tuple[FloatArray, ...]) -> FloatArray:
+    """Every point of the discrete space, one row each (the last hyperparameter varies fastest)."""
+    size = math.prod(len(d) for d in domains)
+    if size > MAX_ENUMERATED_POINTS:
+        raise InputError(
+            f"The hyperparameter space has {size:,} points, too many to enumerate (limit {MAX_ENUMERATED_POINTS:,}): "
+            "use an exact solver instead of enumeration, or give the hyperparameters narrower bounds (LB/UB)."
+        )
+    return np.array(list(itertools.product(*domains)), dtype=np.float64).reshape(size, len(domains))
+
+
+def enumerate_best(problem: Problem) -> Solution | None:
+    """The optimum by trying every point of every choice; None when no point meets the constraints.
+    Ties go to the first choice and point in order (the optimum value is what must agree with a solver)."""
+    request = problem.request
+    best: Solution | None = None
+    for index, choice in enumerate(problem.choices):
+        points = grid(choice.domains)
+        ok = np.ones(points.shape[0], dtype=bool)
+        predicted = {target: choice.terms[target].predict(points) for target in request.targets}
+        for target in request.targets:
+            ok &= allowed(problem, choice, target, predicted[target])
+        if not ok.any():
+            continue
+        target = request.objective.target
+        scores = objective_scores(problem, choice.terms[target], predicted[target])
+        candidates = np.flatnonzero(ok)
+        best_of = np.argmin if request.objective.sense == MINIMIZE else np.argmax
+        pick = candidates[best_of(scores[candidates])]
+        value = float(scores[pick])
+        if best is None or _better(value, best.objective, request.objective.sense):
+            sizes = [len(d) for d in choice.domains]
+            indices = tuple(int(i) for i in np.unravel_index(int(pick), sizes))
+            best = Solution(index, indices, value)
+    return best
+
+
+def _better(value: float, incumbent: float, sense: str) -> bool:
+    return value < incumbent if sense == MINIMIZE else value > incumbent

@@ -1,0 +1,261 @@
+"""The dimensioning service: what the CLI and the window call, in a worker thread for the window.
+
+    data = load_benchmarks(folder)                               # sources.benchmarks
+    surrogates = fit_surrogates(data, request.targets_to_fit..)  # phase 2, with progress and cancel
+    answer = solve(data, surrogates, request, regions=...)       # phase 3
+
+`fit_for` and `solve` take `progress(done, total, what)` and `cancelled()` callables; neither touches Qt, so a
+QRunnable can call them and forward progress through a signal. Heavy imports happen inside the calls.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from carbon_gui.core.dimensioning.answer import (
+    Answer,
+    binding_targets,
+    configuration_dict,
+    find_conflicts,
+    model_violations,
+    predictions,
+    raw_check,
+)
+from carbon_gui.core.dimensioning.dataset import BenchmarkSet
+from carbon_gui.core.dimensioning.problem import Choice, Problem, Solution, Term, encode, enumerate_best
+from carbon_gui.core.dimensioning.regional import (
+    COST_TARGET,
+    ENERGY_TARGETS,
+    TIME_TARGETS,
+    RegionCarbon,
+    carbon_target,
+    first_present,
+)
+from carbon_gui.core.dimensioning.request import DimensionRequest, check_targets
+from carbon_gui.core.errors import InputError
+from carbon_gui.dimensioning import cpsat, highs
+from carbon_gui.dimensioning.fitting import Cancelled, FitCancelled, Progress, Surrogates, fit_surrogates
+from carbon_gui.sources.reference import ReferenceData
+
+ENUMERATION = "enumeration"
+SOLVERS: dict[str, Callable[[Problem], Solution | None]] = {
+    cpsat.NAME: lambda problem: cpsat.solve(problem, encode(problem)),
+    highs.NAME: lambda problem: highs.solve(problem, encode(problem)),
+    ENUMERATION: enumerate_best,
+}
+LOADERS: dict[str, Callable[[], None]] = {cpsat.NAME: cpsat.load, highs.NAME: highs.load, ENUMERATION: lambda: None}
+DEFAULT_SOLVER = cpsat.NAME  # measured against HiGHS: docs/DIMENSIONING.md
+
+
+class EncodingBug(RuntimeError):
+    """The solver's answer breaks a constraint by the surrogates' own predictions: a bug, never a user error."""
+
+
+def known_targets(data: BenchmarkSet, regions: bool) -> list[str]:
+    names = data.target_names
+    if regions:
+        names = list(dict.fromkeys([*names, carbon_target(names), COST_TARGET]))
+    return names
+
+
+def base_target(data: BenchmarkSet, target: str, regions: bool) -> str:
+    """The benchmark column a request target is fitted on: energy for the region's carbon, run time for cost."""
+    names = data.target_names
+    if regions and target == carbon_target(names):
+        energy = first_present(ENERGY_TARGETS, names)
+        if energy is None:
+            raise InputError(
+                f"Carbon by region needs an energy column (one of {', '.join(ENERGY_TARGETS)}); the benchmark has "
+                f"{', '.join(names)}. Leave out --region to use its own {target}."
+            )
+        return energy
+    if target == COST_TARGET:
+        time_target = first_present(TIME_TARGETS, names)
+        if not regions or time_target is None:
+            raise InputError(f"{COST_TARGET} needs --region and a run-time column (one of {', '.join(TIME_TARGETS)}).")
+        return time_target
+    return target
+
+
+def fit_for(
+    data: BenchmarkSet,
+    request: DimensionRequest,
+    depth: int | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Surrogates:
+    """The surrogates a request needs, and only those (all targets: `fitting.fit_surrogates(data)`)."""
+    check_targets(request, known_targets(data, bool(request.regions)))
+    needed = [base_target(data, t, bool(request.regions)) for t in request.targets]
+    return fit_surrogates(data, needed, depth, progress, cancelled)
+
+
+def region_carbon(reference: ReferenceData, names: tuple[str, ...], year: int | None = None) -> list[RegionCarbon]:
+    """Each region's grid intensity (Google's yearly figure, as the planner's reference ranking) and PUE."""
+    catalog = reference.catalog
+    year = catalog.latest_carbon_year if year is None else year
+    found = []
+    for name in dict.fromkeys(names):
+        region = catalog.region(name)  # unknown: InputError listing the known ones
+        figure = catalog.carbon(name, year)
+        if figure is None or figure.intensity_gco2_kwh is None:
+            raise InputError(
+                f"Google's data has no grid carbon intensity for {name} in {year}: leave it out or choose another year."
+            )
+        found.append(RegionCarbon(name, figure.intensity_gco2_kwh, region.pue, figure.provenance.label()))
+    return found
+
+
+def machine_prices(
+    reference: ReferenceData, hardware: list[str], regions: tuple[str, ...]
+) -> dict[tuple[str, str], float]:
+    """USD per hour for the hardware ids that are machine types, in the regions that offer them at a known price."""
+    catalog = reference.catalog
+    prices = {}
+    for hw in hardware:
+        if hw not in catalog.machines:
+            continue
+        for region in regions:
+            quote = catalog.price(region, catalog.machine_option(hw))
+            if quote.usd_per_hour is not None:
+                prices[(hw, region)] = quote.usd_per_hour
+    return prices
+
+
+def build_problem(
+    data: BenchmarkSet,
+    surrogates: Surrogates,
+    request: DimensionRequest,
+    regions: list[RegionCarbon] | None = None,
+    prices: dict[tuple[str, str], float] | None = None,
+) -> Problem:
+    """The choices the optimiser has (hardware within budget x region) with each target's term."""
+    regions_or_none: list[RegionCarbon | None] = list(regions or []) or [None]
+    prices = prices or {}
+    by_region = bool(request.regions)
+    if [r.region for r in regions or []] != list(dict.fromkeys(request.regions)):
+        raise ValueError("pass regions=region_carbon(reference, request.regions): one figure per requested region")
+    check_targets(request, known_targets(data, by_region))
+    carbon = carbon_target(data.target_names)
+    notes: list[str] = []
+    choices: list[Choice] = []
+    for platform in data.platforms:
+        hw = platform.hardware
+        if request.budget is not None and (platform.price is None or platform.price > request.budget):
+            price = "has no HW_price" if platform.price is None else f"costs {platform.price:g}"
+            notes.append(f"{hw} left out: it {price}, and the hardware budget is {request.budget:g}.")
+            continue
+        domains = tuple(platform.domain(i) for i in range(len(platform.hyperparameters)))
+        for region in regions_or_none:
+            terms = _terms(data, surrogates, request, hw, region, prices)
+            if isinstance(terms, str):
+                where = "" if region is None else f" in {region.region}"
+                notes.append(f"{hw}{where} left out: no {terms} for it (no such column, or no price there).")
+            else:
+                choices.append(Choice(hw, None if region is None else region.region, domains, terms))
+    if by_region:
+        notes.append(
+            f"{carbon} by region = {first_present(ENERGY_TARGETS, data.target_names)} (kWh of IT energy, as measured) "
+            "x the region's PUE x its grid intensity (Google's yearly average): the planner's figures."
+        )
+        for platform in data.platforms:
+            if all((platform.hardware, r.region) not in prices for r in regions or []):
+                notes.append(
+                    f"{COST_TARGET} by region is not available for {platform.hardware}: it is not a machine type "
+                    "with a price in these regions."
+                )
+    names = tuple(h.name for h in data.platforms[0].hyperparameters)
+    return Problem(names, tuple(choices), request, tuple(dict.fromkeys(notes)))
+
+
+def _terms(
+    data: BenchmarkSet,
+    surrogates: Surrogates,
+    request: DimensionRequest,
+    hardware: str,
+    region: RegionCarbon | None,
+    prices: dict[tuple[str, str], float],
+) -> dict[str, Term] | str:
+    """Each request target's term on one choice, or the first target that choice cannot have."""
+    carbon = carbon_target(data.target_names)
+    terms: dict[str, Term] = {}
+    for target in request.targets:
+        factor = 1.0
+        if region is not None and target == carbon:
+            factor = region.kg_per_it_kwh
+        elif region is not None and target == COST_TARGET:
+            price = prices.get((hardware, region.region))
+            if price is None:
+                return target
+            factor = price / 3600.0
+        surrogate = surrogates.get(hardware, base_target(data, target, bool(request.regions)))
+        if surrogate is None:
+            return target
+        terms[target] = Term(surrogate, factor)
+    return terms
+
+
+def solve(
+    data: BenchmarkSet,
+    surrogates: Surrogates,
+    request: DimensionRequest,
+    regions: list[RegionCarbon] | None = None,
+    prices: dict[tuple[str, str], float] | None = None,
+    solver: str = DEFAULT_SOLVER,
+    cancelled: Cancelled | None = None,
+) -> Answer:
+    """The best hardware (and region) and configuration for `request`, with its checks; or, when infeasible, the
+    constraints that conflict. `solve_ms` is the time of the main solve alone (the follow-up solves for binding
+    constraints and conflicts are extra). Raises FitCancelled when `cancelled()` turns true between solves."""
+    if solver not in SOLVERS:
+        raise InputError(f"Unknown solver '{solver}'. Choose one of: {', '.join(SOLVERS)}.")
+    backend = SOLVERS[solver]
+    LOADERS[solver]()  # the library's import is not part of solve_ms
+
+    def run(req: DimensionRequest) -> Solution | None:
+        if cancelled is not None and cancelled():
+            raise FitCancelled()
+        return backend(build_problem(data, surrogates, req, regions, prices))
+
+    def value(req: DimensionRequest) -> float | None:
+        found = run(req)
+        return None if found is None else found.objective
+
+    problem = build_problem(data, surrogates, request, regions, prices)
+    started = time.perf_counter()
+    solution = backend(problem)
+    solve_ms = (time.perf_counter() - started) * 1000
+    base = Answer(False, None, None, {}, {}, {}, [], {}, [], {}, solver, solve_ms, notes=list(problem.notes))
+    if solution is None:
+        if not problem.choices:
+            return replace(base, notes=[*base.notes, "No hardware is left to choose from."])
+        conflicts, distance = find_conflicts(request, lambda req: run(req) is not None, value)
+        return replace(base, conflicts=list(dict.fromkeys(c.target for c in conflicts)), conflict_distance=distance)
+    broken = model_violations(problem, solution)
+    if broken:
+        raise EncodingBug(f"{solver} returned a point whose predictions break {', '.join(broken)}")
+    choice = problem.choices[solution.choice]
+    platform = data.platform(choice.hardware)
+    constrained = dict.fromkeys(c.target for c in request.constraints)
+    return replace(
+        base,
+        feasible=True,
+        hardware=choice.hardware,
+        region=choice.region,
+        configuration=configuration_dict(problem, platform, choice.configuration(solution.indices)),
+        predicted=predictions(problem, solution),
+        margins={t: choice.terms[t].margin(request.margin_quantile) for t in constrained},
+        binding=binding_targets(request, solution.objective, value),
+        raw_check=raw_check(problem, solution, platform),
+        objective={"target": request.objective.target, "sense": request.objective.sense, "value": solution.objective},
+        surrogates={
+            t: {
+                "fitted_on": term.surrogate.target,
+                "depth": term.surrogate.depth,
+                "depth_chosen_by": term.surrogate.depth_chosen_by,
+                "cv_mae": term.surrogate.cv_mae * term.factor,
+                "cv_r2": term.surrogate.cv_r2,
+            }
+            for t, term in choice.terms.items()
+        },
+    )
