@@ -216,7 +216,10 @@ class _Watchdog:
                     call = heapq.heappop(self._due)[2]
                     if call.conn is not None:
                         call.expired = True
-                        _cut(call.conn, call.response)
+                        try:
+                            _cut(call.conn, call.response)
+                        except Exception:  # the one thread enforcing every deadline must outlive any connection
+                            logger.exception("could not cut a connection at its deadline")
                         self._unwatch(call)
                 self._lock.wait(self._due[0][0] - now if self._due else None)
 
