@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import platformdirs
 
@@ -134,11 +134,13 @@ class DamagedRecord:
 
 @dataclass(frozen=True)
 class LedgerContents:
-    """One consistent read of the whole ledger."""
+    """One consistent read of the ledger (or of the part of it about one job or bucket)."""
 
     jobs: list[JobRecord]  # newest first; none with a damaged row
     buckets: list[BucketRecord]  # newest first; none a damaged row could refer to
     damaged: list[DamagedRecord]
+    history: dict[str, list[StateChange]]  # per job in `jobs`, in order
+    steps: dict[str, list[StepRecord]]  # per job in `jobs`, oldest first
 
 
 _SCHEMA = """
@@ -275,7 +277,7 @@ class Ledger:
 
     def job(self, job_id: str) -> JobRecord | None:
         """The job, or None when the ledger has none by that id. Raises DamagedError when a row of it is damaged."""
-        contents = self.contents()
+        contents = self._contents(job_id=job_id)
         damaged = [d for d in contents.damaged if d.job_id == job_id]
         if damaged:
             raise DamagedError(
@@ -299,10 +301,18 @@ class Ledger:
 
     def contents(self) -> LedgerContents:
         """Every job and bucket that can be read and acted on, and every damaged row, from one snapshot."""
+        return self._contents()
+
+    def _contents(self, *, job_id: str | None = None, bucket: str | None = None) -> LedgerContents:
+        """All rows, or only those about one job (and the rows naming one bucket), read in one snapshot."""
+        scoped = job_id is not None or bucket is not None
         with closing(self._connect()) as db:
             try:
                 db.execute("BEGIN")  # one snapshot of all four tables
-                tables = [db.execute(sql).fetchall() for sql in _READ_ALL]
+                tables = [
+                    db.execute(sql.format(where=where if scoped else ""), {"job": job_id, "bucket": bucket}).fetchall()
+                    for sql, where in _READ
+                ]
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise _ledger_error(self.path, exc) from None
@@ -362,11 +372,14 @@ class Ledger:
 
     def bucket(self, name: str) -> BucketRecord | None:
         """The bucket's record, or None. Raises DamagedError when a damaged row could refer to it."""
-        contents = self.contents()
-        found = next((b for b in contents.buckets if b.name == name), None)
-        if found is None and self._read("SELECT 1 FROM buckets WHERE name = ?", (name,)):
+        rows = self._read("SELECT job_id FROM buckets WHERE name = ?", (name,))
+        if not rows:
+            return None
+        owner = rows[0][0] if isinstance(rows[0][0], str) else None
+        found = next((b for b in self._contents(job_id=owner, bucket=name).buckets if b.name == name), None)
+        if found is None:
             raise DamagedError(
-                f"The job ledger's record of bucket {name} is damaged, or a damaged job may own it: "
+                f"The job ledger's record of bucket {name} is damaged, or belongs to a damaged job: "
                 "carbon-gui leaves it alone. `carbon-gui jobs` lists the damaged records."
             )
         return found
@@ -503,11 +516,12 @@ class Ledger:
                 draft.unlink()
 
 
-_READ_ALL = (
-    "SELECT rowid, * FROM jobs ORDER BY created_at DESC, rowid DESC",
-    "SELECT seq, job_id, step, status, at, detail FROM steps ORDER BY seq",
-    "SELECT seq, job_id, state, at FROM job_states ORDER BY seq",
-    "SELECT * FROM buckets ORDER BY intended_at DESC, name",
+# (query, its condition when only one job's rows, and the rows naming one bucket, are read)
+_READ = (
+    ("SELECT rowid, * FROM jobs {where} ORDER BY created_at DESC, rowid DESC", "WHERE id = :job OR bucket = :bucket"),
+    ("SELECT seq, job_id, step, status, at, detail FROM steps {where} ORDER BY seq", "WHERE job_id = :job"),
+    ("SELECT seq, job_id, state, at FROM job_states {where} ORDER BY seq", "WHERE job_id = :job"),
+    ("SELECT * FROM buckets {where} ORDER BY intended_at DESC, name", "WHERE job_id = :job OR name = :bucket"),
 )
 
 
@@ -748,6 +762,23 @@ def _text_or_none(value: Any) -> str | None:
 
 
 Rows = list[sqlite3.Row]
+Event = TypeVar("Event", StepRecord, StateChange)
+
+
+def _by_job(
+    rows: Rows, read: Callable[[sqlite3.Row], Event | _Bad], kind: str, damaged: list[DamagedRecord]
+) -> dict[str, list[Event]]:
+    """A job's step or state events, grouped by job; a damaged one is added to `damaged` instead."""
+    grouped: dict[str, list[Event]] = {}
+    for row in rows:
+        result = read(row)
+        if isinstance(result, _Bad):
+            job_id = _text_or_none(row["job_id"])
+            where = job_id or f"(no job id, {kind} record {row['seq']})"
+            damaged.append(DamagedRecord(where, f"its {kind} record {row['seq']}: {result}", job_id, None))
+        else:
+            grouped.setdefault(result.job_id, []).append(result)
+    return grouped
 
 
 def _sort_out(job_rows: Rows, step_rows: Rows, state_rows: Rows, bucket_rows: Rows) -> LedgerContents:
@@ -761,13 +792,8 @@ def _sort_out(job_rows: Rows, step_rows: Rows, state_rows: Rows, bucket_rows: Ro
             job_id = _text_or_none(row["id"])
             where = job_id or f"(no id, row {row['rowid']})"
             damaged.append(DamagedRecord(where, str(bad), job_id, _text_or_none(row["bucket"])))
-    for rows, read, kind in ((step_rows, _step, "launch step"), (state_rows, _state_change, "state history")):
-        for row in rows:
-            result = read(row)
-            if isinstance(result, _Bad):
-                job_id = _text_or_none(row["job_id"])
-                where = job_id or f"(no job id, {kind} record {row['seq']})"
-                damaged.append(DamagedRecord(where, f"its {kind} record {row['seq']}: {result}", job_id, None))
+    steps = _by_job(step_rows, _step, "launch step", damaged)
+    history = _by_job(state_rows, _state_change, "state history", damaged)
     buckets: list[BucketRecord] = []
     for row in bucket_rows:
         try:
@@ -788,4 +814,10 @@ def _sort_out(job_rows: Rows, step_rows: Rows, state_rows: Rows, bucket_rows: Ro
         for b in buckets
         if b.job_id not in withheld_jobs and b.name not in withheld_buckets and (b.job_id in known or not unknown_owner)
     ]
-    return LedgerContents(good_jobs, good_buckets, damaged)
+    return LedgerContents(
+        good_jobs,
+        good_buckets,
+        damaged,
+        {job.id: history.get(job.id, []) for job in good_jobs},
+        {job.id: steps.get(job.id, []) for job in good_jobs},
+    )

@@ -4,7 +4,7 @@ then read every job's record, timeline and steps from the ledger for the Jobs ta
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from carbon_gui.cloud.ledger import DamagedError, DamagedRecord, JobRecord
+from carbon_gui.cloud.ledger import BucketRecord, DamagedRecord, JobRecord, LedgerContents
 from carbon_gui.cloud.local import staging_dir_for
 from carbon_gui.cloud.vertex import console_url, logs_url
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
@@ -22,33 +22,29 @@ class PollResult:
 
 def poll_jobs(service: "JobService") -> PollResult:
     failures = service.refresh_watched()
-    return PollResult(read_snapshots(service), failures, tuple(service.damaged()))
+    contents = service.ledger.contents()  # one read for every job's record, timeline, steps and bucket
+    buckets = {bucket.name: bucket for bucket in contents.buckets}
+    snapshots = tuple(_snapshot(job, contents, buckets) for job in contents.jobs)
+    return PollResult(snapshots, failures, tuple(contents.damaged))
 
 
-def read_snapshots(service: "JobService") -> tuple[JobSnapshot, ...]:
-    return tuple(_snapshot(service, job) for job in service.jobs())
-
-
-def _snapshot(service: "JobService", job: JobRecord) -> JobSnapshot:
-    ledger = service.ledger
+def _snapshot(job: JobRecord, contents: LedgerContents, buckets: dict[str, BucketRecord]) -> JobSnapshot:
     console = logs = None
     if job.vertex_name is not None and job.project is not None:
         console, logs = console_url(job.project, job.region, job.vertex_name), logs_url(job.project, job.vertex_name)
     return JobSnapshot(
         record=job,
-        history=tuple(ledger.history(job.id)),
-        steps=tuple(ledger.steps(job.id)),
-        staging_left=_staging_left(service, job),
+        history=tuple(contents.history[job.id]),
+        steps=tuple(contents.steps[job.id]),
+        staging_left=_staging_left(job, buckets),
         console_url=console,
         logs_url=logs,
     )
 
 
-def _staging_left(service: "JobService", job: JobRecord) -> bool:
+def _staging_left(job: JobRecord, buckets: dict[str, BucketRecord]) -> bool:
+    """Whether a staging bucket (or local directory) is there to delete; never one a damaged record refers to."""
     if job.target == "local":
         return staging_dir_for(job.id).exists()
-    try:
-        bucket = service.ledger.bucket(job.bucket) if job.bucket else None
-    except DamagedError:
-        return False  # a damaged record may refer to it: nothing is offered for deletion
+    bucket = buckets.get(job.bucket) if job.bucket else None
     return bucket is not None and bucket.state != "deleted"
