@@ -20,6 +20,7 @@ import json
 import math
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field, fields
@@ -553,7 +554,8 @@ def _make_private(path: Path) -> None:
     """Owner-only, also for a ledger made by an older version. SQLite gives -wal and -shm the file's mode."""
     for file in _companions(path):
         with suppress(OSError):
-            if file.stat().st_mode & 0o077:
+            mode = file.stat().st_mode
+            if stat.S_ISREG(mode) and mode & 0o077:  # files only: a folder in the way is reported, not changed
                 file.chmod(0o600)
 
 

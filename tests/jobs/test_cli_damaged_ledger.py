@@ -258,10 +258,11 @@ def test_a_ledger_that_cannot_be_opened_is_reported_never_set_aside(
 ) -> None:
     """Only a file that is certainly not a ledger is set aside; a path SQLite cannot open is the user's to fix."""
     path = data_dir / "jobs.sqlite3"
-    path.mkdir(parents=True)  # a folder where the file should be
+    path.mkdir(parents=True, mode=0o755)  # a folder where the file should be
     code, _, err = _run(capsys, "jobs")
     assert code == 2 and len(err.strip().splitlines()) == 1 and str(path) in err
     assert path.is_dir() and list(data_dir.glob("jobs.sqlite3.bad-*")) == []
+    assert path.stat().st_mode & 0o777 == 0o755  # left as it was
 
 
 def test_the_ledger_notice_is_given_once(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
