@@ -157,8 +157,9 @@ def _checked_settings(raw: dict[str, Any], file_name: str) -> LoadedSettings:
 
 
 def _shown(value: Any) -> str:
-    """A saved value as it reads in a one-line message: strings in quotes with control characters escaped."""
+    """A saved value as it reads in a one-line message: strings in quotes, anything unprintable escaped."""
     text = json.dumps(value, ensure_ascii=False)
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
     if isinstance(value, str):
         text = f"'{text[1:-1]}'"
     return text if len(text) <= 60 else f"{text[:57]}…"

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from carbon_gui.settings import FIELD_CHECKS, UserSettings, load_settings, read_settings, save_settings, settings_path
 
@@ -195,3 +197,27 @@ def test_load_settings_never_hands_out_the_values_from_the_issue(
 def test_every_field_is_checked() -> None:
     names = {f.name for f in dataclasses.fields(UserSettings)} - {"schema_version"}
     assert set(FIELD_CHECKS) == names
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+FIELD_NAMES = st.sampled_from(sorted(FIELD_CHECKS)) | st.text(max_size=10)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=8))
+def test_whatever_the_file_holds_loading_gives_settings_that_load_cleanly(
+    _private_config_dir: Path, fields: dict[str, Any]
+) -> None:
+    """Any JSON object: no exception, one line per problem, and what comes out is valid (saved and read back, it is
+    the same and draws no warning)."""
+    write(_private_config_dir, **fields)
+    loaded = read_settings()
+    assert all(w.startswith("settings.json") and "\n" not in w for w in loaded.warnings)
+    save_settings(loaded.settings)
+    again = read_settings()
+    assert again.warnings == ()
+    assert again.settings == loaded.settings
