@@ -245,7 +245,8 @@ class MainWindow(QMainWindow):
         """Once, beside the working window (not modal): the saved values that could not be used."""
         if not self._settings_warnings:
             return
-        box = QMessageBox(QMessageBox.Icon.Information, "Settings", "Some saved settings could not be used.")
+        text = "Some saved settings could not be used. The file keeps them until you change a setting."
+        box = QMessageBox(QMessageBox.Icon.Information, "Settings", text)
         box.setParent(self, box.windowFlags())
         box.setObjectName("settingsWarning")
         box.setInformativeText("\n".join(self._settings_warnings))
