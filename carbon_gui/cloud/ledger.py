@@ -17,32 +17,53 @@ unknown state, JSON of the wrong shape) becomes a DamagedRecord. A job with any 
 """
 
 import json
-import math
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
-from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from dataclasses import asdict, fields
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 import platformdirs
 
+from carbon_gui.cloud.ledger_records import (
+    BucketRecord,
+    DamagedRecord,
+    JobRecord,
+    LedgerContents,
+    StateChange,
+    StepRecord,
+    StepStatus,
+    Target,
+    read_state_change,
+    read_step,
+    sort_out,
+    utc_now,
+)
 from carbon_gui.core.errors import UserFacingError
-from carbon_gui.core.job_ids import is_job_id
-from carbon_gui.core.job_states import BUCKET_STATES, JOB_STATES, is_terminal
-from carbon_gui.core.measured_emissions import MeasuredEmissions
-from carbon_gui.core.run_estimate import RunEstimate
+from carbon_gui.core.job_states import JOB_STATES, is_terminal
+
+__all__ = [  # the records are the ledger's vocabulary: import them from here
+    "BucketRecord",
+    "DamagedError",
+    "DamagedRecord",
+    "JobRecord",
+    "Ledger",
+    "LedgerContents",
+    "LedgerError",
+    "StateChange",
+    "StepRecord",
+    "Target",
+    "default_path",
+]
 
 SCHEMA_VERSION = 1
 DATA_DIR_ENV = "CARBON_GUI_DATA_DIR"
 LEDGER_FILE = "jobs.sqlite3"
-
-Target = Literal["vertex", "local"]
-StepStatus = Literal["intent", "done", "failed"]
 
 
 class LedgerError(UserFacingError):
@@ -51,97 +72,6 @@ class LedgerError(UserFacingError):
 
 class DamagedError(LedgerError):
     """The ledger's record of a job or bucket is damaged: the app does nothing with it."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, kw_only=True)
-class JobRecord:
-    """One job the app launched (or is launching). Times are UTC."""
-
-    id: str
-    target: Target
-    region: str
-    display_name: str
-    machine_type: str
-    script_path: str
-    project: str | None = None  # None for local runs
-    accelerator_type: str | None = None
-    accelerator_count: int = 0
-    image_uri: str | None = None
-    spec_json: str | None = None  # the CustomJob spec as submitted
-    state: str = "draft"
-    created_at: datetime = field(default_factory=_now)
-    updated_at: datetime | None = None  # the ledger sets it on every change
-    ended_at: datetime | None = None  # the ledger sets it on the first terminal state
-    vertex_name: str | None = None  # projects/…/locations/…/customJobs/… once Vertex AI accepted it
-    bucket: str | None = None  # staging bucket name (vertex)
-    staging_dir: str | None = None  # staging directory (local)
-    pid: int | None = None  # local runs: the process, to reattach after a restart
-    pid_started_at: float | None = None  # its start time in epoch seconds (psutil's create_time), against pid reuse
-    estimate_kwh: float | None = None
-    estimate_kg: float | None = None
-    estimate_usd: float | None = None
-    estimate_json: str | None = None  # core.run_estimate.RunEstimate as JSON: the so-far figure of a running job
-    measured: str | None = None  # codecarbon's figures as JSON text, once read
-    error: str | None = None  # user-facing message of the failure, if it failed
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One event of a launch step: its intent, then done or failed."""
-
-    job_id: str
-    step: str
-    status: StepStatus
-    at: datetime
-    detail: str
-
-
-@dataclass(frozen=True)
-class BucketRecord:
-    name: str
-    project: str
-    region: str
-    job_id: str
-    labels: Mapping[str, str]
-    state: str  # "intended" | "created" | "deleted"
-    intended_at: datetime
-    created_at: datetime | None
-    deleted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StateChange:
-    job_id: str
-    state: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class DamagedRecord:
-    """A ledger row that cannot be read as what it should be. Shown to the user; never acted on."""
-
-    where: str  # the job id, or "(no id, row N)" when even that cannot be read
-    problem: str  # what is wrong, in words
-    job_id: str | None  # the job it belongs to, when that can be read
-    bucket: str | None  # the bucket it names, when it names one
-
-    def __str__(self) -> str:
-        return f"damaged: {self.where}: {self.problem}"
-
-
-@dataclass(frozen=True)
-class LedgerContents:
-    """One consistent read of the ledger (or of the part of it about one job or bucket)."""
-
-    jobs: list[JobRecord]  # newest first; none with a damaged row
-    buckets: list[BucketRecord]  # newest first; none a damaged row could refer to
-    damaged: list[DamagedRecord]
-    history: dict[str, list[StateChange]]  # per job in `jobs`, in order
-    steps: dict[str, list[StepRecord]]  # per job in `jobs`, oldest first
 
 
 _SCHEMA = """
@@ -253,7 +183,7 @@ class Ledger:
         """Move a job to `state` (appended to its history). The first terminal state sets ended_at."""
         if state not in JOB_STATES:
             raise ValueError(f"unknown job state {state!r}")
-        now = _to_sql(_now())
+        now = _to_sql(utc_now())
         ended = now if is_terminal(state) else None
         with self._write() as db:
             self._update_job(
@@ -298,7 +228,7 @@ class Ledger:
     def history(self, job_id: str) -> list[StateChange]:
         """The job's states in the order it went through them (its readable rows)."""
         rows = self._read("SELECT seq, job_id, state, at FROM job_states WHERE job_id = ? ORDER BY seq", (job_id,))
-        return [change for change in map(_state_change, rows) if isinstance(change, StateChange)]
+        return [change for change in map(read_state_change, rows) if isinstance(change, StateChange)]
 
     def contents(self) -> LedgerContents:
         """Every job and bucket that can be read and acted on, and every damaged row, from one snapshot."""
@@ -317,7 +247,7 @@ class Ledger:
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise _ledger_error(self.path, exc) from None
-        return _sort_out(*tables)
+        return sort_out(*tables)
 
     # --- steps --------------------------------------------------------------------------------------------
 
@@ -336,7 +266,7 @@ class Ledger:
         rows = self._read(
             "SELECT seq, job_id, step, status, at, detail FROM steps WHERE job_id = ? ORDER BY seq", (job_id,)
         )
-        return [step for step in map(_step, rows) if isinstance(step, StepRecord)]
+        return [step for step in map(read_step, rows) if isinstance(step, StepRecord)]
 
     def unfinished_steps(self) -> list[StepRecord]:
         """Steps whose latest event is an intent: a crash may have interrupted them, in any job not damaged."""
@@ -347,7 +277,7 @@ class Ledger:
             " ORDER BY s.seq"
         )
         withheld = {d.job_id for d in self.damaged()}
-        return [s for s in map(_step, rows) if isinstance(s, StepRecord) and s.job_id not in withheld]
+        return [s for s in map(read_step, rows) if isinstance(s, StepRecord) and s.job_id not in withheld]
 
     # --- buckets ------------------------------------------------------------------------------------------
 
@@ -356,7 +286,7 @@ class Ledger:
 
         Recording the same name again (a retried launch) keeps the first record.
         """
-        now = _to_sql(_now())
+        now = _to_sql(utc_now())
         with self._write() as db:
             self._update_job(db, job_id, "bucket = ?", (name,), now)
             db.execute(
@@ -396,21 +326,21 @@ class Ledger:
             self._require_job(db, job_id)
             db.execute(
                 "INSERT INTO steps (job_id, step, status, at, detail) VALUES (?, ?, ?, ?, ?)",
-                (job_id, step, status, _to_sql(_now()), detail),
+                (job_id, step, status, _to_sql(utc_now()), detail),
             )
 
     def _set_bucket_state(self, name: str, state: str, time_column: str) -> None:
         with self._write() as db:
             changed = db.execute(
                 f"UPDATE buckets SET state = ?, {time_column} = COALESCE({time_column}, ?) WHERE name = ?",
-                (state, _to_sql(_now()), name),
+                (state, _to_sql(utc_now()), name),
             ).rowcount
             if not changed:
                 raise LedgerError(f"The ledger has no bucket {name}.")
 
     def _update(self, job_id: str, assignments: str, values: tuple[Any, ...]) -> None:
         with self._write() as db:
-            self._update_job(db, job_id, assignments, values, _to_sql(_now()))
+            self._update_job(db, job_id, assignments, values, _to_sql(utc_now()))
 
     @staticmethod
     def _update_job(db: sqlite3.Connection, job_id: str, assignments: str, values: tuple[Any, ...], now: str) -> None:
@@ -466,9 +396,7 @@ class Ledger:
         try:  # reads only: a file that is not a ledger is set aside as it was
             with closing(sqlite3.connect(self.path, timeout=30)) as db:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                columns = {
-                    table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")} for table in _columns()
-                }
+                columns = {table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")} for table in _columns()}
         except sqlite3.DatabaseError as exc:
             if _is_damage(exc):
                 return "not a SQLite database" if "not a database" in str(exc) else f"SQLite says: {exc}"
@@ -491,7 +419,7 @@ class Ledger:
     def _create(self) -> None:
         """Build a complete ledger beside the path, then link it into place: the path never holds a half-made
         ledger, and a second process creating one at the same moment keeps the first."""
-        draft = self.path.with_name(f"{self.path.name}.new-{os.getpid()}-{_now():%H%M%S%f}")
+        draft = self.path.with_name(f"{self.path.name}.new-{os.getpid()}-{utc_now():%H%M%S%f}")
         try:
             os.close(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # SQLite keeps this mode
             with closing(sqlite3.connect(draft, isolation_level=None)) as db:
@@ -561,7 +489,7 @@ def _make_private(path: Path) -> None:
 
 def _set_aside(path: Path) -> Path:
     """Rename the damaged file (with its -wal and -shm, which belong to it) to `<name>.bad-<UTC time>`."""
-    stamp = _now().strftime("%Y%m%dT%H%M%SZ")
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.bad-{stamp}")
     counter = 1
     while aside.exists():
@@ -589,237 +517,9 @@ def _ledger_error(path: Path, exc: sqlite3.Error) -> LedgerError:
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return LedgerError(f"The job ledger {path} stayed locked by another carbon-gui process: try again.")
     if isinstance(exc, sqlite3.DatabaseError) and _is_damage(exc):
-        return LedgerError(
-            f"The job ledger {path} became damaged ({exc}): the next start of carbon-gui sets it aside."
-        )
+        return LedgerError(f"The job ledger {path} became damaged ({exc}): the next start of carbon-gui sets it aside.")
     return LedgerError(f"The job ledger {path} cannot be used: {exc}.")
 
 
 def _to_sql(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-# --- reading rows: every column checked, a bad value becomes a DamagedRecord -----------------------------------
-
-
-class _Bad(Exception):
-    """One column of a row is not what it should be; the message says which and how."""
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "…"
-
-
-class _Columns:
-    """Typed reads of one row's columns; each raises _Bad with a user-facing reason."""
-
-    def __init__(self, row: sqlite3.Row) -> None:
-        self._row = row
-
-    def _get(self, name: str, optional: bool) -> Any:
-        value = self._row[name]
-        if value is None and not optional:
-            raise _Bad(f"{name} is missing")
-        return value
-
-    def text(self, name: str, *, optional: bool = False) -> Any:
-        value = self._get(name, optional)
-        if value is not None and not isinstance(value, str):
-            raise _Bad(f"{name} {_shown(value)} is not text")
-        return value
-
-    def choice(self, name: str, allowed: tuple[str, ...]) -> Any:
-        value = self._get(name, False)
-        if value not in allowed:
-            raise _Bad(f"{name} {_shown(value)} is not one of {', '.join(allowed)}")
-        return value
-
-    def time(self, name: str, *, optional: bool = False) -> datetime | None:
-        value = self._get(name, optional)
-        if value is None:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            raise _Bad(f"{name} {_shown(value)} is not a time with a time zone")
-        return parsed
-
-    def integer(self, name: str, *, optional: bool = False, minimum: int = 0) -> Any:
-        value = self._get(name, optional)
-        if value is not None and (not isinstance(value, int) or value < minimum):
-            raise _Bad(f"{name} {_shown(value)} is not a whole number of at least {minimum}")
-        return value
-
-    def number(self, name: str) -> Any:
-        value = self._get(name, True)
-        if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
-            raise _Bad(f"{name} {_shown(value)} is not a number")
-        return float(value) if value is not None else None
-
-    def json(self, name: str, what: str, check: Callable[[Any], object], *, optional: bool = True) -> Any:
-        value = self.text(name, optional=optional)
-        if value is None:
-            return None
-        try:
-            check(json.loads(value))
-        except (ValueError, TypeError, KeyError, AttributeError):
-            raise _Bad(f"{name} {_shown(value)} is not {what}") from None
-        return value
-
-
-def _object(value: Any) -> None:
-    if not isinstance(value, dict):
-        raise TypeError("not an object")
-
-
-def _labels(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise TypeError("not labels")
-    return value
-
-
-def _measured(value: Any) -> None:
-    """codecarbon's figures as `monitor` wrote them: every field of MeasuredEmissions, of its type."""
-    if not isinstance(value, dict) or value.keys() != {f.name for f in fields(MeasuredEmissions)}:
-        raise TypeError("not MeasuredEmissions")
-    for spec in fields(MeasuredEmissions):
-        item = value[spec.name]
-        kinds = {"float": (int, float), "int": (int,), "str": (str,)}[getattr(spec.type, "__name__", str(spec.type))]
-        if isinstance(item, bool) or not isinstance(item, kinds):
-            raise TypeError(spec.name)
-
-
-def _job(row: sqlite3.Row) -> JobRecord:
-    c = _Columns(row)
-    job_id = c.text("id")
-    if not is_job_id(job_id):
-        raise _Bad(f"id {_shown(job_id)} is not a carbon-gui job id")
-    return JobRecord(
-        id=job_id,
-        target=c.choice("target", ("vertex", "local")),
-        region=c.text("region"),
-        display_name=c.text("display_name"),
-        machine_type=c.text("machine_type"),
-        script_path=c.text("script_path"),
-        project=c.text("project", optional=True),
-        accelerator_type=c.text("accelerator_type", optional=True),
-        accelerator_count=c.integer("accelerator_count"),
-        image_uri=c.text("image_uri", optional=True),
-        spec_json=c.json("spec_json", "a JSON object", _object),
-        state=c.choice("state", JOB_STATES),
-        created_at=c.time("created_at"),  # type: ignore[arg-type]
-        updated_at=c.time("updated_at"),
-        ended_at=c.time("ended_at", optional=True),
-        vertex_name=c.text("vertex_name", optional=True),
-        bucket=c.text("bucket", optional=True),
-        staging_dir=c.text("staging_dir", optional=True),
-        pid=c.integer("pid", optional=True, minimum=1),
-        pid_started_at=c.number("pid_started_at"),
-        estimate_kwh=c.number("estimate_kwh"),
-        estimate_kg=c.number("estimate_kg"),
-        estimate_usd=c.number("estimate_usd"),
-        estimate_json=c.json("estimate_json", "the launch's estimate", RunEstimate.from_dict),
-        measured=c.json("measured", "codecarbon's figures", _measured),
-        error=c.text("error", optional=True),
-    )
-
-
-def _step(row: sqlite3.Row) -> StepRecord | _Bad:
-    c = _Columns(row)
-    try:
-        status = c.choice("status", ("intent", "done", "failed"))
-        return StepRecord(c.text("job_id"), c.text("step"), status, c.time("at"), c.text("detail"))  # type: ignore[arg-type]
-    except _Bad as bad:
-        return bad
-
-
-def _state_change(row: sqlite3.Row) -> StateChange | _Bad:
-    c = _Columns(row)
-    try:
-        return StateChange(c.text("job_id"), c.choice("state", JOB_STATES), c.time("at"))  # type: ignore[arg-type]
-    except _Bad as bad:
-        return bad
-
-
-def _bucket(row: sqlite3.Row) -> BucketRecord:
-    c = _Columns(row)
-    return BucketRecord(
-        name=c.text("name"),
-        project=c.text("project"),
-        region=c.text("region"),
-        job_id=c.text("job_id"),
-        labels=_labels(json.loads(c.json("labels", "a JSON object of text labels", _labels, optional=False))),
-        state=c.choice("state", BUCKET_STATES),
-        intended_at=c.time("intended_at"),  # type: ignore[arg-type]
-        created_at=c.time("created_at", optional=True),
-        deleted_at=c.time("deleted_at", optional=True),
-    )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-Rows = list[sqlite3.Row]
-Event = TypeVar("Event", StepRecord, StateChange)
-
-
-def _by_job(
-    rows: Rows, read: Callable[[sqlite3.Row], Event | _Bad], kind: str, damaged: list[DamagedRecord]
-) -> dict[str, list[Event]]:
-    """A job's step or state events, grouped by job; a damaged one is added to `damaged` instead."""
-    grouped: dict[str, list[Event]] = {}
-    for row in rows:
-        result = read(row)
-        if isinstance(result, _Bad):
-            job_id = _text_or_none(row["job_id"])
-            where = job_id or f"(no job id, {kind} record {row['seq']})"
-            damaged.append(DamagedRecord(where, f"its {kind} record {row['seq']}: {result}", job_id, None))
-        else:
-            grouped.setdefault(result.job_id, []).append(result)
-    return grouped
-
-
-def _sort_out(job_rows: Rows, step_rows: Rows, state_rows: Rows, bucket_rows: Rows) -> LedgerContents:
-    """Read every row; withhold every job with a damaged row, and every bucket a damaged row could refer to."""
-    damaged: list[DamagedRecord] = []
-    jobs: list[JobRecord] = []
-    for row in job_rows:
-        try:
-            jobs.append(_job(row))
-        except _Bad as bad:
-            job_id = _text_or_none(row["id"])
-            where = job_id or f"(no id, row {row['rowid']})"
-            damaged.append(DamagedRecord(where, str(bad), job_id, _text_or_none(row["bucket"])))
-    steps = _by_job(step_rows, _step, "launch step", damaged)
-    history = _by_job(state_rows, _state_change, "state history", damaged)
-    buckets: list[BucketRecord] = []
-    for row in bucket_rows:
-        try:
-            buckets.append(_bucket(row))
-        except _Bad as bad:
-            job_id, name = _text_or_none(row["job_id"]), _text_or_none(row["name"])
-            where = job_id or f"(no job id, bucket {_shown(row['name'])})"
-            damaged.append(DamagedRecord(where, f"its bucket record {_shown(row['name'])}: {bad}", job_id, name))
-    withheld_jobs = {d.job_id for d in damaged if d.job_id}
-    withheld_buckets = {d.bucket for d in damaged if d.bucket}
-    withheld_buckets |= {job.bucket for job in jobs if job.id in withheld_jobs and job.bucket}
-    good_jobs = [job for job in jobs if job.id not in withheld_jobs]
-    known = {job.id for job in good_jobs}
-    # a damaged job row without a readable id could be the job of any bucket whose job seems missing
-    unknown_owner = any(d.job_id is None and d.bucket is None for d in damaged)
-    good_buckets = [
-        b
-        for b in buckets
-        if b.job_id not in withheld_jobs and b.name not in withheld_buckets and (b.job_id in known or not unknown_owner)
-    ]
-    return LedgerContents(
-        good_jobs,
-        good_buckets,
-        damaged,
-        {job.id: history.get(job.id, []) for job in good_jobs},
-        {job.id: steps.get(job.id, []) for job in good_jobs},
-    )
