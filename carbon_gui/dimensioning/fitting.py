@@ -19,11 +19,11 @@ FOLDS = 5
 SEED = 0  # folds and trees are reproducible: the same data gives the same surrogates
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
-Cancelled = Callable[[], bool]  # e.g. threading.Event().is_set
+CancelFlag = Callable[[], bool]  # e.g. threading.Event().is_set
 
 
-class FitCancelled(Exception):
-    """The caller's cancel flag was set; nothing was returned."""
+class Cancelled(Exception):
+    """The caller's cancel flag was set (between two surrogates or two solves); nothing is returned."""
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,17 @@ def fit_surrogates(
     targets: Iterable[str] | None = None,
     depth: int | None = None,
     progress: Progress | None = None,
-    cancelled: Cancelled | None = None,
+    cancelled: CancelFlag | None = None,
 ) -> Surrogates:
     """A surrogate per hardware x target (all targets when `targets` is None; a hardware without a target is
     skipped). `depth` None: chosen by cross-validation from DEPTHS. Reports progress after each surrogate and
-    checks `cancelled` between them (raises FitCancelled)."""
+    checks `cancelled` between them (raises Cancelled)."""
     wanted = data.target_names if targets is None else list(dict.fromkeys(targets))
     jobs = [(p, t) for p in data.platforms for t in wanted if t in p.targets]
     fitted: dict[tuple[str, str], Surrogate] = {}
     for done, (platform, target) in enumerate(jobs):
         if cancelled is not None and cancelled():
-            raise FitCancelled()
+            raise Cancelled()
         if progress is not None:
             progress(done, len(jobs), f"{platform.hardware}: {target}")
         fitted[(platform.hardware, target)] = fit_one(

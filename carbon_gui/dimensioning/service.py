@@ -34,7 +34,7 @@ from carbon_gui.core.dimensioning.regional import (
 from carbon_gui.core.dimensioning.request import DimensionRequest, check_targets
 from carbon_gui.core.errors import InputError
 from carbon_gui.dimensioning import cpsat, highs
-from carbon_gui.dimensioning.fitting import Cancelled, FitCancelled, Progress, Surrogates, fit_surrogates
+from carbon_gui.dimensioning.fitting import CancelFlag, Cancelled, Progress, Surrogates, fit_surrogates
 from carbon_gui.sources.reference import ReferenceData
 
 ENUMERATION = "enumeration"
@@ -51,11 +51,16 @@ class EncodingBug(RuntimeError):
     """The solver's answer breaks a constraint by the surrogates' own predictions: a bug, never a user error."""
 
 
-def known_targets(data: BenchmarkSet, regions: bool) -> list[str]:
+def check_request_targets(data: BenchmarkSet, request: DimensionRequest) -> None:
+    """An InputError for a target the data cannot give: not a column, or cost without regions."""
     names = data.target_names
-    if regions:
+    if request.regions:
         names = list(dict.fromkeys([*names, carbon_target(names), COST_TARGET]))
-    return names
+    elif COST_TARGET in request.targets and COST_TARGET not in names:
+        raise InputError(
+            f"{COST_TARGET} is computed per region from the run time and the machine type's price: give --region."
+        )
+    check_targets(request, names)
 
 
 def base_target(data: BenchmarkSet, target: str, regions: bool) -> str:
@@ -82,10 +87,10 @@ def fit_for(
     request: DimensionRequest,
     depth: int | None = None,
     progress: Progress | None = None,
-    cancelled: Cancelled | None = None,
+    cancelled: CancelFlag | None = None,
 ) -> Surrogates:
     """The surrogates a request needs, and only those (all targets: `fitting.fit_surrogates(data)`)."""
-    check_targets(request, known_targets(data, bool(request.regions)))
+    check_request_targets(data, request)
     needed = [base_target(data, t, bool(request.regions)) for t in request.targets]
     return fit_surrogates(data, needed, depth, progress, cancelled)
 
@@ -135,7 +140,7 @@ def build_problem(
     by_region = bool(request.regions)
     if [r.region for r in regions or []] != list(dict.fromkeys(request.regions)):
         raise ValueError("pass regions=region_carbon(reference, request.regions): one figure per requested region")
-    check_targets(request, known_targets(data, by_region))
+    check_request_targets(data, request)
     carbon = carbon_target(data.target_names)
     notes: list[str] = []
     choices: list[Choice] = []
@@ -202,11 +207,11 @@ def solve(
     regions: list[RegionCarbon] | None = None,
     prices: dict[tuple[str, str], float] | None = None,
     solver: str = DEFAULT_SOLVER,
-    cancelled: Cancelled | None = None,
+    cancelled: CancelFlag | None = None,
 ) -> Answer:
     """The best hardware (and region) and configuration for `request`, with its checks; or, when infeasible, the
     constraints that conflict. `solve_ms` is the time of the main solve alone (the follow-up solves for binding
-    constraints and conflicts are extra). Raises FitCancelled when `cancelled()` turns true between solves."""
+    constraints and conflicts are extra). Raises Cancelled when `cancelled()` turns true between solves."""
     if solver not in SOLVERS:
         raise InputError(f"Unknown solver '{solver}'. Choose one of: {', '.join(SOLVERS)}.")
     backend = SOLVERS[solver]
@@ -214,7 +219,7 @@ def solve(
 
     def run(req: DimensionRequest) -> Solution | None:
         if cancelled is not None and cancelled():
-            raise FitCancelled()
+            raise Cancelled()
         return backend(build_problem(data, surrogates, req, regions, prices))
 
     def value(req: DimensionRequest) -> float | None:

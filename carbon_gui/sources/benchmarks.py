@@ -229,7 +229,8 @@ def _read_text(path: Path, limit: int) -> str:
             raise DataError(f"{path} is not a regular file: a benchmark folder holds CSV and JSON files only.")
         content = file.read(limit + 1)
     if len(content) > limit:
-        raise DataError(f"{path} is larger than the {limit // 1024**2} MB limit for a benchmark file: split the runs.")
+        size = f"{limit // 1024**2} MB" if limit >= 1024**2 else f"{limit} bytes"
+        raise DataError(f"{path} is larger than the {size} limit for a benchmark file: split the runs.")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as err:
