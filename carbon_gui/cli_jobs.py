@@ -9,6 +9,10 @@
 Google Cloud credentials: Application Default Credentials (`gcloud auth application-default login`) or
 GOOGLE_APPLICATION_CREDENTIALS; the project from --project, CARBON_GUI_GCP_PROJECT or GOOGLE_CLOUD_PROJECT.
 Local servers: CARBON_GUI_VERTEX_ENDPOINT, STORAGE_EMULATOR_HOST, CARBON_GUI_GCP_ANONYMOUS=1.
+
+`jobs --refresh` lists every job even when polling some fails: such a job shows its last known state with
+"state unknown: <why>" (`poll_error` in --json). A ledger row that cannot be read is listed as
+"damaged: <id>: <what is wrong>" (`{"id", "damaged"}` in --json) and is never polled, cancelled or cleaned up.
 """
 
 import argparse
