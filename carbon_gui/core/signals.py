@@ -32,7 +32,7 @@ class CarbonMode(enum.Enum):
 @dataclass(frozen=True)
 class SignalPoint:
     time: datetime  # UTC, aware
-    value: float | None  # gCO2e/kWh; None where the provider sent null
+    value: float | None  # gCO2e/kWh; None where the provider sent null or the value was refused (core.plausibility)
     estimated: bool = False  # the provider (or the app) estimated it
 
 

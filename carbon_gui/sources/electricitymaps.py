@@ -2,7 +2,9 @@
 
 Every request sends the key in the `auth-token` header (never in the URL, so it never reaches the
 cache key, a log line or an error message). Each method raises a `ProviderError` subclass on
-failure; `sources.live.LiveFetcher` turns the answers of many zones into `GridSignal`s.
+failure; `sources.live.LiveFetcher` turns the answers of many zones into `GridSignal`s. Values come as
+sent (out-of-range numbers, NaN and numbers written as strings too): the fetcher checks every answer against
+`core.plausibility` before it becomes part of a signal.
 
 A zone is named either by its Electricity Maps key (`zone="NL"`) or by a Google Cloud region
 (`gcp_region="europe-west4"`, sent as `dataCenterProvider=gcp&dataCenterRegion=...`), which lets the
@@ -15,12 +17,12 @@ from typing import Any
 
 import requests
 
+from carbon_gui.core.plausibility import provider_number
 from carbon_gui.core.signals import PowerMix, SignalKind, SignalPoint
 from carbon_gui.sources.http import (
     expect_list,
     expect_mapping,
     get_json,
-    number_or_none,
     parse_timestamp,
     parse_with,
 )
@@ -125,7 +127,7 @@ class ElectricityMapsClient:
         estimated = entry.get("isEstimated")
         return SignalPoint(
             time=parse_timestamp(entry["datetime"]),
-            value=number_or_none(entry.get(value_key)),
+            value=provider_number(entry.get(value_key)),
             estimated=estimated is True,
         )
 
@@ -146,7 +148,7 @@ class ElectricityMapsClient:
         production = expect_mapping(entry["powerProductionBreakdown"])
         return PowerMix(
             time=parse_timestamp(entry["datetime"]),
-            production_mw={str(source): number_or_none(mw) for source, mw in production.items()},
+            production_mw={str(source): provider_number(mw) for source, mw in production.items()},
             estimated=entry.get("isEstimated") is True,
         )
 

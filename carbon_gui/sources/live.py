@@ -1,7 +1,8 @@
 """Fetch live grid signals for many regions at once: one task per (zone, endpoint) on a bounded
 thread pool, so a refresh takes about as long as the slowest single request. Cancellable between
 any two tasks; every failure becomes a FetchProblem on its zone, so one failing region never blocks
-the others. This is the one place that builds a live `GridSignal`.
+the others. This is the one place that builds a live `GridSignal`, so it is where every answer is checked against
+`core.plausibility`: a refused value or an all-null part becomes a problem (or a note) that names it.
 
 Each part of a signal carries the time the provider's answer was received (`GridSignal.part_times`);
 for an answer served from the HTTP cache, the time the cache stored it.
@@ -20,9 +21,10 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExec
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from carbon_gui.core.catalog import Region
+from carbon_gui.core.plausibility import Screened, screen_mixes, screen_points
 from carbon_gui.core.signals import (
     PART_FORECAST,
     PART_HISTORY,
@@ -39,6 +41,8 @@ from carbon_gui.core.signals import (
 from carbon_gui.sources.electricitymaps import EP_FORECAST, EP_HISTORY, EP_LATEST, IntensitySeries, signal_kind
 from carbon_gui.sources.http import receipts
 from carbon_gui.sources.provider_errors import KeyRejected, NoAccess, Offline, ProviderError, RateLimited, UnknownZone
+from carbon_gui.sources.watttime import EP_FORECAST as WT_EP_FORECAST
+from carbon_gui.sources.watttime import EP_HISTORICAL as WT_EP_HISTORICAL
 from carbon_gui.sources.watttime import EP_REGION, SignalIndex, one_login_per_refresh
 
 FORECAST_ENDPOINT = EP_FORECAST
@@ -55,6 +59,14 @@ MIX_LATEST_ONLY = "power mix: latest hour only (the power-breakdown history was 
 EM_TASK_PARTS = {"latest": PART_LATEST, "history": PART_HISTORY, "forecast": PART_FORECAST, "power": PART_POWER}
 WT_TASK_PARTS = {"forecast": PART_FORECAST, "historical": PART_HISTORY, "index": PART_INDEX}
 WT_REGION_TASK = "region"
+# intensity task -> (its endpoint, what its answer is called in a reason)
+EM_INTENSITY_TASKS = {
+    "latest": (EP_LATEST, "value"),
+    "history": (EP_HISTORY, "history"),
+    "forecast": (EP_FORECAST, "forecast"),
+}
+POWER_ENDPOINT = "power-breakdown"  # a refused power mix: from /history, or /latest standing in for it
+T = TypeVar("T")
 
 
 class ElectricityMapsLike(Protocol):
@@ -354,21 +366,45 @@ def _power_mix(client: ElectricityMapsLike, zone: str) -> Partial:
         return Partial(None, (history_problem, err.to_problem()))
 
 
+def _checked(result: ZoneResult, task: str, endpoint: str, check: Callable[[Any], Screened[T]]) -> tuple[T, ...]:
+    """What the plausibility check (`core.plausibility`) leaves of a task's part; () when the task brought none.
+    A refused part says why and has no receive time; refused values leave a note."""
+    if task not in result.parts:
+        return ()
+    screened = check(result.parts[task])
+    if screened.problem is not None:
+        result.report(FetchProblem(endpoint, screened.problem))
+        result.received.pop(task, None)
+    if screened.note is not None:
+        result.notes.append(screened.note)
+    return screened.items
+
+
+def _screen_series(series: IntensitySeries, kind: SignalKind, **names: str) -> Screened[SignalPoint]:
+    return screen_points(series.points, kind, **names)
+
+
 def _electricitymaps_signal(
     client: ElectricityMapsLike, result: ZoneResult, now: datetime, skipped: tuple[FetchProblem, ...]
 ) -> GridSignal:
-    series = {name: value for name, value in result.parts.items() if isinstance(value, IntensitySeries)}
-    factor_types = {factor for s in series.values() for factor in s.factor_types}
-    latest = series["latest"].points[0] if "latest" in series and series["latest"].points else None
+    series = [value for value in result.parts.values() if isinstance(value, IntensitySeries)]
+    factor_types = {factor for s in series for factor in s.factor_types}
+    kind = signal_kind(factor_types, client.emission_factor_type)
+    points: dict[str, tuple[SignalPoint, ...]] = {}
+    for name, (endpoint, part) in EM_INTENSITY_TASKS.items():
+        check = partial(_screen_series, kind=kind, source=EM_SOURCE, zone=result.zone, part=part)
+        points[name] = _checked(result, name, endpoint, check)
+    power_mix = _checked(result, "power", POWER_ENDPOINT, partial(screen_mixes, source=EM_SOURCE, zone=result.zone))
+    latest = points["latest"]
     return GridSignal(
         zone=result.zone,
         source=EM_SOURCE,
-        kind=signal_kind(factor_types, client.emission_factor_type),
+        kind=kind,
         fetched_at=now,
-        latest=latest,
-        history=series["history"].points if "history" in series else (),
-        forecast=series["forecast"].points if "forecast" in series else (),
-        power_mix=result.parts.get("power", ()),
+        latest=latest[0] if latest else None,
+        history=points["history"],
+        forecast=points["forecast"],
+        power_mix=power_mix,
         problems=tuple(result.problems) + skipped,
         notes=tuple(result.notes),
         part_times=result.part_times(EM_TASK_PARTS),
@@ -376,8 +412,9 @@ def _electricitymaps_signal(
 
 
 def _watttime_signal(result: ZoneResult, now: datetime) -> GridSignal:
-    forecast: tuple[SignalPoint, ...] = result.parts.get("forecast", ())
-    history: tuple[SignalPoint, ...] = result.parts.get("historical", ())
+    check = partial(screen_points, kind=SignalKind.MARGINAL, source=WT_SOURCE, zone=result.zone)
+    forecast = _checked(result, "forecast", WT_EP_FORECAST, partial(check, part="forecast"))
+    history = _checked(result, "historical", WT_EP_HISTORICAL, partial(check, part="history"))
     index: SignalIndex | None = result.parts.get("index")
     latest, from_task, note = watttime_latest(history, forecast, now)
     part_times = result.part_times(WT_TASK_PARTS)

@@ -26,6 +26,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from carbon_gui.core.plausibility import provider_number
 from carbon_gui.core.signals import LBS_PER_MWH_TO_G_PER_KWH, SignalPoint
 from carbon_gui.sources.http import (
     cached_json,
@@ -252,7 +253,7 @@ class WattTimeClient:
         points = []
         for item in expect_list(top["data"]):
             entry = expect_mapping(item)
-            lbs = number_or_none(entry.get("value"))
+            lbs = provider_number(entry.get("value"))  # checked by sources.live against core.plausibility
             points.append(
                 SignalPoint(
                     time=parse_timestamp(entry["point_time"]),

@@ -15,6 +15,7 @@ credentials the way the real services do, record every request, and break on pur
     wt.expire_tokens()                                      # every token issued so far now gets 401
     em.hold_until_in_flight = 120                           # answer nothing until 120 requests are in at once
     em.max_in_flight, em.drips                              # most requests seen at once; (sent, length) per drip
+    em.intensity_of["FR"] = -5                              # every carbonIntensity of zone FR is -5
 
 Routes are the endpoint names the clients use in FetchProblem.endpoint: for Electricity Maps
 "carbon-intensity/latest", "carbon-intensity/history", "carbon-intensity/forecast",
@@ -566,6 +567,8 @@ class FakeElectricityMaps(FakeProvider):
         self.plan = plan
         self.unknown_zones = set(unknown_zones)
         self.gcp_zones = dict(gcp_zones) if gcp_zones is not None else bundled_gcp_zones()
+        # zone -> the carbonIntensity every carbon-intensity answer for that zone carries (implausible values, say)
+        self.intensity_of: dict[str, Any] = {}
 
     def routes(self) -> Iterable[str]:
         return (*EM_FILES, "zones", "health")
@@ -642,6 +645,8 @@ class FakeElectricityMaps(FakeProvider):
             if factor not in ("lifecycle", "direct"):
                 return Answer(400, {"error": "Invalid emissionFactorType", "message": "Use lifecycle or direct"})
             _set_key(payload, "emissionFactorType", factor)
+        if zone in self.intensity_of and route.startswith("carbon-intensity/"):
+            _set_key(payload, "carbonIntensity", self.intensity_of[zone])
         return Answer(200, payload)
 
 

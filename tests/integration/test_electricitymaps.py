@@ -317,6 +317,13 @@ def test_fault_on_endpoint(
         assert em_server.count(endpoint) == 1  # 429 is not retried by urllib3
 
 
+NULL_REASONS = {  # what an all-null answer is reported as (a power mix may come from either endpoint)
+    "carbon-intensity/latest": "Electricity Maps returned no carbon-intensity value for NL (all values null)",
+    "carbon-intensity/history": "Electricity Maps returned no carbon-intensity history for NL (all values null)",
+    "carbon-intensity/forecast": "Electricity Maps returned no carbon-intensity forecast for NL (all values null)",
+    "power-breakdown/latest": "Electricity Maps returned no power mix for NL (all values null)",
+    "power-breakdown/history": "Electricity Maps returned no power mix for NL (all values null)",
+}
 FETCH_CASES = [(endpoint, fault) for endpoint in ENDPOINTS for fault in FAST_FAULTS]
 FETCH_CASES += [("carbon-intensity/latest", "timeout"), ("carbon-intensity/history", "drip")]  # one slow case each
 
@@ -331,12 +338,14 @@ def test_fetch_keeps_the_other_endpoints(
     signal = fetch_em(em_client, "NL", now=NOW).one()
     expected = EXPECTED[fault]
     problems = {p.endpoint: p for p in signal.problems}
-    failed = {endpoint} if expected.error is not None else set()
+    failed = {endpoint}  # an all-null answer is refused too, with its own reason
     if endpoint == "power-breakdown/latest":
         failed.add("power-breakdown/history")
         assert problems.pop("power-breakdown/history").message == "endpoint not in your plan"
     if expected.error is None:
-        assert problems == {}
+        reported_as = "power-breakdown" if endpoint.startswith("power") else endpoint
+        assert list(problems) == [reported_as]
+        assert problems[reported_as].message == NULL_REASONS[endpoint]
     else:
         assert list(problems) == [endpoint]
         assert problems[endpoint].message == expected.message
@@ -348,7 +357,7 @@ def test_fetch_keeps_the_other_endpoints(
     assert bool(signal.forecast) == ("carbon-intensity/forecast" not in failed)
     if "power-breakdown/history" not in failed:
         assert len(signal.power_mix) == 3
-    elif "power-breakdown/latest" in failed or expected.error in (KeyRejected, RateLimited, Offline, UnknownZone):
+    elif "power-breakdown/latest" in failed or expected.error in (KeyRejected, RateLimited, Offline, UnknownZone, None):
         assert signal.power_mix == ()  # no stand-in after a key, rate-limit, connection or unknown-zone problem
     else:
         assert len(signal.power_mix) == 1  # /power-breakdown/latest stood in
@@ -359,16 +368,6 @@ def test_fetch_keeps_the_other_endpoints(
         PART_POWER: bool(signal.power_mix),
     }
     assert set(signal.part_times) == {part for part, ok in came.items() if ok}  # only what came has a receive time
-    if fault == "nulls":
-        nulled: dict[str, Any] = {
-            "carbon-intensity/latest": signal.latest,
-            "carbon-intensity/history": signal.history,
-            "carbon-intensity/forecast": signal.forecast,
-            "power-breakdown/latest": signal.power_mix,
-            "power-breakdown/history": signal.power_mix,
-        }
-        values = _values(nulled[endpoint])
-        assert values and all(v is None for v in values)
 
 
 def test_fetch_never_raises_on_any_fault(em_client: ElectricityMapsClient, em_server: FakeElectricityMaps) -> None:

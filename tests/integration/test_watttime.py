@@ -533,6 +533,10 @@ FETCH_CASES = [(e, f) for e in WT_FETCH_ENDPOINTS for f in FAST_FAULTS if f != "
 FETCH_CASES = [(e, f) for e, f in FETCH_CASES if not (f == "unknown_zone" and e == "login")]
 FETCH_CASES += [("forecast", "timeout"), ("historical", "drip"), ("region-from-loc", "timeout")]
 DATA_PARTS = {"forecast": PART_FORECAST, "historical": PART_HISTORY, "signal-index": PART_INDEX}
+NULL_REASONS = {  # what an all-null answer is reported as
+    "forecast": "WattTime returned no MOER forecast for CAISO_NORTH (all values null)",
+    "historical": "WattTime returned no MOER history for CAISO_NORTH (all values null)",
+}
 
 
 @pytest.mark.parametrize(("endpoint", "fault"), FETCH_CASES)
@@ -546,9 +550,15 @@ def test_fetch_keeps_the_other_parts(
     for problem in signal.problems:
         assert all(secret not in repr(problem) for secret in _secrets(wt_server))
     if expected.error is None:  # nulls: the answers came, with nothing in them
-        assert signal.problems == ()
-        if endpoint in DATA_PARTS:
-            assert DATA_PARTS[endpoint] in signal.part_times
+        missing = NULL_REASONS.get(endpoint)
+        if missing is None:  # nothing numeric (login, lookup), or a percentile that is simply not shown
+            assert signal.problems == ()
+            if endpoint in DATA_PARTS:
+                assert DATA_PARTS[endpoint] in signal.part_times
+            return
+        assert [(p.endpoint, p.message) for p in signal.problems] == [(endpoint, missing)]
+        assert DATA_PARTS[endpoint] not in signal.part_times  # the part is refused, the other one stands in
+        assert signal.latest is not None and signal.latest.value is not None
         return
     if endpoint in ("login", "region-from-loc"):  # nothing but the reason
         message = _expected_message(endpoint, fault)
