@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ GPU_COUNTS = (1, 2, 4, 8)  # how many GPUs Compute Engine attaches to one machin
 MAX_REFRESH_MINUTES = 24 * 60
 GCP_PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")  # Google Cloud's rule for project ids
 ISO3 = re.compile(r"[A-Z]{3}")
+MAX_FILE_BYTES = 2**20  # the app writes well under 10 KB
 
 
 @dataclass
@@ -79,11 +81,17 @@ def read_settings(path: Path | None = None) -> LoadedSettings:
     """The saved settings, each bad field replaced by its default, with a message per value that was not used."""
     path = path or settings_path()
     try:
-        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+        data = _read_regular_file(path)
     except FileNotFoundError:
         return LoadedSettings(UserSettings())
-    except OSError as err:  # e.g. no permission: leave the file where it is
+    except _NotAFile:  # carbon-gui did not make it: leave it where it is
+        return LoadedSettings(UserSettings(), (f"{path.name} is not a regular file; using the defaults.",))
+    except OSError as err:  # e.g. no permission
         return LoadedSettings(UserSettings(), (f"{path.name} could not be read ({err.strerror}); using the defaults.",))
+    if len(data) > MAX_FILE_BYTES:
+        return LoadedSettings(UserSettings(), (_set_aside(path, f"is over {MAX_FILE_BYTES // 2**20} MB"),))
+    try:
+        raw: Any = json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested beyond the parser
         return LoadedSettings(UserSettings(), (_set_aside(path, "is not valid JSON"),))
     if not isinstance(raw, dict):
@@ -117,6 +125,21 @@ def save_settings(settings: UserSettings, path: Path | None = None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes of a regular file. Opened without blocking and checked on the open file, so
+    a FIFO, a device or a directory in its place never hangs the start."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise _NotAFile
+    with os.fdopen(descriptor, "rb") as file:
+        return file.read(MAX_FILE_BYTES + 1)
+
+
+class _NotAFile(Exception):
+    """settings.json is a directory, a FIFO, a device..."""
 
 
 def _set_aside(path: Path, problem: str) -> str:

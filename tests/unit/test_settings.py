@@ -221,3 +221,30 @@ def test_whatever_the_file_holds_loading_gives_settings_that_load_cleanly(
     again = read_settings()
     assert again.warnings == ()
     assert again.settings == loaded.settings
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero")
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_a_settings_path_that_is_no_file_never_hangs_the_start(_private_config_dir: Path, kind: str) -> None:
+    path = _private_config_dir / "settings.json"
+    _private_config_dir.mkdir()
+    if kind == "fifo":
+        os.mkfifo(path)  # reading it would wait for a writer for ever
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")  # reading it would never end
+    else:
+        path.mkdir()
+    loaded = read_settings()
+    assert loaded.settings == DEFAULTS
+    (message,) = loaded.warnings
+    assert message == "settings.json is not a regular file; using the defaults."
+    assert path.exists() or path.is_symlink()  # left where it is: carbon-gui did not make it
+
+
+def test_a_huge_file_is_set_aside(_private_config_dir: Path) -> None:
+    path = write(_private_config_dir, location="x" * 2_000_000)
+    loaded = read_settings()
+    assert loaded.settings == DEFAULTS
+    assert "over 1 MB" in loaded.warnings[0] and "settings.bad" in loaded.warnings[0]
+    assert not path.exists()
