@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from carbon_gui.cli import Commands, _checked, _hours
+from carbon_gui.cloud.errors import CloudError
 from carbon_gui.cloud.ledger import DamagedRecord, JobRecord
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.job_ids import is_job_id
@@ -38,6 +39,7 @@ from carbon_gui.sources.reference import load_reference
 
 PROJECT_ENV = ("CARBON_GUI_GCP_PROJECT", "GOOGLE_CLOUD_PROJECT")
 POLL_S = (5.0, 60.0)  # --wait: first interval, longest interval (doubling while nothing changes)
+MAX_FAILED_POLLS = 5  # --wait: polls in a row that may fail before the CLI stops following (the job goes on)
 
 
 def add_job_commands(commands: Commands) -> None:
@@ -152,11 +154,23 @@ def _launch(args: argparse.Namespace) -> int:
 def _follow(service: JobService, record: JobRecord) -> JobRecord:
     """Poll until the job ends (with growing intervals while nothing changes) and codecarbon is read."""
     interval = POLL_S[0] if record.target == VERTEX else 1.0
-    printed = 0
+    printed = failed_polls = 0
     while not is_terminal(record.state) or record.measured is None:
         time.sleep(interval)
         previous = record.state
-        record = service.refresh(record.id)
+        try:
+            record = service.refresh(record.id)
+            failed_polls = 0
+        except CloudError as err:  # the job goes on in the cloud: ask again, a few times
+            failed_polls += 1
+            if failed_polls == MAX_FAILED_POLLS:
+                raise CloudError(
+                    f"Stopped following {record.id} after {failed_polls} failed polls; the job itself goes on. "
+                    f"Last: {err.message.rstrip('.')}. `carbon-gui jobs --refresh` asks again."
+                ) from None
+            print(f"{record.id}: state unknown: {err.message}", file=sys.stderr, flush=True)
+            interval = min(interval * 2, POLL_S[1])
+            continue
         if record.target == LOCAL:
             lines = service.output(record.id, last=10_000)
             for line in lines[printed:]:

@@ -160,3 +160,40 @@ def test_hostile_arguments_get_one_line_and_exit_2(
     assert exited.value.code == 2 and "Traceback" not in err
     message = err.strip().splitlines()[-1]
     assert message.startswith("carbon-gui") and len(message) < 400
+
+
+@pytest.mark.usefixtures("cloud_env")
+def test_launch_wait_keeps_following_through_a_failing_poll(
+    fake_vertex: FakeVertex, script: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carbon_gui import cli_jobs
+
+    monkeypatch.setattr(cli_jobs, "POLL_S", (0.05, 0.2))  # configuration, not a mock: seconds instead of minutes
+    fake_vertex.script("succeed")
+    fake_vertex.inject("unavailable", on="get", times=2)  # the first two polls fail; the job goes on regardless
+    code, out, err = _run(
+        capsys, "launch", "--script", str(script), "--region", REGION, "--machine", "n1-standard-8",
+        "--project", PROJECT, "--wait", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    [record] = json.loads(out)
+    assert record["state"] == "succeeded"
+    assert err.count("state unknown: Vertex AI is unavailable right now (HTTP 503)") == 2
+
+
+@pytest.mark.usefixtures("cloud_env")
+def test_launch_wait_gives_up_after_polls_keep_failing_and_says_the_job_goes_on(
+    fake_vertex: FakeVertex, script: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carbon_gui import cli_jobs
+
+    monkeypatch.setattr(cli_jobs, "POLL_S", (0.05, 0.2))
+    fake_vertex.script("run")
+    fake_vertex.inject("not-found", on="get", times=10_000)
+    code, out, err = _run(
+        capsys, "launch", "--script", str(script), "--region", REGION, "--machine", "n1-standard-8",
+        "--project", PROJECT, "--wait",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("carbon-gui: ") and "no such job" in last and "`carbon-gui jobs --refresh`" in last
