@@ -6,6 +6,7 @@ what is broken instead of failing with a traceback.
 
 import csv
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import TypeVar
 from carbon_gui.core.catalog import CarbonFigure, Catalog, Jurisdiction, MachineType, Region
 from carbon_gui.core.energy import PowerCoefficients
 from carbon_gui.core.errors import DataError
+from carbon_gui.core.hardware_compare import GpuThroughput
 from carbon_gui.core.offerings import MachineTypeListing
 from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.security import TRUST_TIERS
@@ -338,3 +340,30 @@ def load_reference(data: Path | None = None) -> ReferenceData:
         attachable_gpus={s: ATTACHABLE_GPUS for s in CPU_SERIES_WITH_ATTACHABLE_GPUS},
     )
     return ReferenceData(catalog, load_power(data), load_land_outline(data), load_machine_types(data))
+
+
+def load_gpu_throughput(data: Path | None = None) -> dict[str, GpuThroughput]:
+    """GCE accelerator type -> peak TFLOPS per GPU (gpu_throughput.csv); an empty cell is an unknown figure."""
+    def tflops(text: str) -> float | None:
+        value = _optional_float(text)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(text)
+        return value
+
+    path = (data or bundled_data_dir()) / "gpu_throughput.csv"
+    columns = ("gce_accelerator_type", "gpu_model", "tflops_fp32", "tflops_fp16_tensor", "source", "note")
+    result = {}
+    for line, row in _rows(path, columns):
+        result[row["gce_accelerator_type"]] = GpuThroughput(
+            gpu_type=row["gce_accelerator_type"],
+            model=row["gpu_model"],
+            tflops={
+                "fp32": _field(path, line, row, "tflops_fp32", tflops),
+                "fp16": _field(path, line, row, "tflops_fp16_tensor", tflops),
+            },
+            source=row["source"],
+            note=row["note"],
+        )
+    if not result:
+        raise DataError(f"{path.name} lists no GPU. Reinstall carbon_gui.")
+    return result
