@@ -12,27 +12,19 @@ import json
 import sys
 from typing import Any
 
-from carbon_gui.cli import Commands, _checked, _hours, _number, _positive_int
-from carbon_gui.core.errors import InputError
+from carbon_gui.cli import Commands, _checked, _hours, _positive_int
 from carbon_gui.core.hardware_compare import (
     DEFAULT_METRIC,
     METRICS,
     CompareRequest,
     Comparison,
     Estimate,
-    check_speedup,
     compare,
+    parse_speedup,
+    speedup_map,
 )
 from carbon_gui.planning import parse_accelerator
 from carbon_gui.sources.reference import load_gpu_throughput, load_reference
-
-
-def parse_speedup(text: str) -> tuple[str, float]:
-    """'nvidia-l4=2.5' -> ('nvidia-l4', 2.5); the value must be a finite number above 0."""
-    gpu, equals, value = (part.strip() for part in text.partition("="))
-    if not gpu or not equals:
-        raise InputError(f"Speed-up '{text}' is not GPU=X: give e.g. nvidia-l4=2.5")
-    return gpu, check_speedup(gpu, _number(value))
 
 
 def add_compare_command(commands: Commands) -> None:
@@ -63,16 +55,11 @@ def add_compare_command(commands: Commands) -> None:
 def _compare_hardware(args: argparse.Namespace) -> int:
     reference = load_reference()
     gpu, count = args.accelerator
-    speedups: dict[str, float] = {}
-    for name, value in args.speedup:
-        if speedups.get(name, value) != value:
-            raise InputError(f"Two different speed-ups for {name}: give each GPU type once.")
-        speedups[name] = value
     request = CompareRequest(
         reference=reference.catalog.machine_option(args.machine, gpu, count),
         hours=args.hours,
         metric=args.metric,
-        speedups=speedups,
+        speedups=speedup_map(args.speedup),
         regions=tuple(args.region),
         carbon_year=args.year,
     )

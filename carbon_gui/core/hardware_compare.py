@@ -17,7 +17,7 @@ Options compared (decided here, said in the assumptions):
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from carbon_gui.core.catalog import Catalog, MachineOption, MachineType
@@ -116,6 +116,28 @@ def check_speedup(gpu: str, value: float) -> float:
     if not (math.isfinite(value) and value > 0):
         raise InputError(f"The speed-up for {gpu} must be a finite number above 0, not {value:g}: give e.g. {gpu}=2.5.")
     return value
+
+
+def parse_speedup(text: str) -> tuple[str, float]:
+    """'nvidia-l4=2.5' -> ('nvidia-l4', 2.5); the value must be a finite number above 0."""
+    gpu, equals, value = (part.strip() for part in text.partition("="))
+    if not gpu or not equals:
+        raise InputError(f"Speed-up '{text}' is not GPU=X: give e.g. nvidia-l4=2.5.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"The speed-up for {gpu}, '{value}', is not a number: give e.g. {gpu}=2.5.") from None
+    return gpu, check_speedup(gpu, number)
+
+
+def speedup_map(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Parsed GPU=X speed-ups as a mapping; a GPU type given twice must have one value."""
+    speedups: dict[str, float] = {}
+    for gpu, value in pairs:
+        if speedups.get(gpu, value) != value:
+            raise InputError(f"Two different speed-ups for {gpu}: give each GPU type once.")
+        speedups[gpu] = value
+    return speedups
 
 
 def compare(
