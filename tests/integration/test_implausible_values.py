@@ -6,9 +6,6 @@ gaps with a note, and a part with nothing usable left (or only nulls) is refused
 
 import json
 import math
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +28,7 @@ from carbon_gui.sources.watttime import WattTimeClient
 
 from .conftest import Fetched, fetch_em, fetch_wt
 from .fake_providers import FakeElectricityMaps, FakeWattTime, Fault, fixture
+from .test_cli_live import run_cli
 
 NOW = datetime(2025, 6, 1, 12, 5, tzinfo=UTC)
 WT_NOW = datetime(2025, 6, 1, 12, 2, tzinfo=UTC)
@@ -209,12 +207,6 @@ def test_empty_answers_say_what_was_missing(wt_client: WattTimeClient, wt_server
 
 
 # --- where the user sees it: `cleanest --live` and the ranking ----------------------------------------------
-
-
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CARBON_GUI_")}
-    return subprocess.run([sys.executable, "-m", "carbon_gui", *args], env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
 REFUSED_FR = "Electricity Maps reported -5 gCO2eq/kWh for FR, outside the plausible 0–2000: value refused"

@@ -20,6 +20,7 @@ from carbon_gui.sources.watttime import WattTimeClient
 
 from .conftest import DEADLINE_S, EXPECTED, SF, Fetched, fetch_wt, region
 from .fake_providers import FakeWattTime, Fault
+from .test_cli_live import run_cli
 
 NOW = datetime(2025, 6, 1, 12, 2, tzinfo=UTC)
 MANY = [region(f"us-west-{i}", "", SF[0] + i / 100, SF[1]) for i in range(12)]  # all in CAISO_NORTH
@@ -119,3 +120,17 @@ def test_one_login_per_refresh_through_the_live_service(service: tuple[LiveServi
         assert server.count("login") == refresh  # one attempt per refresh, each tried afresh
         _assert_every_region_told(fetched, "provider error (HTTP 503)")
     assert server.count() == 2
+
+
+def test_cleanest_live_with_a_failing_login_asks_once_and_says_so(tmp_path: Path) -> None:
+    with FakeWattTime.start(faults={"login": "503"}) as server:
+        env = {"CARBON_GUI_WATTTIME_URL": server.api_url, "CARBON_GUI_WATTTIME_USERNAME": server.username,
+               "CARBON_GUI_WATTTIME_PASSWORD": server.password, "CARBON_GUI_CACHE_DIR": str(tmp_path)}  # fmt: skip
+        started = time.monotonic()
+        result = run_cli("cleanest", "--live", "--provider", "watttime", env=env)
+        elapsed = time.monotonic() - started
+        assert server.count() == 1  # every region of the refresh was told the same, without a request
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    reasons = result.stderr.removeprefix("carbon-gui: no region has a current value (").removesuffix(").\n")
+    assert set(reasons.split("; ")) == {"provider error (HTTP 503)", "no coordinates for this region"}
+    assert elapsed < 30, f"{elapsed:.0f} s"  # one login per region, each retried 3 times, took minutes
