@@ -1,7 +1,7 @@
 """carbon-gui dimension: which hardware, configuration (and region) meet the limits with the least CO2e (HADA).
 
     carbon-gui dimension --data DIR --minimize TARGET [--maximize TARGET] [--constraint "T<=V"]... [--margin Q]
-        [--region R]... [--year Y] [--budget PRICE] [--depth N] [--solver cp-sat|highs|enumeration] [--json]
+        [--region R]... [--year Y] [--budget PRICE] [--depth N] [--solver highs|cp-sat|enumeration] [--json]
 
 DIR holds `<algorithm>_<hardware>.csv` + `.json` pairs (the HADA format). Exit 0 with an answer, feasible or not;
 exit 2 with one line for bad input. The JSON keys: docs/DIMENSIONING.md.
@@ -75,8 +75,8 @@ def add_dimension_command(commands: Commands) -> None:
     d.add_argument("--year", type=int, help="with --region: year of Google's carbon figures (default: newest)")
     d.add_argument("--budget", type=_checked(_budget), help="hardware budget: the most a platform's HW_price may be")
     d.add_argument("--depth", type=_checked(_depth), help="tree depth (default: chosen by 5-fold cross-validation)")
-    d.add_argument("--solver", default="cp-sat", choices=("cp-sat", "highs", "enumeration"),
-                   help="cp-sat (default), highs, or enumeration (the cross-check)")  # fmt: skip
+    d.add_argument("--solver", default="highs", choices=("highs", "cp-sat", "enumeration"),
+                   help="highs (default), cp-sat (needs ortools), or enumeration (the cross-check)")  # fmt: skip
     d.add_argument("--json", action="store_true", help="print one JSON object")
     d.set_defaults(handler=_dimension)
 

@@ -1,4 +1,5 @@
-"""The exact solver the dimensioning uses by default: OR-Tools CP-SAT with the trees embedded (EML).
+"""The second exact solver: OR-Tools CP-SAT with the trees embedded (EML), measured against HiGHS (the default;
+docs/DIMENSIONING.md). OR-Tools is a development dependency: --solver cp-sat says how to install it.
 
 Per choice (hardware, region): a Boolean `use`, one integer variable per hyperparameter (an index into its
 domain), and per target tree one literal per allowed leaf: exactly one leaf literal is true when the choice is
@@ -10,19 +11,18 @@ and probing and symmetry detection cost more than they save on models this small
 
 from carbon_gui.core.dimensioning.problem import EncodedChoice, Problem, Solution
 from carbon_gui.core.dimensioning.request import MINIMIZE
-from carbon_gui.core.errors import UserFacingError
+from carbon_gui.core.errors import InputError
+from carbon_gui.dimensioning import TIME_LIMIT_S, SolverError
 
-TIME_LIMIT_S = 30.0
 NAME = "cp-sat"
-
-
-class SolverError(UserFacingError):
-    """The solver stopped without proving an answer (time limit)."""
 
 
 def load() -> None:
     """Import OR-Tools now (about 0.1 s the first time), so that a timed solve does not pay for it."""
-    from ortools.sat.python import cp_model  # noqa: F401
+    try:
+        from ortools.sat.python import cp_model  # noqa: F401
+    except ImportError:
+        raise InputError("The CP-SAT solver is not installed: 'pip install ortools', or use --solver highs.") from None
 
 
 def solve(problem: Problem, encoded: list[EncodedChoice]) -> Solution | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet, FloatArray
-from carbon_gui.core.dimensioning.surrogate import LEAF, Surrogate, TreeModel
+from carbon_gui.core.dimensioning.surrogate import LEAF, IntArray, Surrogate, TreeModel
 from carbon_gui.core.errors import InputError
 
 DEPTHS = tuple(range(1, 13))  # the depths cross-validation chooses from
@@ -70,15 +70,18 @@ def fit_one(hardware: str, target: str, inputs: FloatArray, values: FloatArray, 
     from sklearn.model_selection import KFold
     from sklearn.tree import DecisionTreeRegressor
 
-    folds = (
-        list(KFold(min(FOLDS, len(values)), shuffle=True, random_state=SEED).split(inputs)) if len(values) > 1 else []
-    )
+    def fitted(max_depth: int, rows: slice | IntArray) -> TreeModel:
+        return tree_model(DecisionTreeRegressor(max_depth=max_depth, random_state=SEED).fit(inputs[rows], values[rows]))
+
+    # One tree per fold at the largest depth considered: CART grows greedily from the root, so that tree cut at
+    # depth d is the depth-d tree, and one fit per fold scores every depth (12 times fewer fits).
+    splits = KFold(min(FOLDS, len(values)), shuffle=True, random_state=SEED).split(inputs) if len(values) > 1 else ()
+    folds = [(test, fitted(max(DEPTHS) if depth is None else check_depth(depth), train)) for train, test in splits]
 
     def cv_predictions(max_depth: int) -> FloatArray:
         predicted = np.array(values, dtype=np.float64)  # one run: no held-out prediction, zero error
-        for train, test in folds:
-            model = DecisionTreeRegressor(max_depth=max_depth, random_state=SEED).fit(inputs[train], values[train])
-            predicted[test] = model.predict(inputs[test])
+        for test, tree in folds:
+            predicted[test] = tree.predict(inputs[test], max_depth)
         return predicted
 
     if depth is None:
@@ -86,15 +89,14 @@ def fit_one(hardware: str, target: str, inputs: FloatArray, values: FloatArray, 
         scored = [(float(np.mean(np.abs(cv_predictions(d) - values))), d) for d in DEPTHS]
         chosen, how = min(scored)[1], "cross-validation"
     else:
-        chosen, how = check_depth(depth), "user"
+        chosen, how = depth, "user"
     errors = cv_predictions(chosen) - values
-    model = DecisionTreeRegressor(max_depth=chosen, random_state=SEED).fit(inputs, values)
     spread = float(np.sum((values - values.mean()) ** 2))
     r2 = 1.0 - float(np.sum(errors**2)) / spread if spread > 0 else (1.0 if not errors.any() else 0.0)
     return Surrogate(
         hardware=hardware,
         target=target,
-        tree=tree_model(model),
+        tree=fitted(chosen, slice(None)),
         depth=chosen,
         depth_chosen_by=how,
         cv_mae=float(np.mean(np.abs(errors))),

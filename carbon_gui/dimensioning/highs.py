@@ -1,6 +1,12 @@
-"""The same embedding as `cpsat`, as a MILP for HiGHS (highspy): kept to compare the two (benchmarks/dimension.py,
-docs/DIMENSIONING.md). Columns per choice: `use`, the hyperparameters' domain indices (integers) and the leaf
-literals (binaries); the objective is the same integer ranks. highspy loads on first use."""
+"""The dimensioning's default exact solver: HiGHS (highspy), the trees embedded as a MILP (EML).
+
+Columns per choice (hardware, region): `use` (binary), one integer per hyperparameter (an index into its domain)
+and one binary per allowed leaf of each target's tree. Rows: exactly one choice is used; per tree, its leaf
+binaries sum to `use`; and the active leaf bounds the hyperparameters: x - sum(low*leaf) >= 0, x - sum(high*leaf)
+<= 0 (the tight form: when the choice is unused, x is 0). The objective is the sum of the objective leaves'
+integer ranks, so no value is scaled or rounded. Measured against CP-SAT: docs/DIMENSIONING.md.
+highspy loads on first use.
+"""
 
 import os
 import threading
@@ -11,45 +17,45 @@ import numpy as np
 from carbon_gui.core.dimensioning.problem import EncodedChoice, Problem, Solution
 from carbon_gui.core.dimensioning.request import MINIMIZE
 from carbon_gui.core.errors import InputError
-from carbon_gui.dimensioning.cpsat import TIME_LIMIT_S, SolverError
+from carbon_gui.dimensioning import TIME_LIMIT_S, SolverError
 
 NAME = "highs"
-_banner_lock = threading.Lock()
-_banner_shown = False
+_first_instance = threading.Lock()
+_banner_done = False
 
 
 def load() -> None:
-    """Import highspy now; it is a development dependency, so say how to get it when it is missing."""
+    """Import highspy and make the process's first Highs instance, whose banner HiGHS prints on the process's
+    stdout before any option can be set (it would corrupt the CLI's JSON): that one construction runs with file
+    descriptor 1 sent to /dev/null. Later instances print nothing."""
+    global _banner_done
     try:
-        import highspy  # noqa: F401
+        import highspy
     except ImportError:
-        raise InputError("The HiGHS solver is not installed: 'pip install highspy', or use --solver cp-sat.") from None
+        raise InputError("The HiGHS solver (highspy) is not installed: reinstall carbon-gui.") from None
+    with _first_instance:
+        if _banner_done:
+            return
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_done = True
 
 
 def _new_highs() -> Any:
-    """A quiet Highs instance. HiGHS prints its banner to the process's stdout when the first instance is made,
-    before any option can be set: that one construction runs with stdout sent to /dev/null (it would otherwise
-    corrupt the CLI's JSON)."""
     import highspy
 
-    global _banner_shown
-    with _banner_lock:
-        if _banner_shown:
-            highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        else:
-            saved = os.dup(1)
-            try:
-                with open(os.devnull, "wb") as null:
-                    os.dup2(null.fileno(), 1)
-                    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-            _banner_shown = True
+    load()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", TIME_LIMIT_S)
     highs.setOptionValue("threads", 1)
-    highs.setOptionValue("presolve", "off")  # measured: 1.4 s with presolve, 20 ms without, on the HADA request
+    highs.setOptionValue("presolve", "off")  # measured on the HADA request: 1.4 s with presolve, 25 ms without
     return highs
 
 

@@ -1,11 +1,13 @@
 """The dimensioning service: what the CLI and the window call, in a worker thread for the window.
 
-    data = load_benchmarks(folder)                               # sources.benchmarks
-    surrogates = fit_surrogates(data, request.targets_to_fit..)  # phase 2, with progress and cancel
-    answer = solve(data, surrogates, request, regions=...)       # phase 3
+    data = load_benchmarks(folder)                             # sources.benchmarks: DataError names file/row/column
+    surrogates = fit_for(data, request, depth, progress, cancelled)   # phase 2: only the targets the request needs
+    answer = solve(data, surrogates, request, regions, prices, cancelled=cancelled)   # phase 3
 
-`fit_for` and `solve` take `progress(done, total, what)` and `cancelled()` callables; neither touches Qt, so a
-QRunnable can call them and forward progress through a signal. Heavy imports happen inside the calls.
+`fit_for` takes `progress(done, total, what)` and `cancelled()`; `solve` checks `cancelled()` between its solves
+(the main one, then one per constraint for `binding`, or the subsets tried for `conflicts`). Neither touches Qt,
+so a QRunnable can call them and forward progress through a signal; both raise `Cancelled`. Heavy imports
+(scikit-learn, highspy) happen inside the calls: run the first one off the GUI thread.
 """
 
 import time
@@ -39,12 +41,12 @@ from carbon_gui.sources.reference import ReferenceData
 
 ENUMERATION = "enumeration"
 SOLVERS: dict[str, Callable[[Problem], Solution | None]] = {
-    cpsat.NAME: lambda problem: cpsat.solve(problem, encode(problem)),
     highs.NAME: lambda problem: highs.solve(problem, encode(problem)),
+    cpsat.NAME: lambda problem: cpsat.solve(problem, encode(problem)),
     ENUMERATION: enumerate_best,
 }
-LOADERS: dict[str, Callable[[], None]] = {cpsat.NAME: cpsat.load, highs.NAME: highs.load, ENUMERATION: lambda: None}
-DEFAULT_SOLVER = cpsat.NAME  # measured against HiGHS: docs/DIMENSIONING.md
+LOADERS: dict[str, Callable[[], None]] = {highs.NAME: highs.load, cpsat.NAME: cpsat.load, ENUMERATION: lambda: None}
+DEFAULT_SOLVER = highs.NAME  # measured against CP-SAT: docs/DIMENSIONING.md
 
 
 class EncodingBug(RuntimeError):

@@ -1,6 +1,8 @@
 """`carbon-gui dimension` through carbon_gui.cli.main: the JSON contract of issue 9, exit codes, one-line errors."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,7 +36,7 @@ def answer(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
 def test_the_issues_request_answers_with_every_key(hada_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = answer(capsys, "--data", str(hada_dir), *ISSUE, "--margin", "0.5")
     assert out["feasible"] is True and out["hardware"] in ("mbp19", "leonardo")
-    assert out["solver"] == "cp-sat" and isinstance(out["solve_ms"], float) and out["solve_ms"] > 0
+    assert out["solver"] == "highs" and isinstance(out["solve_ms"], float) and out["solve_ms"] > 0
     configuration, predicted, margins = out["configuration"], out["predicted"], out["margins"]
     assert isinstance(configuration, dict) and isinstance(configuration["nScenarios"], int)
     assert isinstance(predicted, dict) and isinstance(margins, dict)
@@ -114,3 +116,12 @@ def test_dimension_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]) -> 
         main(["--help"])
     assert exit_info.value.code == 0
     assert "dimension" in capsys.readouterr().out
+
+
+def test_stdout_holds_only_the_json_in_a_real_process(toy_dir: Path) -> None:
+    """HiGHS prints a banner on file descriptor 1 (not sys.stdout) at its first use: only a real process shows it."""
+    command = [sys.executable, "-m", "carbon_gui", "dimension", "--data", str(toy_dir), "--minimize", "time(sec)",
+               "--constraint", "acc>=0.6", "--json"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["solver"] == "highs"

@@ -294,3 +294,23 @@ def test_a_margin_tightens_an_at_least_limit_downwards(toy: tuple[BenchmarkSet, 
     assert answer.feasible and answer.margins["acc"] > 0
     assert answer.predicted["acc"] - answer.margins["acc"] >= limit
     assert answer.predicted["time(sec)"] > plain.predicted["time(sec)"]  # robustness costs time here
+
+
+@pytest.mark.parametrize("which", ["hada", "toy"])
+def test_a_deep_tree_cut_at_depth_d_is_the_depth_d_tree(
+    which: str, hada: BenchmarkSet, toy: tuple[BenchmarkSet, Surrogates]
+) -> None:
+    """Cross-validation scores every depth from one deep tree per fold: that shortcut must give the predictions of
+    trees fitted at each depth (to the last bit of a mean), on both datasets."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    from carbon_gui.dimensioning.fitting import tree_model
+
+    data = hada if which == "hada" else toy[0]
+    for platform in data.platforms:
+        for values in platform.targets.values():
+            deep = tree_model(DecisionTreeRegressor(max_depth=12, random_state=0).fit(platform.inputs, values))
+            for depth in (1, 3, 7, 10):
+                shallow = DecisionTreeRegressor(max_depth=depth, random_state=0).fit(platform.inputs, values)
+                cut, fitted = deep.predict(platform.inputs, depth), shallow.predict(platform.inputs)
+                assert np.allclose(cut, fitted, rtol=1e-12, atol=0)  # node means may differ in the last bit

@@ -65,6 +65,9 @@ class Solution:
 
 @dataclass(frozen=True)
 class EncodedLeaf:
+    """A box of the space for the solver: a leaf, or neighbouring leaves merged (a merged box of a tree that is only
+    constrained has no single value: NaN)."""
+
     leaf: Leaf
     rank: int = 0  # objective leaves only: the leaf's place among all objective values (0 = smallest)
 
@@ -123,16 +126,50 @@ def encode(problem: Problem) -> list[EncodedChoice]:
     distinct = np.unique(all_scores)
     encoded = []
     for index, trees, scores in staged:
-        ranks = np.searchsorted(distinct, np.array(scores, dtype=np.float64))
-        objective_leaves = tuple(
-            EncodedLeaf(leaf, int(r)) for leaf, r in zip(trees[objective_tree], ranks, strict=True)
-        )
+        ranks = [int(r) for r in np.searchsorted(distinct, np.array(scores, dtype=np.float64))]
+        # fewer literals, same feasible set: neighbouring leaves of equal rank (objective) or any allowed
+        # neighbouring leaves (a tree only constrained) become one box
+        objective = merge_boxes(trees[objective_tree], ranks)
+        rank_score = dict(zip(ranks, scores, strict=True))
         encoded_trees = tuple(
-            objective_leaves if t == objective_tree else tuple(EncodedLeaf(leaf) for leaf in tree)
+            tuple(EncodedLeaf(leaf, rank) for leaf, rank in objective)
+            if t == objective_tree
+            else tuple(
+                EncodedLeaf(Leaf(leaf.low, leaf.high, math.nan)) for leaf, _ in merge_boxes(tree, [0] * len(tree))
+            )
             for t, tree in enumerate(trees)
         )
-        encoded.append(EncodedChoice(index, encoded_trees, objective_tree, tuple(scores)))
+        encoded.append(EncodedChoice(index, encoded_trees, objective_tree, tuple(rank_score[r] for _, r in objective)))
     return encoded
+
+
+def merge_boxes(leaves: list[Leaf], keys: list[int]) -> list[tuple[Leaf, int]]:
+    """Leaves whose boxes are neighbours along one hyperparameter and equal along the others, with the same key,
+    merged into one box (repeated until nothing merges). The union of the boxes is unchanged."""
+    boxes = list(zip(leaves, keys, strict=True))
+    dimensions = len(leaves[0].low) if leaves else 0
+    changed = True
+    while changed:
+        changed = False
+        for dim in range(dimensions):
+            groups: dict[tuple[object, ...], list[tuple[Leaf, int]]] = {}
+            for leaf, key in boxes:
+                rest = (key, leaf.low[:dim] + leaf.low[dim + 1 :], leaf.high[:dim] + leaf.high[dim + 1 :])
+                groups.setdefault(rest, []).append((leaf, key))
+            boxes = []
+            for members in groups.values():
+                members.sort(key=lambda member: member[0].low[dim])
+                current, key = members[0]
+                for leaf, _ in members[1:]:
+                    if leaf.low[dim] == current.high[dim] + 1:
+                        high = (*current.high[:dim], leaf.high[dim], *current.high[dim + 1 :])
+                        current = Leaf(current.low, high, current.value)
+                        changed = True
+                    else:
+                        boxes.append((current, key))
+                        current = leaf
+                boxes.append((current, key))
+    return boxes
 
 
 def grid(domains: tuple[FloatArray, ...]) -> FloatArray:

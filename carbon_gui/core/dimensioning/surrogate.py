@@ -33,14 +33,17 @@ class TreeModel:
     right: IntArray
     value: FloatArray  # the prediction at each node (used at leaves)
 
-    def predict(self, inputs: FloatArray) -> FloatArray:
-        """One prediction per row of `inputs` (rows x features), all rows walked down the tree together."""
+    def predict(self, inputs: FloatArray, max_depth: int | None = None) -> FloatArray:
+        """One prediction per row of `inputs` (rows x features), all rows walked down the tree together; with
+        `max_depth`, the walk stops after that many splits (the tree cut at that depth, its nodes' means)."""
         inputs = as_split_input(inputs)
         node = np.zeros(inputs.shape[0], dtype=np.int64)
+        depth = 0
         while True:
             inner = self.left[node] != LEAF
-            if not inner.any():
+            if not inner.any() or depth == max_depth:
                 return self.value[node]
+            depth += 1
             at = node[inner]
             go_left = inputs[inner, self.feature[at]] <= self.threshold[at]
             node[inner] = np.where(go_left, self.left[at], self.right[at])
