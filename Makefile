@@ -23,6 +23,7 @@ bench: bootstrap
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/startup.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/rerank.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/live_refresh.py
+	$(VENV)/python benchmarks/dimension.py
 
 screenshot: bootstrap
 	QT_QPA_PLATFORM=offscreen $(VENV)/python scripts/screenshot.py docs/screenshot.png
