@@ -57,10 +57,11 @@ def test_a_failed_login_also_stops_the_data_requests_of_known_regions(
     _assert_every_region_told(fetched, "provider error (HTTP 503)")
 
 
+@pytest.mark.parametrize("fault", ["timeout", "drip"])  # answers after 1.5 s / one byte every 50 ms
 def test_a_silent_login_ends_the_refresh_within_one_login_deadline(
-    wt_client: WattTimeClient, wt_server: FakeWattTime
+    fault: str, wt_client: WattTimeClient, wt_server: FakeWattTime
 ) -> None:
-    wt_server.faults["login"] = "timeout"  # answers after 1.5 s; the client's read timeout is 0.25 s
+    wt_server.faults["login"] = fault  # the client's read timeout is 0.25 s, its deadline per call 0.45 s
     started = time.monotonic()
     fetched = fetch_wt(wt_client, *MANY, now=NOW)
     elapsed = time.monotonic() - started
