@@ -19,6 +19,7 @@ from carbon_gui.jobs import cleanup, monitor, recovery
 from carbon_gui.jobs.cleanup import CleanupPreview, LocalOrphan
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.launcher import Progress, launch
+from carbon_gui.jobs.outputs import output_text
 from carbon_gui.jobs.planner import make_plan
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
 from carbon_gui.sources.reference import ReferenceData
@@ -121,6 +122,10 @@ class JobService:
 
     def output(self, job_id: str, last: int = 200) -> list[str]:
         return monitor.local_output(self.job(job_id), self._clouds, last)
+
+    def output_file(self, job_id: str, name: str) -> str | None:
+        """A file the job wrote to its output directory (AIP_MODEL_DIR), as text; None while it is not there."""
+        return output_text(self.job(job_id), self._clouds, name)
 
     def cleanup_preview(self, job_id: str) -> CleanupPreview:
         return cleanup.preview(self.job(job_id), self.ledger, self._clouds)
