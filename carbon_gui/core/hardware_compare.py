@@ -321,10 +321,9 @@ def _speedup(
         theirs = _tflops(throughput, reference.gpu_type, metric) if reference.gpu_type else None
         missing = gpu if ours is None else reference.gpu_type if theirs is None else None
         if ours is None or theirs is None:
-            hint = f"give --speedup {gpu}=X" if reference.gpu_type else f"give --speedup {gpu}=X (vs the reference)"
-            return Skipped(option.label, f"no {metric.name} throughput figure for {missing}: {hint}")
+            return Skipped(option.label, f"no {metric.name} throughput figure for {missing}: give a speed-up {gpu}=X")
         per_gpu = ours / theirs
-        how = f"{metric.name} peak {ours:g} vs {theirs:g} TFLOPS per GPU: ×{per_gpu:.3g}"
+        how = f"×{per_gpu:.3g}: {metric.name} peak {ours:g} vs {theirs:g} TFLOPS per GPU"
     speedup = per_gpu * count_ratio
     if not math.isclose(count_ratio, 1):
         how += f"; {option.gpu_count:g} GPUs vs {reference.gpu_count:g}, assumed to scale linearly"

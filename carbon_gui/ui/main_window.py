@@ -220,7 +220,12 @@ class MainWindow(QMainWindow):
         settings_menu = bar.addMenu("&Settings")
         settings_menu.addAction(keys_action)
         settings_menu.addAction(self.jobs_controller.gcloud_action)
-        bar.addMenu("&Training").addAction(self.jobs_controller.launch_action)
+        training_menu = bar.addMenu("&Training")
+        training_menu.addAction(self.jobs_controller.launch_action)
+        compare_action = QAction("Compare &hardware…", self)
+        compare_action.setObjectName("compareHardwareAction")
+        compare_action.triggered.connect(lambda: self._compare_hardware())
+        training_menu.addAction(compare_action)
         self.view_menu = bar.addMenu("&View")  # one entry per tab: see add_view
         about = QAction("&About the data", self)
         about.triggered.connect(lambda: show_about(self))
@@ -401,6 +406,18 @@ class MainWindow(QMainWindow):
             self.select_region(region)
 
     # ----- dialogs ------------------------------------------------------------------------
+    def _compare_hardware(self) -> None:
+        """A rough estimate of the Job panel's job on the other GPU options (no benchmark data needed)."""
+        if self._reference is None or self._tasks is None:
+            return
+        from carbon_gui.ui.dialogs.compare_hardware_dialog import CompareHardwareDialog, JobInputs  # on first use
+
+        form = self.plan_form
+        job = JobInputs(form.machine_name(), form.attached_gpu(), form.attached_gpu_count(), form.hours.value(),
+                        form.carbon_year())  # fmt: skip
+        self.compare_dialog = CompareHardwareDialog(self._reference, self._tasks, job, self)
+        self.compare_dialog.show()
+
     def _edit_countries(self) -> None:
         if self._reference is None:
             return
