@@ -244,10 +244,8 @@ def test_a_ledger_from_a_newer_version_is_refused_not_set_aside(
     assert list(data_dir.glob("jobs.sqlite3.bad-*")) == []
 
 
-def test_a_ledger_created_later_by_another_process_is_not_mistaken_for_an_empty_file(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The app never leaves a 0-byte ledger behind, even for a moment: a new one appears complete."""
+def test_a_new_ledger_is_never_an_empty_file_and_leaves_no_draft(data_dir: Path) -> None:
+    """A new ledger is built aside and linked into place complete, so a 0-byte ledger is never the app's own."""
     Ledger()
     assert (data_dir / "jobs.sqlite3").stat().st_size > 0
     assert sorted(p.name for p in data_dir.iterdir() if "sqlite3" in p.name) == ["jobs.sqlite3"]
