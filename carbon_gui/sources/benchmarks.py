@@ -19,6 +19,7 @@ import numpy as np
 
 from carbon_gui.core.dimensioning.dataset import (
     HYPERPARAMETER_TYPES,
+    MAX_DOMAIN_VALUES,
     BenchmarkSet,
     FloatArray,
     Hyperparameter,
@@ -119,9 +120,27 @@ def _load_pair(csv_path: Path, json_path: Path) -> tuple[str, Platform]:
                     f"but {json_path.name} says the hyperparameter is an int."
                 )
     outputs = {t: values[:, len(hyperparameters) + i].copy() for i, t in enumerate(targets)}
-    return algorithm, Platform(
+    platform = Platform(
         hardware, None if price is None else float(price), hyperparameters, inputs.copy(), outputs, str(csv_path)
     )
+    _check_int_ranges(platform, json_path)
+    return algorithm, platform
+
+
+def _check_int_ranges(platform: Platform, json_path: Path) -> None:
+    """An int hyperparameter's range is the space searched: refuse one too wide to hold (or empty)."""
+    for index, h in enumerate(platform.hyperparameters):
+        if h.kind != "int":
+            continue
+        low, high = platform.int_range(index)
+        count = high - low + 1
+        if count > MAX_DOMAIN_VALUES:
+            raise DataError(
+                f"{json_path}: hyperparameter '{h.name}' spans {count:,.0f} whole numbers ({low:g}..{high:g}), more "
+                f"than the {MAX_DOMAIN_VALUES:,} the dimensioning searches: narrow LB/UB."
+            )
+        if count < 1:
+            raise DataError(f"{json_path}: hyperparameter '{h.name}' has no whole number between LB and UB.")
 
 
 def _parse_json(path: Path) -> dict[str, Any]:

@@ -151,3 +151,10 @@ def test_a_file_over_the_size_limit(toy_dir: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(benchmarks, "MAX_CSV_BYTES", 1000)  # the real limit is 64 MB: too big to write in a test
     with pytest.raises(DataError, match=r"toy_cpu-slow.csv is larger than the 1000 bytes limit"):
         load_benchmarks(toy_dir)
+
+
+def test_an_int_range_too_wide_to_search_is_refused(toy_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LB..UB of an int hyperparameter is the space searched: a trillion values would exhaust memory."""
+    hyperparams = [{"ID": "layers", "type": "int", "LB": 1, "UB": 1e12}, {"ID": "lr", "type": "float"}]
+    (toy_dir / "toy_gpu-fast.json").write_text(json.dumps(spec("gpu-fast", hyperparams=hyperparams)))
+    refused(toy_dir, capsys, "toy_gpu-fast.json", "'layers'", "1,000,000,000,000 whole numbers", "narrow LB/UB")

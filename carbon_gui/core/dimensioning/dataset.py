@@ -12,6 +12,7 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 HYPERPARAMETER_TYPES = ("int", "float")
+MAX_DOMAIN_VALUES = 1_000_000  # per hyperparameter: its domain is an array, and a solver's variable bound
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,22 @@ class Platform:
     def runs(self) -> int:
         return int(self.inputs.shape[0])
 
+    def int_range(self, index: int) -> tuple[float, float]:
+        """The first and last whole number an int hyperparameter takes: within LB/UB, else the values run."""
+        spec = self.hyperparameters[index]
+        column = self.inputs[:, index]
+        low = float(column.min()) if spec.lower is None else spec.lower
+        high = float(column.max()) if spec.upper is None else spec.upper
+        return float(np.ceil(low)), float(np.floor(high))
+
     def domain(self, index: int) -> FloatArray:
         """The values hyperparameter `index` can take: every whole number between its bounds for an int (the
         JSON's LB/UB, else the smallest and largest value run), the values that were run for a float."""
         spec = self.hyperparameters[index]
-        column = self.inputs[:, index]
         if spec.kind == "int":
-            low = column.min() if spec.lower is None else spec.lower
-            high = column.max() if spec.upper is None else spec.upper
-            return np.arange(np.ceil(low), np.floor(high) + 1, dtype=np.float64)
+            low, high = self.int_range(index)
+            return np.arange(low, high + 1, dtype=np.float64)
+        column = self.inputs[:, index]
         values = np.unique(column)
         if spec.lower is not None:
             values = values[values >= spec.lower]
