@@ -85,6 +85,11 @@ def test_bad_json_says_where(toy_dir: Path, capsys: pytest.CaptureFixture[str]) 
     refused(toy_dir, capsys, "toy_gpu-fast.json", "is not valid JSON", "line 2")
 
 
+def test_json_nested_too_deep_is_bad_json_not_a_crash(toy_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (toy_dir / "toy_gpu-fast.json").write_text("[" * 200_000 + "]" * 200_000)  # under the 1 MB limit
+    refused(toy_dir, capsys, "toy_gpu-fast.json", "nested too deeply")
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
