@@ -310,7 +310,7 @@ class Ledger:
         found = next((b for b in self._contents(job_id=owner, bucket=name).buckets if b.name == name), None)
         if found is None:
             raise DamagedError(
-                f"The job ledger's record of bucket {name} is damaged, or belongs to a damaged job: "
+                f"The job ledger's record of bucket {name} is damaged, or a damaged record refers to it: "
                 "carbon-gui leaves it alone. `carbon-gui jobs` lists the damaged records."
             )
         return found

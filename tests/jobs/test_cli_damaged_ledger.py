@@ -278,3 +278,25 @@ def test_reading_never_rewrites_a_damaged_row(data_dir: Path, capsys: pytest.Cap
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT created_at FROM jobs WHERE id = ?", (BAD,)).fetchone() == ("yesterday",)
     db.close()
+
+
+@pytest.mark.usefixtures("emulator")
+def test_a_bucket_that_a_damaged_row_also_names_is_never_deleted(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Fail closed: a damaged row naming a good job's bucket makes that bucket untouchable too."""
+    gcs = storage.Client(project=PROJECT, credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+    path = _ledger_with(data_dir, _record(GOOD, vertex_name=None, state="failed"), _record(BAD))
+    ledger = Ledger(path)
+    ledger.intend_bucket(bucket_name(GOOD), PROJECT, REGION, GOOD, bucket_labels(GOOD))
+    ledger.bucket_created(bucket_name(GOOD))
+    bucket = gcs.create_bucket(bucket_name(GOOD), location=REGION)
+    bucket.labels = bucket_labels(GOOD)
+    bucket.patch()
+    _damage(path, "UPDATE jobs SET bucket = ?, created_at = 'yesterday' WHERE id = ?", bucket_name(GOOD), BAD)
+
+    code, out, err = _run(capsys, "cleanup", "--orphans", "--yes")
+    assert code == 0 and "No orphan buckets" in out and f"damaged: {BAD}: " in err
+    code, out, err = _run(capsys, "cleanup", GOOD, "--yes")
+    assert code == 2 and f"bucket {bucket_name(GOOD)} is damaged, or a damaged record refers to it" in err
+    assert gcs.bucket(bucket_name(GOOD)).exists()
