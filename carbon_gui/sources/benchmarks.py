@@ -151,6 +151,8 @@ def _parse_json(path: Path) -> dict[str, Any]:
         raise DataError(
             f"{path} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}): {FIX}."
         ) from None
+    except RecursionError:
+        raise DataError(f"{path} is nested too deeply to be a benchmark description: {FIX}.") from None
     if not isinstance(spec, dict):
         raise DataError(f"{path} must hold a JSON object with name, HW_ID, hyperparams and targets: {FIX}.")
     return spec
