@@ -13,6 +13,7 @@ import io
 import json
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +24,17 @@ from hypothesis import strategies as st
 from carbon_gui.cli import build_parser, main
 from carbon_gui.sources.reference import load_reference
 
-TINY_SCRIPT = "def train():\n    return None\n"
-# launch never reaches Vertex AI: each example has --dry-run or --local (a local run of a tiny script, rarely:
-# it starts a process that runs for about two seconds).
-LAUNCH_MODES = ({"dry_run"},) * 6 + ({"local"}, {"dry_run", "local"})
+TINY_SCRIPT = "def train(**configuration):\n    return None\n"
+# Commands that could reach Vertex AI run with --dry-run or --local only: launch sometimes runs the tiny script on
+# this machine (a process of about two seconds), benchmark never runs anything (its grid could be thousands of runs).
+MODES = {
+    "launch": ({"dry_run"},) * 6 + ({"local"}, {"dry_run", "local"}),
+    "benchmark": ({"dry_run"}, {"dry_run", "local"}),
+}
 SLOW_FLAGS = {("cleanest", "live"): 8, ("launch", "wait"): 4}  # 1 in N examples: each costs seconds
 EXAMPLES_PER_COMMAND = 30
 # Given in every sweep run of the command: launch in process, creating nothing; dimension without cross-validation.
-SWEEP_ALWAYS = {"launch": ("dry_run", "project"), "dimension": ("depth",)}
+SWEEP_ALWAYS = {"launch": ("dry_run", "project"), "benchmark": ("dry_run", "local"), "dimension": ("depth",)}
 
 
 def closed_port() -> int:
@@ -100,10 +104,14 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             "NO_GCE_CHECK": "true",
         }.items():
             env.setenv(name, str(value))
+        (root / "cwd").mkdir()
+        env.chdir(root / "cwd")  # a command's default output folder (./benchmark-<name>) lands here
         # The real bundled data, read once for the file: each command reads it again otherwise (~40 ms a run).
         reference = load_reference()
-        for module in ("carbon_gui.cli", "carbon_gui.cli_jobs"):
-            env.setattr(f"{module}.load_reference", lambda: reference)
+        build_parser()  # imports every command's module
+        loaders = [m for n, m in sys.modules.items() if n.startswith("carbon_gui.") and hasattr(m, "load_reference")]
+        for module in loaders:
+            env.setattr(module, "load_reference", lambda: reference)
         yield
 
 
@@ -142,6 +150,11 @@ def sane_values(files: dict[str, Path]) -> dict[str, str]:
         "margin": "0.9",
         "budget": "5000",
         "depth": "3",
+        "grid": "n=1..3",
+        "repeat": "2",
+        "name": "hostile",
+        "out": str(files["directory"] / "dataset"),
+        "speedup": "nvidia-l4=2.5",
     }
 
 
@@ -197,12 +210,12 @@ def command_line(draw: st.DrawFn, command: str, parser: argparse.ArgumentParser,
         members = [a.dest for a in group._group_actions]
         chosen = next((d for d in members if d in targets), None) or draw(st.sampled_from(members))
         left_out |= set(members) - {chosen}
-    mode = draw(st.sampled_from(LAUNCH_MODES)) if command == "launch" else set()
+    mode = draw(st.sampled_from(MODES[command])) if command in MODES else set()
     parts: list[tuple[argparse.Action, str]] = []
     for action in options(parser):
         if action.dest in left_out:
             continue
-        if command == "launch" and action.dest in ("dry_run", "local"):
+        if command in MODES and action.dest in ("dry_run", "local"):
             if action.dest in mode:
                 parts.append((action, ""))
             continue
