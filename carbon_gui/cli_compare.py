@@ -23,6 +23,7 @@ from carbon_gui.core.hardware_compare import (
     parse_speedup,
     speedup_map,
 )
+from carbon_gui.core.quantities import energy_text, mass_text
 from carbon_gui.planning import parse_accelerator
 from carbon_gui.sources.reference import load_gpu_throughput, load_reference
 
@@ -41,7 +42,8 @@ def add_compare_command(commands: Commands) -> None:
     c.add_argument("--hours", type=_checked(_hours), required=True, help="the job's run length on that machine, hours")
     c.add_argument("--metric", choices=sorted(METRICS), default=DEFAULT_METRIC,
                    help="peak throughput that scales the run length: fp16 = FP16/BF16 tensor cores (mixed-precision "
-                        "training, the default), fp32 = full precision without tensor cores")  # fmt: skip
+                        "training, the default), tf32 = FP32 training with TF32 tensor cores, fp32 = FP32 training "
+                        "without them")  # fmt: skip
     c.add_argument("--speedup", type=_checked(parse_speedup), action="append", default=[], metavar="GPU=X",
                    help="one GPU of this type runs the job X times faster than one reference GPU (or than the "
                         "reference CPU machine); replaces the throughput ratio; repeatable")  # fmt: skip
@@ -116,19 +118,21 @@ def _estimate_dict(estimate: Estimate) -> dict[str, Any]:
 
 def _print_table(comparison: Comparison, top: int | None) -> None:
     print(comparison.label)
-    print(f"{'':1} {'machine':<40} {'region':<24} {'hours':>8} {'kWh':>8} {'USD':>9} {'kg CO2e':>9}")
+    print(f"{'':1} {'machine':<40} {'region':<24} {'hours':>8} {'energy':>10} {'USD':>9} {'CO2e':>9}")
     for e in comparison.estimates[:top]:
         mark = {True: "*", False: " ", None: "?"}[e.pareto]
         cost = "unknown" if e.cost_usd is None else f"{e.cost_usd:.2f}"
         print(
-            f"{mark:1} {e.option.label:<40} {e.region:<24} {e.hours:>8.2f} {e.energy_kwh:>8.2f} {cost:>9} "
-            f"{e.emissions_kgco2e:>9.3f}"
+            f"{mark:1} {e.option.label:<40} {e.region:<24} {e.hours:>8.2f} {energy_text(e.energy_kwh):>10} "
+            f"{cost:>9} {mass_text(e.emissions_kgco2e):>9}"
         )
     if not comparison.estimates:
         print("(no option can be estimated in the chosen regions: see below)")
     shown = len(comparison.estimates[:top])
     print(f"\n{shown} of {len(comparison.estimates)} options shown, lowest CO2e first. * Pareto-optimal on CO2e, cost "
           "and time; ? cost unknown, not compared.")  # fmt: skip
+    if comparison.not_offered:
+        print(f"Not offered: {comparison.not_offered} option × region pairs (Compute Engine price and GPU lists).")
     if comparison.skipped:
         print("Not estimated:")
         for s in comparison.skipped:

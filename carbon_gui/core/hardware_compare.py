@@ -45,10 +45,18 @@ METRICS = {
         "fp16",
         "FP16/BF16 tensor-core peak, dense (mixed-precision training, what most GPU training uses today)",
     ),
-    "fp32": Metric("fp32", "FP32 peak without tensor cores (training in full precision)"),
+    "tf32": Metric(
+        "tf32",
+        "TF32 tensor-core peak, dense (FP32 training with TF32 on, e.g. TensorFlow's default; the FP32 rate on "
+        "GPUs without TF32)",
+    ),
+    "fp32": Metric(
+        "fp32", "FP32 peak without tensor cores (FP32 training with TF32 off, e.g. PyTorch's matmul default)"
+    ),
 }
 # Mixed precision (AMP, bf16) is the default of modern training recipes and runs on the tensor cores, so their
-# peak is what limits matrix-heavy training; fp32 suits jobs that stay in full precision.
+# peak is what limits matrix-heavy training. A job kept in FP32 runs at the tf32 or the fp32 rate depending on
+# whether its framework lets matrix products use TF32: on A100/H100 the two differ by about 8 times.
 DEFAULT_METRIC = "fp16"
 
 
@@ -319,9 +327,10 @@ def _speedup(
     else:
         ours = _tflops(throughput, gpu, metric)
         theirs = _tflops(throughput, reference.gpu_type, metric) if reference.gpu_type else None
-        missing = gpu if ours is None else reference.gpu_type if theirs is None else None
         if ours is None or theirs is None:
-            return Skipped(option.label, f"no {metric.name} throughput figure for {missing}: give a speed-up {gpu}=X")
+            whose = f"{gpu}" if ours is None else f"the reference GPU {reference.gpu_type}"
+            hint = f"give a speed-up {gpu}=X (vs the reference)"
+            return Skipped(option.label, f"no {metric.name} figure for {whose}: {hint}")
         per_gpu = ours / theirs
         how = f"×{per_gpu:.3g}: {metric.name} peak {ours:g} vs {theirs:g} TFLOPS per GPU"
     speedup = per_gpu * count_ratio

@@ -351,16 +351,14 @@ def load_gpu_throughput(data: Path | None = None) -> dict[str, GpuThroughput]:
         return value
 
     path = (data or bundled_data_dir()) / "gpu_throughput.csv"
-    columns = ("gce_accelerator_type", "gpu_model", "tflops_fp32", "tflops_fp16_tensor", "source", "note")
+    metric_columns = {"fp32": "tflops_fp32", "tf32": "tflops_tf32_tensor", "fp16": "tflops_fp16_tensor"}
+    columns = ("gce_accelerator_type", "gpu_model", *metric_columns.values(), "source", "note")
     result = {}
     for line, row in _rows(path, columns):
         result[row["gce_accelerator_type"]] = GpuThroughput(
             gpu_type=row["gce_accelerator_type"],
             model=row["gpu_model"],
-            tflops={
-                "fp32": _field(path, line, row, "tflops_fp32", tflops),
-                "fp16": _field(path, line, row, "tflops_fp16_tensor", tflops),
-            },
+            tflops={metric: _field(path, line, row, column, tflops) for metric, column in metric_columns.items()},
             source=row["source"],
             note=row["note"],
         )

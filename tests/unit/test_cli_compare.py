@@ -74,11 +74,13 @@ def test_top_limits_the_options_not_the_pareto_marking(answer: dict[str, Any]) -
 
 
 def test_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([*T4_REFERENCE, "--region", "europe-west4", "--metric", "fp32"]) == 0
+    assert main([*T4_REFERENCE, "--region", "europe-west4", "--region", "us-east2", "--metric", "fp32"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ROUGH ESTIMATE")
     assert "europe-west4" in out and "us-central1" not in out
-    assert "kg CO2e" in out and "Benchmark" in out
+    assert "CO2e" in out and "Benchmark" in out
+    assert "kWh" in out or "Wh" in out, "a unit on every number"
+    assert "Not offered:" in out, "us-east2 offers none of the options: the table says how many pairs are missing"
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def tflops(data_dir: Path) -> dict[tuple[str, str], float]:
     """(GPU type, metric) -> TFLOPS, read straight from the bundled file."""
     table = {}
     for row in csv_rows(data_dir / "gpu_throughput.csv"):
-        for metric, column in (("fp32", "tflops_fp32"), ("fp16", "tflops_fp16_tensor")):
+        for metric, column in (("fp32", "tflops_fp32"), ("tf32", "tflops_tf32_tensor"), ("fp16", "tflops_fp16_tensor")):
             if row[column]:
                 table[(row["gce_accelerator_type"], metric)] = float(row[column])
     return table
@@ -75,7 +75,7 @@ def rows_for(comparison: Comparison, machine: str) -> list[Estimate]:
 # --------------------------------------------------------------------------- run length
 
 
-@pytest.mark.parametrize("metric", ["fp16", "fp32"])
+@pytest.mark.parametrize("metric", ["fp16", "tf32", "fp32"])
 def test_run_length_scales_with_the_chosen_throughput(reference, tflops, metric: str) -> None:
     comparison = run(reference, t4_reference(reference.catalog), 10.0, metric=metric)
     assert comparison.metric.name == metric
@@ -119,6 +119,7 @@ def test_gpu_without_a_figure_needs_a_speedup(reference) -> None:
     without = run(reference, t4_reference(reference.catalog), 10.0)
     assert not [e for e in without.estimates if e.option.gpu_type == p4]
     assert any(p4 in s.option and f"give a speed-up {p4}=X" in s.reason for s in without.skipped)
+    assert any(p4 in s.option and "fp16" in s.reason for s in without.skipped), "names the metric"
     with_speedup = run(reference, t4_reference(reference.catalog), 10.0, speedups={p4: 0.5})
     rows = [e for e in with_speedup.estimates if e.option.gpu_type == p4]
     assert rows
@@ -261,8 +262,12 @@ def test_bundled_throughput_file(data_dir: Path, reference) -> None:
     offered = {m.gpu_type for m in reference.catalog.machines.values() if m.gpu_type}
     offered |= {g for gpus in reference.catalog.attachable_gpus.values() for g in gpus}
     assert offered <= set(table), "every GPU the catalog offers has a row (maybe with unknown figures)"
-    assert table[T4].tflops == {"fp32": pytest.approx(8.141), "fp16": pytest.approx(65.13)}
-    assert table["nvidia-tesla-p4"].tflops == {"fp32": None, "fp16": None}
+    assert table[T4].tflops == {
+        "fp32": pytest.approx(8.141),
+        "tf32": pytest.approx(8.141),
+        "fp16": pytest.approx(65.13),
+    }
+    assert table["nvidia-tesla-p4"].tflops == {"fp32": None, "tf32": None, "fp16": None}
 
 
 @pytest.mark.parametrize("value", ["fast", "-3", "0", "nan", "inf"])

@@ -169,6 +169,8 @@ class CompareHardwareDialog(QDialog):
             "Hover a row for its assumptions."
         )
         skipped = "".join(f"<br>• {escape(s.option)}: {escape(s.reason)}" for s in comparison.skipped)
+        if comparison.not_offered:
+            skipped += f"<br>• {comparison.not_offered} option × region pairs are not offered (price and GPU lists)"
         assumptions = "".join(f"<br>• {escape(a)}" for a in comparison.assumptions)
         self.notes.setText(f"<small><b>Not estimated:</b>{skipped}<br><b>Assumptions:</b>{assumptions}</small>")
 

@@ -5,15 +5,16 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from carbon_gui.core.hardware_compare import Estimate
+from carbon_gui.core.quantities import energy_text, mass_text
 
 HEADERS = (
     "Pareto",
     "Machine",
     "Region",
     "Hours",
-    "kWh",
+    "Energy",
     "USD",
-    "kg CO₂e",
+    "CO₂e",
     "How the run length was estimated",
 )
 NUMBER_COLUMNS = (3, 4, 5, 6)
@@ -68,9 +69,9 @@ class HardwareCompareModel(QAbstractTableModel):
             e.option.label,
             e.region,
             f"{e.hours:,.2f}",
-            f"{e.energy_kwh:,.2f}",
+            energy_text(e.energy_kwh),
             cost,
-            f"{e.emissions_kgco2e:,.3f}",
+            mass_text(e.emissions_kgco2e),
             e.assumptions[0],
         )
         return texts[column]
