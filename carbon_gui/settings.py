@@ -291,7 +291,7 @@ def _weights(value: Any, note: Note) -> dict[str, float]:
     top = max(weights.values())
     if top <= 0:
         raise _Invalid("at least one weight above zero")
-    if top > 1:  # the window's sliders go from 0 to 1; scaling keeps the ranking the same
+    if not 0.01 <= top <= 1:  # the window's sliders go from 0 to 1 in steps of 0.01; scaling keeps the ranking
         weights = {criterion: weight / top for criterion, weight in weights.items()}
     return weights
 

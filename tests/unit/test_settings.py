@@ -112,6 +112,13 @@ def test_huge_weights_do_not_overflow(_private_config_dir: Path) -> None:
     assert loaded.warnings == ()
 
 
+def test_weights_too_small_for_the_sliders_are_scaled_up(_private_config_dir: Path) -> None:
+    """The window's sliders step by 0.01: 1e-300 would show as 0 and rank nothing."""
+    write(_private_config_dir, weights={"carbon": 1e-300, "cost": 5e-301})
+    loaded = read_settings()
+    assert loaded.settings.weights == {"carbon": 1.0, "cost": 0.5, "security": 0.0, "latency": 0.0}
+
+
 def test_unknown_setting_is_named(_private_config_dir: Path) -> None:
     write(_private_config_dir, hour=30)
     loaded = read_settings()
