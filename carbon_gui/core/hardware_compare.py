@@ -161,6 +161,7 @@ def compare(
     options, skipped = _candidates(catalog, request)
     estimates: list[Estimate] = []
     not_offered = 0
+    no_carbon: set[str] = set()  # regions offering an option but with no carbon figure for the year
     for option in options:
         scaled = _speedup(option, request, throughput, metric)
         if isinstance(scaled, Skipped):
@@ -180,7 +181,7 @@ def compare(
                 continue
             carbon = catalog.carbon(region.name, year)
             if carbon is None or carbon.intensity_gco2_kwh is None:
-                skipped.append(Skipped(f"{option.label} in {region.name}", f"no grid intensity for {year}"))
+                no_carbon.add(region.name)
                 continue
             energy = run_energy_kwh(watts, hours, region.pue)
             cost = None if quote.usd_per_hour is None else quote.usd_per_hour * hours
@@ -200,6 +201,7 @@ def compare(
                     assumptions=notes,
                 )
             )
+    skipped += [Skipped(f"every option in {name}", f"no grid intensity for {year}") for name in sorted(no_carbon)]
     marked = mark_pareto(estimates)
     marked.sort(key=lambda e: (e.emissions_kgco2e, math.inf if e.cost_usd is None else e.cost_usd, e.hours))
     return Comparison(

@@ -175,6 +175,18 @@ def test_sorted_by_co2e_with_label_and_advice(reference) -> None:
     assert comparison.carbon_year == reference.catalog.latest_carbon_year
 
 
+def test_a_region_without_a_carbon_figure_is_said_once(reference, data_dir: Path) -> None:
+    rows = csv_rows(data_dir / "region_carbon_2019.csv")
+    with_figure = {row["Google Cloud Region"] for row in rows if any(v for k, v in row.items() if "intensity" in k)}
+    comparison = run(reference, t4_reference(reference.catalog), 10.0, carbon_year=2019)
+    said = [s.option.removeprefix("every option in ") for s in comparison.skipped if "2019" in s.reason]
+    assert said, "some regions have no 2019 figure"
+    assert len(said) == len(set(said))
+    assert set(said) <= set(reference.catalog.region_names()), "one line per region, not per option"
+    assert not set(said) & with_figure
+    assert not {e.region for e in comparison.estimates} & set(said)
+
+
 def test_regions_filter(reference) -> None:
     comparison = run(reference, t4_reference(reference.catalog), 10.0, regions=("europe-west4", "europe-west4"))
     assert {e.region for e in comparison.estimates} == {"europe-west4"}
