@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
-from carbon_gui.core.dimensioning.problem import enumerate_best, grid
+from carbon_gui.core.dimensioning.problem import enumerate_best, grid, undominated
 from carbon_gui.core.dimensioning.request import (
     AT_LEAST,
     AT_MOST,
@@ -38,17 +38,26 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 @st.composite
-def requests(draw: st.DrawFn, data: BenchmarkSet, targets: list[str], regions: bool = False) -> DimensionRequest:
-    """An objective, up to 3 constraints with limits drawn from the spread of the raw runs, maybe a margin."""
+def requests(
+    draw: st.DrawFn, data: BenchmarkSet, targets: list[str], carbon_factors: list[float] | None = None
+) -> DimensionRequest:
+    """An objective, up to 3 constraints with limits drawn from the spread of the raw runs, maybe a margin; with
+    `carbon_factors` (kg CO2e per kWh of some regions), regions too, and carbon limits drawn from energy x one of
+    those factors (the spread regional carbon really has)."""
     objective = Objective(draw(st.sampled_from(targets)), draw(st.sampled_from([MINIMIZE, MAXIMIZE])))
     constraints = []
     for _ in range(draw(st.integers(0, 3))):
         target = draw(st.sampled_from(targets))
-        values = np.concatenate([p.targets[target] for p in data.platforms])
+        if carbon_factors and target == "CO2e(kg)":
+            energy = np.concatenate([p.targets["totEnergy(kW)"] for p in data.platforms])
+            values = energy * draw(st.sampled_from(carbon_factors))
+        else:
+            values = np.concatenate([p.targets[target] for p in data.platforms])
         bound = float(np.quantile(values, draw(st.floats(0.02, 0.98))))
         constraints.append(Constraint(target, draw(st.sampled_from([AT_MOST, AT_LEAST])), bound))
     margin = draw(st.one_of(st.none(), st.floats(0.0, 1.0)))
-    chosen = tuple(draw(st.lists(st.sampled_from(REGIONS), min_size=1, max_size=3, unique=True))) if regions else ()
+    regions = st.lists(st.sampled_from(REGIONS), min_size=1, max_size=4, unique=True)
+    chosen = tuple(draw(regions)) if carbon_factors else ()
     return DimensionRequest(objective, tuple(constraints), margin, regions=chosen)
 
 
@@ -74,13 +83,15 @@ def test_solvers_find_enumerations_optimum_on_hada(
     check_against_enumeration(hada, hada_depth10, request, solver, reference)
 
 
-@given(st.data())
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data(), st.sampled_from(["cp-sat", "highs"]))
+@PROPERTY
 def test_with_regions_the_solver_chooses_region_too_and_agrees(
-    hada: BenchmarkSet, hada_depth10: Surrogates, reference: ReferenceData, data: st.DataObject
+    hada: BenchmarkSet, hada_depth10: Surrogates, reference: ReferenceData, data: st.DataObject, solver: str
 ) -> None:
-    request = data.draw(requests(hada, HADA_TARGETS, regions=True))
-    check_against_enumeration(hada, hada_depth10, request, "cp-sat", reference)
+    """Regions that can never beat another of the same hardware are not modelled: enumeration keeps them all."""
+    factors = [r.kg_per_it_kwh for r in service.region_carbon(reference, tuple(REGIONS))]
+    request = data.draw(requests(hada, HADA_TARGETS, factors))
+    check_against_enumeration(hada, hada_depth10, request, solver, reference)
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +325,25 @@ def test_a_deep_tree_cut_at_depth_d_is_the_depth_d_tree(
                 shallow = DecisionTreeRegressor(max_depth=depth, random_state=0).fit(platform.inputs, values)
                 cut, fitted = deep.predict(platform.inputs, depth), shallow.predict(platform.inputs)
                 assert np.allclose(cut, fitted, rtol=1e-12, atol=0)  # node means may differ in the last bit
+
+
+def test_regions_are_pruned_only_where_a_cleaner_region_cannot_lose(
+    hada: BenchmarkSet, hada_depth10: Surrogates, reference: ReferenceData
+) -> None:
+    """Minimising carbon: only the cleanest region per hardware is modelled. A lower limit on carbon (as odd as it
+    is) makes the dirtier region the only feasible one: it must not have been pruned."""
+    regions = ("europe-north1", "asia-south1")  # about 30 and 700 gCO2e/kWh
+    carbon = service.region_carbon(reference, regions)
+    clean, dirty = sorted(carbon, key=lambda r: r.kg_per_it_kwh)
+    energy = np.concatenate([p.targets["totEnergy(kW)"] for p in hada.platforms])
+    floor = float(np.median(energy)) * dirty.kg_per_it_kwh  # reachable in the dirty region only
+    assert float(np.max(energy)) * clean.kg_per_it_kwh < floor
+    for objective in (Objective("CO2e(kg)", MINIMIZE), Objective("time(sec)", MINIMIZE)):
+        request = DimensionRequest(objective, (Constraint("CO2e(kg)", AT_LEAST, floor),), regions=regions)
+        for solver in ("highs", "cp-sat"):
+            answer = service.solve(hada, hada_depth10, request, carbon, solver=solver)
+            assert answer.feasible and answer.region == dirty.region, (objective, solver)
+    minimise = DimensionRequest(Objective("CO2e(kg)", MINIMIZE), regions=regions)
+    problem = service.build_problem(hada, hada_depth10, minimise, carbon)
+    kept = {problem.choices[i].region for i in undominated(problem)}
+    assert kept == {clean.region}

@@ -107,14 +107,16 @@ def encode(problem: Problem) -> list[EncodedChoice]:
     targets = problem.request.targets
     objective_tree = targets.index(problem.request.objective.target)
     staged: list[tuple[int, list[list[Leaf]], list[float]]] = []
-    for index, choice in enumerate(problem.choices):
+    tree_leaves: dict[tuple[int, int], list[Leaf]] = {}  # one walk per tree and domain, shared by its regions
+    for index in undominated(problem):
+        choice = problem.choices[index]
         trees: list[list[Leaf]] = []
         for target in targets:
             term = choice.terms[target]
-            leaves = [
-                Leaf(leaf.low, leaf.high, leaf.value * term.factor)
-                for leaf in term.surrogate.tree.leaves(choice.domains)
-            ]
+            key = (id(term.surrogate.tree), id(choice.domains))
+            if key not in tree_leaves:
+                tree_leaves[key] = term.surrogate.tree.leaves(choice.domains)
+            leaves = [Leaf(leaf.low, leaf.high, leaf.value * term.factor) for leaf in tree_leaves[key]]
             keep = allowed(problem, choice, target, np.array([leaf.value for leaf in leaves], dtype=np.float64))
             trees.append([leaf for leaf, ok in zip(leaves, keep, strict=True) if ok])
         if all(trees):
@@ -141,6 +143,47 @@ def encode(problem: Problem) -> list[EncodedChoice]:
         )
         encoded.append(EncodedChoice(index, encoded_trees, objective_tree, tuple(rank_score[r] for _, r in objective)))
     return encoded
+
+
+def undominated(problem: Problem) -> list[int]:
+    """The choices worth modelling. Regions of one hardware differ only in the factors of their regional targets
+    (carbon, cost); when each such target is only minimised or limited from above and its tree predicts no
+    negative value, a region whose factors are all at least another's can never do better, and is left out
+    (exactly: the optimum value is unchanged; enumeration, which keeps every choice, checks it)."""
+    request = problem.request
+    upward = {c.target for c in request.constraints if c.sense != AT_MOST}
+    if request.objective.sense != MINIMIZE:
+        upward.add(request.objective.target)
+    groups: dict[str, list[int]] = {}
+    for index, choice in enumerate(problem.choices):
+        groups.setdefault(choice.hardware, []).append(index)
+    kept: list[int] = []
+    for members in groups.values():
+        first = problem.choices[members[0]]
+        regional = [
+            t
+            for t in request.targets
+            if any(problem.choices[i].terms[t].factor != first.terms[t].factor for i in members)
+        ]
+        prunable = len(members) > 1 and all(
+            t not in upward
+            and all(problem.choices[i].terms[t].factor >= 0 for i in members)
+            and float(np.min(first.terms[t].surrogate.tree.value)) >= 0
+            for t in regional
+        )
+        if not prunable:
+            kept.extend(members)
+            continue
+        factors = {i: [problem.choices[i].terms[t].factor for t in regional] for i in members}
+        for i in members:
+            beaten = any(
+                all(a <= b for a, b in zip(factors[j], factors[i], strict=True)) and (factors[j] != factors[i] or j < i)
+                for j in members
+                if j != i
+            )
+            if not beaten:
+                kept.append(i)
+    return sorted(kept)
 
 
 def merge_boxes(leaves: list[Leaf], keys: list[int]) -> list[tuple[Leaf, int]]:
