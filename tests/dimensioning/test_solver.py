@@ -347,3 +347,16 @@ def test_regions_are_pruned_only_where_a_cleaner_region_cannot_lose(
     problem = service.build_problem(hada, hada_depth10, minimise, carbon)
     kept = {problem.choices[i].region for i in undominated(problem)}
     assert kept == {clean.region}
+
+
+def test_with_many_constraints_the_conflict_set_is_still_irreducible(toy: tuple[BenchmarkSet, Surrogates]) -> None:
+    """Past 8 constraints subsets are not all tried; the set found must still hold no constraint that could be kept:
+    here eight easy limits and one impossible one, last."""
+    dataset, surrogates = toy
+    easy = [Constraint("acc", AT_LEAST, 0.1 + i * 0.01) for i in range(8)]
+    impossible = Constraint("time(sec)", AT_MOST, 1.0)  # the quickest run takes 10 s
+    request = DimensionRequest(Objective("time(sec)", MINIMIZE), (*easy, impossible))
+    answer = service.solve(dataset, surrogates, request)
+    assert not answer.feasible
+    assert answer.conflicts == ["time(sec)"]
+    assert list(answer.conflict_distance) == [impossible.text()]

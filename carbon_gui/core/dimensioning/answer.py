@@ -12,7 +12,7 @@ from carbon_gui.core.dimensioning.dataset import Platform
 from carbon_gui.core.dimensioning.problem import Problem, Solution, allowed
 from carbon_gui.core.dimensioning.request import AT_MOST, MAXIMIZE, MINIMIZE, Constraint, DimensionRequest, Objective
 
-MAX_EXHAUSTIVE_CONFLICT_SEARCH = 8  # constraints: up to 2^8 subsets are tried; beyond, the greedy answer
+MAX_EXHAUSTIVE_CONFLICT_SEARCH = 8  # constraints: up to 2^8 subsets are tried; beyond, an irreducible set
 
 
 @dataclass(frozen=True)
@@ -115,20 +115,21 @@ def find_conflicts(
     solve_value: Callable[[DimensionRequest], float | None],
 ) -> tuple[list[Constraint], dict[str, float]]:
     """For an infeasible request: the smallest set of constraints whose removal makes it feasible (subsets tried
-    by size), and for each, how far the best reachable value (with the others in the set dropped and the rest
-    kept) is from its limit, margin included."""
+    by size; past MAX_EXHAUSTIVE_CONFLICT_SEARCH constraints, an irreducible one), and for each, how far the best
+    reachable value (with the others in the set dropped and the rest kept) is from its limit, margin included."""
     count = len(request.constraints)
     dropped: frozenset[int] | None = None
     if count <= MAX_EXHAUSTIVE_CONFLICT_SEARCH:
         sizes = (frozenset(s) for k in range(1, count + 1) for s in itertools.combinations(range(count), k))
         dropped = next((s for s in sizes if is_feasible(request.without(s))), None)
-    else:  # too many subsets: drop constraints one by one until feasible (small, not always smallest)
-        chosen: set[int] = set()
+    elif is_feasible(request.without(frozenset(range(count)))):
+        # too many subsets: start from all dropped and put back each constraint that keeps it feasible, so no
+        # constraint in the set could be kept (irreducible; not always the smallest such set)
+        chosen = set(range(count))
         for index in range(count):
-            chosen.add(index)
-            if is_feasible(request.without(frozenset(chosen))):
-                dropped = frozenset(chosen)
-                break
+            if is_feasible(request.without(frozenset(chosen - {index}))):
+                chosen.discard(index)
+        dropped = frozenset(chosen)
     if dropped is None:  # infeasible even without constraints: nothing is in budget, or no data
         return [], {}
     distance: dict[str, float] = {}
