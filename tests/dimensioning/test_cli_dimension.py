@@ -125,3 +125,13 @@ def test_stdout_holds_only_the_json_in_a_real_process(toy_dir: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["solver"] == "highs"
+
+
+def test_regions_need_an_energy_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.dimensioning.conftest import toy_rows, write_pair
+
+    rows = [row[:4] for row in toy_rows(1.0, 1)]  # no totEnergy(kW)
+    write_pair(tmp_path, "cpu", rows, targets=[{"ID": "time(sec)"}, {"ID": "acc"}])
+    code, out, err = run(capsys, "--data", str(tmp_path), "--minimize", "CO2e(kg)", "--region", "europe-west1")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "Carbon by region needs an energy column (one of totEnergy(kW)" in err
