@@ -44,6 +44,7 @@ PENDING_FILE = "jobs.json"
 TEMPLATE = "task_template/benchmark_task.py"
 PLACEHOLDER = "BENCHMARK = None  # carbon-gui replaces this line with the benchmark, as a JSON text"
 LOCAL_MACHINE = "this-machine"  # the ledger's machine type of a local benchmark
+COLLECT_ATTEMPTS = 5  # polls that may fail to read an ended job's rows before its platform is given up
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ class PlatformProgress:
     failed: int = 0
     collected: int = 0  # rows added to the dataset
     note: str | None = None  # the last problem (a poll that failed, a run that failed)
-    ended: bool = False
+    ended: bool = False  # nothing more to follow: the job ended and its rows were collected (or could not be)
+    collect_attempts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -207,12 +209,21 @@ class Benchmark:
                 entry.done, entry.failed = int(state["done"]), int(state["failed"])
             except (ValueError, KeyError, TypeError):
                 pass  # a progress file being replaced: the next poll reads it
-        if is_terminal(record.state):
-            added = self._quietly(entry, lambda: self.collect(entry.job_id or ""))
-            if added is not None:
-                entry.collected, entry.ended = added, True
-                if record.error and record.state != "succeeded":
-                    entry.note = record.error.strip().splitlines()[0]
+        if not is_terminal(record.state):
+            return
+        try:
+            entry.collected = self.collect(entry.job_id)
+        except InputError as err:  # the dataset cannot take the rows: they stay in the job's output, listed
+            entry.note = str(err).strip().splitlines()[0]  # in jobs.json, so a later run collects them
+        except UserFacingError as err:  # the output could not be read: the next polls try again, a few times
+            entry.note = str(err).strip().splitlines()[0]
+            entry.collect_attempts += 1
+            if entry.collect_attempts < COLLECT_ATTEMPTS:
+                return
+        else:
+            if record.error and record.state != "succeeded":
+                entry.note = record.error.strip().splitlines()[0]
+        entry.ended = True
 
     @staticmethod
     def _quietly(entry: PlatformProgress, action: Callable[[], Any]) -> Any:
@@ -270,10 +281,10 @@ class Benchmark:
             raise CloudError(f"Job {job_id} wrote columns {header}, not the benchmark's: its rows were not collected.")
         columns = bg.dataset_columns(names, metrics)
         csv_path, json_path = self._request.out_dir / f"{stem}.csv", self._request.out_dir / f"{stem}.json"
-        existing = _read_dataset(csv_path)
-        if existing and list(existing[0]) != columns:
+        present, existing = _read_dataset(csv_path)
+        if present is not None and present != columns:
             raise InputError(
-                f"{csv_path} has columns {', '.join(existing[0])}, but job {job_id} wrote "
+                f"{csv_path} has columns {', '.join(present)}, but job {job_id} wrote "
                 f"{', '.join(columns)}: collect into another --out folder."
             )
         seen = {row[bg.RUN_COLUMN] for row in existing}
@@ -292,10 +303,9 @@ class Benchmark:
     def _dataset(self, stem: str) -> tuple[list[dict[str, str]], tuple[str, ...] | None]:
         """The dataset's rows (those of this grid's hyperparameters) and its metric columns."""
         path = self._request.out_dir / f"{stem}.csv"
-        rows = _read_dataset(path)
-        if not rows:
+        columns, rows = _read_dataset(path)
+        if columns is None:
             return [], None
-        columns = list(rows[0])
         names = self._request.grid.names
         fixed = len(names) + len(bg.MEASURE_COLUMNS)
         if columns[:fixed] != bg.dataset_columns(names, [])[:fixed] or columns[-1] != bg.RUN_COLUMN:
@@ -399,18 +409,17 @@ def _complete_rows(text: str) -> tuple[list[str], list[list[str]]]:
     return header, [row for row in lines[1:] if len(row) == len(header)]
 
 
-def _read_dataset(path: Path) -> list[dict[str, str]]:
+def _read_dataset(path: Path) -> tuple[list[str] | None, list[dict[str, str]]]:
+    """A dataset's header (None when there is no file, or an empty one) and rows."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return []
+        return None, []
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path} cannot be read ({err}): fix or move it.") from None
     reader = csv.DictReader(io.StringIO(text))
     rows = list(reader)
-    if reader.fieldnames and not rows:
-        return []
-    return rows
+    return (list(reader.fieldnames) if reader.fieldnames else None), rows
 
 
 def _csv_text(columns: Sequence[str], rows: list[dict[str, str]]) -> str:

@@ -178,3 +178,22 @@ def test_a_benchmark_where_every_run_fails_fails_its_job(text: str, tmp_path, ca
     [platform] = json.loads(capsys.readouterr().out)["platforms"]
     assert platform["state"] == "failed" and platform["collected"] == 0 and platform["failed"] == 3
     assert not list((tmp_path / "dataset").glob("*.csv"))
+
+
+@pytest.mark.timeout(90)  # before the fix the follow loop retried the collection for ever
+def test_rows_that_cannot_be_collected_end_the_benchmark_with_the_reason(solver: Path, tmp_path, reference) -> None:
+    request = BenchmarkRequest(
+        solver, bg.make_grid([bg.parse_axis("n=1,2")], 1), 1, (Hardware("local", REGION),), tmp_path / "out", "toy"
+    )
+    benchmark = Benchmark(JobService(lambda: reference, Ledger()), reference, request)
+    [plan] = benchmark.plan()
+    other = tmp_path / "out" / f"{plan.stem}.csv"
+
+    def progress(entries: list[PlatformProgress]) -> None:
+        if not other.exists():  # meanwhile, another tool wrote a dataset with other metrics in its place
+            other.write_text(",".join(bg.dataset_columns(["n"], ["accuracy"])) + "\n", encoding="utf-8")
+
+    [entry] = benchmark.run(progress, threading.Event(), poll_s=0.1)
+    assert entry.ended and entry.state == "succeeded" and entry.collected == 0
+    assert entry.note is not None and "collect into another --out folder" in entry.note
+    assert entry.job_id in json.loads((tmp_path / "out" / ".benchmark" / "jobs.json").read_text())  # kept for later
