@@ -102,8 +102,10 @@ def _dimension(args: argparse.Namespace) -> int:
         prices = service.machine_prices(reference, data.hardware, request.regions)
     surrogates = service.fit_for(data, request, args.depth)
     service.LOADERS[args.solver]()
-    # scikit-learn and scipy just added ~100,000 objects that live as long as this short process: without this,
-    # the first full garbage collection walks them all in the middle of the solve (~90 ms measured, 8x the solve)
+    # scikit-learn and scipy just added ~100,000 objects that live as long as the process: without this, the first
+    # full garbage collection walks them all in the middle of the solve (~90 ms measured, 8x the solve). Collect
+    # first, so that no garbage is frozen when main() runs inside a longer-lived process (tests).
+    gc.collect()
     gc.freeze()
     answer = service.solve(data, surrogates, request, regions, prices, args.solver)
     if args.json:
