@@ -39,8 +39,8 @@ def load_benchmarks(folder: Path) -> BenchmarkSet:
         raise DataError(
             f"Benchmark folder {folder} does not exist or is not a folder: give the folder of CSV + JSON pairs."
         )
-    files = {p.name: p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".json")}
-    stems = sorted({Path(name).stem for name in files})
+    files = {(p.stem, p.suffix.lower()): p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".json")}
+    stems = sorted({stem for stem, _ in files})
     if not stems:
         raise DataError(
             f"Benchmark folder {folder} has no .csv/.json pairs: "
@@ -51,7 +51,7 @@ def load_benchmarks(folder: Path) -> BenchmarkSet:
     platforms: list[Platform] = []
     algorithms: dict[str, str] = {}
     for stem in stems:
-        csv_path, json_path = files.get(f"{stem}.csv"), files.get(f"{stem}.json")
+        csv_path, json_path = files.get((stem, ".csv")), files.get((stem, ".json"))
         if csv_path is None or json_path is None:
             present, absent = (json_path, f"{stem}.csv") if csv_path is None else (csv_path, f"{stem}.json")
             raise DataError(

@@ -163,3 +163,10 @@ def test_an_int_range_too_wide_to_search_is_refused(toy_dir: Path, capsys: pytes
     hyperparams = [{"ID": "layers", "type": "int", "LB": 1, "UB": 1e12}, {"ID": "lr", "type": "float"}]
     (toy_dir / "toy_gpu-fast.json").write_text(json.dumps(spec("gpu-fast", hyperparams=hyperparams)))
     refused(toy_dir, capsys, "toy_gpu-fast.json", "'layers'", "1,000,000,000,000 whole numbers", "narrow LB/UB")
+
+
+def test_upper_case_extensions_pair_up(toy_dir: Path) -> None:
+    """Windows tools write TOY.CSV: the pair is still found."""
+    (toy_dir / "toy_gpu-fast.csv").rename(toy_dir / "toy_gpu-fast.CSV")
+    (toy_dir / "toy_gpu-fast.json").rename(toy_dir / "toy_gpu-fast.Json")
+    assert sorted(load_benchmarks(toy_dir).hardware) == ["cpu-slow", "gpu-fast"]
