@@ -3,8 +3,9 @@
 A `Choice` is one thing the optimiser may pick: a hardware platform (and, with regions, a region), with the
 hyperparameters' discrete domains and, per target, a `Term`: a surrogate times a factor (1, or the region's
 kg CO2e per kWh for carbon computed from energy). `encode` gives the solvers what they embed: per choice and
-target, the tree's leaves that the constraints allow (leaf value tightened by the margin), and an integer rank
-per objective leaf. `enumerate_best` evaluates every point of the space by walking the trees: the cross-check.
+target, the tree's leaves that the constraints allow (leaf value tightened by the margin), merged into boxes,
+and an integer rank per objective box; regions that cannot win are left out (`undominated`). `enumerate_best`
+evaluates every point of every choice by walking the trees: the cross-check. docs/DIMENSIONING.md explains why.
 """
 
 import itertools
