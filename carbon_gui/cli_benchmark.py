@@ -39,6 +39,7 @@ from carbon_gui.planning import parse_accelerator
 from carbon_gui.sources.reference import load_reference
 
 FINE = ("succeeded", "complete")
+POLL_LOCAL_S, POLL_VERTEX_S = 1.0, 10.0  # Vertex AI: one status and one progress-file read per job and poll
 
 
 class _Platform(argparse.Action):
@@ -108,7 +109,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         return 0
     for note in benchmark.collect_pending():
         print(f"carbon-gui: {note}", file=sys.stderr)
-    followed = _run(benchmark, args.json)
+    on_vertex = any(hardware.target == VERTEX for hardware in request.hardware)
+    followed = _run(benchmark, POLL_VERTEX_S if on_vertex else POLL_LOCAL_S)
     _print_result(request, followed, args.json)
     return 0 if all(entry.state in FINE for entry in followed) else 1
 
@@ -134,7 +136,7 @@ def _hardware(platform: dict[str, Any], default_region: str | None, reference: A
     return Hardware(VERTEX, region, platform["machine_type"], accelerator, count)
 
 
-def _run(benchmark: Benchmark, as_json: bool) -> list[PlatformProgress]:
+def _run(benchmark: Benchmark, poll_s: float) -> list[PlatformProgress]:
     """The benchmark on a worker thread, as the window runs it; Ctrl+C cancels (completed runs are kept)."""
     cancel = threading.Event()
     shown: dict[str, str] = {}
@@ -152,7 +154,7 @@ def _run(benchmark: Benchmark, as_json: bool) -> list[PlatformProgress]:
 
     def work() -> None:
         try:
-            result.append(benchmark.run(progress, cancel))
+            result.append(benchmark.run(progress, cancel, poll_s))
         except BaseException as err:  # noqa: BLE001 -- raised again on the main thread
             failure.append(err)
 

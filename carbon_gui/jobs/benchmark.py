@@ -158,22 +158,29 @@ class Benchmark:
         their end (cancel stops them: completed runs are kept) and collect each one's rows as it ends."""
         self.collect_pending()
         plans = self.plan()
-        followed: list[PlatformProgress] = []
-        for plan in plans:
-            entry = PlatformProgress(plan.hardware.hardware_id, plan.stem, None, "complete", 0, 0, ended=True)
-            followed.append(entry)
-            if plan.launch is None or cancel.is_set():
-                entry.state = "complete" if plan.launch is None else "cancelled"
+        followed = [
+            PlatformProgress(
+                p.hardware.hardware_id, p.stem, None, "planned" if p.launch else "complete", 0, p.runs,
+                ended=p.launch is None,
+            )
+            for p in plans
+        ]
+        progress(followed)
+        for plan, entry in zip(plans, followed, strict=True):
+            if plan.launch is None:
                 continue
-            entry.job_id, entry.total = plan.launch.job_id, plan.runs
+            if cancel.is_set():
+                entry.state, entry.ended = "cancelled", True
+                continue
+            entry.job_id = plan.launch.job_id
             self._remember(plan.launch.job_id, plan)  # before the launch: a crash during it still leaves the note
             try:
                 record = self._service.launch(plan.launch, lambda step, status: None, cancel)
             except UserFacingError as err:  # this platform only: the others' jobs still run and are followed
-                entry.state, entry.note = "failed", str(err).strip().splitlines()[0]
+                entry.state, entry.note, entry.ended = "failed", str(err).strip().splitlines()[0], True
                 self._forget(plan.launch.job_id)
                 continue
-            entry.state, entry.ended = record.state, False
+            entry.state = record.state
             progress(followed)
         self.follow(followed, progress, cancel, poll_s)
         return followed

@@ -25,7 +25,7 @@ from carbon_gui.jobs.benchmark import Benchmark, BenchmarkRequest, Hardware, Pla
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.benchmarks import load_benchmarks
 from carbon_gui.sources.reference import ReferenceData
-from tests.benchmark_runner.conftest import dataset_rows
+from tests.benchmark_runner.conftest import cli, dataset_rows
 from tests.jobs.conftest import PROJECT, REGION
 from tests.vertex.fake_vertex import FakeVertex
 
@@ -123,3 +123,43 @@ def test_cancel_stops_every_platforms_job_on_vertex_ai(
     cancels = [r for r in fake_vertex.requests if r.method == "POST" and r.path.endswith(":cancel")]
     assert len(cancels) == 2
     assert not list(request.out_dir.glob("*.csv"))  # no run was recorded: no dataset rows
+
+
+class AppDied(Exception):
+    """Stands for the app's process ending right after it launched the jobs."""
+
+
+def test_jobs_launched_by_an_app_that_died_are_collected_by_the_next_benchmark(
+    tmp_path: Path, reference: ReferenceData, fake_vertex: FakeVertex, solver: Path, capsys
+) -> None:
+    out = tmp_path / "out"
+    request = BenchmarkRequest(solver, bg.make_grid([bg.parse_axis("n=1,2")], 1), 1, PLATFORMS, out, "toy",
+                               project=PROJECT)  # fmt: skip
+    service = JobService(lambda: reference, Ledger())
+
+    def die_once_all_are_launched(entries: list[PlatformProgress]) -> None:
+        if all(e.state == "queued" for e in entries):
+            raise AppDied
+
+    with pytest.raises(AppDied):
+        Benchmark(service, reference, request).run(die_once_all_are_launched, threading.Event(), poll_s=0.05)
+    jobs = Ledger().jobs()
+    assert len(jobs) == 2 and {j.state for j in jobs} == {"queued"}
+
+    argv = ["benchmark", "--script", str(solver), "--grid", "n=1,2", "--project", PROJECT, "--name", "toy",
+            "--out", str(out), "--region", REGION, "--machine", "n1-standard-4",
+            "--machine", "n1-standard-8", "--accelerator", "nvidia-tesla-t4:1", "--json"]  # fmt: skip
+    assert cli(argv) == 2  # still running: launching their runs again would run them twice
+    assert "from an earlier run is still" in capsys.readouterr().err
+    for job in jobs:
+        play_vertex_worker(custom_job_sent(fake_vertex, job.id), tmp_path / job.id)
+        while service.refresh(job.id).state != "succeeded":
+            pass  # the local server moves the job one state per poll
+
+    assert cli(argv) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert [(p["state"], p["job_id"]) for p in answer["platforms"]] == [("complete", None)] * 2  # nothing relaunched
+    for platform in answer["platforms"]:
+        rows = dataset_rows(out / f"{platform['stem']}.csv")
+        assert sorted(r["n"] for r in rows) == ["1", "2"]
+    assert len(Ledger().jobs()) == 2
