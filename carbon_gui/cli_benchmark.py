@@ -102,7 +102,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         project=_project(args),
         requirements=args.requirements,
     )
-    benchmark = Benchmark(JobService(lambda: reference), reference, request)
+    benchmark = Benchmark(JobService(lambda: reference), request)
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="carbon-gui-benchmark-") as scripts:
             _print_plans(request, benchmark.plan(Path(scripts)), args.json)

@@ -10,7 +10,8 @@ with the `.json` the HADA loader (sources/benchmarks.py) reads.
 Resume: a configuration's rows in the dataset count as its first repetitions, so only the missing runs are
 launched. Collecting is idempotent (each row keeps its `run` = job id/row), and jobs launched but not yet collected
 are listed in `<out>/.benchmark/jobs.json`, so a benchmark whose app died collects them the next time.
-Blocking calls (run, follow) belong on a worker thread; `progress` and `cancel` let a window drive them.
+Blocking calls (run, follow) belong on a worker thread; `progress` and `cancel` let a window drive them (`progress`
+is called on that thread, with every platform's state: a window forwards it through a queued signal).
 """
 
 import csv
@@ -122,8 +123,8 @@ Progress = Callable[[list[PlatformProgress]], None]
 
 
 class Benchmark:
-    def __init__(self, service: JobService, reference: ReferenceData, request: BenchmarkRequest) -> None:
-        self._service, self._reference, self._request = service, reference, request
+    def __init__(self, service: JobService, request: BenchmarkRequest) -> None:
+        self._service, self._request = service, request
         self._state_dir = request.out_dir / STATE_DIR
 
     def plan(self, scripts_dir: Path | None = None) -> list[PlatformPlan]:
@@ -177,7 +178,7 @@ class Benchmark:
             try:
                 record = self._service.launch(plan.launch, lambda step, status: None, cancel)
             except UserFacingError as err:  # this platform only: the others' jobs still run and are followed
-                entry.state, entry.note, entry.ended = "failed", str(err).strip().splitlines()[0], True
+                entry.state, entry.note, entry.ended = "cancelled" if cancel.is_set() else "failed", _line(err), True
                 self._forget(plan.launch.job_id)
                 continue
             entry.state = record.state
@@ -208,7 +209,7 @@ class Benchmark:
         record = self._quietly(entry, lambda: self._service.refresh(entry.job_id or ""))
         if record is None:
             return
-        entry.state = record.state
+        entry.state, entry.note = record.state, None
         counts = self._quietly(entry, lambda: self._service.output_file(entry.job_id or "", PROGRESS_FILE))
         if counts:
             try:
@@ -221,15 +222,15 @@ class Benchmark:
         try:
             entry.collected = self.collect(entry.job_id)
         except InputError as err:  # the dataset cannot take the rows: they stay in the job's output, listed
-            entry.note = str(err).strip().splitlines()[0]  # in jobs.json, so a later run collects them
+            entry.note = _line(err)  # in jobs.json, so a later run collects them
         except UserFacingError as err:  # the output could not be read: the next polls try again, a few times
-            entry.note = str(err).strip().splitlines()[0]
+            entry.note = _line(err)
             entry.collect_attempts += 1
             if entry.collect_attempts < COLLECT_ATTEMPTS:
                 return
         else:
             if record.error and record.state != "succeeded":
-                entry.note = record.error.strip().splitlines()[0]
+                entry.note = _line(record.error)
         entry.ended = True
 
     @staticmethod
@@ -238,7 +239,7 @@ class Benchmark:
         try:
             return action()
         except UserFacingError as err:
-            entry.note = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            entry.note = _line(err)
             return None
 
     # --- collecting ---------------------------------------------------------------------------------------------
@@ -403,6 +404,12 @@ def nearest_region(reference: ReferenceData, lat: float, lon: float) -> str:
     """The region closest to a place: the grid a benchmark on this machine is charged to when none is given."""
     located = [r for r in reference.catalog.regions if r.lat is not None and r.lon is not None]
     return min(located, key=lambda r: great_circle_km(lat, lon, r.lat or 0.0, r.lon or 0.0)).name
+
+
+def _line(problem: object) -> str:
+    """The first line of a message: a platform's note is one line."""
+    text = str(problem).strip()
+    return text.splitlines()[0] if text else type(problem).__name__
 
 
 def _complete_rows(text: str) -> tuple[list[str], list[list[str]]]:

@@ -129,7 +129,7 @@ def test_cancel_stops_the_job_and_keeps_the_runs_done_so_far(tmp_path, reference
     request = BenchmarkRequest(
         slow, bg.make_grid([bg.parse_axis("n=1..5")], 2), 2, (Hardware("local", REGION),), tmp_path / "out", "slow"
     )
-    benchmark = Benchmark(JobService(lambda: reference, Ledger()), reference, request)
+    benchmark = Benchmark(JobService(lambda: reference, Ledger()), request)
     cancel = threading.Event()
     seen: list[tuple[str, int, int]] = []
 
@@ -185,7 +185,7 @@ def test_rows_that_cannot_be_collected_end_the_benchmark_with_the_reason(solver:
     request = BenchmarkRequest(
         solver, bg.make_grid([bg.parse_axis("n=1,2")], 1), 1, (Hardware("local", REGION),), tmp_path / "out", "toy"
     )
-    benchmark = Benchmark(JobService(lambda: reference, Ledger()), reference, request)
+    benchmark = Benchmark(JobService(lambda: reference, Ledger()), request)
     [plan] = benchmark.plan()
     other = tmp_path / "out" / f"{plan.stem}.csv"
 

@@ -69,7 +69,7 @@ def test_two_machine_types_each_run_the_grid_and_their_rows_are_collected(
     service = JobService(lambda: reference, Ledger())
     grid = bg.make_grid([bg.parse_axis("n=1,3")], 2)
     request = BenchmarkRequest(solver, grid, 2, PLATFORMS, tmp_path / "out", "anticipate", project=PROJECT)
-    benchmark = Benchmark(service, reference, request)
+    benchmark = Benchmark(service, request)
     played: set[str] = set()
 
     def progress(entries: list[PlatformProgress]) -> None:
@@ -118,7 +118,7 @@ def test_cancel_stops_every_platforms_job_on_vertex_ai(
         if all(e.state == "running" for e in entries):
             cancel.set()
 
-    followed = Benchmark(service, reference, request).run(progress, cancel, poll_s=0.05)
+    followed = Benchmark(service, request).run(progress, cancel, poll_s=0.05)
     assert [e.state for e in followed] == ["cancelled", "cancelled"]
     cancels = [r for r in fake_vertex.requests if r.method == "POST" and r.path.endswith(":cancel")]
     assert len(cancels) == 2
@@ -142,7 +142,7 @@ def test_jobs_launched_by_an_app_that_died_are_collected_by_the_next_benchmark(
             raise AppDied
 
     with pytest.raises(AppDied):
-        Benchmark(service, reference, request).run(die_once_all_are_launched, threading.Event(), poll_s=0.05)
+        Benchmark(service, request).run(die_once_all_are_launched, threading.Event(), poll_s=0.05)
     jobs = Ledger().jobs()
     assert len(jobs) == 2 and {j.state for j in jobs} == {"queued"}
 
