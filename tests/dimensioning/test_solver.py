@@ -360,3 +360,32 @@ def test_with_many_constraints_the_conflict_set_is_still_irreducible(toy: tuple[
     assert not answer.feasible
     assert answer.conflicts == ["time(sec)"]
     assert list(answer.conflict_distance) == [impossible.text()]
+
+
+@given(st.data())
+@PROPERTY
+def test_merging_boxes_keeps_exactly_the_allowed_points(
+    toy: tuple[BenchmarkSet, Surrogates], hada: BenchmarkSet, hada_depth10: Surrogates, data: st.DataObject
+) -> None:
+    """Any subset of a tree's leaves (what constraints leave), merged: the same points, none twice, and merged
+    boxes never mix keys (ranks)."""
+    from carbon_gui.core.dimensioning.problem import merge_boxes
+
+    benchmark, surrogates = toy if data.draw(st.booleans()) else (hada, hada_depth10)
+    hardware, target = data.draw(st.sampled_from(sorted(surrogates.by_key)))
+    platform = benchmark.platform(hardware)
+    domains = tuple(platform.domain(i) for i in range(platform.inputs.shape[1]))
+    leaves = surrogates.by_key[(hardware, target)].tree.leaves(domains)
+    kept = [leaf for leaf in leaves if data.draw(st.booleans())]
+    keys = [data.draw(st.integers(0, 2)) for _ in kept]
+
+    def points(boxes: list[tuple[object, int]]) -> list[tuple[int, tuple[int, ...]]]:
+        found = []
+        for leaf, key in boxes:
+            ranges = [range(lo, hi + 1) for lo, hi in zip(leaf.low, leaf.high, strict=True)]  # type: ignore[attr-defined]
+            found += [(key, point) for point in itertools.product(*ranges)]
+        return sorted(found)
+
+    merged = merge_boxes(kept, keys)
+    assert points(merged) == points(list(zip(kept, keys, strict=True)))  # same points with the same keys, once each
+    assert len(merged) <= len(kept)
