@@ -58,3 +58,24 @@ def test_solving_stops_between_solves_when_cancelled(toy_dir: Path) -> None:
     assert service.solve(data, surrogates, request, cancelled=lambda: False).feasible
     with pytest.raises(Cancelled):  # the follow-up solves (binding constraints) check the flag
         service.solve(data, surrogates, request, cancelled=lambda: True)
+
+
+def test_an_answer_the_surrogates_say_breaks_a_limit_is_never_returned(
+    toy_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EML's known pitfall: an encoding bug returns a point the models themselves say violates a limit. A solver
+    with such a bug (made here on purpose: no real solver misbehaves on demand) must raise, not answer."""
+    from carbon_gui.core.dimensioning.problem import Solution
+
+    data = load_benchmarks(toy_dir)
+    request = DimensionRequest(Objective("time(sec)", MINIMIZE), (parse_constraint("acc>=0.75"),))
+    surrogates = service.fit_for(data, request, depth=4)
+
+    def buggy(problem: service.Problem) -> Solution:
+        return Solution(0, (0, 0), 0.0)  # 1 layer: fast, and far below acc >= 0.75
+
+    monkeypatch.setitem(service.SOLVERS, "buggy", buggy)
+    monkeypatch.setitem(service.LOADERS, "buggy", lambda: None)
+    with pytest.raises(service.EncodingBug, match=r"acc>=0.75"):
+        service.solve(data, surrogates, request, solver="buggy")
+    assert service.solve(data, surrogates, request).predicted["acc"] >= 0.75  # the real solver is fine
