@@ -61,6 +61,11 @@ def test_a_local_benchmark_measures_every_run_into_a_dataset_the_loader_reads(so
     assert {"time(sec)", "CO2e(kg)", "totEnergy(kWh)", "sol(keuro)"} <= set(loaded.target_names)
     spec = json.loads(path.with_suffix(".json").read_text())
     assert spec["hyperparams"] == [{"ID": "n", "description": None, "type": "int", "LB": 1, "UB": 3}]
+    capsys.readouterr()
+    assert cli(["dimension", "--data", str(out), "--minimize", "CO2e(kg)", "--constraint", "sol(keuro)>=2",
+                "--depth", "2", "--json"]) == 0  # fmt: skip
+    answer = json.loads(capsys.readouterr().out)  # phase 3 answers from what phase 1 measured
+    assert answer["feasible"] and answer["hardware"] == platform["hardware"] and answer["configuration"]["n"] >= 2
 
     ledger_jobs = Ledger().jobs()  # an ordinary job: the Jobs tab, cancel and cleanup know it
     assert [(j.id, j.state, j.target) for j in ledger_jobs] == [(platform["job_id"], "succeeded", "local")]
