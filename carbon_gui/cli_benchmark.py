@@ -66,7 +66,15 @@ class _Platform(argparse.Action):
 
 
 def add_benchmark_command(commands: Commands) -> None:
-    parser = commands.add_parser("benchmark", help="run your script over a grid on each hardware: a HADA dataset")
+    parser = commands.add_parser(
+        "benchmark",
+        help="run your script over a grid on each hardware: a HADA dataset",
+        description="Phase 1 of hardware dimensioning: call train(**configuration) for every configuration of the "
+        "grid, --repeat times, on each platform (--local, or --machine [--accelerator] --region on Vertex AI), each "
+        "run measured (time, memory, codecarbon's energy and CO2e, train()'s metrics). The rows go to "
+        "--out/<name>_<hardware>.csv + .json, which 'carbon-gui dimension --data' reads; runs already there are not "
+        "run again. Ctrl+C cancels and keeps the completed runs. See docs/BENCHMARK.md.",
+    )
     parser.add_argument("--script", type=Path, required=True, help="your script: train(**configuration) per run")
     parser.add_argument("--grid", action="append", required=True, type=_checked(bg.parse_axis),
                         help='hyperparameter values: "n=1..100", "n=1..100:10" or "lr=0.01,0.1" (repeat)')  # fmt: skip
