@@ -71,9 +71,10 @@ def base_target(data: BenchmarkSet, target: str, regions: bool) -> str:
     if regions and target == carbon_target(names):
         energy = first_present(ENERGY_TARGETS, names)
         if energy is None:
+            own = f" Leave out --region to use its own {target}." if target in names else ""
             raise InputError(
                 f"Carbon by region needs an energy column (one of {', '.join(ENERGY_TARGETS)}); the benchmark has "
-                f"{', '.join(names)}. Leave out --region to use its own {target}."
+                f"{', '.join(names)}.{own}"
             )
         return energy
     if target == COST_TARGET:
@@ -244,6 +245,12 @@ def solve(
     choice = problem.choices[solution.choice]
     platform = data.platform(choice.hardware)
     constrained = dict.fromkeys(c.target for c in request.constraints)
+    chosen_region = next((r for r in regions or [] if r.region == choice.region), None)
+    if chosen_region is not None:
+        base.notes.append(
+            f"{chosen_region.region}: {chosen_region.intensity_gco2_kwh:g} gCO2e/kWh ({chosen_region.source}), "
+            f"PUE {chosen_region.pue:g}."
+        )
     return replace(
         base,
         feasible=True,
