@@ -273,3 +273,21 @@ def solve(
             for t, term in choice.terms.items()
         },
     )
+
+
+def solve_per_region(
+    data: BenchmarkSet,
+    surrogates: Surrogates,
+    request: DimensionRequest,
+    regions: list[RegionCarbon],
+    prices: dict[tuple[str, str], float] | None = None,
+    solver: str = DEFAULT_SOLVER,
+    cancelled: CancelFlag | None = None,
+) -> dict[str, Answer]:
+    """The best hardware and configuration in each region on its own: how the answer changes with the grid (the
+    Hardware tab's per-region view). Same checks as `solve`; raises Cancelled between regions."""
+    answers = {}
+    for region in regions:
+        alone = replace(request, regions=(region.region,))
+        answers[region.region] = solve(data, surrogates, alone, [region], prices, solver, cancelled)
+    return answers

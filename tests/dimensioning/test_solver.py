@@ -390,3 +390,18 @@ def test_merging_boxes_keeps_exactly_the_allowed_points(
     merged = merge_boxes(kept, keys)
     assert points(merged) == points(list(zip(kept, keys, strict=True)))  # same points with the same keys, once each
     assert len(merged) <= len(kept)
+
+
+def test_per_region_answers_and_the_joint_answer_agree(
+    hada: BenchmarkSet, hada_depth10: Surrogates, reference: ReferenceData
+) -> None:
+    """Each region solved alone; the joint optimum is the best of them (and carbon grows with the grid's factor)."""
+    request = DimensionRequest(ISSUE_REQUEST.objective, ISSUE_REQUEST.constraints, regions=tuple(REGIONS))
+    regions = service.region_carbon(reference, request.regions)
+    alone = service.solve_per_region(hada, hada_depth10, request, regions)
+    assert list(alone) == REGIONS and all(a.feasible and a.region == r for r, a in alone.items())
+    joint = service.solve(hada, hada_depth10, request, regions)
+    assert joint.objective["value"] == min(a.objective["value"] for a in alone.values())
+    by_factor = sorted(regions, key=lambda r: r.kg_per_it_kwh)
+    values = [alone[r.region].objective["value"] for r in by_factor]
+    assert values == sorted(values)
