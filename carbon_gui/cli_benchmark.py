@@ -160,20 +160,25 @@ def _run(benchmark: Benchmark, poll_s: float) -> list[PlatformProgress]:
                 shown[entry.stem] = line
                 print(f"carbon-gui: {line}", file=sys.stderr, flush=True)
 
+    finished = threading.Event()
+
     def work() -> None:
         try:
             result.append(benchmark.run(progress, cancel, poll_s))
         except BaseException as err:  # noqa: BLE001 -- raised again on the main thread
             failure.append(err)
+        finally:
+            finished.set()
 
     worker = threading.Thread(target=work, name="benchmark", daemon=True)
     worker.start()
-    while worker.is_alive():
+    while not finished.is_set():  # not Thread.join: a Ctrl+C inside it left is_alive() False mid-run (Python 3.11)
         try:
-            worker.join(0.2)
+            finished.wait(0.2)
         except KeyboardInterrupt:
             print("carbon-gui: cancelling: the runs completed so far are kept", file=sys.stderr, flush=True)
             cancel.set()
+    worker.join()
     if failure:
         raise failure[0]
     return result[0]

@@ -202,3 +202,24 @@ def test_rows_that_cannot_be_collected_end_the_benchmark_with_the_reason(solver:
     assert entry.ended and entry.state == "succeeded" and entry.collected == 0
     assert entry.note is not None and "collect into another --out folder" in entry.note
     assert entry.job_id in json.loads((tmp_path / "out" / ".benchmark" / "jobs.json").read_text())  # kept for later
+
+
+def test_ctrl_c_cancels_the_benchmark_and_keeps_its_completed_runs(tmp_path) -> None:
+    out = tmp_path / "dataset"
+    slow = write_script(tmp_path, "import time\n\ndef train(n):\n    time.sleep(0.5)\n", "slow.py")
+    app = subprocess.Popen([sys.executable, "-m", "carbon_gui", *local_args(slow, out, "--repeat", "5")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        wait_until(lambda: len(Ledger().jobs()) == 1 and _progress(Ledger().jobs()[0].id).get("done", 0) >= 1,
+                   "a run recorded")  # fmt: skip
+        app.send_signal(signal.SIGINT)  # what Ctrl+C sends the app (the run leads its own process group)
+        stdout, stderr = app.communicate(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert app.returncode == 1 and "cancelling: the runs completed so far are kept" in stderr
+    assert "Traceback" not in stderr
+    [job] = Ledger().jobs()
+    assert job.state == "cancelled"
+    rows = dataset_rows(only_csv(out))
+    assert 1 <= len(rows) < 15 and f"cancelled, {len(rows)} rows added" in stdout
