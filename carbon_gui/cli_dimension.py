@@ -86,7 +86,7 @@ def _dimension(args: argparse.Namespace) -> int:
     from carbon_gui.dimensioning import service
     from carbon_gui.sources.benchmarks import load_benchmarks
 
-    objective = Objective(args.minimize, MINIMIZE) if args.minimize else Objective(args.maximize, MAXIMIZE)
+    objective = Objective(args.minimize, MINIMIZE) if args.minimize is not None else Objective(args.maximize, MAXIMIZE)
     if not objective.target.strip():
         raise InputError("The objective names no target: give e.g. --minimize 'CO2e(kg)'.")
     if args.year is not None and not args.region:

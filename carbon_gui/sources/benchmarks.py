@@ -33,13 +33,25 @@ MAX_PLATFORMS = 200
 FIX = "fix the file or remove it from the folder"
 
 
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def load_benchmarks(folder: Path) -> BenchmarkSet:
     """Every `<algorithm>_<hardware>` pair in `folder`, all of one algorithm; DataError for the first problem."""
-    if not folder.is_dir():
+    shown = _shorten(str(folder))
+    try:
+        is_folder = folder.is_dir()
+        names = list(folder.iterdir()) if is_folder else []
+    except OSError as exc:  # a name too long, a loop of links, no permission: is_dir() raises for these
         raise DataError(
-            f"Benchmark folder {folder} does not exist or is not a folder: give the folder of CSV + JSON pairs."
+            f"Benchmark folder {shown} cannot be read ({exc.strerror}): give the folder of CSV + JSON pairs."
+        ) from None
+    if not is_folder:
+        raise DataError(
+            f"Benchmark folder {shown} does not exist or is not a folder: give the folder of CSV + JSON pairs."
         )
-    files = {(p.stem, p.suffix.lower()): p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".json")}
+    files = {(p.stem, p.suffix.lower()): p for p in names if p.suffix.lower() in (".csv", ".json")}
     stems = sorted({stem for stem, _ in files})
     if not stems:
         raise DataError(

@@ -206,10 +206,14 @@ def test_every_field_is_checked() -> None:
     assert set(FIELD_CHECKS) == names
 
 
+def _containers_of(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
+# A named function, not a lambda: hypothesis reads the extend function's source to check that it recurses, and a
+# lambda's source line is not always parsed alone.
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12,
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30), _containers_of, max_leaves=12
 )
 FIELD_NAMES = st.sampled_from(sorted(FIELD_CHECKS)) | st.text(max_size=10)
 
