@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from carbon_gui.core.scoring import MAX_HOURS, MIN_HOURS, check_hours
 from carbon_gui.core.security import TRUST_TIERS, ResidencyRule
 from carbon_gui.core.signals import CarbonMode
 from carbon_gui.core.weights import CRITERIA
+from carbon_gui.local_files import NotARegularFile, read_regular_file
 from carbon_gui.providers import PROVIDER_NAMES
 
 SCHEMA_VERSION = 1
@@ -81,11 +81,11 @@ def read_settings(path: Path | None = None) -> LoadedSettings:
     """The saved settings, each bad field replaced by its default, with a message per value that was not used."""
     path = path or settings_path()
     try:
-        data = _read_regular_file(path)
+        data = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return LoadedSettings(UserSettings())
-    except _NotAFile:  # carbon-gui did not make it: leave it where it is
-        return LoadedSettings(UserSettings(), (f"{path.name} is not a regular file; using the defaults.",))
+    except NotARegularFile as err:  # carbon-gui did not make it: leave it where it is
+        return LoadedSettings(UserSettings(), (f"{path.name} is {err.what}, not a regular file; using the defaults.",))
     except OSError as err:  # e.g. no permission
         return LoadedSettings(UserSettings(), (f"{path.name} could not be read ({err.strerror}); using the defaults.",))
     if len(data) > MAX_FILE_BYTES:
@@ -125,21 +125,6 @@ def save_settings(settings: UserSettings, path: Path | None = None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-def _read_regular_file(path: Path) -> bytes:
-    """At most MAX_FILE_BYTES + 1 bytes of a regular file. Opened without blocking and checked on the open file, so
-    a FIFO, a device or a directory in its place never hangs the start."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise _NotAFile
-    with os.fdopen(descriptor, "rb") as file:
-        return file.read(MAX_FILE_BYTES + 1)
-
-
-class _NotAFile(Exception):
-    """settings.json is a directory, a FIFO, a device..."""
 
 
 def _set_aside(path: Path, problem: str) -> str:

@@ -28,6 +28,7 @@ from packaging.requirements import Requirement
 
 from carbon_gui.cloud.errors import CloudError
 from carbon_gui.core.script_check import DEFAULT_FUNCTION, check_requirements, requirements
+from carbon_gui.local_files import NotARegularFile, read_regular_file, special_file_kind
 
 PACKAGE_NAME = "trainer"
 PACKAGE_VERSION = "0.1"
@@ -78,16 +79,8 @@ def file_problem(path: Path, kind: UserFile) -> str | None:
 
 
 def _status_problem(path: Path, status: os.stat_result, kind: UserFile) -> str | None:
-    mode = status.st_mode
-    if not stat.S_ISREG(mode):
-        what = (
-            "a directory" if stat.S_ISDIR(mode)
-            else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket" if stat.S_ISSOCK(mode)
-            else "a special file"
-        )  # fmt: skip
-        return f"{kind.title} {path} is {what}, not a regular file: {kind.choose}."
+    if not stat.S_ISREG(status.st_mode):
+        return f"{kind.title} {path} is {special_file_kind(status.st_mode)}, not a regular file: {kind.choose}."
     if status.st_size > kind.limit:
         return (
             f"{kind.title} {path} is {status.st_size / 1024**2:.1f} MB, over the {kind.limit // 1024**2} MB limit for "
@@ -104,13 +97,12 @@ def read_user_file(path: Path, kind: UserFile) -> bytes:
     problem = file_problem(path, kind)
     if problem is None:
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            content = read_regular_file(path, kind.limit)
+        except NotARegularFile as err:  # swapped in after the stat
+            problem = f"{kind.title} {path} is {err.what}, not a regular file: {kind.choose}."
         except OSError as err:
             problem = f"{kind.title} {path} cannot be read ({err.strerror}): {kind.choose}."
         else:
-            with os.fdopen(fd, "rb") as file:
-                problem = _status_problem(path, os.fstat(fd), kind)
-                content = b"" if problem else file.read(kind.limit + 1)
             if len(content) > kind.limit:
                 problem = f"{kind.title} {path} grew past the {kind.limit // 1024**2} MB limit while it was read."
     if problem is not None:

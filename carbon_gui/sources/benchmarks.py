@@ -10,8 +10,6 @@ import csv
 import io
 import json
 import math
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from carbon_gui.core.dimensioning.dataset import (
     Platform,
 )
 from carbon_gui.core.errors import DataError
+from carbon_gui.local_files import NotARegularFile, read_regular_file
 
 MAX_CSV_BYTES = 64 * 1024**2
 MAX_JSON_BYTES = 1024**2
@@ -253,14 +252,13 @@ def _read_text(path: Path, limit: int) -> str:
     """The file as UTF-8 text, read only if it is a regular file within `limit` bytes (checked on the open file,
     opened non-blocking so a FIFO cannot hang the caller, and read with a bound)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        content = read_regular_file(path, limit)
+    except NotARegularFile as err:
+        raise DataError(
+            f"{path} is {err.what}, not a regular file: a benchmark folder holds CSV and JSON files only."
+        ) from None
     except OSError as err:
         raise DataError(f"{path} cannot be read ({err.strerror}).") from None
-    with os.fdopen(fd, "rb") as file:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise DataError(f"{path} is not a regular file: a benchmark folder holds CSV and JSON files only.")
-        content = file.read(limit + 1)
     if len(content) > limit:
         size = f"{limit // 1024**2} MB" if limit >= 1024**2 else f"{limit} bytes"
         raise DataError(f"{path} is larger than the {size} limit for a benchmark file: split the runs.")

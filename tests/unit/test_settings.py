@@ -236,8 +236,12 @@ def test_whatever_the_file_holds_loading_gives_settings_that_load_cleanly(
 
 @pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero")
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
-def test_a_settings_path_that_is_no_file_never_hangs_the_start(_private_config_dir: Path, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "what"), [("fifo", "a named pipe (FIFO)"), ("dev-zero", "a device"), ("directory", "a directory")]
+)
+def test_a_settings_path_that_is_no_file_never_hangs_the_start(
+    _private_config_dir: Path, kind: str, what: str
+) -> None:
     path = _private_config_dir / "settings.json"
     _private_config_dir.mkdir()
     if kind == "fifo":
@@ -249,7 +253,7 @@ def test_a_settings_path_that_is_no_file_never_hangs_the_start(_private_config_d
     loaded = read_settings()
     assert loaded.settings == DEFAULTS
     (message,) = loaded.warnings
-    assert message == "settings.json is not a regular file; using the defaults."
+    assert message == f"settings.json is {what}, not a regular file; using the defaults."
     assert path.exists() or path.is_symlink()  # left where it is: carbon-gui did not make it
 
 
