@@ -42,7 +42,7 @@ class ShiftPlan:
         row = self.emissions_kg[region]
         if np.isnan(row).all():
             return None
-        return self._window(region, int(np.nanargmin(row)))
+        return self._window(region, _first_least(row))
 
     def now(self, region: int) -> Window | None:
         """Starting at once in `region`; None when its first window is unknown."""
@@ -58,7 +58,7 @@ class ShiftPlan:
         block = self.emissions_kg[rows]
         if np.isnan(block).all():
             return None
-        flat = int(np.nanargmin(block.T))  # transposed: on ties the earliest start wins, then the first region
+        flat = _first_least(block.T.ravel())  # transposed: on ties the earliest start wins, then the first region
         start, row = divmod(flat, len(rows))
         return self._window(rows[row], start)
 
@@ -70,6 +70,13 @@ class ShiftPlan:
             float(self.low_kg[region, start_index]),
             float(self.high_kg[region, start_index]),
         )
+
+
+def _first_least(values: Array) -> int:
+    """Index of the first value within rounding of the least: cumulative sums make equal windows differ in the
+    last bits, and a flat series must start now, not at a random hour."""
+    least = np.nanmin(values)
+    return int(np.argmax(values <= least + 1e-9 * max(1.0, abs(least))))
 
 
 def series_hours(run_hours: float, deadline_hours: float) -> int:

@@ -83,3 +83,12 @@ def test_a_run_longer_than_the_deadline_is_refused() -> None:
     series = np.ones((1, 5))
     with pytest.raises(ValueError, match="cannot finish within"):
         plan_shift(series, series, series, 6, 5, np.array([1.0]))
+
+
+def test_a_flat_series_starts_now_despite_rounding_in_the_sums() -> None:
+    flat = np.full((2, 72), 123.456789)
+    plan = plan_shift(flat, flat, flat, 3.3, 72, np.array([0.7, 0.9]))
+    best = plan.best()
+    assert best is not None and (best.region, best.start_h) == (0, 0)
+    in_second = plan.best_in_region(1)
+    assert in_second is not None and in_second.start_h == 0
