@@ -91,10 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     from carbon_gui.cli_compare import add_compare_command  # as cli_jobs: it imports this one's helpers
     from carbon_gui.cli_dimension import add_dimension_command  # as cli_jobs: it imports this one's helpers
     from carbon_gui.cli_jobs import add_job_commands  # its module imports this one's helpers
+    from carbon_gui.cli_plan import add_plan_command  # as cli_jobs: it imports this one's helpers
 
     for add_command in (
         _add_rank, _add_cleanest, _add_machines, add_job_commands, add_dimension_command, add_compare_command,
-        add_benchmark_command,
+        add_benchmark_command, add_plan_command,
     ):  # fmt: skip
         add_command(commands)
     return parser

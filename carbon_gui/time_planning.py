@@ -1,0 +1,275 @@
+"""When and where to run: per-region hourly intensity series from the best data at hand, then core.shifting.
+
+The candidate regions are the planner's (planning.assess_request + scoring.rank, so rules and limits apply). Each gets
+an hourly series (expected, low, high) from the decision hour to the deadline, from the first of:
+1. the provider's forecast in a live signal (no interval: low = high = expected), hours it lacks from 2. or 3.;
+2. the own forecaster (core.forecast) on the history: a live signal's history, else the bundled 2024 hourly data,
+   replayed on today's time axis as the replay does (same month, day and hour);
+3. Google's yearly figure as a flat series with a wide, assumed band, for regions with no hourly data.
+The best (region, start) is then ranked with the planner's weights, the region's carbon being the emissions at its
+best start. Every figure is an estimate and each series says where it comes from.
+"""
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from carbon_gui.core.accounting import PowerRange, Utilisation, power_range
+from carbon_gui.core.errors import InputError
+from carbon_gui.core.forecast import MAX_HORIZON_HOURS, forecast
+from carbon_gui.core.scoring import Assessment, Constraints, RegionFacts, rank
+from carbon_gui.core.shifting import ShiftPlan, Window, plan_shift, savings, series_hours
+from carbon_gui.core.signals import GridSignal, SignalKind
+from carbon_gui.core.weights import Weights
+from carbon_gui.planning import PlanRequest, assess_request, machine_option
+from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.sources.replay import ReplayData, _replay_hour  # the replay's own mapping of "now" onto 2024
+
+HISTORY_DAYS = 56  # history the own forecaster sees: 8 weeks
+YEARLY_BAND = 0.3  # assumed +-30 % around a flat yearly figure: hours vary that much on most grids
+REPLAY_LABEL = "2024 replay on today's time axis, not live"
+
+
+@dataclass(frozen=True)
+class HourlyIntensity:
+    expected: np.ndarray  # gCO2e/kWh per hour from the decision hour
+    low: np.ndarray
+    high: np.ndarray
+    source: str  # "provider forecast …", "own forecast from N days of history …", "Google yearly …"
+
+
+@dataclass(frozen=True)
+class RegionWhen:
+    facts: RegionFacts
+    series: HourlyIntensity
+    best: Window | None
+    now: Window | None
+
+
+@dataclass(frozen=True)
+class TimePlan:
+    decision_time: datetime  # "now": a start at hour 0 starts here
+    grid_start: datetime  # the decision hour; hour k of every series is [grid_start + k h, + 1 h)
+    deadline: datetime
+    run_hours: float
+    power: PowerRange
+    regions: tuple[RegionWhen, ...]  # in the order of the weighted ranking at each region's best start
+    best: RegionWhen | None
+    top_yearly: RegionWhen | None  # the region ranked first on Google's yearly figures
+    shift: ShiftPlan
+    excluded: tuple[tuple[str, str], ...]  # (region, reason)
+    notes: tuple[str, ...]
+
+    def start_time(self, window: Window) -> datetime:
+        return max(self.decision_time, self.grid_start + timedelta(hours=window.start_h))
+
+    def savings_vs_now_same_region(self) -> tuple[float | None, float | None]:
+        if self.best is None or self.best.best is None:
+            return None, None
+        return savings(self.best.best, self.best.now)
+
+    def savings_vs_now_top_region(self) -> tuple[float | None, float | None]:
+        if self.best is None or self.best.best is None or self.top_yearly is None:
+            return None, None
+        return savings(self.best.best, self.top_yearly.now)
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _from_history(
+    times: list[datetime], values: list[float | None], grid_start: datetime, hours: int, origin: str
+) -> HourlyIntensity | None:
+    """Hour 0 is the last known value at or before the decision hour; hours 1.. the own forecast."""
+    known = [(t, v) for t, v in zip(times, values, strict=True) if v is not None and t <= grid_start]
+    if not known:
+        return None
+    try:
+        ahead = forecast(times, values, grid_start, max(1, hours - 1))
+    except InputError:
+        return None  # less than a day of history: the next source answers
+    first = np.array([known[-1][1]], dtype=float)
+    return HourlyIntensity(
+        np.concatenate([first, ahead.values])[:hours],
+        np.concatenate([first, ahead.low])[:hours],
+        np.concatenate([first, ahead.high])[:hours],
+        f"{ahead.source_label} ({origin}), {round(ahead.level * 100)} % interval",
+    )
+
+
+def _replay_series(data: ReplayData, zone: str, grid_start: datetime, hours: int) -> HourlyIntensity | None:
+    series = data.values.get(zone)
+    if series is None:
+        return None
+    at = _replay_hour(data, grid_start)
+    back = HISTORY_DAYS * 24
+    times = [grid_start + timedelta(hours=h) for h in range(-back, 1)]
+    values = [series[(at + h) % len(series)] for h in range(-back, 1)]
+    return _from_history(times, values, grid_start, hours, REPLAY_LABEL)
+
+
+def _signal_history(signal: GridSignal, grid_start: datetime, hours: int) -> HourlyIntensity | None:
+    points = sorted((*signal.history, *((signal.latest,) if signal.latest else ())), key=lambda p: p.time)
+    if not points:
+        return None
+    return _from_history([p.time for p in points], [p.value for p in points], grid_start, hours,
+                         f"{signal.source} history")  # fmt: skip
+
+
+def _provider_forecast(signal: GridSignal, grid_start: datetime, hours: int) -> np.ndarray | None:
+    """The forecast's mean per hour of the grid (NaN where it says nothing); None without any forecast value."""
+    sums, counts = np.zeros(hours), np.zeros(hours)
+    for point in signal.forecast:
+        k = math.floor((point.time - grid_start).total_seconds() / 3600)
+        if point.value is not None and 0 <= k < hours:
+            sums[k] += point.value
+            counts[k] += 1
+    if not counts.any():
+        return None
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def _flat_yearly(facts: RegionFacts, hours: int) -> HourlyIntensity:
+    value = facts.intensity
+    return HourlyIntensity(
+        np.full(hours, value),
+        np.full(hours, value * (1 - YEARLY_BAND)),
+        np.full(hours, value * (1 + YEARLY_BAND)),
+        f"Google yearly average ({facts.carbon.provenance.as_of or 'yearly'}), flat: no hourly data; "
+        f"±{YEARLY_BAND:.0%} band assumed",
+    )
+
+
+def region_series(
+    facts: RegionFacts,
+    grid_start: datetime,
+    hours: int,
+    signal: GridSignal | None,
+    replay: ReplayData | None,
+    fallback_allowed: bool = True,
+) -> HourlyIntensity | None:
+    """The region's hourly series by the order in the module's docstring; None when nothing fits."""
+    fallback = None
+    if signal is not None:
+        fallback = _signal_history(signal, grid_start, hours)
+    if fallback is None and fallback_allowed:
+        if replay is not None:
+            fallback = _replay_series(replay, facts.region.grid_zone, grid_start, hours)
+        if fallback is None:
+            fallback = _flat_yearly(facts, hours)
+    provided = None if signal is None else _provider_forecast(signal, grid_start, hours)
+    if provided is None:
+        return fallback
+    gaps = np.isnan(provided)
+    label = f"provider forecast ({signal.source if signal else ''}), no interval"
+    if not gaps.any() or fallback is None:
+        return HourlyIntensity(provided, provided, provided, label)
+    filled = int(gaps.sum())
+    return HourlyIntensity(
+        np.where(gaps, fallback.expected, provided),
+        np.where(gaps, fallback.low, provided),
+        np.where(gaps, fallback.high, provided),
+        f"{label}; {filled} h it lacks from {fallback.source}",
+    )
+
+
+def check_window(now: datetime, deadline: datetime, run_hours: float) -> None:
+    if deadline <= now:
+        raise InputError(f"The deadline {deadline:%Y-%m-%d %H:%M} UTC is in the past: give e.g. 36h or a later time.")
+    span_h = (deadline - now).total_seconds() / 3600
+    if span_h < run_hours - 1e-9:
+        raise InputError(
+            f"A {run_hours:g} h run cannot finish by the deadline, {span_h:.3g} h from now: "
+            "give a later deadline or a shorter run."
+        )
+    if span_h > MAX_HORIZON_HOURS:
+        raise InputError(
+            f"The deadline is {span_h:.0f} h away; forecasts reach {MAX_HORIZON_HOURS} h (7 days): give a nearer one."
+        )
+
+
+def plan_when(
+    reference: ReferenceData,
+    request: PlanRequest,
+    deadline: datetime,
+    weights: Weights,
+    constraints: Constraints,
+    now: datetime,
+    only_regions: tuple[str, ...] = (),
+    signals: Mapping[str, GridSignal] | None = None,  # region -> live signal (None: offline)
+    replay: ReplayData | None = None,
+    utilisation: Utilisation | None = None,
+) -> TimePlan:
+    check_window(now, deadline, request.hours)
+    for name in only_regions:
+        reference.catalog.region(name)  # an unknown region is a clear InputError
+    assessment = assess_request(reference, request)
+    yearly = rank(assessment, weights, constraints)
+    excluded = [(e.region.name, e.reason) for e in yearly.excluded]
+    candidates = [s.facts for s in yearly.ranked if not only_regions or s.name in only_regions]
+    excluded = [(name, why) for name, why in excluded if not only_regions or name in only_regions]
+    if not candidates:
+        reasons = "; ".join(f"{name}: {why}" for name, why in excluded[:3])
+        raise InputError(f"No region can be planned ({reasons or 'no region passes the rules and limits'}).")
+
+    grid_start = _hour(now)
+    deadline_h = (deadline - grid_start).total_seconds() / 3600
+    hours = series_hours(request.hours, deadline_h)
+    signals = signals or {}
+    # Live marginal signals (WattTime) and average figures cannot be compared: then no fallback to average data.
+    only_average = all(s.kind is SignalKind.AVERAGE_LIFECYCLE for s in signals.values())
+    planned: list[tuple[RegionFacts, HourlyIntensity]] = []
+    for facts in candidates:
+        series = region_series(facts, grid_start, hours, signals.get(facts.region.name), replay, only_average)
+        if series is None:
+            excluded.append((facts.region.name, "no hourly data of the live signal's kind"))
+        else:
+            planned.append((facts, series))
+    if not planned:
+        raise InputError("No region has hourly data to plan with: try without --live.")
+
+    power = power_range(machine_option(reference, request), reference.power, utilisation or Utilisation())
+    pue = np.array([f.region.pue for f, _ in planned])
+    shift = plan_shift(
+        np.stack([s.expected for _, s in planned]),
+        np.stack([s.low for _, s in planned]),
+        np.stack([s.high for _, s in planned]),
+        request.hours,
+        deadline_h,
+        power.watts * pue / 1000.0,
+        power.low * pue / 1000.0,
+        power.high * pue / 1000.0,
+    )
+    whens = {
+        f.region.name: RegionWhen(f, s, shift.best_in_region(i), shift.now(i)) for i, (f, s) in enumerate(planned)
+    }
+    # The planner's weights with each region's carbon at its best start; limits (max emissions) apply to it too.
+    at_best = tuple(
+        dataclasses.replace(w.facts, emissions_kg=w.best.emissions_kg) for w in whens.values() if w.best is not None
+    )
+    ranking = rank(Assessment(assessment.scenario, at_best, ()), weights, constraints)
+    excluded += [(e.region.name, e.reason) for e in ranking.excluded]
+    ordered = tuple(whens[s.name] for s in ranking.ranked)
+    top_yearly = next((whens[f.region.name] for f in candidates if f.region.name in whens), None)
+    notes = list(ranking.notes)
+    if replay is not None and any(REPLAY_LABEL in w.series.source for w in ordered):
+        notes.append(f"Hourly data: Electricity Maps 2024, {REPLAY_LABEL}; the own forecaster sees only the hours "
+                     "before the decision hour.")  # fmt: skip
+    return TimePlan(
+        decision_time=now,
+        grid_start=grid_start,
+        deadline=deadline,
+        run_hours=request.hours,
+        power=power,
+        regions=ordered,
+        best=ordered[0] if ordered else None,
+        top_yearly=top_yearly,
+        shift=shift,
+        excluded=tuple(excluded),
+        notes=tuple(notes),
+    )
