@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
+from carbon_gui.core.accounting import EmbodiedFigure, WaterFactors
 from carbon_gui.core.catalog import CarbonFigure, Catalog, Jurisdiction, MachineType, Region
 from carbon_gui.core.energy import PowerCoefficients
 from carbon_gui.core.errors import DataError
@@ -365,3 +366,43 @@ def load_gpu_throughput(data: Path | None = None) -> dict[str, GpuThroughput]:
     if not result:
         raise DataError(f"{path.name} lists no GPU. Reinstall carbon_gui.")
     return result
+
+
+def load_accounting_factors(data: Path | None = None) -> tuple[dict[str, EmbodiedFigure], WaterFactors]:
+    """CCF's embodied emissions per machine type (the host's vCPUs: the largest type of its series) and the water
+    factors (water_factors.csv), for core.accounting."""
+    data = data or bundled_data_dir()
+    misc = data / "ccf_misc_constants.csv"
+    lifespan = next(
+        (_field(misc, line, row, "value", float) for line, row in _rows(misc, ("constant", "value"))
+         if row["constant"] == "SERVER_EXPECTED_LIFESPAN"),
+        None,
+    )  # fmt: skip
+    if lifespan is None:
+        raise DataError(f"{misc.name} has no SERVER_EXPECTED_LIFESPAN. Reinstall carbon_gui.")
+    path = data / "ccf_machine_types_embodied.csv"
+    rows = [
+        (row["machine_type"], _field(path, line, row, "vcpus", int),
+         _field(path, line, row, "embodied_scope3_tCO2e_per_server", float))
+        for line, row in _rows(path, ("machine_type", "vcpus", "embodied_scope3_tCO2e_per_server"))
+    ]  # fmt: skip
+    host_vcpus: dict[str, int] = defaultdict(int)
+    for name, vcpus, _ in rows:
+        series = name.split("-")[0]
+        host_vcpus[series] = max(host_vcpus[series], vcpus)
+    embodied = {
+        name: EmbodiedFigure(tco2e, vcpus, host_vcpus[name.split("-")[0]], lifespan) for name, vcpus, tco2e in rows
+    }
+    water_path = data / "water_factors.csv"
+    wue, ewif, sources = None, {}, set()
+    for line, row in _rows(water_path, ("factor", "key", "l_per_kwh", "source")):
+        value = _field(water_path, line, row, "l_per_kwh", float)
+        if row["factor"] == "wue_onsite":
+            wue = value
+        else:
+            ewif[row["key"]] = value
+        sources.add(row["source"].split(",")[0])
+    if wue is None:
+        raise DataError(f"{water_path.name} has no on-site WUE. Reinstall carbon_gui.")
+    label = "Li et al. 2023 (arXiv:2304.03271) method; " + "; ".join(sorted(sources))
+    return embodied, WaterFactors(wue, ewif, label)
