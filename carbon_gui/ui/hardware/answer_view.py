@@ -14,8 +14,9 @@ SOLVER_NAMES = {"highs": "HiGHS", "cp-sat": "CP-SAT", "enumeration": "enumeratio
 
 
 def with_unit(value: float, target: str) -> str:
+    """The value in the unit the target's name gives; a unitless target (a score, a ratio) stays a bare number."""
     unit = target_unit(target)
-    return f"{value:.4g} {escape(unit)}" if unit else f"{value:.4g} (no unit)"
+    return f"{value:.4g} {escape(unit)}" if unit else f"{value:.4g}"
 
 
 class AnswerView(QTextBrowser):
@@ -66,11 +67,11 @@ def _feasible(answer: Answer, request: DimensionRequest) -> str:
         limit = f"{escape(constraint.sense)} {with_unit(constraint.bound, target)}" if constraint else "–"
         measured = "–" if constraint is None else ("no run at this configuration" if check is None else f"{check:.0%}")
         rows.append(
-            f"<tr><td>{escape(target)}</td><td align='right'>{with_unit(value, target)}</td>"
+            f"<tr><td nowrap>{escape(target)}</td><td align='right'>{with_unit(value, target)}</td>"
             f"<td align='right'>{'–' if margin is None else '± ' + with_unit(margin, target)}</td><td>{limit}</td>"
             f"<td>{'yes' if target in answer.binding else ''}</td><td align='right'>{measured}</td></tr>"
         )
-    table = "<table cellspacing='0' cellpadding='4' border='1'>" + "".join(rows) + "</table>"
+    table = "<table width='100%' cellspacing='0' cellpadding='4' border='1'>" + "".join(rows) + "</table>"
     binding = ", ".join(escape(t) for t in answer.binding) or "none"
     explain = (
         f"<p>Binding limits (relaxing one alone would improve the objective): {binding}.<br>"

@@ -199,7 +199,8 @@ class OptimisePage(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(360)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form wraps instead
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 20)
 
         self.answer_view = AnswerView()
         self.launch_button = QPushButton("&Launch with this…")
@@ -251,7 +252,8 @@ class OptimisePage(QWidget):
         self.sense.addItem("Minimise", MINIMIZE)
         self.sense.addItem("Maximise", MAXIMIZE)
         self.objective = QComboBox()
-        self.objective.setMinimumContentsLength(12)
+        self.objective.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.objective.setMinimumContentsLength(10)
         objective_row = QHBoxLayout()
         objective_row.addWidget(self.sense)
         objective_row.addWidget(self.objective, 1)
@@ -305,6 +307,7 @@ class OptimisePage(QWidget):
         self.regions = QListWidget()
         self.regions.setAccessibleName("Regions")
         self.regions.setMinimumHeight(120)
+        self.regions.setMinimumWidth(100)  # long region names scroll inside the list, not the form
         regions_layout.addWidget(self.regions)
         self.regions_note = QLabel("Loading the region list…")
         self.regions_note.setWordWrap(True)

@@ -4,6 +4,7 @@ PUE x Google's yearly grid intensity."""
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from carbon_gui.core.dimensioning.answer import Answer
@@ -14,11 +15,12 @@ from carbon_gui.ui.hardware.constraint_editor import target_unit
 HARDWARE_COLORS = [(0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233), (213, 94, 0),
                    (240, 228, 66), (0, 0, 0)]  # fmt: skip
 BAR_HEIGHT = 0.6
-COLUMNS = ("region", "carbon-optimal hardware", "configuration", "CO2e estimate", "grid intensity")
+COLUMNS = ("region", "hardware", "CO2e estimate", "grid intensity", "PUE", "configuration")
 
 
 class RegionCarbonPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
-    """One horizontal bar per region (lowest CO2e on top); the legend in its own column, never over a bar."""
+    """One horizontal bar per region, lowest CO2e on top, coloured by hardware and named at its end (no legend to
+    cover a bar)."""
 
     def __init__(self) -> None:
         super().__init__(background="w")
@@ -27,33 +29,40 @@ class RegionCarbonPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        self.legend = pg.LegendItem()
-        item.layout.addItem(self.legend, 2, 3)
         self.bars: dict[str, pg.BarGraphItem] = {}
+        self.labels: list[pg.TextItem] = []
 
     def show_bars(self, rows: list[tuple[str, str, float]], target: str) -> None:
         """`rows`: (region, hardware, CO2e) sorted by CO2e, lowest first."""
         item = self.getPlotItem()
-        for bars in self.bars.values():
-            item.removeItem(bars)
-        self.legend.clear()
-        self.bars = {}
-        item.setTitle(f"Carbon-optimal hardware by region: {target} (estimate)" if rows else "", size="9pt")
-        item.setLabel("bottom", f"{target}, surrogate prediction x Google's yearly grid figure", units=None)
+        for old in [*self.bars.values(), *self.labels]:
+            item.removeItem(old)
+        self.bars, self.labels = {}, []
+        item.setTitle(f"Carbon-optimal hardware by region: {target}, estimate" if rows else "", size="9pt")
+        item.setLabel("bottom", f"{target} (surrogate prediction x Google's yearly grid figure)")
         count = len(rows)
-        hardware = list(dict.fromkeys(hw for _, hw, _ in rows))
-        for index, hw in enumerate(hardware):
+        hardware = dict.fromkeys(hw for _, hw, _ in rows)
+        colors = {hw: HARDWARE_COLORS[i % len(HARDWARE_COLORS)] for i, hw in enumerate(hardware)}
+        for hw, color in colors.items():
             mine = [(count - 1 - i, value) for i, (_, h, value) in enumerate(rows) if h == hw]
-            color = HARDWARE_COLORS[index % len(HARDWARE_COLORS)]
             bars = pg.BarGraphItem(x0=0, y=[y for y, _ in mine], width=[v for _, v in mine], height=BAR_HEIGHT,
-                                   brush=pg.mkBrush(*color), pen=pg.mkPen(None))  # fmt: skip
+                                   brush=pg.mkBrush(*color), pen=pg.mkPen(None), name=hw)  # fmt: skip
             item.addItem(bars)
-            self.legend.addItem(bars, hw)
             self.bars[hw] = bars
-        item.getAxis("left").setTicks([[(count - 1 - i, region) for i, (region, _, _) in enumerate(rows)]])
+        for i, (_, hw, value) in enumerate(rows):
+            label = pg.TextItem(f" {hw}", color=colors[hw], anchor=(0, 0.5))
+            label.setPos(value, count - 1 - i)
+            item.addItem(label)
+            self.labels.append(label)
+        axis = item.getAxis("left")
+        axis.setTicks([[(count - 1 - i, region) for i, (region, _, _) in enumerate(rows)]])
+        longest = max((region for region, _, _ in rows), key=len, default="")
+        axis.setWidth(QFontMetrics(axis.font()).horizontalAdvance(longest) + 20)  # region names are never cut
         if rows:
             item.setYRange(-0.6, count - 0.4, padding=0)
-            item.setXRange(0, max(v for _, _, v in rows) * 1.05 or 1.0, padding=0)
+            longest_name = max(len(hw) for _, hw, _ in rows)
+            room = 1.15 + 0.025 * longest_name  # the hardware name after the longest bar
+            item.setXRange(0, (max(v for _, _, v in rows) or 1.0) * room, padding=0)
 
 
 class RegionChoice(QWidget):
@@ -98,9 +107,10 @@ class RegionChoice(QWidget):
             cells = (
                 region,
                 answer.hardware or "no feasible configuration",
-                config,
                 "–" if value is None else f"{value:.4g} {unit}".strip(),
-                "–" if figure is None else f"{figure.intensity_gco2_kwh:g} gCO2e/kWh × PUE {figure.pue:g}",
+                "–" if figure is None else f"{figure.intensity_gco2_kwh:g} gCO2e/kWh",
+                "–" if figure is None else f"{figure.pue:g}",
+                config,
             )
             row = self.table.rowCount()
             self.table.insertRow(row)
@@ -118,6 +128,6 @@ class RegionChoice(QWidget):
         sources = "; ".join(dict.fromkeys(r.source for r in regions))
         self.caption.setText(
             f"For each region alone, the hardware and configuration with the least {target} within the same limits. "
-            f"Estimate: the surrogates' predicted energy x the region's PUE x its grid intensity ({sources})."
+            f"An estimate: the surrogates' predicted energy x the region's PUE x its grid intensity ({sources})."
             + (f" No feasible configuration in: {', '.join(unsolved)}." if unsolved else "")
         )

@@ -1,0 +1,229 @@
+"""The Hardware tab's Optimise page, driven for real with pytest-qt on a small synthetic benchmark the tests write
+(two platforms, hyperparameters `layers` and `lr`): its answers must be the CLI's (`carbon-gui dimension --json`)."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool, Qt
+
+from carbon_gui.cli import main
+from carbon_gui.core.dimensioning.dataset import BenchmarkSet
+from carbon_gui.core.dimensioning.request import AT_LEAST, AT_MOST, Constraint
+from carbon_gui.dimensioning.fitting import Surrogates, fit_surrogates
+from carbon_gui.sources.benchmarks import load_benchmarks
+from carbon_gui.ui.hardware.optimise_page import LaunchPrefill, OptimisePage, split_hardware_id
+from carbon_gui.ui.workers import BackgroundTasks
+from tests.dimensioning.conftest import write_pair
+
+WAIT_MS = 60_000
+MACHINES = ("n1-standard-4", "n1-standard-8")  # HW_IDs that are Compute Engine machine types: priced per region
+REGIONS = ("europe-north1", "europe-west1", "us-central1")
+
+
+@pytest.fixture
+def tasks(qtbot) -> Iterator[BackgroundTasks]:
+    background = BackgroundTasks()
+    yield background
+    background.shutdown()
+    QThreadPool.globalInstance().waitForDone(30_000)
+
+
+def benchmark(folder: Path, hardware: tuple[str, ...]) -> tuple[Path, BenchmarkSet, Surrogates]:
+    for index, hw in enumerate(hardware):
+        write_pair(folder, hw, price=1.0 + 2 * index)
+    data = load_benchmarks(folder)
+    return folder, data, fit_surrogates(data)  # every target, depth by cross-validation: as the models page fits
+
+
+@pytest.fixture
+def machines(tmp_path: Path) -> tuple[Path, BenchmarkSet, Surrogates]:
+    return benchmark(tmp_path / "machines", MACHINES)
+
+
+@pytest.fixture
+def launched() -> list[LaunchPrefill]:
+    return []
+
+
+@pytest.fixture
+def page(qtbot, tasks: BackgroundTasks, launched: list[LaunchPrefill]) -> OptimisePage:
+    optimise = OptimisePage(tasks, launched.append)
+    qtbot.addWidget(optimise)
+    optimise.resize(1200, 760)
+    optimise.show()
+    qtbot.waitUntil(lambda: optimise.regions.count() > 0, timeout=WAIT_MS)  # the catalogue arrived from the pool
+    return optimise
+
+
+def cli_answer(capsys, folder: Path, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["dimension", "--data", str(folder), *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def solve(qtbot, page: OptimisePage) -> None:
+    qtbot.mouseClick(page.optimise_button, Qt.MouseButton.LeftButton)
+    assert page.running, page.status.text()
+    qtbot.waitUntil(lambda: not page.running, timeout=WAIT_MS)
+
+
+def tick(page: OptimisePage, regions: tuple[str, ...]) -> None:
+    page.choose_region.setChecked(True)
+    for i in range(page.regions.count()):
+        item = page.regions.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) in regions:
+            item.setCheckState(Qt.CheckState.Checked)
+
+
+def test_the_answer_is_the_clis_with_predictions_and_measured_checks_labelled(qtbot, page, machines, capsys):
+    folder, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    page.objective.setCurrentText("totEnergy(kW)")
+    page.constraints.add_row(Constraint("time(sec)", AT_MOST, 60))
+    page.constraints.add_row(Constraint("acc", AT_LEAST, 0.6))
+    solve(qtbot, page)
+
+    expected = cli_answer(capsys, folder, "--minimize", "totEnergy(kW)", "--constraint", "time(sec)<=60",
+                          "--constraint", "acc>=0.6")  # fmt: skip
+    answer = page.result.answer
+    assert expected["feasible"] and answer.feasible
+    assert (answer.hardware, answer.configuration) == (expected["hardware"], expected["configuration"])
+    assert answer.predicted == pytest.approx(expected["predicted"])
+    assert answer.raw_check == pytest.approx(expected["raw_check"])
+    assert answer.binding == expected["binding"]
+    text = page.answer_view.toPlainText()
+    config = ", ".join(f"{k} = {v:g}" for k, v in expected["configuration"].items())
+    assert expected["hardware"] in text and config in text
+    assert "predicted by the surrogate" in text and "measured" in text
+    for target, value in expected["predicted"].items():
+        unit = f" {target[target.index('(') + 1 : -1]}" if "(" in target else ""  # acc has no unit
+        assert f"{value:.4g}{unit}" in text
+    for target, share in expected["raw_check"].items():
+        assert f"{share:.0%}" in text, target
+    assert "HiGHS" in text and " ms" in text
+    assert page.status.text() == ""
+
+
+def test_carbon_by_region_is_each_regions_own_optimum_and_launch_opens_the_wizard_with_it(
+    qtbot, page, machines, launched, capsys
+):
+    folder, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    tick(page, REGIONS)
+    page.objective.setCurrentText("CO2e(kg)")
+    page.constraints.add_row(Constraint("acc", AT_LEAST, 0.7))
+    solve(qtbot, page)
+
+    region_args = [a for r in REGIONS for a in ("--region", r)]
+    joint = cli_answer(capsys, folder, "--minimize", "CO2e(kg)", "--constraint", "acc>=0.7", *region_args)
+    assert (page.result.answer.hardware, page.result.answer.region) == (joint["hardware"], joint["region"])
+    table = page.region_choice.table
+    shown = {table.item(row, 0).text(): (table.item(row, 1).text(), table.item(row, 2).text())
+             for row in range(table.rowCount())}  # fmt: skip
+    assert set(shown) == set(REGIONS)
+    for region in REGIONS:
+        alone = cli_answer(capsys, folder, "--minimize", "CO2e(kg)", "--constraint", "acc>=0.7", "--region", region)
+        assert shown[region] == (alone["hardware"], f"{alone['predicted']['CO2e(kg)']:.4g} kg")
+    assert "estimate" in page.region_choice.caption.text() and "Google" in page.region_choice.caption.text()
+    assert set(page.region_choice.plot.bars) == {hw for hw, _ in shown.values()}
+
+    assert page.launch_button.isEnabled(), page.launch_button.toolTip()
+    qtbot.mouseClick(page.launch_button, Qt.MouseButton.LeftButton)
+    [prefill] = launched
+    machine, accelerator, count = split_hardware_id(joint["hardware"])
+    assert (prefill.machine_type, prefill.accelerator, prefill.accelerator_count) == (machine, accelerator, count)
+    assert prefill.region == joint["region"]
+    expected_args = [part for k, v in joint["configuration"].items() for part in (f"--{k}", f"{v:g}")]
+    assert list(prefill.arguments) == expected_args
+    assert prefill.hours is not None and prefill.hours > 0
+
+
+def test_launch_is_disabled_with_a_reason_when_the_hardware_is_not_a_machine_type(qtbot, page, tmp_path):
+    _, data, surrogates = benchmark(tmp_path / "free", ("cpu-slow", "gpu-fast"))
+    page.set_fitted(data, surrogates)
+    solve(qtbot, page)
+    assert page.result.answer.feasible
+    assert not page.launch_button.isEnabled()
+    assert "not a Compute Engine machine type" in page.launch_button.toolTip()
+
+
+def test_an_infeasible_request_names_the_conflicting_limits_and_how_far_each_is(qtbot, page, machines, capsys):
+    folder, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    page.constraints.add_row(Constraint("time(sec)", AT_MOST, 15))
+    page.constraints.add_row(Constraint("acc", AT_LEAST, 0.8))
+    solve(qtbot, page)
+
+    expected = cli_answer(capsys, folder, "--minimize", "totEnergy(kW)", "--constraint", "time(sec)<=15",
+                          "--constraint", "acc>=0.8")  # fmt: skip
+    assert not expected["feasible"] and expected["conflicts"]
+    text = page.answer_view.toPlainText()
+    assert "No hardware and configuration meets every limit" in text
+    for constraint, distance in expected["conflict_distance"].items():
+        target = constraint.partition("<=")[0].partition(">=")[0]
+        assert target in text
+        assert f"at best {distance:.4g}" in text
+    assert not page.launch_button.isEnabled()
+
+
+def test_bad_requests_get_one_clear_line_and_nothing_runs(qtbot, page, machines):
+    _, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    page.choose_region.setChecked(True)  # ... but no region ticked
+    qtbot.mouseClick(page.optimise_button, Qt.MouseButton.LeftButton)
+    assert not page.running and page.result is None
+    assert page.status.text() == "Tick at least one region, or untick 'Choose the region too'."
+
+    page.choose_region.setChecked(False)
+    assert "cost(USD)" not in [page.objective.itemText(i) for i in range(page.objective.count())]
+    page.clear()
+    assert not page.optimise_button.isEnabled() and page.objective.count() == 0
+
+
+def test_enter_solves_and_cancel_drops_the_answer(qtbot, page, machines):
+    _, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    page.constraints.add_row(Constraint("time(sec)", AT_MOST, 100))
+    page.use_margin.setChecked(True)
+    page.margin.setFocus()
+    qtbot.keyClick(page.margin, Qt.Key.Key_Return)
+    assert page.running and page.busy.isVisible() and page.cancel_button.isEnabled()
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    assert not page.running and not page.busy.isVisible() and page.status.text() == "Cancelled."
+    QThreadPool.globalInstance().waitForDone(WAIT_MS)
+    qtbot.wait(50)  # the worker's own result, if any, is delivered now: it must be ignored
+    assert page.result is None and page.status.text() == "Cancelled."
+
+    qtbot.keyClick(page.margin, Qt.Key.Key_Enter)
+    qtbot.waitUntil(lambda: page.result is not None, timeout=WAIT_MS)
+    assert page.result.request.margin_quantile == pytest.approx(0.9)
+    assert "± " in page.answer_view.toPlainText()
+
+
+def test_targets_the_models_page_did_not_fit_are_fitted_for_the_request(qtbot, page, machines):
+    _, data, _ = machines
+    page.set_fitted(data, fit_surrogates(data, ["acc"]))
+    page.objective.setCurrentText("time(sec)")
+    solve(qtbot, page)
+    assert page.result.answer.feasible, page.status.text()
+    assert page.result.fitted_here == ["time(sec)"]
+    assert "Fitted for this request" in page.answer_view.toPlainText()
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1600, 1000)])
+def test_screenshots(qtbot, page, machines, artifacts_dir, size):
+    _, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    tick(page, REGIONS)
+    page.objective.setCurrentText("CO2e(kg)")
+    page.constraints.add_row(Constraint("acc", AT_LEAST, 0.7))
+    page.constraints.add_row(Constraint("time(sec)", AT_MOST, 120))
+    page.resize(*size)
+    solve(qtbot, page)
+    assert page.result.by_region
+    for index, name in enumerate(("answer", "regions")):
+        page.results.setCurrentIndex(index)
+        qtbot.wait(50)
+        assert page.grab().save(str(artifacts_dir / f"optimise_{name}_{size[0]}x{size[1]}.png"))
