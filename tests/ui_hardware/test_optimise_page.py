@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool, Qt
+from PySide6.QtCore import Qt, QThreadPool
 
 from carbon_gui.cli import main
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
