@@ -13,7 +13,9 @@ from carbon_gui.ui.services import Services
 
 if TYPE_CHECKING:  # workers imports superqt: after the first paint, not at start-up
     from carbon_gui.core.live_carbon import LiveCarbon
+    from carbon_gui.ui.hardware.optimise_page import LaunchPrefill
     from carbon_gui.ui.jobs.jobs_view import JobsView
+    from carbon_gui.ui.launch.wizard import LaunchWizard
     from carbon_gui.ui.workers import BackgroundTasks
 
 NO_CLOUD = "Training jobs are not available in this window (no job service was given)."
@@ -82,13 +84,29 @@ class JobsController(QObject):
     def open_launch_wizard(self) -> None:
         if self._tasks is None or self._services.jobs is None:
             return
-        from carbon_gui.ui.launch.wizard import LaunchWizard
-
         region = self._context.region()
         if region is None:
             self._window.statusBar().showMessage("Select a region in the ranking first, then Launch… (Ctrl+L).", 8000)
             return
-        machine, accelerator, count = self._context.machine()
+        self._open_wizard(region, *self._context.machine(), self._context.hours())
+
+    def open_prefilled_wizard(self, prefill: "LaunchPrefill") -> None:
+        """The Hardware tab's "Launch with this": its machine, GPU, region, run length and script arguments."""
+        region = prefill.region or self._context.region()
+        if self._tasks is None or self._services.jobs is None or region is None:
+            message = "Select a region in the ranking, or let the optimiser choose one (Regions), then launch."
+            self._window.statusBar().showMessage(message, 8000)
+            return
+        hours = prefill.hours if prefill.hours is not None else self._context.hours()
+        wizard = self._open_wizard(region, prefill.machine_type, prefill.accelerator, prefill.accelerator_count, hours)
+        wizard.hardware_page.args.setText(prefill.script_arguments)
+
+    def _open_wizard(
+        self, region: str, machine: str, accelerator: str | None, count: int, hours: float
+    ) -> "LaunchWizard":
+        from carbon_gui.ui.launch.wizard import LaunchWizard
+
+        assert self._tasks is not None and self._services.jobs is not None  # checked by the callers
         wizard = LaunchWizard(
             self._services.jobs(),
             self._tasks,
@@ -96,7 +114,7 @@ class JobsController(QObject):
             machine,
             accelerator,
             count,
-            self._context.hours(),
+            hours,
             self._project() or None,
             live=self._context.live(),
             parent=self._window,
@@ -105,6 +123,7 @@ class JobsController(QObject):
         wizard.show_job.connect(self._show_job)
         self.wizard = wizard
         wizard.open()
+        return wizard
 
     def _job_launched(self, job_id: str) -> None:
         if self.view is not None:

@@ -31,6 +31,8 @@ from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.ui.dialogs.about import show_about
 from carbon_gui.ui.dialogs.messages import show_error
 from carbon_gui.ui.dialogs.security_dialog import SecurityDialog
+from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
+from carbon_gui.ui.hardware.hardware_view import HardwareView
 from carbon_gui.ui.jobs_controller import JobsController, LaunchContext
 from carbon_gui.ui.live_controller import LiveController
 from carbon_gui.ui.live_labels import intensity_label, sources_note
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self._tasks = BackgroundTasks()
         self.live_controller.attach(self._tasks)
         self.jobs_controller.attach(self._tasks)
+        self.hardware_view.attach(self._tasks)
         self._tasks.run(self._services.load_reference, on_result=self._on_reference, on_error=self._on_load_error)
         # In parallel: the location (the city list takes ~0.4 s to read), then the names for completion.
         self.plan_form.location.setText(self.settings.location)
@@ -150,7 +153,11 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self.signals_view = SignalsView()
         views = ((self.table, "&Ranking"), (self.map, "M&ap"), (self.signals_view, "S&ignals"))
-        for widget, title in (*views, (self.jobs_controller.tab, "&Jobs")):
+        self.hardware_view = HardwareView(
+            BenchmarkServices(self._services.jobs, self._services.load_reference, self._services.default_location),
+            self.jobs_controller.open_prefilled_wizard,
+        )
+        for widget, title in (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware")):
             self.add_view(widget, title)
 
         self.details = ScoreDetails()
@@ -467,6 +474,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.live_controller.shutdown()
         self.jobs_controller.shutdown()
+        self.hardware_view.shutdown()
         if self._tasks is not None:
             self._tasks.shutdown()
         # Never overwrite settings with a half-loaded window's. A file with values that could not be used keeps them

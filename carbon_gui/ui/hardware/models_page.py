@@ -1,0 +1,288 @@
+"""The Models page (HADA phase 2): fit a decision tree per hardware × target on the pool, with progress and Cancel;
+a table of depth, CV MAE, R² and margin; the plot of each model against the measured runs, exportable."""
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carbon_gui.core.dimensioning.dataset import BenchmarkSet
+from carbon_gui.dimensioning.fitting import DEPTHS, MAX_DEPTH, Cancelled, Surrogates
+from carbon_gui.ui.hardware.surrogate_plot import SurrogatePlot
+from carbon_gui.ui.models.surrogate_table_model import SurrogateTableModel
+
+if TYPE_CHECKING:
+    from carbon_gui.ui.workers import BackgroundTasks
+
+DEFAULT_FIXED_DEPTH = 10
+DEFAULT_QUANTILE = 0.9
+
+
+class _Progress(QObject):
+    """Emitted on the pool thread; Qt queues it to the page on the GUI thread."""
+
+    changed = Signal(int, int, str)
+
+
+def _fit(
+    data: BenchmarkSet, depth: int | None, report: _Progress, cancel: threading.Event
+) -> Surrogates | None:
+    """On the pool: every target of every platform. None when cancelled (not an error to show)."""
+    from carbon_gui.dimensioning.fitting import fit_surrogates  # its first call imports scikit-learn
+
+    try:
+        return fit_surrogates(data, None, depth, report.changed.emit, cancel.is_set)
+    except Cancelled:
+        return None
+
+
+class ModelsPage(QWidget):
+    fitted = Signal(object, object)  # BenchmarkSet, Surrogates: fitting ended with models
+    cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: BackgroundTasks | None = None
+        self._data: BenchmarkSet | None = None
+        self._source = ""
+        self._cancel: threading.Event | None = None  # set while a fit runs
+        self._generation = 0
+        self.surrogates: Surrogates | None = None
+        self._progress = _Progress(self)
+        self._progress.changed.connect(self._on_progress)
+
+        self.by_cv = QRadioButton("Depth b&y cross-validation")
+        self.by_cv.setToolTip(f"5-fold CV: the shallowest depth with the lowest MAE, from {DEPTHS[0]} to {DEPTHS[-1]}")
+        self.by_cv.setChecked(True)
+        self.fixed = QRadioButton("&Use depth:")
+        group = QButtonGroup(self)
+        group.addButton(self.by_cv)
+        group.addButton(self.fixed)
+        self.depth_box = QSpinBox()
+        self.depth_box.setObjectName("fixedDepth")
+        self.depth_box.setRange(1, MAX_DEPTH)
+        self.depth_box.setValue(DEFAULT_FIXED_DEPTH)
+        self.depth_box.setEnabled(False)
+        self.fixed.toggled.connect(self.depth_box.setEnabled)
+        self.use_margin = QCheckBox("Margin &quantile:")
+        self.use_margin.setChecked(True)
+        self.use_margin.setToolTip("HADA's robustness margin: this quantile of the absolute CV errors")
+        self.quantile = QDoubleSpinBox()
+        self.quantile.setObjectName("marginQuantile")
+        self.quantile.setRange(0.0, 1.0)
+        self.quantile.setSingleStep(0.05)
+        self.quantile.setDecimals(2)
+        self.quantile.setValue(DEFAULT_QUANTILE)
+        self.use_margin.toggled.connect(self.quantile.setEnabled)
+        self.use_margin.toggled.connect(self._on_quantile)
+        self.quantile.valueChanged.connect(self._on_quantile)
+        self.fit_button = QPushButton("Fit mode&ls")
+        self.fit_button.setObjectName("fitButton")
+        self.fit_button.setDefault(True)
+        self.fit_button.clicked.connect(self.fit)
+        self.cancel_button = QPushButton("Ca&ncel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.bar = QProgressBar()
+        self.bar.setFormat("%v / %m models")
+        self.status = QLabel("Load a benchmark folder in the Data page first.")
+        self.status.setObjectName("modelsStatus")
+        self.status.setWordWrap(True)
+
+        settings = QGroupBox("Surrogates: one decision tree per hardware × target")
+        settings_layout = QHBoxLayout(settings)
+        for widget in (self.by_cv, self.fixed, self.depth_box, self.use_margin, self.quantile):
+            settings_layout.addWidget(widget)
+        settings_layout.addStretch(1)
+        settings_layout.addWidget(self.fit_button)
+        settings_layout.addWidget(self.cancel_button)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.bar)
+        progress_row.addWidget(self.status, 2)
+
+        self.model = SurrogateTableModel()
+        self.table = QTableView()
+        self.table.setObjectName("surrogateTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row)
+        self.plot = SurrogatePlot()
+        self.export_png_button = QPushButton("Export &PNG…")
+        self.export_png_button.clicked.connect(lambda: self._export("PNG image (*.png)", ".png"))
+        self.export_csv_button = QPushButton("Export &CSV…")
+        self.export_csv_button.clicked.connect(lambda: self._export("CSV (*.csv)", ".csv"))
+        plot_side = QWidget()
+        plot_layout = QVBoxLayout(plot_side)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        plot_layout.addWidget(self.plot, 1)
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.export_png_button)
+        exports.addWidget(self.export_csv_button)
+        plot_layout.addLayout(exports)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(plot_side)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 600])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(settings)
+        layout.addLayout(progress_row)
+        layout.addWidget(splitter, 1)
+        self._update_buttons()
+
+    def attach(self, tasks: "BackgroundTasks") -> None:
+        self._tasks = tasks
+        self._update_buttons()
+
+    # ----- data in -------------------------------------------------------------------------
+    def set_data(self, data: BenchmarkSet, source: str) -> None:
+        """New data: the old models no longer apply."""
+        self.clear()
+        self._data, self._source = data, source
+        self.status.setText(f"{data.algorithm}: {len(data.hardware)} platform(s). Fit the models (Alt+L).")
+        self._update_buttons()
+
+    def clear(self) -> None:
+        self.cancel()
+        self._generation += 1
+        self._data = None
+        self.surrogates = None
+        self.model.set_surrogates((), self.margin_quantile())
+        self.plot.clear()
+        self.bar.reset()
+        self.status.setText("Load a benchmark folder in the Data page first.")
+        self._update_buttons()
+        self.cleared.emit()
+
+    @property
+    def data(self) -> BenchmarkSet | None:
+        return self._data
+
+    def margin_quantile(self) -> float | None:
+        return self.quantile.value() if self.use_margin.isChecked() else None
+
+    def chosen_depth(self) -> int | None:
+        return self.depth_box.value() if self.fixed.isChecked() else None
+
+    # ----- fitting -------------------------------------------------------------------------
+    def fit(self) -> None:
+        if self._tasks is None or self._data is None or self._cancel is not None:
+            return
+        self._generation += 1
+        generation = self._generation
+        cancel = threading.Event()
+        self._cancel = cancel
+        self.bar.setRange(0, 0)  # busy until the first progress report says how many
+        how = "depth by cross-validation" if self.chosen_depth() is None else f"depth {self.chosen_depth()}"
+        self.status.setText(f"<i>Fitting ({how}); the first fit loads scikit-learn, a few seconds…</i>")
+        self._update_buttons()
+        self._tasks.run(
+            _fit,
+            self._data,
+            self.chosen_depth(),
+            self._progress,
+            cancel,
+            on_result=lambda result: self._on_fitted(generation, result),
+            on_error=lambda message: self._on_error(generation, message),
+        )
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.status.setText("<i>Cancelling after the model being fitted…</i>")
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        if self._cancel is None or self._cancel.is_set():
+            return
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
+        if done < total:
+            self.status.setText(f"<i>Fitting {what}…</i>")
+
+    def _on_fitted(self, generation: int, surrogates: Surrogates | None) -> None:
+        if generation != self._generation:
+            return
+        self._cancel = None
+        data = self._data
+        if surrogates is None or data is None:
+            self.bar.reset()
+            self.status.setText("Cancelled: no models. Fit again when you are ready.")
+            self._update_buttons()
+            return
+        self.surrogates = surrogates
+        rows = tuple(surrogates.by_key.values())
+        self.model.set_surrogates(rows, self.margin_quantile())
+        self.plot.set_fitted(data, surrogates, self._source)
+        self.bar.setRange(0, max(len(rows), 1))
+        self.bar.setValue(len(rows))
+        self.status.setText(
+            f"{len(rows)} models fitted. Errors are cross-validated. Pick a row to plot it; then optimise (Alt+O)."
+        )
+        if rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+        self.fitted.emit(data, surrogates)
+
+    def _on_error(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._cancel = None
+        self.bar.reset()
+        self.status.setText(f"<b>Fitting failed.</b> {message}")
+        self._update_buttons()
+
+    def _on_row(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            chosen = self.model.surrogate(index.row())
+            self.plot.select(chosen.hardware, chosen.target)
+
+    def _on_quantile(self) -> None:
+        self.model.set_quantile(self.margin_quantile())
+
+    def _update_buttons(self) -> None:
+        running = self._cancel is not None
+        self.fit_button.setEnabled(self._tasks is not None and self._data is not None and not running)
+        self.cancel_button.setEnabled(running)
+        for button in (self.export_png_button, self.export_csv_button):
+            button.setEnabled(self.surrogates is not None)
+
+    def _export(self, kind: str, suffix: str) -> None:
+        name = f"{self.plot.target.currentText()}_{self.plot.hardware.currentText()}".replace("/", "-")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the plot", str(Path.home() / f"{name}{suffix}"), kind)
+        if not path:
+            return
+        chosen = Path(path)
+        try:
+            if suffix == ".png":
+                self.plot.export_png(chosen)
+            else:
+                self.plot.export_csv(chosen)
+        except OSError as err:
+            self.status.setText(f"<b>Not exported.</b> {chosen} could not be written ({err.strerror}).")
+            return
+        self.status.setText(f"Exported the plot to {chosen}.")
