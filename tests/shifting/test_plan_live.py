@@ -1,0 +1,53 @@
+"""`carbon-gui plan --live` as a real subprocess against the local fake Electricity Maps server."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.integration.fake_providers import FakeElectricityMaps
+
+PLAN = ["plan", "--machine", "n1-standard-8", "--from", "48.85, 2.35", "--live", "--json"]
+
+
+def run_plan(em: FakeElectricityMaps, tmp_path: Any, *args: str) -> dict[str, Any]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CARBON_GUI_")}
+    env = {**clean, "CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url, "CARBON_GUI_ELECTRICITYMAPS_TOKEN": em.token,
+           "CARBON_GUI_CACHE_DIR": str(tmp_path), "CARBON_GUI_CONFIG_DIR": str(tmp_path / "config")}  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "carbon_gui", *PLAN, *args], env=env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert em.token not in result.stdout + result.stderr
+    plan: dict[str, Any] = json.loads(result.stdout)
+    return plan
+
+
+def test_the_provider_forecast_is_used_where_the_plan_includes_one(tmp_path: Any) -> None:
+    with FakeElectricityMaps.start(now=datetime.now(UTC)) as em:
+        plan = run_plan(em, tmp_path, "--hours", "3", "--deadline", "20h", "--region", "europe-west1",
+                        "--region", "us-west2")  # fmt: skip
+        assert em.count("carbon-intensity/forecast") > 0
+    sources = {r["region"]: r["forecast_source"] for r in plan["regions"]}
+    assert sources["europe-west1"].startswith("provider forecast (Electricity Maps)")
+    assert "lacks" not in sources["europe-west1"]  # 24 h of forecast cover a 20 h deadline
+    assert sources["us-west2"].startswith("provider forecast (Electricity Maps)")
+    best = plan["best"]
+    assert best["emissions_kgco2e"] == min(r["emissions_kgco2e"] for r in plan["regions"])
+
+
+def test_a_forecast_shorter_than_the_deadline_is_completed_and_says_from_what(tmp_path: Any) -> None:
+    with FakeElectricityMaps.start(now=datetime.now(UTC)) as em:
+        plan = run_plan(em, tmp_path, "--hours", "3", "--deadline", "40h", "--region", "europe-west1")
+    source = plan["regions"][0]["forecast_source"]
+    assert source.startswith("provider forecast") and "h it lacks from" in source
+
+
+def test_a_free_plan_without_forecasts_gets_the_own_forecast_from_the_live_history(tmp_path: Any) -> None:
+    with FakeElectricityMaps.start(now=datetime.now(UTC), plan="free") as em:
+        plan = run_plan(em, tmp_path, "--hours", "2", "--deadline", "12h", "--region", "europe-west1")
+        assert em.count("carbon-intensity/history") > 0
+    source = plan["regions"][0]["forecast_source"]
+    assert "own forecast" in source and "Electricity Maps history" in source
+    assert plan["best"]["low"] <= plan["best"]["emissions_kgco2e"] <= plan["best"]["high"]
