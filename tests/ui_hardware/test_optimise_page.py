@@ -2,7 +2,6 @@
 (two platforms, hyperparameters `layers` and `lr`): its answers must be the CLI's (`carbon-gui dimension --json`)."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,23 @@ from carbon_gui.dimensioning.fitting import Surrogates, fit_surrogates
 from carbon_gui.sources.benchmarks import load_benchmarks
 from carbon_gui.ui.hardware.optimise_page import LaunchPrefill, OptimisePage, split_hardware_id
 from carbon_gui.ui.workers import BackgroundTasks
-from tests.dimensioning.conftest import write_pair
+from tests.dimensioning.conftest import toy_rows, write_pair
+from tests.jobs.conftest import (  # noqa: F401 - fixtures for the real launch wizard (local servers, no cloud)
+    _emulator_and_proxy,
+    cloud_env,
+    emulator,
+    fake_vertex,
+    local_env,
+    network_guard,
+    script,
+    service,
+)
+from tests.ui_jobs.conftest import tasks  # noqa: F401 - fixture: background work that ends before the servers
+from tests.ui_launch.conftest import MakeWizard, go_to_review, make_wizard  # noqa: F401 - fixture
 
 WAIT_MS = 60_000
 MACHINES = ("n1-standard-4", "n1-standard-8")  # HW_IDs that are Compute Engine machine types: priced per region
 REGIONS = ("europe-north1", "europe-west1", "us-central1")
-
-
-@pytest.fixture
-def tasks(qtbot) -> Iterator[BackgroundTasks]:
-    background = BackgroundTasks()
-    yield background
-    background.shutdown()
-    QThreadPool.globalInstance().waitForDone(30_000)
 
 
 def benchmark(folder: Path, hardware: tuple[str, ...]) -> tuple[Path, BenchmarkSet, Surrogates]:
@@ -48,7 +51,7 @@ def launched() -> list[LaunchPrefill]:
 
 
 @pytest.fixture
-def page(qtbot, tasks: BackgroundTasks, launched: list[LaunchPrefill]) -> OptimisePage:
+def page(qtbot, tasks: BackgroundTasks, launched: list[LaunchPrefill]) -> OptimisePage:  # noqa: F811
     optimise = OptimisePage(tasks, launched.append)
     qtbot.addWidget(optimise)
     optimise.resize(1200, 760)
@@ -138,6 +141,39 @@ def test_carbon_by_region_is_each_regions_own_optimum_and_launch_opens_the_wizar
     expected_args = [part for k, v in joint["configuration"].items() for part in (f"--{k}", f"{v:g}")]
     assert list(prefill.arguments) == expected_args
     assert prefill.hours is not None and prefill.hours > 0
+
+
+def test_launch_with_this_fills_the_real_launch_wizard(
+    qtbot, page, tmp_path, launched, make_wizard: MakeWizard, script: Path  # noqa: F811
+):
+    folder = tmp_path / "gpu"
+    write_pair(folder, "n1-standard-4", price=1.0)
+    write_pair(folder, "n1-standard-8+1xnvidia-tesla-t4", rows=toy_rows(2.0, seed=3), price=3.0)  # twice as fast
+    data = load_benchmarks(folder)
+    page.set_fitted(data, fit_surrogates(data))
+    tick(page, ("us-central1",))
+    page.objective.setCurrentText("CO2e(kg)")
+    page.constraints.add_row(Constraint("time(sec)", AT_MOST, 15))  # only the GPU platform is fast enough
+    solve(qtbot, page)
+    qtbot.mouseClick(page.launch_button, Qt.MouseButton.LeftButton)
+    [prefill] = launched
+    gpu_machine = ("n1-standard-8", "nvidia-tesla-t4", 1)
+    assert (prefill.machine_type, prefill.accelerator, prefill.accelerator_count) == gpu_machine
+    assert prefill.region == "us-central1"
+
+    # What the window's "Launch with this" does with it (JobsController.open_prefilled_wizard), on the real wizard.
+    wizard = make_wizard(prefill.region, machine_type=prefill.machine_type, accelerator=prefill.accelerator,
+                         accelerator_count=prefill.accelerator_count, hours=prefill.hours)  # fmt: skip
+    wizard.hardware_page.args.setText(prefill.script_arguments)
+    go_to_review(qtbot, wizard, str(script))
+    request = wizard.request()
+    assert request is not None and wizard.plan is not None
+    assert (request.region, request.machine_type, request.accelerator_type, request.accelerator_count) == (
+        "us-central1", "n1-standard-8", "nvidia-tesla-t4", 1
+    )
+    config = page.result.answer.configuration
+    assert request.args == tuple(part for k, v in config.items() for part in (f"--{k}", f"{v:g}"))
+    assert request.hours == pytest.approx(prefill.hours, abs=0.01)
 
 
 def test_launch_is_disabled_with_a_reason_when_the_hardware_is_not_a_machine_type(qtbot, page, tmp_path):
