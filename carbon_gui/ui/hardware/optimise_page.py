@@ -11,6 +11,7 @@ import shlex
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from carbon_gui.core.dimensioning.answer import Answer
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
@@ -51,8 +53,9 @@ from carbon_gui.sources.reference import ReferenceData, load_reference
 from carbon_gui.ui.hardware.answer_view import AnswerView
 from carbon_gui.ui.hardware.constraint_editor import ConstraintEditor
 from carbon_gui.ui.hardware.region_choice_plot import RegionChoice
-from carbon_gui.ui.launch.alive import while_alive
-from carbon_gui.ui.workers import BackgroundTasks
+
+if TYPE_CHECKING:  # the page is built after start-up; superqt (workers) loads then
+    from carbon_gui.ui.workers import BackgroundTasks
 
 SOLVERS = (("HiGHS (default)", "highs"), ("CP-SAT (OR-Tools)", "cp-sat"), ("Enumeration (cross-check)", "enumeration"))
 _HARDWARE_ID = re.compile(r"^(?P<machine>[^+]+)(?:\+(?P<count>\d+)x(?P<gpu>.+))?$")  # core.benchmark_grid.hardware_id
@@ -181,7 +184,7 @@ class OptimisePage(QWidget):
 
     def __init__(
         self,
-        tasks: BackgroundTasks,
+        tasks: "BackgroundTasks",
         open_launch_wizard: Callable[[LaunchPrefill], None],
         parent: QWidget | None = None,
         load_reference: Callable[[], ReferenceData] = load_reference,
@@ -231,8 +234,7 @@ class OptimisePage(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
         self.clear()
-        tasks.run(load_reference, on_result=while_alive(self, self._reference_loaded),
-                  on_error=while_alive(self, self._reference_failed))  # fmt: skip
+        tasks.run(load_reference, on_result=self._reference_loaded, on_error=self._reference_failed)
 
     # --- the form -----------------------------------------------------------------------------------------
 
@@ -379,20 +381,20 @@ class OptimisePage(QWidget):
         data, surrogates, reference, solver = self._data, self._surrogates, self._reference, self.solver.currentData()
 
         def finished(result: object) -> None:
-            if self._cancel is cancel:  # not a stale answer (cancelled, or new data since)
+            if isValid(self) and self._cancel is cancel:  # not a stale answer (cancelled, or new data since)
                 self._cancel = None
                 self._set_running(False)
                 self._show_result(result if isinstance(result, Optimised) else None)
                 self.status.setText("Cancelled." if result is None else "")
 
         def failed(message: str) -> None:
-            if self._cancel is cancel:
+            if isValid(self) and self._cancel is cancel:
                 self._cancel = None
                 self._set_running(False)
                 self.status.setText(message)
 
         self._tasks.run(optimise, data, surrogates, request, reference, solver, cancel,
-                        on_result=while_alive(self, finished), on_error=while_alive(self, failed))  # fmt: skip
+                        on_result=finished, on_error=failed)  # fmt: skip
 
     def cancel(self) -> None:
         if self._cancel is not None:
@@ -461,7 +463,7 @@ class OptimisePage(QWidget):
         self._fill_targets()
 
     def _reference_loaded(self, reference: object) -> None:
-        if not isinstance(reference, ReferenceData):
+        if not isValid(self) or not isinstance(reference, ReferenceData):  # the window closed meanwhile
             return
         self._reference = reference
         year = reference.catalog.latest_carbon_year
@@ -480,6 +482,8 @@ class OptimisePage(QWidget):
             self._show_result(self.result)  # machine types known now: "Launch with this" may be possible
 
     def _reference_failed(self, message: str) -> None:
+        if not isValid(self):
+            return
         self.regions_note.setText(f"The region list could not be read: {message}")
         self.choose_region.setChecked(False)
         self.choose_region.setEnabled(False)
