@@ -30,6 +30,7 @@ from carbon_gui.sources.places import default_location, resolve_location
 from carbon_gui.sources.reference import ReferenceData, load_reference
 
 if TYPE_CHECKING:  # numpy and the forecaster load when a plan is made, not when the parser is built
+    from carbon_gui.core.accounting import Accounting, Utilisation
     from carbon_gui.time_planning import TimePlan
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$", re.IGNORECASE)
@@ -66,6 +67,26 @@ def parse_deadline(text: str) -> Deadline:
     return Deadline(at=moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC))
 
 
+def parse_utilisation(text: str) -> "Utilisation":
+    """'cpu=0.6,gpu=0.9' (either part may be left out): the expected utilisation; the range widens to hold it."""
+    from carbon_gui.core.accounting import Utilisation
+
+    default = Utilisation()
+    given: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = (x.strip() for x in part.partition("="))
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if name not in ("cpu", "gpu") or not 0 <= number <= 1:
+            raise InputError(f"Utilisation '{part}' is not cpu=FRACTION or gpu=FRACTION from 0 to 1: give e.g. cpu=0.6")
+        given[name] = number
+    cpu, gpu = given.get("cpu", default.cpu), given.get("gpu", default.gpu)
+    return Utilisation(cpu, min(default.cpu_low, cpu), max(default.cpu_high, cpu),
+                       gpu, min(default.gpu_low, gpu), max(default.gpu_high, gpu))  # fmt: skip
+
+
 def add_plan_command(commands: Commands) -> None:
     p = commands.add_parser(
         "plan",
@@ -93,6 +114,11 @@ def add_plan_command(commands: Commands) -> None:
     p.add_argument("--max-price", type=_checked(_max_price), help="maximum USD per hour")
     p.add_argument("--max-emissions", type=_checked(_max_emissions), help="maximum kg CO2e for the run")
     p.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
+    p.add_argument("--utilisation", type=_checked(parse_utilisation), default=None,
+                   help="expected utilisation, e.g. cpu=0.6,gpu=0.9 (default cpu=0.5,gpu=1; the low-high range "
+                        "spans cpu 0.25-0.9, gpu 0.7-1)")  # fmt: skip
+    p.add_argument("--embodied", action="store_true",
+                   help="add the hardware's embodied share (Cloud Carbon Footprint) to the best run's accounting")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_plan)
 
@@ -118,8 +144,9 @@ def _live_signals(reference: ReferenceData, provider: str | None) -> dict[str, G
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from carbon_gui.sources.reference import load_accounting_factors
     from carbon_gui.sources.replay import load_replay
-    from carbon_gui.time_planning import plan_when
+    from carbon_gui.time_planning import account_window, plan_when
 
     reference = load_reference()
     accelerator, count = args.accelerator
@@ -131,14 +158,46 @@ def _plan(args: argparse.Namespace) -> int:
     signals = _live_signals(reference, args.provider) if args.live else None
     result = plan_when(
         reference, request, args.deadline.moment(now), parse_weights(args.weights), constraints, now,
-        tuple(args.region), signals, load_replay(),
+        tuple(args.region), signals, load_replay(), args.utilisation,
     )  # fmt: skip
+    out = _plan_dict(result)
+    if result.best is not None and result.best.best is not None:
+        embodied_figures, water = load_accounting_factors()
+        embodied = embodied_figures.get(args.machine) if args.embodied else None
+        if args.embodied and embodied is None:
+            out["notes"].append(f"No embodied figure for {args.machine} in Cloud Carbon Footprint's coefficients.")
+        out["accounting"] = _accounting_dict(account_window(result, result.best, result.best.best, embodied, water))
     if args.json:
-        json.dump(_plan_dict(result), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        _print_plan(result)
+        _print_plan(out)
     return 0
+
+
+def _accounting_dict(accounting: "Accounting") -> dict[str, Any]:
+    a = accounting
+    return {
+        "label": a.label,
+        "energy_kwh": _rounded(a.energy_kwh),
+        "energy_low_kwh": _rounded(a.energy_low_kwh),
+        "energy_high_kwh": _rounded(a.energy_high_kwh),
+        "operational_kgco2e": _rounded(a.operational_kg),
+        "operational_low_kgco2e": _rounded(a.operational_low_kg),
+        "operational_high_kgco2e": _rounded(a.operational_high_kg),
+        "embodied_kgco2e": _rounded(a.embodied_kg),
+        "water_l": _rounded(a.water_l),
+        "water_note": "rough estimate: on-site WUE + PUE x off-site water of the power mix"
+        if a.water_offsite_known else "rough estimate, on-site only: no power mix to weigh the off-site water",
+        "sources": list(a.sources),
+        "hours": [
+            {"start": _iso(r.start), "hours": r.hours, "energy_kwh": _rounded(r.energy_kwh),
+             "intensity_gco2_kwh": _rounded(r.intensity), "intensity_low": _rounded(r.intensity_low),
+             "intensity_high": _rounded(r.intensity_high), "emissions_kgco2e": _rounded(r.emissions_kg),
+             "low": _rounded(r.low_kg), "high": _rounded(r.high_kg)}
+            for r in a.rows
+        ],
+    }  # fmt: skip
 
 
 def _iso(moment: datetime) -> str:
@@ -193,8 +252,7 @@ def _plan_dict(result: "TimePlan") -> dict[str, Any]:
     }
 
 
-def _print_plan(result: "TimePlan") -> None:
-    out = _plan_dict(result)
+def _print_plan(out: dict[str, Any]) -> None:
     print(f"{'region':<24} {'best start (UTC)':<21} {'kg CO2e':>9} {'low-high':>15} {'now kg':>9}  hourly data")
     for r in out["regions"]:
         kg = "-" if r["emissions_kgco2e"] is None else f"{r['emissions_kgco2e']:.3f}"
@@ -210,6 +268,11 @@ def _print_plan(result: "TimePlan") -> None:
         kg, pct = out[f"savings_vs_now_{key}_kg"], out[f"savings_vs_now_{key}_pct"]
         if kg is not None:
             print(f"Saves {kg:.3f} kg" + ("" if pct is None else f" ({pct:.1f} %)") + f" against {what}.")
+    if "accounting" in out:
+        a = out["accounting"]
+        embodied = "" if a["embodied_kgco2e"] is None else f"; embodied share {a['embodied_kgco2e']:.3g} kg CO2e"
+        print(f"Energy {a['energy_kwh']:.3g} kWh ({a['energy_low_kwh']:.3g}-{a['energy_high_kwh']:.3g}); water "
+              f"{a['water_l']:.3g} L ({a['water_note']}){embodied}. All estimates.")  # fmt: skip
     for note in out["notes"]:
         print(f"note: {note}")
     if out["excluded"]:

@@ -18,7 +18,16 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from carbon_gui.core.accounting import PowerRange, Utilisation, power_range
+from carbon_gui.core.accounting import (
+    Accounting,
+    EmbodiedFigure,
+    PowerRange,
+    Utilisation,
+    WaterFactors,
+    account,
+    offsite_water_intensity,
+    power_range,
+)
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.forecast import MAX_HORIZON_HOURS, forecast
 from carbon_gui.core.scoring import Assessment, Constraints, RegionFacts, rank
@@ -48,6 +57,7 @@ class RegionWhen:
     series: HourlyIntensity
     best: Window | None
     now: Window | None
+    signal: GridSignal | None = None  # the live signal, for its power mix
 
 
 @dataclass(frozen=True)
@@ -246,7 +256,8 @@ def plan_when(
         power.high * pue / 1000.0,
     )
     whens = {
-        f.region.name: RegionWhen(f, s, shift.best_in_region(i), shift.now(i)) for i, (f, s) in enumerate(planned)
+        f.region.name: RegionWhen(f, s, shift.best_in_region(i), shift.now(i), signals.get(f.region.name))
+        for i, (f, s) in enumerate(planned)
     }
     # The planner's weights with each region's carbon at its best start; limits (max emissions) apply to it too.
     at_best = tuple(
@@ -273,3 +284,32 @@ def plan_when(
         excluded=tuple(excluded),
         notes=tuple(notes),
     )
+
+
+def account_window(
+    plan: TimePlan,
+    where: RegionWhen,
+    window: Window,
+    embodied: EmbodiedFigure | None = None,
+    water: WaterFactors | None = None,
+) -> Accounting:
+    """The hour-by-hour accounting of a run in `where` starting at `window`, from the series the plan used."""
+    first = window.start_h
+    series = where.series
+    mix = where.signal.power_mix[-1].production_mw if where.signal and where.signal.power_mix else {}
+    offsite = offsite_water_intensity(water, mix) if water is not None and mix else None
+    pue = where.facts.region.pue
+    return account(
+        plan.start_time(window),
+        plan.run_hours,
+        series.expected[first:].tolist(),
+        series.low[first:].tolist(),
+        series.high[first:].tolist(),
+        plan.power,
+        pue,
+        [f"intensity: {series.source}", f"PUE {pue:.2f}: {where.facts.region.pue_provenance.label()}",
+         "power: Cloud Carbon Footprint coefficients, GPU TDP x utilisation"],
+        embodied,
+        water,
+        offsite,
+    )  # fmt: skip

@@ -99,3 +99,38 @@ def test_bad_input_exits_2_with_one_line(
     assert "Traceback" not in err
     for word in words:
         assert word in err
+
+
+def test_the_best_run_comes_with_its_hour_by_hour_accounting(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *PLAN, "--hours", "2.5", "--deadline", "30h", "--region", "us-west2",
+                         "--embodied", "--utilisation", "cpu=0.7", "--json")  # fmt: skip
+    assert code == 0, err
+    plan = json.loads(out)
+    accounting, best = plan["accounting"], plan["best"]
+    assert accounting["label"] == "estimate"
+    assert [h["hours"] for h in accounting["hours"]] == [1, 1, 0.5]
+    assert accounting["hours"][0]["start"] == best["start"]
+    assert sum(h["emissions_kgco2e"] for h in accounting["hours"]) == pytest.approx(best["emissions_kgco2e"], rel=1e-4)
+    assert accounting["operational_kgco2e"] == pytest.approx(best["emissions_kgco2e"], rel=1e-5)
+    assert accounting["operational_low_kgco2e"] == pytest.approx(best["low"], rel=1e-5)
+    assert accounting["operational_high_kgco2e"] == pytest.approx(best["high"], rel=1e-5)
+    assert accounting["embodied_kgco2e"] > 0 and accounting["water_l"] > 0
+    assert plan["power_watts"]["low"] < plan["power_watts"]["expected"] < plan["power_watts"]["high"]
+    assert any("replay" in s for s in accounting["sources"])
+
+
+def test_a_higher_utilisation_costs_more(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = []
+    for utilisation in ("cpu=0.2", "cpu=0.9"):
+        code, out, err = run(capsys, *PLAN, "--hours", "2", "--deadline", "2h", "--region", "us-west2",
+                             "--utilisation", utilisation, "--json")  # fmt: skip
+        assert code == 0, err
+        figures.append(json.loads(out)["best"]["emissions_kgco2e"])
+    assert figures[0] < figures[1]
+
+
+@pytest.mark.parametrize("text", ["cpu=1.5", "ram=0.5", "cpu=half"])
+def test_a_bad_utilisation_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], text: str) -> None:
+    code, out, err = run(capsys, *PLAN, "--hours", "2", "--deadline", "5h", "--utilisation", text)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "cpu=FRACTION" in err
