@@ -140,6 +140,10 @@ def _live_signals(reference: ReferenceData, provider: str | None) -> dict[str, G
         signals.update(dict.fromkeys(names, signal))
 
     LiveService(lambda: credentials).fetch(provider, list(reference.catalog.regions), collect, LiveFetcher())
+    if not any(s.forecast or s.history or s.latest for s in signals.values()):
+        # --live asked for live data: planning on the bundled data instead would hide a broken key or an outage
+        reasons = "; ".join(sorted({p.message for s in signals.values() for p in s.problems})) or "no signal"
+        raise InputError(f"No live data from {provider} ({reasons[:200]}). Without --live, 'plan' uses bundled data.")
     return signals
 
 

@@ -51,3 +51,15 @@ def test_a_free_plan_without_forecasts_gets_the_own_forecast_from_the_live_histo
     source = plan["regions"][0]["forecast_source"]
     assert "own forecast" in source and "Electricity Maps history" in source
     assert plan["best"]["low"] <= plan["best"]["emissions_kgco2e"] <= plan["best"]["high"]
+
+
+def test_a_rejected_key_is_one_line_and_not_a_silent_offline_plan(tmp_path: Any) -> None:
+    with FakeElectricityMaps.start(now=datetime.now(UTC)) as em:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("CARBON_GUI_")}
+        env = {**clean, "CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url, "CARBON_GUI_ELECTRICITYMAPS_TOKEN": "wrong-key-9",
+               "CARBON_GUI_CACHE_DIR": str(tmp_path), "CARBON_GUI_CONFIG_DIR": str(tmp_path / "config")}  # fmt: skip
+        result = subprocess.run([sys.executable, "-m", "carbon_gui", *PLAN, "--hours", "2", "--deadline", "10h"],
+                                env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "key rejected" in result.stderr
+    assert "wrong-key-9" not in result.stderr and "Traceback" not in result.stderr
