@@ -131,6 +131,7 @@ def test_carbon_by_region_is_each_regions_own_optimum_and_launch_opens_the_wizar
         assert shown[region] == (alone["hardware"], f"{alone['predicted']['CO2e(kg)']:.4g} kg")
     assert "estimate" in page.region_choice.caption.text() and "Google" in page.region_choice.caption.text()
     assert set(page.region_choice.plot.bars) == {hw for hw, _ in shown.values()}
+    assert page.region_choice.plot.isVisibleTo(page.region_choice)
 
     assert page.launch_button.isEnabled(), page.launch_button.toolTip()
     qtbot.mouseClick(page.launch_button, Qt.MouseButton.LeftButton)
@@ -202,6 +203,7 @@ def test_an_infeasible_request_names_the_conflicting_limits_and_how_far_each_is(
         assert target in text
         assert f"at best {distance:.4g}" in text
     assert not page.launch_button.isEnabled()
+    assert not page.region_choice.plot.isVisibleTo(page.region_choice)  # no regions: no empty plot
 
 
 def test_bad_requests_get_one_clear_line_and_nothing_runs(qtbot, page, machines):
@@ -213,6 +215,16 @@ def test_bad_requests_get_one_clear_line_and_nothing_runs(qtbot, page, machines)
     assert page.status.text() == "Tick at least one region, or untick 'Choose the region too'."
 
     page.choose_region.setChecked(False)
+    row = page.constraints.add_row()
+    row.target.setCurrentText("time(sec)")
+    assert row.value.placeholderText().startswith("measured ")  # the runs' range as a hint
+    qtbot.keyClicks(row.value, "3OO")
+    qtbot.mouseClick(page.optimise_button, Qt.MouseButton.LeftButton)
+    assert not page.running and page.result is None
+    assert page.status.text().startswith("The limit on time(sec) must be a number in sec, not '3OO': type e.g. ")
+    row.value.setText("0.00035")
+    assert page.constraints.constraints()[0].bound == 0.00035  # any precision, not a spin box's 4 decimals
+
     assert "cost(USD)" not in [page.objective.itemText(i) for i in range(page.objective.count())]
     page.clear()
     assert not page.optimise_button.isEnabled() and page.objective.count() == 0
@@ -236,6 +248,14 @@ def test_enter_solves_and_cancel_drops_the_answer(qtbot, page, machines):
     qtbot.waitUntil(lambda: page.result is not None, timeout=WAIT_MS)
     assert page.result.request.margin_quantile == pytest.approx(0.9)
     assert "± " in page.answer_view.toPlainText()
+
+    qtbot.keyClick(page.margin, Qt.Key.Key_Return)
+    assert page.running
+    page.set_fitted(data, surrogates)  # new models while solving: the old request's answer must not appear
+    assert not page.running and page.result is None
+    QThreadPool.globalInstance().waitForDone(WAIT_MS)
+    qtbot.wait(50)
+    assert page.result is None and not page.busy.isVisible()
 
 
 def test_targets_the_models_page_did_not_fit_are_fitted_for_the_request(qtbot, page, machines):

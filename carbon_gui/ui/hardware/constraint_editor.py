@@ -1,20 +1,23 @@
 """Limits on targets for the Optimise page: rows of `TARGET <= VALUE` / `TARGET >= VALUE`, added and removed."""
 
+import math
 import re
+from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from carbon_gui.core.dimensioning.request import AT_LEAST, AT_MOST, Constraint
+from carbon_gui.core.errors import InputError
 
 _UNIT = re.compile(r"\(([^()]*)\)\s*$")
 
@@ -26,13 +29,15 @@ def target_unit(target: str) -> str:
 
 
 class ConstraintRow(QWidget):
-    """One limit: target, <= or >=, value, the target's unit and a remove button."""
+    """One limit: target, <= or >=, value (any precision: CO2e limits can be fractions of a gram), the target's unit
+    and a remove button. `ranges` (target -> smallest and largest measured value) hint at a sensible limit."""
 
     removed = Signal(object)
     changed = Signal()
 
-    def __init__(self, targets: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, targets: list[str], ranges: Mapping[str, tuple[float, float]], parent: QWidget | None = None):
         super().__init__(parent)
+        self.ranges = ranges
         self.target = QComboBox()
         self.target.addItems(targets)
         self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -41,10 +46,8 @@ class ConstraintRow(QWidget):
         self.sense = QComboBox()
         self.sense.addItems([AT_MOST, AT_LEAST])
         self.sense.setAccessibleName("At most or at least")
-        self.value = QDoubleSpinBox()
-        self.value.setRange(-1e12, 1e12)
+        self.value = QLineEdit()
         self.value.setMinimumWidth(70)
-        self.value.setDecimals(4)
         self.value.setAccessibleName("Limit")
         self.unit = QLabel()
         self.unit.setMinimumWidth(40)
@@ -62,22 +65,39 @@ class ConstraintRow(QWidget):
         layout.addWidget(remove)
         self.target.currentTextChanged.connect(self._target_changed)
         self.sense.currentIndexChanged.connect(lambda _: self.changed.emit())
-        self.value.valueChanged.connect(lambda _: self.changed.emit())
+        self.value.textChanged.connect(lambda _: self.changed.emit())
         self._target_changed(self.target.currentText())
 
     def _target_changed(self, target: str) -> None:
         unit = target_unit(target)
         self.unit.setText(unit or "(no unit)")
-        self.unit.setToolTip(f"The limit is in the target's own unit: {unit}" if unit else "The target names no unit")
+        span = self.ranges.get(target)
+        measured = "" if span is None else f"measured {span[0]:.4g} to {span[1]:.4g}"
+        self.value.setPlaceholderText(measured or "limit")
+        in_unit = f"in {unit}" if unit else "the target names no unit"
+        self.value.setToolTip(f"The limit on {target}, {in_unit}" + (f"; the runs {measured}" if measured else ""))
         self.changed.emit()
 
     def constraint(self) -> Constraint:
-        return Constraint(self.target.currentText(), self.sense.currentText(), self.value.value())
+        """The row's limit; InputError (one line) when the value is not a finite number."""
+        target, text = self.target.currentText(), self.value.text().strip()
+        try:
+            bound = float(text)
+        except ValueError:
+            bound = math.nan
+        if not math.isfinite(bound):
+            unit = target_unit(target)
+            example = f"{self.ranges[target][1]:.4g}" if target in self.ranges else "300"
+            raise InputError(
+                f"The limit on {target} must be a number{f' in {unit}' if unit else ''}, not '{text}': "
+                f"type e.g. {example}, or remove the limit."
+            )
+        return Constraint(target, self.sense.currentText(), bound)
 
     def set_constraint(self, constraint: Constraint) -> None:
         self.target.setCurrentText(constraint.target)
         self.sense.setCurrentText(constraint.sense)
-        self.value.setValue(constraint.bound)
+        self.value.setText(f"{constraint.bound:g}")
 
 
 class ConstraintEditor(QWidget):
@@ -88,6 +108,7 @@ class ConstraintEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._targets: list[str] = []
+        self._ranges: dict[str, tuple[float, float]] = {}
         self.rows: list[ConstraintRow] = []
         self._rows_layout = QVBoxLayout()
         self._rows_layout.setContentsMargins(0, 0, 0, 0)
@@ -104,21 +125,26 @@ class ConstraintEditor(QWidget):
         layout.setColumnStretch(1, 1)
         self.set_targets([])
 
-    def set_targets(self, targets: list[str]) -> None:
-        """New data: its targets are the choices; limits on targets it lacks are dropped."""
+    def set_targets(self, targets: list[str], ranges: Mapping[str, tuple[float, float]] | None = None) -> None:
+        """New data: its targets are the choices (with the measured ranges as hints); limits on targets it lacks
+        are dropped."""
         self._targets = list(targets)
+        self._ranges = dict(ranges or {})
         for row in list(self.rows):
             if row.target.currentText() not in self._targets:
                 self._remove(row)
             else:
-                kept = row.constraint()
+                kept, sense, text = row.target.currentText(), row.sense.currentText(), row.value.text()
+                row.ranges = self._ranges
                 row.target.clear()
                 row.target.addItems(self._targets)
-                row.set_constraint(kept)
+                row.target.setCurrentText(kept)
+                row.sense.setCurrentText(sense)
+                row.value.setText(text)
         self.add_button.setEnabled(bool(self._targets))
 
     def add_row(self, constraint: Constraint | None = None) -> ConstraintRow:
-        row = ConstraintRow(self._targets)
+        row = ConstraintRow(self._targets, self._ranges)
         if constraint is not None:
             row.set_constraint(constraint)
         row.removed.connect(self._remove)
@@ -138,4 +164,5 @@ class ConstraintEditor(QWidget):
         self.changed.emit()
 
     def constraints(self) -> tuple[Constraint, ...]:
+        """The limits in order; InputError for the first row whose value is not a number."""
         return tuple(row.constraint() for row in self.rows)

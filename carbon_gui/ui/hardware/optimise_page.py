@@ -6,6 +6,7 @@ The page is given the loaded BenchmarkSet and the fitted surrogates (`set_fitted
 carbon by region) are fitted in the same worker before solving.
 """
 
+import math
 import re
 import shlex
 import threading
@@ -457,7 +458,16 @@ class OptimisePage(QWidget):
             kept = preferred or (names[0] if names else "")
             self.sense.setCurrentIndex(0)
         self.objective.setCurrentText(kept)
-        self.constraints.set_targets(names)
+        self.constraints.set_targets(names, self._measured_ranges())
+
+    def _measured_ranges(self) -> dict[str, tuple[float, float]]:
+        """Target -> smallest and largest value over all runs: a hint for a limit's value."""
+        ranges: dict[str, tuple[float, float]] = {}
+        for platform in self._data.platforms if self._data is not None else ():
+            for target, values in platform.targets.items():
+                low, high = ranges.get(target, (math.inf, -math.inf))
+                ranges[target] = (min(low, float(values.min())), max(high, float(values.max())))
+        return ranges
 
     def _regions_toggled(self, on: bool) -> None:
         self._fill_targets()

@@ -99,7 +99,9 @@ class RegionChoice(QWidget):
         rows = [(region, a.hardware or "", a.predicted.get(target, 0.0)) for region, a in solved]
         unsolved = [region for region, a in by_region.items() if not (a.feasible and a.hardware is not None)]
         self.plot.show_bars(rows, target)
+        self.plot.setVisible(bool(rows))  # never an empty plot: the caption says why there are no bars
         self.table.setRowCount(0)
+        self.table.setVisible(bool(by_region))
         for region, answer in [*solved, *((r, by_region[r]) for r in unsolved)]:
             figure = figures.get(region)
             config = ", ".join(f"{k}={v:g}" for k, v in answer.configuration.items())
