@@ -83,7 +83,13 @@ def save_screenshots(widget, name: str) -> None:
 def test_the_hardware_tab_is_ctrl_5_and_the_four_views_keep_ctrl_1_to_4(qtbot) -> None:
     window = open_window(qtbot)
     shortcuts = {a.text(): a.shortcut().toString() for a in window.view_menu.actions()}
-    assert shortcuts == {"Ranking": "Ctrl+1", "Map": "Ctrl+2", "Signals": "Ctrl+3", "Jobs": "Ctrl+4", "Hardware": "Ctrl+5"}
+    assert shortcuts == {
+        "Ranking": "Ctrl+1",
+        "Map": "Ctrl+2",
+        "Signals": "Ctrl+3",
+        "Jobs": "Ctrl+4",
+        "Hardware": "Ctrl+5",
+    }
     [hardware] = [a for a in window.view_menu.actions() if a.shortcut() == QKeySequence("Ctrl+5")]
     hardware.trigger()
     assert window.views.currentWidget() is window.hardware_view

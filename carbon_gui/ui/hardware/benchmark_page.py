@@ -166,7 +166,8 @@ class BenchmarkPage(QWidget):
         self.repeat.setObjectName("benchmarkRepeat")
         self.repeat.setRange(1, 1000)
         self.repeat.setValue(3)
-        self.repeat.setSuffix(" repetitions")
+        self.repeat.setSuffix(" run(s) of each configuration")
+        self.repeat.setMaximumWidth(self.fontMetrics().horizontalAdvance("0000 run(s) of each configuration") + 40)
         self.name = QLineEdit()
         self.name.setPlaceholderText("default: the script's name")
         self.out = QLineEdit()
@@ -204,8 +205,10 @@ class BenchmarkPage(QWidget):
         remove_button.clicked.connect(self._remove_vertex)
         platforms = QGroupBox("Platforms: one job each, through the Jobs tab's job service")
         platforms_layout = QVBoxLayout(platforms)
-        platforms_layout.addLayout(_row(self.local, self.local_region))
-        platforms_layout.addLayout(_row(self.machine, self.accelerator, self.vertex_region, add_button))
+        platforms_layout.addLayout(_row(self.local, QLabel("charged to the grid of region:"), self.local_region))
+        platforms_layout.addLayout(
+            _row(QLabel("Vertex AI:"), self.machine, self.accelerator, self.vertex_region, add_button)
+        )
         platforms_layout.addLayout(_row(self.vertex_list, remove_button))
         platforms_layout.addWidget(self.project)
 

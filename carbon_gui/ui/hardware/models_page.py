@@ -43,9 +43,7 @@ class _Progress(QObject):
     changed = Signal(int, int, str)
 
 
-def _fit(
-    data: BenchmarkSet, depth: int | None, report: _Progress, cancel: threading.Event
-) -> Surrogates | None:
+def _fit(data: BenchmarkSet, depth: int | None, report: _Progress, cancel: threading.Event) -> Surrogates | None:
     """On the pool: every target of every platform. None when cancelled (not an error to show)."""
     from carbon_gui.dimensioning.fitting import fit_surrogates  # its first call imports scikit-learn
 
@@ -129,6 +127,8 @@ class ModelsPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.plot = SurrogatePlot()
+        for combo in (self.plot.hardware, self.plot.target):
+            combo.currentIndexChanged.connect(self._select_plotted_row)
         self.export_png_button = QPushButton("Export &PNG…")
         self.export_png_button.clicked.connect(lambda: self._export("PNG image (*.png)", ".png"))
         self.export_csv_button = QPushButton("Export &CSV…")
@@ -145,8 +145,9 @@ class ModelsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(plot_side)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 600])
+        splitter.setSizes([500, 520])
 
         layout = QVBoxLayout(self)
         layout.addWidget(settings)
@@ -260,6 +261,14 @@ class ModelsPage(QWidget):
         if index.isValid():
             chosen = self.model.surrogate(index.row())
             self.plot.select(chosen.hardware, chosen.target)
+
+    def _select_plotted_row(self) -> None:
+        """The table's selection follows the plot's pickers (and a row picked sets them: `_on_row`)."""
+        row = self.model.row_of(self.plot.hardware.currentText(), self.plot.target.currentText())
+        if row is None:
+            self.table.clearSelection()
+        elif row != self.table.currentIndex().row():
+            self.table.selectRow(row)
 
     def _on_quantile(self) -> None:
         self.model.set_quantile(self.margin_quantile())

@@ -45,6 +45,7 @@ class SurrogatePlot(QWidget):
         pickers = QHBoxLayout()
         pairs = (("Hardwar&e:", self.hardware), ("Tar&get:", self.target), ("Along the &x axis:", self.axis))
         for text, combo in pairs:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # never clip a name
             label = QLabel(text)
             label.setBuddy(combo)
             pickers.addWidget(label)
@@ -57,6 +58,8 @@ class SurrogatePlot(QWidget):
         self.graphics.setBackground("w")
         self.plot_item: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
         self.plot_item.showGrid(x=True, y=True, alpha=0.3)
+        for side in ("left", "bottom"):  # no "(x0.001)" beside a label that already names its unit
+            self.plot_item.getAxis(side).enableAutoSIPrefix(False)
         self.legend = pg.LegendItem(colCount=2, labelTextColor="k")
         self.graphics.addItem(self.legend, row=1, col=0)  # a row of its own: it cannot cover the data
         self.measured = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(30, 100, 200, 110), pen=None, name=MEASURED)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from carbon_gui.core.dimensioning.surrogate import Surrogate
 
-HEADERS = ("Hardware", "Target", "Tree depth", "CV MAE", "CV R²", "Margin")
+HEADERS = ("Hardware", "Target", "Depth", "CV MAE", "CV R²", "Margin")
 NUMBER_COLUMNS = (2, 3, 4, 5)
 _UNIT = re.compile(r"\(([^()]*)\)\s*$")  # "time(sec)" -> "sec": HADA's columns carry their unit in brackets
 
@@ -22,10 +22,10 @@ def target_unit(target: str) -> str:
 
 
 def value_text(value: float, target: str) -> str:
-    """A target's value with its unit; 4 significant digits fit seconds and kWh alike."""
+    """A target's value with its unit (none when the name gives none); 3 significant digits fit seconds and kWh."""
     unit = target_unit(target)
-    number = f"{value:.4g}"
-    return f"{number} {unit}" if unit else f"{number} (no unit in the name)"
+    number = f"{value:.3g}"
+    return f"{number} {unit}" if unit else number
 
 
 class SurrogateTableModel(QAbstractTableModel):
@@ -43,7 +43,7 @@ class SurrogateTableModel(QAbstractTableModel):
         self._quantile = quantile
         if self._rows:
             self.dataChanged.emit(self.index(0, 5), self.index(len(self._rows) - 1, 5))
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 5, 5)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 5, 5)  # its tooltip names the quantile
 
     def surrogate(self, row: int) -> Surrogate:
         return self._rows[row]
@@ -55,11 +55,18 @@ class SurrogateTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
             return None
-        if section == 5:
-            return "Margin (none)" if self._quantile is None else f"Margin (q = {self._quantile:.2f})"
-        return HEADERS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == 5:
+            if self._quantile is None:
+                return "No margin: constraints use the prediction as it is."
+            return f"The {self._quantile:.2f} quantile of the absolute cross-validated errors"
+        return None
+
+    def row_of(self, hardware: str, target: str) -> int | None:
+        return next((r for r, s in enumerate(self._rows) if (s.hardware, s.target) == (hardware, target)), None)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -73,6 +80,7 @@ class SurrogateTableModel(QAbstractTableModel):
                 f"Decision tree for {s.target} on {s.hardware}, depth {s.depth} chosen by {s.depth_chosen_by}. "
                 "MAE and R² are cross-validated (5 folds): predictions for runs the tree did not see. The margin is "
                 "that quantile of the absolute CV errors; it tightens each constraint on this target."
+                + ("" if target_unit(s.target) else f" {s.target} has no unit in its name.")
             )
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -84,7 +92,7 @@ class SurrogateTableModel(QAbstractTableModel):
         if column == 1:
             return s.target
         if column == 2:
-            how = "by CV" if s.depth_chosen_by == "cross-validation" else "set by you"
+            how = "CV" if s.depth_chosen_by == "cross-validation" else "set"
             return f"{s.depth} ({how})"
         if column == 3:
             return value_text(s.cv_mae, s.target)

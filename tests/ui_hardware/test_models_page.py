@@ -1,0 +1,211 @@
+"""The Models page driven as a user does: real scikit-learn fitting on the thread pool (progress, Cancel), the table
+of depth / CV MAE / R² / margin with units, the plot of measured runs and the surrogate, its PNG and CSV exports."""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from carbon_gui.sources.benchmarks import load_benchmarks
+from carbon_gui.ui.hardware.models_page import ModelsPage
+from carbon_gui.ui.hardware.surrogate_plot import MEASURED, PREDICTED
+from carbon_gui.ui.models.surrogate_table_model import target_unit, value_text
+from carbon_gui.ui.workers import BackgroundTasks
+from tests.dimensioning.conftest import toy_rows, write_pair
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+HADA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "hada"
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "bench"
+    write_pair(folder, "cpu-slow", price=1.0)
+    write_pair(folder, "gpu-fast", price=3.0)
+    return folder
+
+
+@pytest.fixture
+def page(qtbot):
+    widget = ModelsPage()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    tasks = BackgroundTasks()
+    widget.attach(tasks)
+    yield widget
+    widget.cancel()
+    tasks.shutdown()
+
+
+def save_screenshots(qtbot, widget, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in ((1024, 640), (1600, 1000)):
+        widget.resize(width, height)
+        qtbot.wait(100)  # the axes size themselves to their tick labels in a second layout pass
+        widget.grab().save(str(ARTIFACTS / f"hardware-{name}-{width}x{height}.png"))
+
+
+def fit(qtbot, page: ModelsPage, timeout: int = 60000):
+    with qtbot.waitSignal(page.fitted, timeout=timeout) as fitted:
+        qtbot.mouseClick(page.fit_button, Qt.MouseButton.LeftButton)
+    return fitted.args[1]
+
+
+def rows(page: ModelsPage) -> list[list[str]]:
+    model = page.model
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_units_come_from_the_target_names() -> None:
+    assert target_unit("time(sec)") == "sec" and target_unit("CO2e(kg)") == "kg" and target_unit("acc") == ""
+    assert value_text(12.3456, "memAvg(MB)") == "12.3 MB"
+    assert value_text(0.25, "acc") == "0.25"
+
+
+def test_fitting_by_cross_validation_fills_the_table_with_units(qtbot, page: ModelsPage, toy_dir: Path) -> None:
+    data = load_benchmarks(toy_dir)
+    page.set_data(data, str(toy_dir))
+    assert page.fit_button.isEnabled() and not page.cancel_button.isEnabled()
+    progress: list[tuple[int, int]] = []
+    page.bar.valueChanged.connect(lambda value: progress.append((value, page.bar.maximum())))
+    surrogates = fit(qtbot, page)
+    table = rows(page)
+    assert len(table) == 6 and {(r[0], r[1]) for r in table} == set(surrogates.by_key)
+    for row in table:
+        s = surrogates.get(row[0], row[1])
+        assert row[2] == f"{s.depth} (CV)" and s.depth_chosen_by == "cross-validation"
+        assert row[3] == value_text(s.cv_mae, s.target) and row[4] == f"{s.cv_r2:.3f}"
+        assert row[5] == value_text(float(np.quantile(s.abs_errors, 0.9)), s.target)
+    time_row = next(r for r in table if r[1] == "time(sec)")
+    assert time_row[3].endswith(" sec") and float(time_row[4]) > 0.9  # time grows cleanly with layers
+    tooltip = Qt.ItemDataRole.ToolTipRole
+    assert page.model.headerData(5, Qt.Orientation.Horizontal, tooltip).startswith("The 0.90 quantile")
+    assert (6, 6) in progress  # the bar followed the fit to its end
+    assert "6 models fitted" in page.status.text()
+
+    page.use_margin.setChecked(False)  # no margin: the column says so and shows zero
+    assert page.model.headerData(5, Qt.Orientation.Horizontal, tooltip).startswith("No margin")
+    assert rows(page)[0][5] == "0 sec"
+
+
+def test_a_depth_set_by_the_user_is_used_for_every_model(qtbot, page: ModelsPage, toy_dir: Path) -> None:
+    page.set_data(load_benchmarks(toy_dir), str(toy_dir))
+    assert not page.depth_box.isEnabled()
+    qtbot.mouseClick(page.fixed, Qt.MouseButton.LeftButton)
+    assert page.depth_box.isEnabled()
+    page.depth_box.setValue(2)
+    surrogates = fit(qtbot, page)
+    assert {s.depth for s in surrogates.by_key.values()} == {2}
+    assert {r[2] for r in rows(page)} == {"2 (set)"}
+
+
+def many_targets_dir(tmp_path: Path, targets: int = 60) -> Path:
+    """Two platforms × `targets` targets: enough fits that Cancel lands while they run."""
+    folder = tmp_path / "many"
+    names = [f"t{i}(sec)" for i in range(targets)]
+    for hardware in ("cpu-slow", "gpu-fast"):
+        base = toy_rows(1.0, len(hardware))
+        extra = [[*row[:2], *(row[2] * (1 + i / 10) for i in range(targets))] for row in base]
+        write_pair(folder, hardware, extra, targets=[{"ID": n} for n in names])
+    return folder
+
+
+def test_cancel_stops_fitting_and_keeps_no_half_fitted_models(qtbot, page: ModelsPage, tmp_path: Path) -> None:
+    page.set_data(load_benchmarks(many_targets_dir(tmp_path)), "many")
+    fitted: list[object] = []
+    page.fitted.connect(lambda *args: fitted.append(args))
+
+    def cancel_on_first_progress(value: int) -> None:
+        if value >= 1 and page.cancel_button.isEnabled():
+            qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+
+    page.bar.valueChanged.connect(cancel_on_first_progress)
+    qtbot.mouseClick(page.fit_button, Qt.MouseButton.LeftButton)
+    assert page.cancel_button.isEnabled() and not page.fit_button.isEnabled()
+    qtbot.waitUntil(lambda: "Cancelled" in page.status.text(), timeout=60000)
+    assert not fitted and page.surrogates is None and page.model.rowCount() == 0
+    assert page.fit_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_the_plot_shows_measured_runs_and_the_surrogate_with_labels(qtbot, page: ModelsPage, toy_dir: Path) -> None:
+    data = load_benchmarks(toy_dir)
+    page.set_data(data, str(toy_dir))
+    surrogates = fit(qtbot, page)
+    plot = page.plot
+    plot.select("gpu-fast", "time(sec)")
+    selected = page.model.surrogate(page.table.currentIndex().row())
+    assert (selected.hardware, selected.target) == ("gpu-fast", "time(sec)")  # the table follows the plot
+    plot.axis.setCurrentText("layers")
+    plot.fixed["lr"].setCurrentText("0.1")
+    platform = data.platform("gpu-fast")
+    at_lr = platform.inputs[:, 1] == 0.1
+    x, y = plot.measured.getData()
+    assert sorted(x) == sorted(platform.inputs[at_lr, 0]) and len(x) == 16  # 8 layers x 2 repetitions at lr 0.1
+    assert sorted(y) == sorted(platform.targets["time(sec)"][at_lr])
+    steps_x, steps_y = plot.predicted.getData()
+    surrogate = surrogates.get("gpu-fast", "time(sec)")
+    expected = surrogate.tree.predict(np.column_stack([np.arange(1.0, 9.0), np.full(8, 0.1)]))
+    assert list(steps_y) == list(expected) and list(steps_x) == [v - 0.5 for v in range(1, 10)]
+    assert plot.plot_item.getAxis("left").labelText == "time(sec)"
+    assert plot.plot_item.getAxis("bottom").labelText.startswith("layers (hyperparameter, int)")
+    assert [label.text for _, label in plot.legend.items] == [MEASURED, PREDICTED]
+    legend_box = plot.legend.sceneBoundingRect()
+    assert not legend_box.intersects(plot.plot_item.vb.sceneBoundingRect())  # never over the data
+    caption = plot.caption.text()
+    assert (
+        "16 measured runs from toy_gpu-fast.csv" in caption and "lr = 0.1" in caption and "not a measurement" in caption
+    )
+    save_screenshots(qtbot, page, "models")
+
+
+def test_the_plot_exports_png_and_csv(qtbot, page: ModelsPage, toy_dir: Path, tmp_path: Path) -> None:
+    page.set_data(load_benchmarks(toy_dir), str(toy_dir))
+    assert not page.export_png_button.isEnabled()
+    fit(qtbot, page)
+    assert page.export_png_button.isEnabled() and page.export_csv_button.isEnabled()
+    page.plot.select("cpu-slow", "acc")
+    png, table = tmp_path / "plot.png", tmp_path / "plot.csv"
+    page.plot.export_png(png)
+    page.plot.export_csv(table)
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() > 300 and image.height() > 200
+    with open(table, newline="") as file:
+        lines = list(csv.reader(file))
+    x_measured, _ = page.plot.measured.getData()
+    assert len(lines) >= len(x_measured) + 1
+    first_column = [float(line[0]) for line in lines[1:] if line and line[0]]
+    assert sorted(first_column[: len(x_measured)]) == sorted(x_measured)
+
+
+def test_export_through_the_buttons_writes_the_file_the_user_chose(
+    qtbot, page: ModelsPage, toy_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page.set_data(load_benchmarks(toy_dir), str(toy_dir))
+    fit(qtbot, page)
+    target = tmp_path / "chosen.png"
+    # The file dialog is the OS's: no local counterpart a test can click through, so its answer is given here.
+    monkeypatch.setattr(
+        "carbon_gui.ui.hardware.models_page.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), "")
+    )
+    qtbot.mouseClick(page.export_png_button, Qt.MouseButton.LeftButton)
+    assert target.is_file() and f"Exported the plot to {target}" in page.status.text()
+    monkeypatch.setattr(
+        "carbon_gui.ui.hardware.models_page.QFileDialog.getSaveFileName",
+        lambda *a, **k: (str(tmp_path / "missing" / "x.csv"), ""),
+    )
+    qtbot.mouseClick(page.export_csv_button, Qt.MouseButton.LeftButton)
+    assert "Not exported" in page.status.text()
+
+
+@pytest.mark.skipif(not (HADA_DIR / "anticipate_mbp19.csv").is_file(), reason="shared HADA data absent (not shipped)")
+def test_the_shared_hada_data_fits_and_plots(qtbot, page: ModelsPage) -> None:
+    page.set_data(load_benchmarks(HADA_DIR), str(HADA_DIR))
+    surrogates = fit(qtbot, page, timeout=120000)
+    assert len(surrogates.by_key) == page.model.rowCount() >= 18
+    page.plot.select("mbp19", "CO2e(kg)")
+    assert len(page.plot.measured.getData()[0]) > 100
+    save_screenshots(qtbot, page, "models-hada")
