@@ -2,6 +2,7 @@
 and a real local benchmark (child processes under codecarbon, offline) through the real job service and ledger.
 The data is synthetic, written by the tests (tests/dimensioning/conftest.py): two platforms, two hyperparameters."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,9 +75,13 @@ def cell(view: HardwareView, row: int, column: int) -> str:
 
 
 def save_screenshots(widget, name: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
     ARTIFACTS.mkdir(exist_ok=True)
     for width, height in ((1024, 640), (1600, 1000)):
         widget.resize(width, height)
+        for _ in range(3):  # let the layouts settle (plots size their axes in a second pass)
+            QApplication.processEvents()
         widget.grab().save(str(ARTIFACTS / f"hardware-{name}-{width}x{height}.png"))
 
 
@@ -158,6 +163,8 @@ def test_fitting_hands_the_data_and_models_to_the_optimise_page(qtbot, view: Har
     assert data is view.data_page.data and set(surrogates.by_key) == {
         (h, t) for h in ("cpu-slow", "gpu-fast") for t in ("time(sec)", "acc", "totEnergy(kW)")
     }
+    view.pages.setCurrentWidget(view.optimise_page.parentWidget())
+    save_screenshots(view, "optimise")
     cleared: list[bool] = []
     page.clear = lambda: cleared.append(True)
     with qtbot.waitSignal(view.data_page.loaded, timeout=10000):
@@ -221,3 +228,22 @@ def test_benchmark_form_problems_are_one_clear_line(qtbot, view: HardwareView, t
     [add] = [b for b in page.findChildren(QPushButton) if b.text() == "Add Vertex AI platform"]
     add.click()
     assert "GPU count" in page.status.text() and page.vertex_list.count() == 0
+
+
+def test_launch_with_this_opens_the_wizard_filled_in(qtbot) -> None:
+    from carbon_gui.ui.hardware.optimise_page import LaunchPrefill
+    from tests.ui.conftest import make_services
+
+    services = replace(make_services(), jobs=job_service)
+    window = open_window(qtbot, services=services)
+    qtbot.waitUntil(lambda: window.jobs_controller.launch_action.isEnabled(), timeout=15000)
+    arguments = ("--layers", "3", "--lr", "0.1")
+    prefill = LaunchPrefill("n1-standard-8", "NVIDIA_TESLA_T4", 1, "europe-west4", 0.5, arguments)
+    window.hardware_view.optimise_page._open_launch_wizard(prefill)  # what its "Launch with this" button calls
+    wizard = window.jobs_controller.wizard
+    choice = wizard.hardware_page.choice()
+    assert wizard.windowTitle() == "Launch a training job in europe-west4"
+    assert choice.machine_type == "n1-standard-8" and choice.hours == 0.5
+    assert choice.args == arguments
+    wizard.reject()
+    window.close()
