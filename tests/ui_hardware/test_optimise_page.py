@@ -201,7 +201,7 @@ def test_an_infeasible_request_names_the_conflicting_limits_and_how_far_each_is(
     for constraint, distance in expected["conflict_distance"].items():
         target = constraint.partition("<=")[0].partition(">=")[0]
         assert target in text
-        assert f"at best {distance:.4g}" in text
+        assert f"the best reachable is {distance:.4g}" in text
     assert not page.launch_button.isEnabled()
     assert not page.region_choice.plot.isVisibleTo(page.region_choice)  # no regions: no empty plot
 
@@ -266,6 +266,29 @@ def test_targets_the_models_page_did_not_fit_are_fitted_for_the_request(qtbot, p
     assert page.result.answer.feasible, page.status.text()
     assert page.result.fitted_here == ["time(sec)"]
     assert "Fitted for this request" in page.answer_view.toPlainText()
+
+
+def test_closing_the_page_stops_its_solve(qtbot, tasks, machines):  # noqa: F811
+    _, data, surrogates = machines
+    page = OptimisePage(tasks, lambda prefill: None)
+    page.set_fitted(data, surrogates)
+    page.start()
+    cancel = page._cancel
+    assert cancel is not None and not cancel.is_set()
+    page.deleteLater()
+    qtbot.waitUntil(cancel.is_set, timeout=WAIT_MS)
+
+
+def test_an_infeasible_screenshot(qtbot, page, machines, artifacts_dir):
+    _, data, surrogates = machines
+    page.set_fitted(data, surrogates)
+    page.constraints.add_row(Constraint("time(sec)", AT_MOST, 15))
+    page.constraints.add_row(Constraint("acc", AT_LEAST, 0.8))
+    page.resize(1024, 640)
+    solve(qtbot, page)
+    assert page.grab().save(str(artifacts_dir / "optimise_infeasible_1024x640.png"))
+    page.results.setCurrentIndex(1)
+    assert page.grab().save(str(artifacts_dir / "optimise_no_regions_1024x640.png"))
 
 
 @pytest.mark.parametrize("size", [(1024, 640), (1600, 1000)])

@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from carbon_gui.core.dimensioning.answer import Answer
-from carbon_gui.core.dimensioning.request import MAXIMIZE, DimensionRequest
+from carbon_gui.core.dimensioning.request import AT_MOST, MAXIMIZE, DimensionRequest
 from carbon_gui.ui.hardware.constraint_editor import target_unit
 
 SOLVER_NAMES = {"highs": "HiGHS", "cp-sat": "CP-SAT", "enumeration": "enumeration"}
@@ -90,10 +90,14 @@ def _infeasible(answer: Answer, request: DimensionRequest) -> str:
     text.append("<p>These limits cannot all be met together; relax or remove one of them:</p><ul>")
     for constraint in conflicting:
         distance = answer.conflict_distance.get(constraint.text())
-        how_far = "" if distance is None else (
-            f": at best {with_unit(distance, constraint.target)} beyond the limit (the other limits of this set "
-            "dropped, margin included)"
-        )  # fmt: skip
+        how_far = ""
+        if distance is not None:
+            reachable = constraint.bound + distance if constraint.sense == AT_MOST else constraint.bound - distance
+            how_far = (
+                f": the best reachable is {with_unit(distance, constraint.target)} beyond it: relax it to "
+                f"{escape(constraint.sense)} {with_unit(reachable, constraint.target)} (the other limits of this set "
+                "dropped, the rest kept, margin included)"
+            )
         text.append(f"<li><b>{escape(constraint.target)} {escape(constraint.sense)} "
                     f"{with_unit(constraint.bound, constraint.target)}</b>{how_far}</li>")  # fmt: skip
     text.append("</ul>")

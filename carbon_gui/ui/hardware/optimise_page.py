@@ -377,6 +377,7 @@ class OptimisePage(QWidget):
             return
         cancel = threading.Event()
         self._cancel = cancel
+        self.destroyed.connect(cancel.set)  # the window closed: stop between solves instead of running on
         self._set_running(True)
         self.status.setText("Solving… (the first solve also loads scikit-learn and the solver)")
         data, surrogates, reference, solver = self._data, self._surrogates, self._reference, self.solver.currentData()
