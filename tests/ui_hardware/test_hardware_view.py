@@ -16,8 +16,11 @@ from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
 from carbon_gui.ui.hardware.hardware_view import HardwareView
 from carbon_gui.ui.workers import BackgroundTasks
 from tests.benchmark_runner.conftest import SOLVER, write_script
+from tests.cloud.conftest import _emulator_and_proxy, emulator, network_guard  # noqa: F401 - fixtures
 from tests.dimensioning.conftest import write_pair
+from tests.jobs.conftest import PROJECT, REGION, cloud_env, fake_vertex  # noqa: F401 - fixtures
 from tests.ui.conftest import PARIS, open_window
+from tests.vertex.fake_vertex import FakeVertex
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BENCHMARK_TIMEOUT_MS = 240_000  # 4 to 8 child processes, each starting Python and codecarbon, on a shared machine
@@ -247,3 +250,41 @@ def test_launch_with_this_opens_the_wizard_filled_in(qtbot) -> None:
     assert choice.args == arguments
     wizard.reject()
     window.close()
+
+
+@pytest.mark.usefixtures("cloud_env")
+def test_a_vertex_benchmark_from_the_window_launches_a_job_per_platform_and_stop_cancels_them(
+    qtbot,
+    view: HardwareView,
+    fake_vertex: FakeVertex,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
+    """Through the storage emulator and the local Vertex AI server (tests/jobs/conftest.py); the jobs never end."""
+    fake_vertex.script("run")
+    page = view.benchmark_page
+    view.pages.setCurrentWidget(page)
+    page.script.setText(str(write_script(tmp_path, SOLVER)))
+    page.grid.setPlainText("n=1..4")
+    page.repeat.setValue(1)
+    page.out.setText(str(tmp_path / "out"))
+    page.local.setChecked(False)
+    [add] = [b for b in page.findChildren(QPushButton) if b.text() == "Add Vertex AI platform"]
+    for machine, gpu in (("n1-standard-4", ""), ("n1-standard-8", "nvidia-tesla-t4:1")):
+        page.machine.setText(machine)
+        page.accelerator.setText(gpu)
+        page.vertex_region.setText(REGION)
+        add.click()
+    assert page.vertex_list.count() == 2
+    assert page.vertex_list.item(1).text() == f"Vertex AI: n1-standard-8 + 1 × nvidia-tesla-t4 in {REGION}"
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert "Give the Google Cloud project" in page.status.text() and not page.running
+    page.project.setText(PROJECT)
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status.text().count(": running") == 2, timeout=60000)
+    assert "n1-standard-8+1xnvidia-tesla-t4: running, 0/4 runs" in page.status.text()
+    assert page.bar.maximum() == 8
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.running, timeout=60000)
+    assert page.status.text().startswith("<b>Cancelled: the completed runs are kept.</b>"), page.status.text()
+    cancels = [r for r in fake_vertex.requests if r.method == "POST" and r.path.endswith(":cancel")]
+    assert len(cancels) == 2
