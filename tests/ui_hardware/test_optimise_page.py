@@ -129,7 +129,9 @@ def test_carbon_by_region_is_each_regions_own_optimum_and_launch_opens_the_wizar
     for region in REGIONS:
         alone = cli_answer(capsys, folder, "--minimize", "CO2e(kg)", "--constraint", "acc>=0.7", "--region", region)
         assert shown[region] == (alone["hardware"], f"{alone['predicted']['CO2e(kg)']:.4g} kg")
-    assert "estimate" in page.region_choice.caption.text() and "Google" in page.region_choice.caption.text()
+    caption = page.region_choice.caption.text()
+    assert "estimate" in caption and "Google" in caption
+    assert ("The same hardware wins in every region" in caption) == (len({hw for hw, _ in shown.values()}) == 1)
     assert set(page.region_choice.plot.bars) == {hw for hw, _ in shown.values()}
     assert page.region_choice.plot.isVisibleTo(page.region_choice)
 
@@ -289,6 +291,37 @@ def test_an_infeasible_screenshot(qtbot, page, machines, artifacts_dir):
     assert page.grab().save(str(artifacts_dir / "optimise_infeasible_1024x640.png"))
     page.results.setCurrentIndex(1)
     assert page.grab().save(str(artifacts_dir / "optimise_no_regions_1024x640.png"))
+
+
+HADA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "hada"  # tests only: never shipped
+
+
+def test_the_shared_hada_data_in_every_region(qtbot, page, artifacts_dir, capsys):
+    if not (HADA_DIR / "anticipate_mbp19.csv").is_file():
+        pytest.skip(f"the shared HADA data is absent ({HADA_DIR})")
+    data = load_benchmarks(HADA_DIR)
+    page.set_fitted(data, fit_surrogates(data))
+    page.choose_region.setChecked(True)
+    for i in range(page.regions.count()):
+        page.regions.item(i).setCheckState(Qt.CheckState.Checked)
+    page.objective.setCurrentText("CO2e(kg)")
+    limits = (Constraint("time(sec)", AT_MOST, 300), Constraint("sol(keuro)", AT_MOST, 350),
+              Constraint("memAvg(MB)", AT_MOST, 350))  # fmt: skip
+    for limit in limits:
+        page.constraints.add_row(limit)
+    page.resize(1600, 1000)
+    solve(qtbot, page)
+
+    regions = page.selected_regions()
+    args = [a for c in limits for a in ("--constraint", c.text())] + [a for r in regions for a in ("--region", r)]
+    expected = cli_answer(capsys, HADA_DIR, "--minimize", "CO2e(kg)", *args)
+    answer = page.result.answer
+    assert (answer.hardware, answer.region, answer.configuration) == (
+        expected["hardware"], expected["region"], expected["configuration"]
+    )
+    assert page.region_choice.table.rowCount() == len(regions) == len(page.result.by_region)
+    page.results.setCurrentIndex(1)
+    assert page.grab().save(str(artifacts_dir / "optimise_hada_regions_1600x1000.png"))
 
 
 @pytest.mark.parametrize("size", [(1024, 640), (1600, 1000)])

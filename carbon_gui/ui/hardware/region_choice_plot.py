@@ -15,6 +15,10 @@ from carbon_gui.ui.hardware.constraint_editor import target_unit
 HARDWARE_COLORS = [(0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233), (213, 94, 0),
                    (240, 228, 66), (0, 0, 0)]  # fmt: skip
 BAR_HEIGHT = 0.6
+SAME_EVERYWHERE = (
+    " The same hardware wins in every region: a grid's intensity and PUE scale every platform's energy alike, so "
+    "only the limits (e.g. on cost(USD), priced per region) can make the choice depend on the region."
+)
 COLUMNS = ("region", "hardware", "CO2e estimate", "grid intensity", "PUE", "configuration")
 
 
@@ -132,4 +136,5 @@ class RegionChoice(QWidget):
             f"For each region alone, the hardware and configuration with the least {target} within the same limits. "
             f"An estimate: the surrogates' predicted energy x the region's PUE x its grid intensity ({sources})."
             + (f" No feasible configuration in: {', '.join(unsolved)}." if unsolved else "")
+            + (SAME_EVERYWHERE if len(solved) > 1 and len({a.hardware for _, a in solved}) == 1 else "")
         )
