@@ -2,7 +2,7 @@
 
 core: `plan_shift` (expected, low and high at once, vectorised sliding-window sums); baseline in the same run: a
 plain Python loop over every region, start and hour of the expected series only. Also the whole offline plan
-(`time_planning.plan_when`: ranking, 16 own forecasts on the replay, the search). Target: core <= 20 ms.
+(`time_planning.plan_when`: ranking, 16 own forecasts on the bundled history, the search). Target: core <= 20 ms.
 """
 
 import math
@@ -62,14 +62,15 @@ def main() -> None:
     from carbon_gui.core.weights import parse_weights
     from carbon_gui.planning import PlanRequest
     from carbon_gui.sources.reference import load_reference
-    from carbon_gui.sources.replay import load_replay
+    from carbon_gui.sources.replay import load_hourly_history
     from carbon_gui.time_planning import plan_when
 
-    reference, replay = load_reference(), load_replay()
+    reference, history = load_reference(), load_hourly_history()
     now = datetime.now(UTC)
     request = PlanRequest("n1-standard-8", 4.5, Location("Paris", 48.85, 2.35))
     deadline, weights = now + timedelta(hours=HOURS), parse_weights("carbon=1")
-    whole = per_call_ms(lambda: plan_when(reference, request, deadline, weights, Constraints(), now, replay=replay), 5)
+    whole = per_call_ms(lambda: plan_when(reference, request, deadline, weights, Constraints(), now, history=history),
+                        2)  # fmt: skip
     print(f"  whole offline plan (ranking, own forecasts for the replayed zones, search): {whole:.0f} ms")
 
 

@@ -3,9 +3,10 @@
     carbon-gui plan --machine M [--accelerator G] --hours H --deadline 36h|ISO-TIME [--live [--provider P]]
         [--region R]... [--from PLACE] [--weights ...] [--rule ...] [--max-price X] [--max-emissions Y] [--json]
 
-Offline (no --live) the hourly data is the bundled 2024 Electricity Maps data replayed on today's time axis (as the
-replay does), forecast by the own forecaster from the hours before now; regions without hourly data get Google's
-yearly figure, flat, with a wide band. Exit 2 with one line for bad input. JSON keys: see `_plan_dict`.
+Offline (no --live) the hourly data is the bundled Electricity Maps data: now maps onto the same date and hour of 2024
+(as the replay does), the own forecaster forecasts from the hours before it, and the forecast is shown on today's
+time axis; regions without hourly data get Google's yearly figure, flat, with a wide band. Exit 2 with one line
+for bad input. JSON keys: see `_plan_dict` and `_accounting_dict`.
 """
 
 import argparse
@@ -94,7 +95,7 @@ def add_plan_command(commands: Commands) -> None:
         description="Find the region and start hour with the least expected emissions for a run that must finish "
         "by the deadline, with a low-high range, against starting now in the same region and in the region ranked "
         "first on Google's yearly figures. Every figure is an estimate; each region says where its hourly data "
-        "comes from. Without --live it uses the bundled 2024 hourly data replayed on today's time axis.",
+        "comes from. Without --live it uses the bundled hourly data, 2024 replayed on today's time axis.",
     )
     p.add_argument("--machine", required=True, help="machine type, e.g. a2-highgpu-1g")
     p.add_argument("--accelerator", type=_checked(parse_accelerator), default=(None, 0),
@@ -149,7 +150,7 @@ def _live_signals(reference: ReferenceData, provider: str | None) -> dict[str, G
 
 def _plan(args: argparse.Namespace) -> int:
     from carbon_gui.sources.reference import load_accounting_factors
-    from carbon_gui.sources.replay import load_replay
+    from carbon_gui.sources.replay import load_hourly_history
     from carbon_gui.time_planning import account_window, plan_when
 
     reference = load_reference()
@@ -162,7 +163,7 @@ def _plan(args: argparse.Namespace) -> int:
     signals = _live_signals(reference, args.provider) if args.live else None
     result = plan_when(
         reference, request, args.deadline.moment(now), parse_weights(args.weights), constraints, now,
-        tuple(args.region), signals, load_replay(), args.utilisation,
+        tuple(args.region), signals, load_hourly_history(), args.utilisation,
     )  # fmt: skip
     out = _plan_dict(result)
     if result.best is not None and result.best.best is not None:

@@ -3,8 +3,9 @@
 The candidate regions are the planner's (planning.assess_request + scoring.rank, so rules and limits apply). Each gets
 an hourly series (expected, low, high) from the decision hour to the deadline, from the first of:
 1. the provider's forecast in a live signal (no interval: low = high = expected), hours it lacks from 2. or 3.;
-2. the own forecaster (core.forecast) on the history: a live signal's history, else the bundled 2024 hourly data,
-   replayed on today's time axis as the replay does (same month, day and hour);
+2. the own forecaster (core.forecast) on the history: a live signal's history, else the bundled 2021-2024 hourly
+   data up to the replayed moment (now mapped onto 2024 as the replay does: same month, day and hour), placed on
+   today's time axis;
 3. Google's yearly figure as a flat series with a wide, assumed band, for regions with no hourly data.
 The best (region, start) is then ranked with the planner's weights, the region's carbon being the emissions at its
 best start. Every figure is an estimate and each series says where it comes from.
@@ -36,11 +37,10 @@ from carbon_gui.core.signals import GridSignal, SignalKind
 from carbon_gui.core.weights import Weights
 from carbon_gui.planning import PlanRequest, assess_request, machine_option
 from carbon_gui.sources.reference import ReferenceData
-from carbon_gui.sources.replay import ReplayData, _replay_hour  # the replay's own mapping of "now" onto 2024
+from carbon_gui.sources.replay import REPLAY_YEAR, GridHistory
 
-HISTORY_DAYS = 56  # history the own forecaster sees: 8 weeks
+HISTORY_HOURS = 24 * (365 + 60 + 8)  # what the own forecaster fits on: a year, its calibration days, the lookback
 YEARLY_BAND = 0.3  # assumed +-30 % around a flat yearly figure: hours vary that much on most grids
-REPLAY_LABEL = "2024 replay on today's time axis, not live"
 
 
 @dataclass(frozen=True)
@@ -93,17 +93,18 @@ def _hour(moment: datetime) -> datetime:
 
 
 def _from_history(
-    times: list[datetime], values: list[float | None], grid_start: datetime, hours: int, origin: str
+    times: list[datetime] | np.ndarray, values: list[float | None] | np.ndarray, decision: datetime, hours: int,
+    origin: str,
 ) -> HourlyIntensity | None:
-    """Hour 0 is the last known value at or before the decision hour; hours 1.. the own forecast."""
-    known = [(t, v) for t, v in zip(times, values, strict=True) if v is not None and t <= grid_start]
-    if not known:
+    """Hour 0 is the last known value at or before the decision hour; hours 1.. the own forecast made at it."""
+    raw = np.array([np.nan if v is None else v for v in values], dtype=float)
+    if not np.isfinite(raw).any():
         return None
     try:
-        ahead = forecast(times, values, grid_start, max(1, hours - 1))
+        ahead = forecast(times, raw, decision, max(1, hours - 1))
     except InputError:
         return None  # less than a day of history: the next source answers
-    first = np.array([known[-1][1]], dtype=float)
+    first = np.array([raw[np.isfinite(raw)][-1]])
     return HourlyIntensity(
         np.concatenate([first, ahead.values])[:hours],
         np.concatenate([first, ahead.low])[:hours],
@@ -112,15 +113,23 @@ def _from_history(
     )
 
 
-def _replay_series(data: ReplayData, zone: str, grid_start: datetime, hours: int) -> HourlyIntensity | None:
-    series = data.values.get(zone)
-    if series is None:
+def replay_moment(grid_start: datetime) -> datetime:
+    """The replay's mapping of now onto the bundled year: the same month, day and hour of REPLAY_YEAR."""
+    return grid_start.astimezone(UTC).replace(year=REPLAY_YEAR)
+
+
+def _bundled_series(history: GridHistory, zone: str, grid_start: datetime, hours: int) -> HourlyIntensity | None:
+    """The own forecast made at the replayed moment from the bundled hours up to it, in their own calendar (so
+    weekdays are right), then placed on today's time axis."""
+    if zone not in history.zones:
         return None
-    at = _replay_hour(data, grid_start)
-    back = HISTORY_DAYS * 24
-    times = [grid_start + timedelta(hours=h) for h in range(-back, 1)]
-    values = [series[(at + h) % len(series)] for h in range(-back, 1)]
-    return _from_history(times, values, grid_start, hours, REPLAY_LABEL)
+    moment = replay_moment(grid_start)
+    last = history.hour_of(moment)
+    first = max(0, last - HISTORY_HOURS + 1)
+    start = np.datetime64(history.start.replace(tzinfo=None), "h")
+    times = start + np.arange(first, last + 1).astype("timedelta64[h]")
+    label = f"bundled Electricity Maps data up to {moment:%Y-%m-%d %H:00} UTC, on today's time axis, not live"
+    return _from_history(times, history.series(zone)[first : last + 1], moment, hours, label)
 
 
 def _signal_history(signal: GridSignal, grid_start: datetime, hours: int) -> HourlyIntensity | None:
@@ -160,7 +169,7 @@ def region_series(
     grid_start: datetime,
     hours: int,
     signal: GridSignal | None,
-    replay: ReplayData | None,
+    history: GridHistory | None,
     fallback_allowed: bool = True,
 ) -> HourlyIntensity | None:
     """The region's hourly series by the order in the module's docstring; None when nothing fits."""
@@ -168,8 +177,8 @@ def region_series(
     if signal is not None:
         fallback = _signal_history(signal, grid_start, hours)
     if fallback is None and fallback_allowed:
-        if replay is not None:
-            fallback = _replay_series(replay, facts.region.grid_zone, grid_start, hours)
+        if history is not None:
+            fallback = _bundled_series(history, facts.region.grid_zone, grid_start, hours)
         if fallback is None:
             fallback = _flat_yearly(facts, hours)
     provided = None if signal is None else _provider_forecast(signal, grid_start, hours)
@@ -212,7 +221,7 @@ def plan_when(
     now: datetime,
     only_regions: tuple[str, ...] = (),
     signals: Mapping[str, GridSignal] | None = None,  # region -> live signal (None: offline)
-    replay: ReplayData | None = None,
+    history: GridHistory | None = None,  # the bundled hourly data (offline, and where live data has none)
     utilisation: Utilisation | None = None,
 ) -> TimePlan:
     check_window(now, deadline, request.hours)
@@ -235,7 +244,7 @@ def plan_when(
     only_average = all(s.kind is SignalKind.AVERAGE_LIFECYCLE for s in signals.values())
     planned: list[tuple[RegionFacts, HourlyIntensity]] = []
     for facts in candidates:
-        series = region_series(facts, grid_start, hours, signals.get(facts.region.name), replay, only_average)
+        series = region_series(facts, grid_start, hours, signals.get(facts.region.name), history, only_average)
         if series is None:
             excluded.append((facts.region.name, "no hourly data of the live signal's kind"))
         else:
@@ -268,9 +277,9 @@ def plan_when(
     ordered = tuple(whens[s.name] for s in ranking.ranked)
     top_yearly = next((whens[f.region.name] for f in candidates if f.region.name in whens), None)
     notes = list(ranking.notes)
-    if replay is not None and any(REPLAY_LABEL in w.series.source for w in ordered):
-        notes.append(f"Hourly data: Electricity Maps 2024, {REPLAY_LABEL}; the own forecaster sees only the hours "
-                     "before the decision hour.")  # fmt: skip
+    if any("bundled Electricity Maps" in w.series.source for w in ordered):
+        notes.append(f"Hourly data: Electricity Maps {REPLAY_YEAR} replayed on today's time axis (same date and hour, "
+                     "not live); the own forecaster sees only the hours before the replayed moment.")  # fmt: skip
     return TimePlan(
         decision_time=now,
         grid_start=grid_start,

@@ -1,4 +1,4 @@
-"""`carbon-gui plan` through carbon_gui.cli.main, offline with no keys (the bundled 2024 data, replayed)."""
+"""`carbon-gui plan` through carbon_gui.cli.main, offline with no keys (the bundled hourly data, 2024 replayed)."""
 
 import json
 from datetime import datetime, timedelta
@@ -51,7 +51,7 @@ def test_the_json_contract_and_its_figures_agree(capsys: pytest.CaptureFixture[s
     expected_top = 100 * (top["now_emissions_kgco2e"] - best["emissions_kgco2e"]) / top["now_emissions_kgco2e"]
     assert plan["savings_vs_now_top_region_pct"] == pytest.approx(expected_top, abs=0.01)
     sources = [r["forecast_source"] for r in regions]
-    assert any("own forecast" in s and "replay" in s for s in sources)  # the 16 bundled zones: replay, labelled
+    assert any("own forecast" in s and "not live" in s for s in sources)  # the 16 bundled zones, labelled
     assert any(s.startswith("Google yearly") for s in sources)  # the others: flat yearly figure, labelled
 
 
@@ -64,7 +64,7 @@ def test_hourly_data_lets_a_region_save_by_waiting(capsys: pytest.CaptureFixture
     assert code == 0, err
     plan = json.loads(out)
     assert {r["region"] for r in plan["regions"]} == {"europe-west2", "us-west2"}
-    assert all("replay" in r["forecast_source"] for r in plan["regions"])
+    assert all("bundled Electricity Maps" in r["forecast_source"] for r in plan["regions"])
     assert any(r["emissions_kgco2e"] < r["now_emissions_kgco2e"] for r in plan["regions"])
     assert plan["savings_vs_now_same_region_pct"] >= 0
 
@@ -116,7 +116,7 @@ def test_the_best_run_comes_with_its_hour_by_hour_accounting(capsys: pytest.Capt
     assert accounting["operational_high_kgco2e"] == pytest.approx(best["high"], rel=1e-5)
     assert accounting["embodied_kgco2e"] > 0 and accounting["water_l"] > 0
     assert plan["power_watts"]["low"] < plan["power_watts"]["expected"] < plan["power_watts"]["high"]
-    assert any("replay" in s for s in accounting["sources"])
+    assert any("bundled Electricity Maps" in s for s in accounting["sources"])
 
 
 def test_a_higher_utilisation_costs_more(capsys: pytest.CaptureFixture[str]) -> None:
