@@ -268,6 +268,13 @@ def plan_when(
         f.region.name: RegionWhen(f, s, shift.best_in_region(i), shift.now(i), signals.get(f.region.name))
         for i, (f, s) in enumerate(planned)
     }
+    uncovered = [name for name, w in whens.items() if w.best is None]
+    excluded += [(name, "its hourly data does not cover a whole run before the deadline") for name in uncovered]
+    if len(uncovered) == len(whens):
+        raise InputError(
+            f"No region has hourly data covering a {request.hours:g} h run before the deadline "
+            f"(e.g. {whens[uncovered[0]].series.source}): give a shorter run or try without --live."
+        )
     # The planner's weights with each region's carbon at its best start; limits (max emissions) apply to it too.
     at_best = tuple(
         dataclasses.replace(w.facts, emissions_kg=w.best.emissions_kg) for w in whens.values() if w.best is not None

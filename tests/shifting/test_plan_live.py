@@ -63,3 +63,35 @@ def test_a_rejected_key_is_one_line_and_not_a_silent_offline_plan(tmp_path: Any)
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "key rejected" in result.stderr
     assert "wrong-key-9" not in result.stderr and "Traceback" not in result.stderr
+
+
+def _watttime_plan(tmp_path: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    from tests.integration.fake_providers import FakeWattTime
+
+    california = {"CAISO_NORTH": (32.0, 42.0, -124.5, -114.0)}  # covers us-west2 (Los Angeles), us-west4
+    with FakeWattTime.start(now=datetime.now(UTC), coverage=california) as wt:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("CARBON_GUI_")}
+        env = {**clean, "CARBON_GUI_WATTTIME_URL": wt.api_url, "CARBON_GUI_WATTTIME_USERNAME": wt.username,
+               "CARBON_GUI_WATTTIME_PASSWORD": wt.password, "CARBON_GUI_CACHE_DIR": str(tmp_path),
+               "CARBON_GUI_CONFIG_DIR": str(tmp_path / "config")}  # fmt: skip
+        result = subprocess.run([sys.executable, "-m", "carbon_gui", *PLAN, "--provider", "watttime", *args],
+                                env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert wt.password not in result.stdout + result.stderr
+    return result
+
+
+def test_watttime_plans_only_where_it_has_marginal_data(tmp_path: Any) -> None:
+    """Marginal (MOER) and average figures are different quantities: no fallback to average data for the rest.
+    The fake's forecast covers 50 minutes from the current hour."""
+    result = _watttime_plan(tmp_path, "--hours", "0.25", "--deadline", "30m")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert {r["region"] for r in plan["regions"]} == {"us-west2", "us-west4"}
+    assert all("WattTime" in r["forecast_source"] for r in plan["regions"])
+    assert any(e["reason"] == "no hourly data of the live signal's kind" for e in plan["excluded"])
+
+
+def test_a_run_longer_than_the_live_data_covers_exits_2_instead_of_vanishing(tmp_path: Any) -> None:
+    result = _watttime_plan(tmp_path, "--hours", "2", "--deadline", "12h")
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "covering a 2 h run" in result.stderr
