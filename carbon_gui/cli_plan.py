@@ -57,9 +57,13 @@ class Deadline:
 def parse_deadline(text: str) -> Deadline:
     match = _DURATION.match(text)
     if match:
+        from carbon_gui.core.forecast import MAX_HORIZON_HOURS
+
         hours = float(match.group(1)) * _UNIT_HOURS[match.group(2).lower()]
         if not (math.isfinite(hours) and hours > 0):
             raise InputError(f"Deadline '{text}' must be later than now: {DEADLINE_USAGE}")
+        if hours > MAX_HORIZON_HOURS:  # checked here too: a huge duration is past the range of a datetime
+            raise InputError(f"Deadline '{text}' is {hours:.0f} h away; forecasts reach {MAX_HORIZON_HOURS} h (7 days)")
         return Deadline(hours=hours)
     try:
         moment = datetime.fromisoformat(text.strip().replace("z", "Z"))

@@ -86,6 +86,8 @@ def test_the_table_names_the_best_start_and_the_savings(capsys: pytest.CaptureFi
         (["--hours", "2", "--deadline", "tomorrow"], ["'tomorrow'", "36h"]),
         (["--hours", "2", "--deadline", "0h"], ["later than now"]),
         (["--hours", "2", "--deadline", "30d"], ["7 days"]),
+        (["--hours", "2", "--deadline", "99999999999999999999d"], ["7 days"]),  # past datetime's range
+        (["--hours", "2", "--deadline", "9999-12-31T23:59Z"], ["7 days"]),
         (["--hours", "-1", "--deadline", "36h"], ["Run length"]),
     ],
 )
