@@ -209,3 +209,12 @@ def test_the_shared_hada_data_fits_and_plots(qtbot, page: ModelsPage) -> None:
     page.plot.select("mbp19", "CO2e(kg)")
     assert len(page.plot.measured.getData()[0]) > 100
     save_screenshots(qtbot, page, "models-hada")
+
+
+def test_enter_in_the_depth_box_fits(qtbot, page: ModelsPage, toy_dir: Path) -> None:
+    page.set_data(load_benchmarks(toy_dir), str(toy_dir))
+    page.fixed.setChecked(True)
+    page.depth_box.setFocus()
+    with qtbot.waitSignal(page.fitted, timeout=60000) as fitted:
+        qtbot.keyClick(page.depth_box, Qt.Key.Key_Return)
+    assert {s.depth for s in fitted.args[1].by_key.values()} == {10}

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -36,6 +37,7 @@ from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
 from carbon_gui.planning import parse_accelerator
 from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.ui.hardware.data_page import as_rich_text
 
 if TYPE_CHECKING:
     from carbon_gui.jobs.benchmark import Benchmark, Hardware, PlatformProgress
@@ -235,6 +237,13 @@ class BenchmarkPage(QWidget):
         layout.addStretch(1)
         self._update_buttons()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in a one-line field (they pass it on) starts the benchmark."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.start_button.isEnabled():
+            self.start()
+            return
+        super().keyPressEvent(event)
+
     def attach(self, tasks: "BackgroundTasks") -> None:
         self._tasks = tasks
         self._update_buttons()
@@ -261,7 +270,7 @@ class BenchmarkPage(QWidget):
                 raise InputError("Give a Vertex AI platform's machine type and region, then Add.")
             accelerator, count = parse_accelerator(self.accelerator.text().strip() or None)
         except InputError as err:
-            self.status.setText(f"<b>Not added.</b> {err}")
+            self.status.setText(f"<b>Not added.</b> {as_rich_text(str(err))}")
             return
         platform = VertexPlatform(machine, accelerator, count, region)
         self._vertex.append(platform)
@@ -310,7 +319,7 @@ class BenchmarkPage(QWidget):
         try:
             form = self.read_form()
         except InputError as err:
-            self.status.setText(f"<b>Not started.</b> {err}")
+            self.status.setText(f"<b>Not started.</b> {as_rich_text(str(err))}")
             return
         self._cancel = threading.Event()
         self._done_folder = None
@@ -329,8 +338,8 @@ class BenchmarkPage(QWidget):
             self.status.setText("<i>Cancelling: the runs completed so far are kept…</i>")
 
     def _on_planned(self, plans: list[Any]) -> None:
-        self._plan_text = plan_text(plans)
-        self.status.setText(f"<i>Running.</i><br>{self._plan_text.replace(chr(10), '<br>')}")
+        self._plan_text = "<br>".join(as_rich_text(line) for line in plan_text(plans).splitlines())
+        self.status.setText(f"<i>Running.</i><br>{self._plan_text}")
 
     def _on_progress(self, entries: "list[PlatformProgress]") -> None:
         total = sum(e.total for e in entries)
@@ -338,13 +347,13 @@ class BenchmarkPage(QWidget):
         self.bar.setValue(sum(min(e.done, e.total) for e in entries))
         lines = [self._entry_text(e) for e in entries]
         if not (self._cancel and self._cancel.is_set()):
-            self.status.setText("<br>".join([f"<i>Running.</i> {self._plan_text}", *lines]))
+            self.status.setText("<br>".join(["<i>Running.</i>", self._plan_text, *lines]))
 
     @staticmethod
     def _entry_text(entry: "PlatformProgress") -> str:
         text = f"{entry.hardware}: {entry.state}, {entry.done}/{entry.total} runs"
         text += f", {entry.failed} failed" if entry.failed else ""
-        return text + (f" ({entry.note})" if entry.note else "")
+        return as_rich_text(text + (f" ({entry.note})" if entry.note else ""))
 
     def _on_done(self, form: BenchmarkForm, entries: "list[PlatformProgress]") -> None:
         cancelled = self._cancel is not None and self._cancel.is_set()
@@ -354,15 +363,14 @@ class BenchmarkPage(QWidget):
         fine = all(e.state in FINE_STATES for e in entries)
         head = "Cancelled: the completed runs are kept." if cancelled else ("Done." if fine else "Ended with problems.")
         collected = sum(e.collected for e in entries)
-        self.status.setText(
-            "<br>".join([f"<b>{head}</b> {collected:,} new run(s) in {form.out_dir}.", *map(self._entry_text, entries)])
-        )
+        summary = f"<b>{head}</b> {collected:,} new run(s) in {as_rich_text(str(form.out_dir))}."
+        self.status.setText("<br>".join([summary, *map(self._entry_text, entries)]))
         self._update_buttons()
 
     def _on_error(self, message: str) -> None:
         self._cancel = None
         self.bar.reset()
-        self.status.setText(f"<b>The benchmark did not run.</b> {message}".replace("\n", "<br>"))
+        self.status.setText(f"<b>The benchmark did not run.</b> {as_rich_text(message)}".replace("\n", "<br>"))
         self._update_buttons()
 
     def _offer_dataset(self) -> None:

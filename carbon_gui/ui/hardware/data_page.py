@@ -4,6 +4,7 @@ A bad folder shows the loader's own message (it names the file, row and column) 
 loader returns all platforms or raises, and the page drops what it showed before.
 """
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,7 @@ class DataPage(QWidget):
         self._generation += 1
         generation = self._generation
         self._drop_data()
-        self.status.setText(f"<i>Reading {folder}…</i>")
+        self.status.setText(f"<i>Reading {as_rich_text(str(folder))}…</i>")
         self._tasks.run(
             load_benchmarks,
             folder,
@@ -134,8 +135,8 @@ class DataPage(QWidget):
         self.data = data
         runs = sum(p.runs for p in data.platforms)
         self.status.setText(
-            f"<b>{data.algorithm}</b>: {len(data.platforms)} hardware platform(s), {runs:,} measured runs, from "
-            f"{folder}. Next: fit the models (Models page, Alt+M)."
+            f"<b>{as_rich_text(data.algorithm)}</b>: {len(data.platforms)} hardware platform(s), {runs:,} measured "
+            f"runs, from {as_rich_text(str(folder))}. Next: fit the models (Models page, Alt+M)."
         )
         self.table.setRowCount(len(data.platforms))
         for row, platform in enumerate(data.platforms):
@@ -158,7 +159,7 @@ class DataPage(QWidget):
 
     def _show_problem(self, message: str) -> None:
         self._drop_data()
-        self.status.setText(f"<b>Not loaded.</b> {_escape(message)}")
+        self.status.setText(f"<b>Not loaded.</b> {as_rich_text(message)}")
 
     def _drop_data(self) -> None:
         had_data = self.data is not None
@@ -168,5 +169,6 @@ class DataPage(QWidget):
             self.cleared.emit()
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def as_rich_text(text: str) -> str:
+    """A message or path shown inside a rich-text label: its <, > and & shown as they are."""
+    return html.escape(text, quote=False)

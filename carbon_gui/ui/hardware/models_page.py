@@ -1,11 +1,13 @@
 """The Models page (HADA phase 2): fit a decision tree per hardware × target on the pool, with progress and Cancel;
 a table of depth, CV MAE, R² and margin; the plot of each model against the measured runs, exportable."""
 
+import gc
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
 from carbon_gui.dimensioning.fitting import DEPTHS, MAX_DEPTH, Cancelled, Surrogates
+from carbon_gui.ui.hardware.data_page import as_rich_text
 from carbon_gui.ui.hardware.surrogate_plot import SurrogatePlot
 from carbon_gui.ui.models.surrogate_table_model import SurrogateTableModel
 
@@ -43,10 +46,28 @@ class _Progress(QObject):
     changed = Signal(int, int, str)
 
 
+_libraries_frozen = False
+
+
+def _load_scikit_learn() -> None:
+    """Import what fitting needs, then move every object alive into gc's permanent generation, once: the first full
+    collection after the import would otherwise walk scikit-learn's ~100,000 objects, a ~90 ms pause that may land
+    on the GUI thread (docs/DIMENSIONING.md). Frozen objects are still freed by reference counting."""
+    global _libraries_frozen
+    if _libraries_frozen:
+        return
+    import sklearn.model_selection  # what fitting.fit_one imports
+    import sklearn.tree  # noqa: F401
+
+    gc.freeze()
+    _libraries_frozen = True
+
+
 def _fit(data: BenchmarkSet, depth: int | None, report: _Progress, cancel: threading.Event) -> Surrogates | None:
     """On the pool: every target of every platform. None when cancelled (not an error to show)."""
-    from carbon_gui.dimensioning.fitting import fit_surrogates  # its first call imports scikit-learn
+    from carbon_gui.dimensioning.fitting import fit_surrogates
 
+    _load_scikit_learn()
     try:
         return fit_surrogates(data, None, depth, report.changed.emit, cancel.is_set)
     except Cancelled:
@@ -155,6 +176,13 @@ class ModelsPage(QWidget):
         layout.addWidget(splitter, 1)
         self._update_buttons()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in the depth or quantile box (they pass it on) fits."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.fit_button.isEnabled():
+            self.fit()
+            return
+        super().keyPressEvent(event)
+
     def attach(self, tasks: "BackgroundTasks") -> None:
         self._tasks = tasks
         self._update_buttons()
@@ -253,7 +281,7 @@ class ModelsPage(QWidget):
             return
         self._cancel = None
         self.bar.reset()
-        self.status.setText(f"<b>Fitting failed.</b> {message}")
+        self.status.setText(f"<b>Fitting failed.</b> {as_rich_text(message)}")
         self._update_buttons()
 
     def _on_row(self) -> None:
@@ -292,6 +320,8 @@ class ModelsPage(QWidget):
             else:
                 self.plot.export_csv(chosen)
         except OSError as err:
-            self.status.setText(f"<b>Not exported.</b> {chosen} could not be written ({err.strerror}).")
+            self.status.setText(
+                f"<b>Not exported.</b> {as_rich_text(str(chosen))} could not be written ({err.strerror})."
+            )
             return
-        self.status.setText(f"Exported the plot to {chosen}.")
+        self.status.setText(f"Exported the plot to {as_rich_text(str(chosen))}.")
