@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel
 
 from carbon_gui.cli import main
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
 from carbon_gui.core.dimensioning.request import AT_LEAST, AT_MOST, Constraint
 from carbon_gui.dimensioning.fitting import Surrogates, fit_surrogates
 from carbon_gui.sources.benchmarks import load_benchmarks
-from carbon_gui.ui.hardware.optimise_page import LaunchPrefill, OptimisePage, split_hardware_id
+from carbon_gui.ui.hardware.optimise_page import WINDOW_MNEMONICS, LaunchPrefill, OptimisePage, split_hardware_id
 from carbon_gui.ui.workers import BackgroundTasks
 from tests.dimensioning.conftest import toy_rows, write_pair
 from tests.jobs.conftest import (  # noqa: F401 - fixtures for the real launch wizard (local servers, no cloud)
@@ -292,6 +293,16 @@ def test_an_infeasible_screenshot(qtbot, page, machines, artifacts_dir):
     assert page.grab().save(str(artifacts_dir / "optimise_infeasible_1024x640.png"))
     page.results.setCurrentIndex(1)
     assert page.grab().save(str(artifacts_dir / "optimise_no_regions_1024x640.png"))
+
+
+def test_every_mnemonic_is_unique_in_the_window(page):
+    texts = [w.text() for w in [*page.findChildren(QLabel), *page.findChildren(QAbstractButton)]]
+    texts += [w.title() for w in page.findChildren(QGroupBox)]
+    texts += [page.results.tabText(i) for i in range(page.results.count())]
+    letters = [t[t.index("&") + 1].upper() for t in texts if "&" in t.replace("&&", "")]
+    assert len(letters) >= 10
+    assert len(letters) == len(set(letters)), sorted(letters)
+    assert not set(letters) & WINDOW_MNEMONICS
 
 
 HADA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "hada"  # tests only: never shipped

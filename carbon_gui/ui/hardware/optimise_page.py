@@ -58,6 +58,9 @@ from carbon_gui.ui.hardware.region_choice_plot import RegionChoice
 if TYPE_CHECKING:  # the page is built after start-up; superqt (workers) loads then
     from carbon_gui.ui.workers import BackgroundTasks
 
+# Alt+letters the window around the page already uses: its menus (File, Settings, Training, View, Help) and the
+# Hardware tab's pages (Benchmark, Data, Models, Optimise). The page's own mnemonics avoid them.
+WINDOW_MNEMONICS = frozenset("FSTVHBDMO")
 SOLVERS = (("HiGHS (default)", "highs"), ("CP-SAT (OR-Tools)", "cp-sat"), ("Enumeration (cross-check)", "enumeration"))
 _HARDWARE_ID = re.compile(r"^(?P<machine>[^+]+)(?:\+(?P<count>\d+)x(?P<gpu>.+))?$")  # core.benchmark_grid.hardware_id
 
@@ -260,11 +263,11 @@ class OptimisePage(QWidget):
         objective_row = QHBoxLayout()
         objective_row.addWidget(self.sense)
         objective_row.addWidget(self.objective, 1)
-        objective_label = QLabel("&Objective:")
+        objective_label = QLabel("Ob&jective:")
         objective_label.setBuddy(self.sense)
         fields.addRow(objective_label, objective_row)
 
-        self.use_budget = QCheckBox("Hardware &budget, at most:")
+        self.use_budget = QCheckBox("Hardware b&udget, at most:")
         self.budget = QDoubleSpinBox()
         self.budget.setRange(0, 1e9)
         self.budget.setDecimals(2)
@@ -272,7 +275,7 @@ class OptimisePage(QWidget):
         self.use_budget.toggled.connect(self.budget.setEnabled)
         fields.addRow(self.use_budget, self.budget)
 
-        self.use_margin = QCheckBox("Robustness &margin:")
+        self.use_margin = QCheckBox("Robustness marg&in:")
         self.margin = QDoubleSpinBox()
         self.margin.setRange(0.0, 1.0)
         self.margin.setSingleStep(0.05)
@@ -288,7 +291,7 @@ class OptimisePage(QWidget):
         self.solver = QComboBox()
         for text, name in SOLVERS:
             self.solver.addItem(text, name)
-        solver_label = QLabel("Sol&ver:")
+        solver_label = QLabel("Solv&er:")
         solver_label.setBuddy(self.solver)
         fields.addRow(solver_label, self.solver)
         layout.addLayout(fields)
