@@ -288,3 +288,12 @@ def test_a_vertex_benchmark_from_the_window_launches_a_job_per_platform_and_stop
     assert page.status.text().startswith("<b>Cancelled: the completed runs are kept.</b>"), page.status.text()
     cancels = [r for r in fake_vertex.requests if r.method == "POST" and r.path.endswith(":cancel")]
     assert len(cancels) == 2
+
+
+def test_a_path_with_markup_characters_is_shown_as_typed(qtbot, view: HardwareView, tmp_path: Path) -> None:
+    page = view.benchmark_page
+    page.script.setText(str(tmp_path / "x<b>y.py"))
+    page.grid.setPlainText("n=1..2")
+    page.out.setText(str(tmp_path / "out"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert "x&lt;b&gt;y.py is not a file" in page.status.text(), page.status.text()
