@@ -108,6 +108,9 @@ def test_the_answer_is_the_clis_with_predictions_and_measured_checks_labelled(qt
     for target, share in expected["raw_check"].items():
         assert f"{share:.0%}" in text, target
     assert "HiGHS" in text and " ms" in text
+    for target in expected["predicted"]:
+        model = answer.surrogates[target]
+        assert f"{target}: decision tree of depth {model['depth']} ({model['depth_chosen_by']})" in text
     assert page.status.text() == ""
 
 

@@ -67,7 +67,7 @@ def _feasible(answer: Answer, request: DimensionRequest) -> str:
         limit = f"{escape(constraint.sense)} {with_unit(constraint.bound, target)}" if constraint else "–"
         measured = "–" if constraint is None else ("no run at this configuration" if check is None else f"{check:.0%}")
         rows.append(
-            f"<tr><td nowrap>{escape(target)}</td><td align='right'>{with_unit(value, target)}</td>"
+            f"<tr><td nowrap>{escape(target)}</td><td align='right' nowrap>{with_unit(value, target)}</td>"
             f"<td align='right'>{'–' if margin is None else '± ' + with_unit(margin, target)}</td><td>{limit}</td>"
             f"<td>{'yes' if target in answer.binding else ''}</td><td align='right'>{measured}</td></tr>"
         )
@@ -78,7 +78,19 @@ def _feasible(answer: Answer, request: DimensionRequest) -> str:
         "<i>Predicted</i> values come from the surrogate models at this configuration; the <i>measured</i> share "
         "is of the raw benchmark runs at exactly this configuration, without the margin.</p>"
     )
-    return head + table + explain
+    return head + table + explain + _models(answer)
+
+
+def _models(answer: Answer) -> str:
+    """Which surrogate predicted each target and how well it did in cross-validation."""
+    lines = []
+    for target, model in answer.surrogates.items():
+        fitted_on = "" if model["fitted_on"] == target else f", fitted on {escape(model['fitted_on'])}"
+        lines.append(
+            f"<li>{escape(target)}: decision tree of depth {model['depth']} ({escape(model['depth_chosen_by'])}"
+            f"{fitted_on}), cross-validated MAE {with_unit(model['cv_mae'], target)}, R² {model['cv_r2']:.3f}</li>"
+        )
+    return "<p><b>Surrogate models</b></p><ul>" + "".join(lines) + "</ul>" if lines else ""
 
 
 def _infeasible(answer: Answer, request: DimensionRequest) -> str:
