@@ -146,7 +146,7 @@ def test_carbon_by_region_is_each_regions_own_optimum_and_launch_opens_the_wizar
     machine, accelerator, count = split_hardware_id(joint["hardware"])
     assert (prefill.machine_type, prefill.accelerator, prefill.accelerator_count) == (machine, accelerator, count)
     assert prefill.region == joint["region"]
-    expected_args = [part for k, v in joint["configuration"].items() for part in (f"--{k}", f"{v:g}")]
+    expected_args = [part for k, v in joint["configuration"].items() for part in (f"--{k}", str(v))]
     assert list(prefill.arguments) == expected_args
     assert prefill.hours is not None and prefill.hours > 0
 
@@ -180,8 +180,23 @@ def test_launch_with_this_fills_the_real_launch_wizard(
         "us-central1", "n1-standard-8", "nvidia-tesla-t4", 1
     )
     config = page.result.answer.configuration
-    assert request.args == tuple(part for k, v in config.items() for part in (f"--{k}", f"{v:g}"))
+    assert request.args == tuple(part for k, v in config.items() for part in (f"--{k}", str(v)))
     assert request.hours == pytest.approx(prefill.hours, abs=0.01)
+
+
+def test_launch_arguments_keep_every_digit_of_a_hyperparameter(qtbot, page, tmp_path, launched):
+    precise = {0.01: 0.0012345678, 0.1: 0.1234567891, 0.3: 0.3456789012}  # more digits than "{:g}" keeps
+    folder = tmp_path / "precise"
+    for hw in MACHINES:
+        rows = [[layers, precise[lr], *rest] for layers, lr, *rest in toy_rows(1.0, seed=len(hw))]
+        write_pair(folder, hw, rows=rows)
+    data = load_benchmarks(folder)
+    page.set_fitted(data, fit_surrogates(data))
+    solve(qtbot, page)
+    qtbot.mouseClick(page.launch_button, Qt.MouseButton.LeftButton)
+    [prefill] = launched
+    lr = prefill.arguments[prefill.arguments.index("--lr") + 1]
+    assert float(lr) in precise.values(), prefill.arguments
 
 
 def test_launch_is_disabled_with_a_reason_when_the_hardware_is_not_a_machine_type(qtbot, page, tmp_path):

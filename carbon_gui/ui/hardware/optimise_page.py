@@ -102,9 +102,10 @@ def launch_prefill(answer: Answer, machines: set[str], hours: float | None) -> L
     if machine not in machines:
         return (
             f"'{answer.hardware}' is not a Compute Engine machine type (e.g. n1-standard-8 or "
-            "n1-standard-8+1xNVIDIA_TESLA_T4), so it cannot be launched on Vertex AI."
+            "n1-standard-8+1xnvidia-tesla-t4), so it cannot be launched on Vertex AI."
         )
-    arguments = tuple(part for name, value in answer.configuration.items() for part in (f"--{name}", f"{value:g}"))
+    # str(): every digit (an int as an int, a float's shortest exact form); "{:g}" would cut to 6 significant digits
+    arguments = tuple(part for name, value in answer.configuration.items() for part in (f"--{name}", str(value)))
     return LaunchPrefill(machine, accelerator, count, answer.region, hours, arguments)
 
 
