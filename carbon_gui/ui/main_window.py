@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(340)
+        self._plan_panel = scroll
 
         self.table = RankingTable()
         self.table_model, self.proxy = self.table.source, self.table.proxy
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         )
         for widget, title in (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware")):
             self.add_view(widget, title)
+        self.views.currentChanged.connect(self._give_hardware_room)
 
         self.details = ScoreDetails()
         self.excluded_table = ExcludedTable()
@@ -205,6 +207,13 @@ class MainWindow(QMainWindow):
         self.weights_panel.weightsChanged.connect(lambda _: self._rerank())
         self.constraints_panel.constraintsChanged.connect(self._rerank)
         self.constraints_panel.editCountriesRequested.connect(self._edit_countries)
+
+    def _give_hardware_room(self) -> None:
+        """The Hardware tab uses neither the plan nor the ranking's details: its plots and tables get their room (at
+        1024 × 640 they were squeezed into a third of the window)."""
+        planner = self.views.currentWidget() is not self.hardware_view
+        for panel in (self._plan_panel, self.below):
+            panel.setVisible(planner)
 
     def add_view(self, widget: QWidget, title: str) -> None:
         """One more tab beside the ranking, with a View menu entry and its Ctrl+<n> shortcut."""

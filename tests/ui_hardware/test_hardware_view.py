@@ -101,9 +101,16 @@ def test_the_hardware_tab_is_ctrl_5_and_the_four_views_keep_ctrl_1_to_4(qtbot) -
     [hardware] = [a for a in window.view_menu.actions() if a.shortcut() == QKeySequence("Ctrl+5")]
     hardware.trigger()
     assert window.views.currentWidget() is window.hardware_view
+    # the plan and the ranking's details make room for the tab's plots and tables, and come back with the ranking
+    assert not window.plan_form.isVisible() and not window.details.isVisible()
+    qtbot.waitUntil(lambda: window.hardware_view.width() > 0.9 * window.width(), timeout=2000)
+    window.views.setCurrentWidget(window.table)
+    assert window.plan_form.isVisible() and window.details.isVisible()
+    hardware.trigger()
     # after the first paint the pages get the background tasks, and the Optimise page is built
     qtbot.waitUntil(lambda: window.hardware_view.optimise_page is not None, timeout=15000)
     assert window.hardware_view.data_page.load_button.isEnabled()
+    save_screenshots(window, "window")
     window.close()
 
 
