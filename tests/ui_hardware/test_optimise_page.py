@@ -99,7 +99,7 @@ def test_the_answer_is_the_clis_with_predictions_and_measured_checks_labelled(qt
     assert answer.raw_check == pytest.approx(expected["raw_check"])
     assert answer.binding == expected["binding"]
     text = page.answer_view.toPlainText()
-    config = ", ".join(f"{k} = {v:g}" for k, v in expected["configuration"].items())
+    config = ", ".join(f"{k} = {v}" for k, v in expected["configuration"].items())
     assert expected["hardware"] in text and config in text
     assert "predicted by the surrogate" in text and "measured" in text
     for target, value in expected["predicted"].items():
@@ -197,6 +197,7 @@ def test_launch_arguments_keep_every_digit_of_a_hyperparameter(qtbot, page, tmp_
     [prefill] = launched
     lr = prefill.arguments[prefill.arguments.index("--lr") + 1]
     assert float(lr) in precise.values(), prefill.arguments
+    assert f"lr = {lr}" in page.answer_view.toPlainText()  # what is shown is what is launched
 
 
 def test_launch_is_disabled_with_a_reason_when_the_hardware_is_not_a_machine_type(qtbot, page, tmp_path):

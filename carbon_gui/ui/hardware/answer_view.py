@@ -45,7 +45,7 @@ class AnswerView(QTextBrowser):
 
 def _feasible(answer: Answer, request: DimensionRequest) -> str:
     where = f" in <b>{escape(answer.region)}</b>" if answer.region else ""
-    config = ", ".join(f"{escape(k)} = {v:g}" for k, v in answer.configuration.items())
+    config = ", ".join(f"{escape(k)} = {v}" for k, v in answer.configuration.items())
     objective = answer.objective
     word = "maximise" if objective.get("sense") == MAXIMIZE else "minimise"
     goal, goal_value = str(objective.get("target")), float(objective.get("value", 0.0))

@@ -109,7 +109,7 @@ class RegionChoice(QWidget):
         self.table.setUpdatesEnabled(False)
         for region, answer in [*solved, *((r, by_region[r]) for r in unsolved)]:
             figure = figures.get(region)
-            config = ", ".join(f"{k}={v:g}" for k, v in answer.configuration.items())
+            config = ", ".join(f"{k}={v}" for k, v in answer.configuration.items())
             value = answer.predicted.get(target)
             cells = (
                 region,
