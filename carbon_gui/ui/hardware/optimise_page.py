@@ -316,6 +316,13 @@ class OptimisePage(QWidget):
         self.regions.setMinimumHeight(120)
         self.regions.setMinimumWidth(100)  # long region names scroll inside the list, not the form
         regions_layout.addWidget(self.regions)
+        ticks = QHBoxLayout()
+        for text, state in (("Tick all", Qt.CheckState.Checked), ("Untick all", Qt.CheckState.Unchecked)):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, state=state: self._tick_all(state))
+            ticks.addWidget(button)
+        ticks.addStretch(1)
+        regions_layout.addLayout(ticks)
         self.regions_note = QLabel("Loading the region list…")
         self.regions_note.setWordWrap(True)
         regions_layout.addWidget(self.regions_note)
@@ -464,6 +471,10 @@ class OptimisePage(QWidget):
             self.sense.setCurrentIndex(0)
         self.objective.setCurrentText(kept)
         self.constraints.set_targets(names, self._measured_ranges())
+
+    def _tick_all(self, state: Qt.CheckState) -> None:
+        for i in range(self.regions.count()):
+            self.regions.item(i).setCheckState(state)
 
     def _measured_ranges(self) -> dict[str, tuple[float, float]]:
         """Target -> smallest and largest value over all runs: a hint for a limit's value."""
