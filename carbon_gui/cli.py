@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"carbon-gui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from carbon_gui.cli_backtest import add_backtest_command  # as cli_jobs: it imports this one's helpers
     from carbon_gui.cli_benchmark import add_benchmark_command  # as cli_jobs: it imports this one's helpers
     from carbon_gui.cli_compare import add_compare_command  # as cli_jobs: it imports this one's helpers
     from carbon_gui.cli_dimension import add_dimension_command  # as cli_jobs: it imports this one's helpers
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for add_command in (
         _add_rank, _add_cleanest, _add_machines, add_job_commands, add_dimension_command, add_compare_command,
-        add_benchmark_command, add_plan_command,
+        add_benchmark_command, add_plan_command, add_backtest_command,
     ):  # fmt: skip
         add_command(commands)
     return parser

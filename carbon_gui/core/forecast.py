@@ -17,9 +17,19 @@ import numpy.typing as npt
 from carbon_gui.core.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 HOURS_PER_DAY = 24
+HOURS_PER_WEEK = 7 * HOURS_PER_DAY
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 MIN_HISTORY_HOURS = HOURS_PER_DAY  # less than one day says nothing about the daily cycle
-MAX_HORIZON_HOURS = 24 * 7
+MAX_HORIZON_HOURS = HOURS_PER_WEEK  # the weekly lag must stay in the past
+MIN_INTENSITY = 1.0  # gCO2e/kWh: floor before taking logs
+FEATURE_LOOKBACK_HOURS = HOURS_PER_WEEK + HOURS_PER_DAY  # the oldest hour a feature reads, before its origin
+TRAIN_DAYS = 365  # a year of origins: 180 scored worse, 730 no better (docs/FORECAST.md)
+CALIBRATION_DAYS = 60  # held out for the interval's errors, then fitted too
+TRAIN_STEP = 5  # every fifth origin: neighbouring hours add little. Coprime with 24, so every hour of day is seen
+MIN_TRAIN_ORIGINS = 24 * 7  # fewer training rows than this and the regression is not trusted
+RIDGE = 1.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class Forecast:
     history_hours: int  # hours of history the forecast was made from
 
 
-def _hour_index(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> npt.NDArray[np.int64]:
+def _hour_index(times: Sequence[datetime] | npt.NDArray[np.datetime64]) -> IntArray:
     """Whole UTC hours since the epoch; naive datetimes are read as UTC."""
     if isinstance(times, np.ndarray) and np.issubdtype(times.dtype, np.datetime64):
         return times.astype("datetime64[h]").astype(np.int64)
@@ -44,19 +54,23 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def hourly_series(hours: npt.NDArray[np.int64], values: FloatArray, last_hour: int) -> FloatArray:
-    """The values on a gapless hourly grid ending at `last_hour` (only hours ≤ last_hour kept); gaps are
-    filled with the last earlier value (the first hours, if missing, with the first known value)."""
+def hourly_series(hours: IntArray, values: FloatArray, last_hour: int) -> tuple[int, FloatArray]:
+    """The values on a gapless hourly grid that starts at a midnight UTC (the calendar features count from it)
+    and ends at `last_hour`, with the grid's first hour (UTC hours since 1970). Hours after `last_hour` are
+    dropped. Gaps take the last earlier value; the hours before the first value (at most 23, to reach midnight)
+    take the first value."""
     keep = (hours <= last_hour) & np.isfinite(values)
     hours, values = hours[keep], values[keep]
     if hours.size == 0:
-        return np.empty(0)
-    first = int(hours.min())
+        return last_hour + 1, np.empty(0)
+    first = int(hours.min()) // HOURS_PER_DAY * HOURS_PER_DAY
     grid = np.full(last_hour - first + 1, np.nan)
     grid[hours - first] = values
+    grid[0] = grid[0] if np.isfinite(grid[0]) else values[np.argmin(hours)]
     known = np.isfinite(grid)
     last_known = np.maximum.accumulate(np.where(known, np.arange(grid.size), 0))
-    return grid[last_known]
+    result: FloatArray = grid[last_known]
+    return first, result
 
 
 def forecast(
@@ -76,15 +90,19 @@ def forecast(
         raise InputError(f"Interval level {level} is out of range: use a fraction such as 0.8 or 0.9.")
     decision_hour = int(_as_utc(decision_time).timestamp() // 3600)
     raw = np.array([np.nan if v is None else float(v) for v in history_values], dtype=np.float64)
-    series = hourly_series(_hour_index(history_times), raw, decision_hour)
-    if series.size < MIN_HISTORY_HOURS:
+    hours = _hour_index(history_times)
+    if hours.shape != raw.shape:
+        raise InputError(f"History has {hours.size} times but {raw.size} values: give one value per time.")
+    known = (hours <= decision_hour) & np.isfinite(raw)
+    known_hours = decision_hour - int(hours[known].min()) + 1 if known.any() else 0
+    if known_hours < MIN_HISTORY_HOURS:
         raise InputError(
-            f"Only {series.size} hours of history before {_as_utc(decision_time):%Y-%m-%d %H:00} UTC: "
+            f"Only {known_hours} hours of history before {_as_utc(decision_time):%Y-%m-%d %H:00} UTC: "
             f"the own forecast needs at least {MIN_HISTORY_HOURS}."
         )
-    values, low, high = _predict(series, horizon_hours, level)
+    values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level)
     start = datetime.fromtimestamp(decision_hour * 3600, tz=UTC)
-    days = series.size / HOURS_PER_DAY
+    days = known_hours / HOURS_PER_DAY
     return Forecast(
         times=tuple(start + timedelta(hours=h) for h in range(1, horizon_hours + 1)),
         values=values,
@@ -92,22 +110,133 @@ def forecast(
         high=high,
         level=level,
         source_label=f"own forecast from {days:.0f} days of history",
-        history_hours=int(series.size),
+        history_hours=known_hours,
     )
 
 
 def seasonal_naive(series: FloatArray, horizon_hours: int) -> FloatArray:
     """The yesterday-same-hour baseline: each hour ahead takes the most recent observed value at the same hour."""
-    ahead = np.arange(1, horizon_hours + 1)
-    days_back = -(-ahead // HOURS_PER_DAY)  # ceil: 1..24 h ahead look 1 day back, 25..48 two days
-    result: FloatArray = series[series.size - 1 + ahead - HOURS_PER_DAY * days_back]
+    result: FloatArray = seasonal_naive_at(series, np.array([series.size - 1]), horizon_hours)[0]
     return result
 
 
-def _predict(series: FloatArray, horizon_hours: int, level: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-    values = seasonal_naive(series, horizon_hours)
-    low, high = _interval_from_history(series, values, horizon_hours, level)
-    return values, low, high
+def seasonal_naive_at(series: FloatArray, origins: IntArray, horizon_hours: int) -> FloatArray:
+    """The baseline made at each origin (the index of the last known hour): origins × horizon_hours."""
+    ahead = np.arange(1, horizon_hours + 1)
+    back = HOURS_PER_DAY * -(-ahead // HOURS_PER_DAY)  # 1..24 h ahead look 1 day back, 25..48 two days
+    result: FloatArray = series[origins[:, None] + ahead[None, :] - back[None, :]]
+    return result
+
+
+@dataclass(frozen=True)
+class ForecastModel:
+    """Ridge regression per hour ahead on log intensity, and its out-of-sample errors for the intervals."""
+
+    weights: FloatArray  # horizon × features
+    calibration_errors: FloatArray  # horizon × samples: log(actual / predicted) on hours the fit did not see
+
+    @property
+    def horizon_hours(self) -> int:
+        return int(self.weights.shape[0])
+
+
+def _features(log_series: FloatArray, first_hour: int, origins: IntArray, ahead: int) -> FloatArray:
+    """What a forecast made at `origins` for `ahead` hours later may use: only indices ≤ origin.
+
+    Recent level (last hours, 6 h and 24 h means), the most recent same hour and the one a day before it, the
+    mean of the same hour over the last 7 days, the same hour a week before, and the target's hour of day and
+    weekend as calendar terms (plus the level × daily-cycle interactions that let the daily shape scale)."""
+    y, t = log_series, origins
+    cumulative = np.concatenate([[0.0], np.cumsum(y)])
+    same_hour = t + ahead - HOURS_PER_DAY * -(-ahead // HOURS_PER_DAY)
+    week_mean = np.mean([y[same_hour - HOURS_PER_DAY * d] for d in range(7)], axis=0)
+    target_hour = (t + ahead) % HOURS_PER_DAY  # index 0 is a midnight UTC (hourly_series' contract)
+    origin_hour = t % HOURS_PER_DAY
+    hour_of_day = np.zeros((t.size, HOURS_PER_DAY))
+    hour_of_day[np.arange(t.size), target_hour] = 1.0
+    weekend = (((first_hour + t + ahead) // HOURS_PER_DAY + EPOCH_WEEKDAY) % 7 >= 5).astype(np.float64)
+    target_angle, origin_angle = 2 * np.pi * target_hour / HOURS_PER_DAY, 2 * np.pi * origin_hour / HOURS_PER_DAY
+    columns = [
+        np.ones(t.size),
+        y[t],
+        y[t - 1],
+        y[t - 2],
+        (cumulative[t + 1] - cumulative[t - 5]) / 6,
+        (cumulative[t + 1] - cumulative[t - 23]) / 24,
+        y[same_hour],
+        y[same_hour - HOURS_PER_DAY],
+        week_mean,
+        y[t + ahead - HOURS_PER_WEEK],
+        y[t] * np.cos(target_angle),
+        y[t] * np.sin(target_angle),
+        y[t] * np.cos(2 * target_angle),
+        y[t] * np.sin(2 * target_angle),
+        y[t] * np.cos(origin_angle),
+        y[t] * np.sin(origin_angle),
+        np.cos(origin_angle),
+        np.sin(origin_angle),
+        weekend,
+    ]
+    return np.column_stack([*columns, hour_of_day, weekend[:, None] * hour_of_day])
+
+
+def fit_model(series: FloatArray, first_hour: int, horizon_hours: int) -> ForecastModel | None:
+    """Fit on `series` (hourly, gapless, index 0 at `first_hour`, a midnight UTC in hours since 1970; every value
+    is history). None when it is too
+    short for the regression. The last CALIBRATION_DAYS are first held out to measure honest errors for the
+    intervals, then added to the fit (the normal equations of the two parts are summed)."""
+    log_series = np.log(np.maximum(series, MIN_INTENSITY))
+    first_origin = max(FEATURE_LOOKBACK_HOURS, series.size - TRAIN_DAYS * HOURS_PER_DAY)
+    calibration_start = series.size - CALIBRATION_DAYS * HOURS_PER_DAY
+    if calibration_start - first_origin < MIN_TRAIN_ORIGINS * TRAIN_STEP:
+        return None
+    weights, errors = [], []
+    for ahead in range(1, horizon_hours + 1):
+        early = np.arange(first_origin, calibration_start - ahead, TRAIN_STEP)
+        late = np.arange(calibration_start, series.size - ahead)
+        x_early = _features(log_series, first_hour, early, ahead)
+        x_late = _features(log_series, first_hour, late, ahead)
+        y_early, y_late = log_series[early + ahead], log_series[late + ahead]
+        gram_early, moment_early = x_early.T @ x_early, x_early.T @ y_early
+        ridge = RIDGE * np.eye(x_early.shape[1])
+        held_out_fit = np.linalg.solve(gram_early + ridge, moment_early)
+        errors.append(y_late - x_late @ held_out_fit)
+        late_sample = x_late[::TRAIN_STEP]
+        weights.append(
+            np.linalg.solve(
+                gram_early + late_sample.T @ late_sample + ridge, moment_early + late_sample.T @ y_late[::TRAIN_STEP]
+            )
+        )
+    shortest = min(e.size for e in errors)
+    return ForecastModel(np.array(weights), np.array([e[-shortest:] for e in errors]))
+
+
+def predict(
+    model: ForecastModel, series: FloatArray, first_hour: int, origins: IntArray, horizon_hours: int, level: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Forecasts made at each origin (index of the last known hour of `series`): values, low, high, each
+    origins × horizon_hours. Reads no value of `series` after an origin."""
+    log_series = np.log(np.maximum(series, MIN_INTENSITY))
+    log_values = np.column_stack(
+        [
+            _features(log_series, first_hour, origins, ahead) @ model.weights[ahead - 1]
+            for ahead in range(1, horizon_hours + 1)
+        ]
+    )
+    q_low, q_high = np.quantile(model.calibration_errors[:horizon_hours], [(1 - level) / 2, (1 + level) / 2], axis=1)
+    return np.exp(log_values), np.exp(log_values + q_low), np.exp(log_values + q_high)
+
+
+def _predict(
+    first_hour: int, series: FloatArray, horizon_hours: int, level: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    model = fit_model(series, first_hour, horizon_hours)
+    if model is None:  # too little history for the regression: yesterday's values, with their past errors
+        values = seasonal_naive(series, horizon_hours)
+        low, high = _interval_from_history(series, values, horizon_hours, level)
+        return values, low, high
+    values, low, high = predict(model, series, first_hour, np.array([series.size - 1]), horizon_hours, level)
+    return values[0], low[0], high[0]
 
 
 def _interval_from_history(
@@ -117,11 +246,10 @@ def _interval_from_history(
     low, high = np.empty(horizon_hours), np.empty(horizon_hours)
     for h in range(1, horizon_hours + 1):
         lag = HOURS_PER_DAY * -(-h // HOURS_PER_DAY)
-        actual, predicted = series[lag:], series[:-lag] if lag < series.size else series[:0]
-        ratio = actual / np.maximum(predicted, 1e-6)
-        if ratio.size < 10:
+        ratio = series[lag:] / np.maximum(series[:-lag], MIN_INTENSITY) if lag < series.size else np.empty(0)
+        if ratio.size < 10:  # a day or two of history: no errors to learn from, a wide guess
             low[h - 1], high[h - 1] = values[h - 1] * 0.7, values[h - 1] * 1.3
             continue
-        q_low, q_high = np.quantile(ratio[-24 * 60 :], [(1 - level) / 2, (1 + level) / 2])
+        q_low, q_high = np.quantile(ratio[-CALIBRATION_DAYS * HOURS_PER_DAY :], [(1 - level) / 2, (1 + level) / 2])
         low[h - 1], high[h - 1] = values[h - 1] * q_low, values[h - 1] * q_high
     return np.minimum(low, values), np.maximum(high, values)
