@@ -83,6 +83,7 @@ class RegionChoice(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # one line per region; a narrow window scrolls sideways
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName("Carbon-optimal hardware by region")
         splitter = QSplitter(Qt.Orientation.Vertical)
