@@ -131,6 +131,34 @@ def test_cancel_stops_fitting_and_keeps_no_half_fitted_models(qtbot, page: Model
     assert page.fit_button.isEnabled() and not page.cancel_button.isEnabled()
 
 
+def step_values_at(plot, xs: np.ndarray) -> np.ndarray:
+    """What the drawn step line shows at each x: the value of the step whose edges hold it."""
+    edges, values = plot.predicted.getData()
+    return values[np.searchsorted(edges, xs, side="right") - 1]
+
+
+def test_a_domain_of_a_million_values_is_drawn_with_one_point_per_step(qtbot, page: ModelsPage, tmp_path) -> None:
+    """A step line over every value would make the GUI thread walk the tree a million times on each redraw."""
+    folder = tmp_path / "wide"
+    rows = [[n, lr, n / 1000, 0.5, n * 1e-7] for n in range(1, 1_000_001, 50_000) for lr in (0.01, 0.1)]
+    wide = {"ID": "layers", "description": None, "type": "int", "LB": 1, "UB": 1_000_000}
+    hyperparameters = [wide, {"ID": "lr", "description": None, "type": "float", "LB": None, "UB": None}]
+    for hardware in ("cpu-slow", "gpu-fast"):
+        write_pair(folder, hardware, rows, hyperparams=hyperparameters)
+    page.set_data(load_benchmarks(folder), "wide")
+    page.fixed.setChecked(True)
+    page.depth_box.setValue(4)
+    surrogates = fit(qtbot, page)
+    page.plot.select("cpu-slow", "time(sec)")
+    page.plot.axis.setCurrentText("layers")
+    edges, values = page.plot.predicted.getData()
+    assert len(values) <= 16 and len(edges) == len(values) + 1  # a depth-4 tree has at most 16 leaves
+    probe = np.array([1.0, 2.0, 49_999.0, 50_001.0, 333_333.0, 700_000.0, 999_999.0, 1_000_000.0])
+    held = float(page.plot.fixed["lr"].currentText())
+    expected = surrogates.get("cpu-slow", "time(sec)").tree.predict(np.column_stack([probe, np.full(8, held)]))
+    assert list(step_values_at(page.plot, probe)) == list(expected)
+
+
 def test_the_plot_shows_measured_runs_and_the_surrogate_with_labels(qtbot, page: ModelsPage, toy_dir: Path) -> None:
     data = load_benchmarks(toy_dir)
     page.set_data(data, str(toy_dir))
@@ -146,10 +174,11 @@ def test_the_plot_shows_measured_runs_and_the_surrogate_with_labels(qtbot, page:
     x, y = plot.measured.getData()
     assert sorted(x) == sorted(platform.inputs[at_lr, 0]) and len(x) == 16  # 8 layers x 2 repetitions at lr 0.1
     assert sorted(y) == sorted(platform.targets["time(sec)"][at_lr])
-    steps_x, steps_y = plot.predicted.getData()
     surrogate = surrogates.get("gpu-fast", "time(sec)")
-    expected = surrogate.tree.predict(np.column_stack([np.arange(1.0, 9.0), np.full(8, 0.1)]))
-    assert list(steps_y) == list(expected) and list(steps_x) == [v - 0.5 for v in range(1, 10)]
+    layers = np.arange(1.0, 9.0)
+    expected = surrogate.tree.predict(np.column_stack([layers, np.full(8, 0.1)]))
+    assert list(step_values_at(plot, layers)) == list(expected)
+    assert plot.predicted.getData()[0][[0, -1]].tolist() == [0.5, 8.5]  # the line spans the whole domain
     assert plot.plot_item.getAxis("left").labelText == "time(sec)"
     assert plot.plot_item.getAxis("bottom").labelText.startswith("layers (hyperparameter, int)")
     assert [label.text for _, label in plot.legend.items] == [MEASURED, PREDICTED]

@@ -7,12 +7,13 @@ The prediction walks the plain-array tree (`Surrogate.tree.predict`): no scikit-
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyqtgraph as pg
 from pyqtgraph.exporters import CSVExporter, ImageExporter
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet, FloatArray, Platform
-from carbon_gui.core.dimensioning.surrogate import Surrogate
+from carbon_gui.core.dimensioning.surrogate import LEAF, Surrogate, TreeModel, as_split_input
 from carbon_gui.dimensioning.fitting import Surrogates
 
 MEASURED = "measured (raw runs)"
@@ -28,6 +29,16 @@ def step_edges(values: FloatArray) -> FloatArray:
     first = values[0] - (middle[0] - values[0])
     last = values[-1] + (values[-1] - middle[-1])
     return np.concatenate(([first], middle, [last]))
+
+
+def segment_starts(tree: TreeModel, axis: int, domain: FloatArray) -> npt.NDArray[np.int64]:
+    """Indices into `domain` where the tree's prediction along `axis` may change: the first value past each of its
+    thresholds on that hyperparameter (and 0). Between two starts the prediction is constant, whatever the other
+    hyperparameters are, so a step line over a domain of a million values needs only these points."""
+    inner = tree.left != LEAF
+    thresholds = tree.threshold[inner & (tree.feature == axis)]
+    cuts = np.searchsorted(as_split_input(domain), thresholds, side="right")
+    return np.unique(np.concatenate(([0], cuts[(cuts > 0) & (cuts < len(domain))]))).astype(np.int64)
 
 
 class SurrogatePlot(QWidget):
@@ -165,12 +176,14 @@ class SurrogatePlot(QWidget):
         x_runs = platform.inputs[rows, axis]
         y_runs = platform.targets[surrogate.target][rows]
         domain = platform.domain(axis)
-        points = np.empty((len(domain), len(names)))
-        points[:, axis] = domain
+        starts = segment_starts(surrogate.tree, axis, domain)
+        points = np.empty((len(starts), len(names)))
+        points[:, axis] = domain[starts]
         for index, value in fixed.items():
             points[:, index] = value
+        edges = step_edges(domain)[np.append(starts, len(domain))]  # each step spans its segment's values
         self.measured.setData(x_runs, y_runs)
-        self.predicted.setData(step_edges(domain), surrogate.tree.predict(points))
+        self.predicted.setData(edges, surrogate.tree.predict(points))
         self.plot_item.setLabel("bottom", f"{names[axis]} (hyperparameter, {platform.hyperparameters[axis].kind})")
         self.plot_item.setLabel("left", surrogate.target)
         self.plot_item.setTitle(f"{surrogate.target} on {surrogate.hardware}", color="k", size="11pt")
