@@ -247,3 +247,18 @@ def test_enter_in_the_depth_box_fits(qtbot, page: ModelsPage, toy_dir: Path) -> 
     with qtbot.waitSignal(page.fitted, timeout=60000) as fitted:
         qtbot.keyClick(page.depth_box, Qt.Key.Key_Return)
     assert {s.depth for s in fitted.args[1].by_key.values()} == {10}
+
+
+def test_runs_at_a_held_value_with_many_digits_are_shown(qtbot, page: ModelsPage, tmp_path: Path) -> None:
+    """The held value is the one run, not its rounded text (0.0012345678 showed as 0.00123457 and matched no run)."""
+    folder = tmp_path / "digits"
+    rows = [[layers, lr, layers * 10.0, 0.5, 0.001] for layers in range(1, 9) for lr in (0.0012345678, 0.1)]
+    for hardware in ("cpu-slow", "gpu-fast"):
+        write_pair(folder, hardware, rows)
+    page.set_data(load_benchmarks(folder), "digits")
+    fit(qtbot, page)
+    page.plot.select("cpu-slow", "time(sec)")
+    page.plot.axis.setCurrentText("layers")
+    page.plot.fixed["lr"].setCurrentIndex(0)
+    assert page.plot.fixed["lr"].currentText() == "0.0012345678"
+    assert len(page.plot.measured.getData()[0]) == 8

@@ -31,6 +31,11 @@ def step_edges(values: FloatArray) -> FloatArray:
     return np.concatenate(([first], middle, [last]))
 
 
+def value_label(value: float) -> str:
+    """A hyperparameter's value in full (the shortest text that reads back as the same float): 3, 0.0012345678."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
 def segment_starts(tree: TreeModel, axis: int, domain: FloatArray) -> npt.NDArray[np.int64]:
     """Indices into `domain` where the tree's prediction along `axis` may change: the first value past each of its
     thresholds on that hyperparameter (and 0). Between two starts the prediction is constant, whatever the other
@@ -138,7 +143,8 @@ class SurrogatePlot(QWidget):
                 values = np.unique(platform.inputs[:, index])[:MAX_FIXED_CHOICES]
                 combo = QComboBox()
                 combo.setObjectName(f"fixed_{spec.name}")
-                combo.addItems([f"{v:g}" for v in values])
+                for value in values:
+                    combo.addItem(value_label(float(value)), float(value))  # the data: the exact value run
                 combo.setCurrentIndex(len(values) // 2)  # the middle value run
                 combo.currentIndexChanged.connect(self.redraw)
                 self.fixed_form.addRow(f"{spec.name} held at:", combo)
@@ -168,7 +174,7 @@ class SurrogatePlot(QWidget):
             return
         names = [h.name for h in platform.hyperparameters]
         axis = names.index(self.axis.currentText())
-        fixed = {names.index(name): float(combo.currentText()) for name, combo in self.fixed.items() if combo.count()}
+        fixed = {names.index(name): float(combo.currentData()) for name, combo in self.fixed.items() if combo.count()}
         # the measured runs at the fixed values (exactly: they are values that were run)
         rows = np.ones(platform.runs, dtype=bool)
         for index, value in fixed.items():
@@ -188,7 +194,7 @@ class SurrogatePlot(QWidget):
         self.plot_item.setLabel("left", surrogate.target)
         self.plot_item.setTitle(f"{surrogate.target} on {surrogate.hardware}", color="k", size="11pt")
         self.plot_item.enableAutoRange()
-        held = ", ".join(f"{names[i]} = {v:g}" for i, v in fixed.items())
+        held = ", ".join(f"{names[i]} = {value_label(v)}" for i, v in fixed.items())
         self.caption.setText(
             f"Dots: {len(x_runs):,} measured runs from {Path(platform.source).name} ({self._source})"
             f"{' at ' + held if held else ''}. Line: the surrogate's prediction (depth-{surrogate.depth} tree, "
