@@ -262,3 +262,19 @@ def test_runs_at_a_held_value_with_many_digits_are_shown(qtbot, page: ModelsPage
     page.plot.fixed["lr"].setCurrentIndex(0)
     assert page.plot.fixed["lr"].currentText() == "0.0012345678"
     assert len(page.plot.measured.getData()[0]) == 8
+
+
+def test_new_data_while_fitting_leaves_the_page_ready_to_fit_it(qtbot, page: ModelsPage, tmp_path: Path) -> None:
+    page.set_data(load_benchmarks(many_targets_dir(tmp_path)), "many")
+    fitted: list[object] = []
+    page.fitted.connect(lambda *args: fitted.append(args))
+    qtbot.mouseClick(page.fit_button, Qt.MouseButton.LeftButton)
+    folder = tmp_path / "toy"
+    write_pair(folder, "cpu-slow")
+    write_pair(folder, "gpu-fast")
+    page.set_data(load_benchmarks(folder), "toy")  # what the Data page does when another folder loads
+    assert page.fit_button.isEnabled() and not page.cancel_button.isEnabled()
+    surrogates = fit(qtbot, page)
+    assert len(surrogates.by_key) == 6 and len(fitted) == 1  # only the new data's models arrived
+    qtbot.wait(200)  # the old fit, cancelled, must not deliver anything late either
+    assert len(fitted) == 1 and page.model.rowCount() == 6 and page.bar.value() == page.bar.maximum() == 6

@@ -43,7 +43,7 @@ DEFAULT_QUANTILE = 0.9
 class _Progress(QObject):
     """Emitted on the pool thread; Qt queues it to the page on the GUI thread."""
 
-    changed = Signal(int, int, str)
+    changed = Signal(int, int, int, str)  # the fit's generation, done, total, what
 
 
 _libraries_frozen = False
@@ -63,13 +63,18 @@ def _load_scikit_learn() -> None:
     _libraries_frozen = True
 
 
-def _fit(data: BenchmarkSet, depth: int | None, report: _Progress, cancel: threading.Event) -> Surrogates | None:
+def _fit(
+    data: BenchmarkSet, depth: int | None, report: _Progress, generation: int, cancel: threading.Event
+) -> Surrogates | None:
     """On the pool: every target of every platform. None when cancelled (not an error to show)."""
     from carbon_gui.dimensioning.fitting import fit_surrogates
 
+    def progress(done: int, total: int, what: str) -> None:
+        report.changed.emit(generation, done, total, what)
+
     _load_scikit_learn()
     try:
-        return fit_surrogates(data, None, depth, report.changed.emit, cancel.is_set)
+        return fit_surrogates(data, None, depth, progress, cancel.is_set)
     except Cancelled:
         return None
 
@@ -197,6 +202,7 @@ class ModelsPage(QWidget):
 
     def clear(self) -> None:
         self.cancel()
+        self._cancel = None  # the fit still running (its worker holds the flag) is no longer this page's
         self._generation += 1
         self._data = None
         self.surrogates = None
@@ -234,6 +240,7 @@ class ModelsPage(QWidget):
             self._data,
             self.chosen_depth(),
             self._progress,
+            generation,
             cancel,
             on_result=lambda result: self._on_fitted(generation, result),
             on_error=lambda message: self._on_error(generation, message),
@@ -244,9 +251,9 @@ class ModelsPage(QWidget):
             self._cancel.set()
             self.status.setText("<i>Cancelling after the model being fitted…</i>")
 
-    def _on_progress(self, done: int, total: int, what: str) -> None:
-        if self._cancel is None or self._cancel.is_set():
-            return
+    def _on_progress(self, generation: int, done: int, total: int, what: str) -> None:
+        if generation != self._generation or self._cancel is None or self._cancel.is_set():
+            return  # a fit replaced or cancelled: its last reports are not news
         self.bar.setRange(0, total)
         self.bar.setValue(done)
         if done < total:
