@@ -100,7 +100,10 @@ def forecast(
             f"Only {known_hours} hours of history before {_as_utc(decision_time):%Y-%m-%d %H:00} UTC: "
             f"the own forecast needs at least {MIN_HISTORY_HOURS}."
         )
-    values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level)
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency; lazy: only forecasts need it
+
+    with threadpool_limits(1):  # dozens of small matrix products: one BLAS thread is far faster than a busy team
+        values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level)
     start = datetime.fromtimestamp(decision_hour * 3600, tz=UTC)
     days = known_hours / HOURS_PER_DAY
     return Forecast(

@@ -63,6 +63,10 @@ def load_hourly_history(data: Path | None = None) -> GridHistory:
         raise DataError(f"Data file {path.name} is not readable ({err}). Reinstall carbon_gui.") from None
     if last != start + timedelta(hours=len(values) - 1):
         raise DataError(f"Data file {path.name} skips or repeats hours. Reinstall carbon_gui.")
+    for row, column in zip(*np.nonzero(np.isnan(values)), strict=True):  # genfromtxt reads any bad text as NaN
+        text = lines[row + 1].split(",")[column + 1]
+        if text.strip():
+            raise DataError(f"Data file {path.name} line {row + 2}: '{text}' is not a number. Reinstall carbon_gui.")
     return GridHistory(start, tuple(header[1:]), values)
 
 
