@@ -15,7 +15,7 @@ from carbon_gui.sources.reference import load_reference
 from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
 from carbon_gui.ui.hardware.hardware_view import HardwareView
 from carbon_gui.ui.workers import BackgroundTasks
-from tests.benchmark_runner.conftest import SOLVER, write_script
+from tests.benchmark_runner.conftest import SOLVER, dataset_rows, write_script
 from tests.cloud.conftest import _emulator_and_proxy, emulator, network_guard  # noqa: F401 - fixtures
 from tests.dimensioning.conftest import write_pair
 from tests.jobs.conftest import PROJECT, REGION, cloud_env, fake_vertex  # noqa: F401 - fixtures
@@ -70,6 +70,11 @@ def load(qtbot, view: HardwareView, folder: Path) -> None:
     view.data_page.folder.clear()
     qtbot.keyClicks(view.data_page.folder, str(folder))
     qtbot.keyClick(view.data_page.folder, Qt.Key.Key_Return)
+
+
+def platform_rows(out: Path) -> list[dict[str, str]]:
+    [path] = out.glob("*.csv")
+    return dataset_rows(path)
 
 
 def cell(view: HardwareView, row: int, column: int) -> str:
@@ -210,11 +215,16 @@ def test_a_local_benchmark_from_the_window_fills_a_dataset_and_resumes(qtbot, vi
 
     view.pages.setCurrentWidget(page)
     page.repeat.setValue(2)  # resume: the 4 recorded runs count as the first repetitions
+    qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)  # the dry run says so before anything runs
+    qtbot.waitUntil(lambda: "already recorded" in page.status.text(), timeout=60000)
+    assert page.status.text().endswith("4 run(s) already recorded, skipped; 4 to run"), page.status.text()
+    assert len(platform_rows(out)) == 4 and not page.running
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "already recorded" in page.status.text() or not page.running, timeout=60000)
     assert "4 run(s) already recorded, skipped; 4 to run" in page.status.text(), page.status.text()
     qtbot.waitUntil(lambda: not page.running, timeout=BENCHMARK_TIMEOUT_MS)
     assert page.status.text().startswith("<b>Done.</b> 4 new run(s)"), page.status.text()
+    assert len(platform_rows(out)) == 8  # every configuration twice now
 
 
 def test_benchmark_form_problems_are_one_clear_line(qtbot, view: HardwareView, tmp_path: Path) -> None:

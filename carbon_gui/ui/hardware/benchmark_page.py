@@ -130,6 +130,12 @@ def _run(
     return benchmark.run(report.changed.emit, cancel, poll)
 
 
+def _preview(form: BenchmarkForm, services: BenchmarkServices) -> str:
+    """On the pool: the dry run, launching nothing (its generated scripts go to a temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="carbon-gui-benchmark-") as scripts:
+        return plan_text(_benchmark(form, services).plan(Path(scripts)))
+
+
 def plan_text(plans: list[Any]) -> str:
     """Per platform: runs already recorded (skipped) and runs to do."""
     lines = []
@@ -227,7 +233,11 @@ class BenchmarkPage(QWidget):
         self.status = QLabel("Each run is measured under codecarbon: time, memory, energy, CO₂e and your metrics.")
         self.status.setObjectName("benchmarkStatus")
         self.status.setWordWrap(True)
-        controls = _row(self.start_button, self.cancel_button, self.bar, self.load_button)
+        self.preview_button = QPushButton("What will run? (dr&y run)")
+        self.preview_button.setObjectName("benchmarkPreview")
+        self.preview_button.setToolTip("A dry run: the runs the folder already has (skipped) and those to do")
+        self.preview_button.clicked.connect(self.preview)
+        controls = _row(self.preview_button, self.start_button, self.cancel_button, self.bar, self.load_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -332,6 +342,22 @@ class BenchmarkPage(QWidget):
             on_error=self._on_error,
         )  # fmt: skip
 
+    def preview(self) -> None:
+        """Say, per platform, how many runs are recorded already and will be skipped, and how many will run."""
+        if self._tasks is None or self.running or self._services.jobs is None:
+            return
+        try:
+            form = self.read_form()
+        except InputError as err:
+            self.status.setText(f"<b>Cannot tell.</b> {as_rich_text(str(err))}")
+            return
+        self.status.setText("<i>Reading what the output folder already holds…</i>")
+        self._tasks.run(
+            _preview, form, self._services,
+            on_result=lambda text: self.status.setText("<br>".join(map(as_rich_text, text.splitlines()))),
+            on_error=lambda message: self.status.setText(f"<b>Cannot tell.</b> {as_rich_text(message)}"),
+        )  # fmt: skip
+
     def cancel(self) -> None:
         if self._cancel is not None:
             self._cancel.set()
@@ -379,6 +405,7 @@ class BenchmarkPage(QWidget):
 
     def _update_buttons(self) -> None:
         self.start_button.setEnabled(self._tasks is not None and not self.running)
+        self.preview_button.setEnabled(self._tasks is not None and not self.running)
         self.cancel_button.setEnabled(self.running)
         self.load_button.setEnabled(self._done_folder is not None and not self.running)
 
