@@ -155,6 +155,8 @@ def sane_values(files: dict[str, Path]) -> dict[str, str]:
         "name": "hostile",
         "out": str(files["directory"] / "dataset"),
         "speedup": "nvidia-l4=2.5",
+        "deadline": "36h",
+        "zones": "DE",
     }
 
 
