@@ -10,12 +10,13 @@ from carbon_gui.settings import read_settings, save_settings
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from carbon_gui.cloud.gcp_auth import GcpAccess
     from carbon_gui.jobs.service import JobService
     from carbon_gui.secrets import Credentials, SecretStore
     from carbon_gui.sources.reference import ReferenceData
+    from carbon_gui.ui.dialogs.crash_dialog import CrashHandler
     from carbon_gui.ui.main_window import MainWindow
     from carbon_gui.ui.services import Services
 
@@ -88,14 +89,34 @@ class SharedJobService:
             return self._service
 
 
-def build_window() -> "MainWindow":
+def keyring_secrets(store: "Callable[[], SecretStore]") -> list[str]:
+    """The keys in the keyring (and kept for this session), for scrubbing logs and crash reports."""
+    opened = store()
+    service_account = opened.load_service_account_key()
+    return [*opened.load().secret_values(), *([service_account.reveal()] if service_account else [])]
+
+
+def install_crash_handling(
+    window: "Callable[[], QWidget | None]", store: "Callable[[], SecretStore] | None", saved_level: str | None
+) -> "CrashHandler":
+    """The log file (level: CARBON_GUI_LOG_LEVEL, else the saved one) and the crash dialog for unhandled errors."""
+    from carbon_gui.app_log import log_level, setup_logging
+    from carbon_gui.ui.dialogs.crash_dialog import CrashHandler
+
+    setup_logging(log_level(saved_level), (lambda: keyring_secrets(store)) if store else None)
+    handler = CrashHandler(window)
+    handler.install()
+    return handler
+
+
+def build_window(store: SharedSecretStore | None = None) -> "MainWindow":
     """The main window with the real services (a QApplication must exist)."""
     from carbon_gui.live_service import LiveService
     from carbon_gui.sources.places import default_location, resolve_location
     from carbon_gui.sources.reference import load_reference
     from carbon_gui.ui.main_window import Services
 
-    store = SharedSecretStore()
+    store = store or SharedSecretStore()
     jobs = SharedJobService(store, load_reference)
     services = Services(
         load_reference=load_reference,
@@ -120,6 +141,13 @@ def window_from_saved_settings(services: "Services") -> "MainWindow":
     return MainWindow(loaded.settings, services, loaded.warnings)
 
 
+def show_welcome_on_first_run(window: "MainWindow") -> None:
+    """The welcome, once on the first run (and at each start while its box is ticked), once the window has painted."""
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, window.help_menu.show_welcome_if_wanted)
+
+
 def main() -> int:
     if _no_display():
         print(
@@ -134,9 +162,14 @@ def main() -> int:
     app.setApplicationName("carbon-gui")
     app.setApplicationDisplayName("carbon_gui")
     app.setStyle("Fusion")
-    window = build_window()
+    store = SharedSecretStore()
+    window = build_window(store)
+    crash_handler = install_crash_handling(lambda: window, store, window.settings.log_level)
     window.show()
-    return app.exec()  # closing the window does not wait for background work: ui.workers waits (bounded) at exit
+    show_welcome_on_first_run(window)
+    exit_code = app.exec()
+    del crash_handler  # kept alive while the app runs: it owns the hooks' signal
+    return exit_code  # closing the window does not wait for background work: ui.workers waits (bounded) at exit
 
 
 def open_ranked_window(timeout_s: float = 30.0) -> tuple["QApplication", "MainWindow"]:

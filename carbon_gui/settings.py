@@ -36,6 +36,7 @@ MAX_REFRESH_MINUTES = 24 * 60
 GCP_PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")  # Google Cloud's rule for project ids
 ISO3 = re.compile(r"[A-Z]{3}")
 MAX_FILE_BYTES = 2**20  # the app writes well under 10 KB
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass
@@ -60,6 +61,9 @@ class UserSettings:
     carbon_mode: str = "yearly"  # "yearly", "latest" or "forecast"
     refresh_minutes: int = 15
     gcp_project: str = ""  # Google Cloud project id for launches (Settings → Google Cloud)
+    welcome_seen: bool = False  # the welcome dialog shows at the first start-up…
+    show_welcome: bool = False  # …and at every start-up while its "Show at start-up" box is ticked
+    log_level: str = "WARNING"  # the log file's level (Settings → Log level); CARBON_GUI_LOG_LEVEL overrides it
 
 
 @dataclass(frozen=True)
@@ -335,4 +339,7 @@ FIELD_CHECKS: dict[str, Callable[[Any, Note], Any]] = {
     "carbon_mode": _plain(lambda v: _one_of(v, tuple(mode.value for mode in CarbonMode))),
     "refresh_minutes": _plain(lambda v: _whole(v, 1, MAX_REFRESH_MINUTES)),
     "gcp_project": _plain(_gcp_project),
+    "welcome_seen": _plain(_flag),
+    "show_welcome": _plain(_flag),
+    "log_level": _plain(lambda v: _one_of(v, LOG_LEVELS)),
 }

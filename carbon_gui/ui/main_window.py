@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carbon_gui.core.dimensioning.regional import planner_figures
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
 from carbon_gui.core.scoring import Assessment, Constraints, Ranking, rank
@@ -28,11 +29,11 @@ from carbon_gui.core.security import ResidencyRule, SecurityPolicy
 from carbon_gui.planning import PlanRequest, assess_request, check_saved_plan
 from carbon_gui.settings import UserSettings
 from carbon_gui.sources.reference import ReferenceData
-from carbon_gui.ui.dialogs.about import show_about
 from carbon_gui.ui.dialogs.messages import show_error
 from carbon_gui.ui.dialogs.security_dialog import SecurityDialog
 from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
 from carbon_gui.ui.hardware.hardware_view import HardwareView
+from carbon_gui.ui.help_menu import HelpMenu
 from carbon_gui.ui.jobs_controller import JobsController, LaunchContext
 from carbon_gui.ui.live_controller import LiveController
 from carbon_gui.ui.live_labels import intensity_label, sources_note
@@ -60,7 +61,7 @@ __all__ = ["MainWindow", "Services"]
 class MainWindow(QMainWindow):
     def __init__(self, settings: UserSettings, services: Services, settings_warnings: Sequence[str] = ()) -> None:
         super().__init__()
-        self.setWindowTitle("carbon_gui — where to train")
+        self.setWindowTitle("where to train")  # Qt adds " — carbon_gui", the display name
         self.settings = settings  # as loaded, with defaults for what could not be used
         self._settings_warnings = list(settings_warnings)  # shown once, when the reference data is known
         self._settings_as_shown: UserSettings | None = None  # what the controls showed once loaded: see closeEvent
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self.hardware_view = HardwareView(
             BenchmarkServices(self._services.jobs, self._services.load_reference, self._services.default_location),
             self.jobs_controller.open_prefilled_wizard,
+            planner_carbon=lambda: planner_figures(self._assessment.facts) if self._assessment else {},
         )
         for widget, title in (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware")):
             self.add_view(widget, title)
@@ -243,9 +245,7 @@ class MainWindow(QMainWindow):
         compare_action.triggered.connect(lambda: self._compare_hardware())
         training_menu.addAction(compare_action)
         self.view_menu = bar.addMenu("&View")  # one entry per tab: see add_view
-        about = QAction("&About the data", self)
-        about.triggered.connect(lambda: show_about(self))
-        bar.addMenu("&Help").addAction(about)
+        self.help_menu = HelpMenu(self, bar.addMenu("&Help"), settings_menu, self._services.secret_store)
 
     # ----- loading ------------------------------------------------------------------------
     def _background(self) -> "BackgroundTasks":
@@ -469,6 +469,9 @@ class MainWindow(QMainWindow):
             carbon_mode=self.carbon_panel.carbon_mode().value,
             refresh_minutes=self.carbon_panel.interval.value(),
             gcp_project=self._gcp_project,
+            welcome_seen=self.settings.welcome_seen,  # set by the Help menu's welcome
+            show_welcome=self.settings.show_welcome,
+            log_level=self.settings.log_level,
         )
 
     def _set_gcp_project(self, project: str) -> None:
