@@ -11,7 +11,7 @@ so a QRunnable can call them and forward progress through a signal; both raise `
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from carbon_gui.core.dimensioning.answer import (
@@ -98,13 +98,22 @@ def fit_for(
     return fit_surrogates(data, needed, depth, progress, cancelled)
 
 
-def region_carbon(reference: ReferenceData, names: tuple[str, ...], year: int | None = None) -> list[RegionCarbon]:
-    """Each region's grid intensity (Google's yearly figure, as the planner's reference ranking) and PUE."""
+def region_carbon(
+    reference: ReferenceData,
+    names: tuple[str, ...],
+    year: int | None = None,
+    planner: Mapping[str, RegionCarbon] | None = None,
+) -> list[RegionCarbon]:
+    """Each region's grid intensity and PUE: the planner's current figure (`planner`, e.g. a live value) where it
+    has one, else Google's yearly figure, as the planner's reference ranking."""
     catalog = reference.catalog
     year = catalog.latest_carbon_year if year is None else year
     found = []
     for name in dict.fromkeys(names):
         region = catalog.region(name)  # unknown: InputError listing the known ones
+        if planner is not None and name in planner:
+            found.append(planner[name])
+            continue
         figure = catalog.carbon(name, year)
         if figure is None or figure.intensity_gco2_kwh is None:
             raise InputError(
@@ -164,7 +173,9 @@ def build_problem(
     if by_region:
         notes.append(
             f"{carbon} by region = {first_present(ENERGY_TARGETS, data.target_names)} (kWh of IT energy, as measured) "
-            "x the region's PUE x its grid intensity (Google's yearly average): the planner's figures."
+            "x the region's PUE x its grid intensity: the planner's figure, from "
+            + "; ".join(sorted({r.source for r in regions or []}))
+            + "."
         )
         for platform in data.platforms:
             if all((platform.hardware, r.region) not in prices for r in regions or []):

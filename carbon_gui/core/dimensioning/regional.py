@@ -5,9 +5,11 @@ CO2e(kg) = energy (kWh, IT energy as codecarbon measures it) x the region's PUE 
 Cost(USD) = run time (s) / 3600 x the machine type's price per hour there, where the hardware id is a machine type.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from carbon_gui.core.energy import emissions_kg
+from carbon_gui.core.scoring import RegionFacts
 
 # the benchmark columns read as energy, carbon and run time, in this order of preference. The HADA files label
 # codecarbon's energy (kWh) "totEnergy(kW)"
@@ -38,3 +40,10 @@ def first_present(candidates: tuple[str, ...], names: list[str]) -> str | None:
 def carbon_target(names: list[str]) -> str:
     """The target that, with regions, means the region's CO2e: the benchmark's own carbon column if it has one."""
     return first_present(CARBON_TARGETS, names) or DEFAULT_CARBON_TARGET
+
+
+def planner_figures(facts: Iterable[RegionFacts]) -> dict[str, RegionCarbon]:
+    """The carbon figure the planner ranks with right now, per region: Google's yearly figure, a live value or a
+    forecast mean, whichever the user chose, labelled with its own provenance."""
+    figures = (RegionCarbon(f.region.name, f.intensity, f.region.pue, f.carbon.provenance.label()) for f in facts)
+    return {figure.region: figure for figure in figures}

@@ -115,7 +115,7 @@ class ConstraintEditor(QWidget):
         self.empty = QLabel("No limits: add one for time, memory, quality, …")
         self.empty.setEnabled(False)
         self._rows_layout.addWidget(self.empty)
-        self.add_button = QPushButton("&Add limit")
+        self.add_button = QPushButton("Add &limit")
         self.add_button.setToolTip("Add a limit TARGET <= VALUE or TARGET >= VALUE")
         self.add_button.clicked.connect(lambda: self.add_row())
         layout = QGridLayout(self)

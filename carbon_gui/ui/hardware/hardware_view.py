@@ -6,7 +6,7 @@ models and the optimiser; fitted models go to the optimiser. Work starts only on
 window's background tasks (after the first paint); the Optimise page is built then too.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
+from carbon_gui.core.dimensioning.regional import RegionCarbon
 from carbon_gui.dimensioning.fitting import Surrogates
 from carbon_gui.ui.hardware.benchmark_page import BenchmarkPage, BenchmarkServices
 from carbon_gui.ui.hardware.data_page import DataPage
@@ -31,9 +32,11 @@ class HardwareView(QWidget):
         services: BenchmarkServices,
         open_launch_wizard: Callable[..., Any],
         parent: QWidget | None = None,
+        planner_carbon: Callable[[], Mapping[str, RegionCarbon]] = dict,
     ) -> None:
         super().__init__(parent)
         self._open_launch_wizard = open_launch_wizard
+        self._planner_carbon = planner_carbon
         self.optimise_page: Any = None  # an OptimisePage once attached
         self.pages = QTabWidget()
         self.pages.setObjectName("hardwarePages")
@@ -71,7 +74,7 @@ class HardwareView(QWidget):
             page.attach(tasks)
         from carbon_gui.ui.hardware.optimise_page import OptimisePage
 
-        self.optimise_page = OptimisePage(tasks, self._open_launch_wizard)
+        self.optimise_page = OptimisePage(tasks, self._open_launch_wizard, planner_carbon=self._planner_carbon)
         self._optimise_layout.removeWidget(self._optimise_placeholder)
         self._optimise_placeholder.deleteLater()
         self._optimise_layout.setContentsMargins(0, 0, 0, 0)
@@ -83,6 +86,8 @@ class HardwareView(QWidget):
         """The window closes: stop what runs (a benchmark keeps its completed runs)."""
         self.benchmark_page.cancel()
         self.models_page.cancel()
+        if self.optimise_page is not None:
+            self.optimise_page.cancel()
 
     def _on_data(self, data: BenchmarkSet) -> None:
         self.models_page.set_data(data, self.data_page.folder.text())

@@ -10,7 +10,7 @@ import math
 import re
 import shlex
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -58,9 +58,10 @@ from carbon_gui.ui.hardware.region_choice_plot import RegionChoice
 if TYPE_CHECKING:  # the page is built after start-up; superqt (workers) loads then
     from carbon_gui.ui.workers import BackgroundTasks
 
-# Alt+letters the window around the page already uses: its menus (File, Settings, Training, View, Help) and the
-# Hardware tab's pages (Benchmark, Data, Models, Optimise). The page's own mnemonics avoid them.
-WINDOW_MNEMONICS = frozenset("FSTVHBDMO")
+# Alt+letters the window around the page already uses: its menus (File, Settings, Training, View, Help), its tabs
+# (Ranking, Map, Signals, Jobs, Hardware) and the Hardware tab's pages (Benchmark, Data, Models, Optimise). The
+# page's own mnemonics avoid them; Cancel has Esc instead (no letter is left for it).
+WINDOW_MNEMONICS = frozenset("FSTVHBDMORAIJW")
 SOLVERS = (("HiGHS (default)", "highs"), ("CP-SAT (OR-Tools)", "cp-sat"), ("Enumeration (cross-check)", "enumeration"))
 _HARDWARE_ID = re.compile(r"^(?P<machine>[^+]+)(?:\+(?P<count>\d+)x(?P<gpu>.+))?$")  # core.benchmark_grid.hardware_id
 
@@ -129,6 +130,7 @@ def optimise(
     reference: ReferenceData | None,
     solver: str,
     cancel: threading.Event,
+    planner: Mapping[str, RegionCarbon] | None = None,
 ) -> Optimised | None:
     """Runs on the thread pool. None when cancelled."""
     from carbon_gui.dimensioning import service
@@ -147,8 +149,8 @@ def optimise(
         regions, prices = [], {}
         if request.regions:
             if reference is None:
-                raise InputError("The region list has not loaded: untick 'Choose the region too' or try again.")
-            regions = service.region_carbon(reference, request.regions)
+                raise InputError("The region list has not loaded: untick 'Pick the region too' or try again.")
+            regions = service.region_carbon(reference, request.regions, planner=planner)
             prices = service.machine_prices(reference, data.hardware, request.regions)
         answer = service.solve(data, surrogates, request, regions, prices, solver, cancel.is_set)
         carbon = carbon_target(data.target_names)
@@ -193,9 +195,11 @@ class OptimisePage(QWidget):
         open_launch_wizard: Callable[[LaunchPrefill], None],
         parent: QWidget | None = None,
         load_reference: Callable[[], ReferenceData] = load_reference,
+        planner_carbon: Callable[[], Mapping[str, RegionCarbon]] = dict,
     ) -> None:
         super().__init__(parent)
         self._tasks, self._open_launch_wizard = tasks, open_launch_wizard
+        self._planner_carbon = planner_carbon  # the planner's current figure per region (read on the GUI thread)
         self._data: BenchmarkSet | None = None
         self._surrogates: Surrogates | None = None
         self._reference: ReferenceData | None = None
@@ -211,7 +215,7 @@ class OptimisePage(QWidget):
         scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 20)
 
         self.answer_view = AnswerView()
-        self.launch_button = QPushButton("&Launch with this…")
+        self.launch_button = QPushButton("Lau&nch with this…")
         self.launch_button.clicked.connect(self._launch)
         answer_tab = QWidget()
         answer_layout = QVBoxLayout(answer_tab)
@@ -222,7 +226,7 @@ class OptimisePage(QWidget):
         answer_layout.addLayout(launch_row)
         self.region_choice = RegionChoice()
         self.results = QTabWidget()
-        self.results.addTab(answer_tab, "Ans&wer")
+        self.results.addTab(answer_tab, "Answer")
         self.results.addTab(self.region_choice, "Carbon by re&gion")
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -264,7 +268,7 @@ class OptimisePage(QWidget):
         objective_row = QHBoxLayout()
         objective_row.addWidget(self.sense)
         objective_row.addWidget(self.objective, 1)
-        objective_label = QLabel("Ob&jective:")
+        objective_label = QLabel("Obje&ctive:")
         objective_label.setBuddy(self.sense)
         fields.addRow(objective_label, objective_row)
 
@@ -276,7 +280,7 @@ class OptimisePage(QWidget):
         self.use_budget.toggled.connect(self.budget.setEnabled)
         fields.addRow(self.use_budget, self.budget)
 
-        self.use_margin = QCheckBox("Robustness marg&in:")
+        self.use_margin = QCheckBox("Robustn&ess margin:")
         self.margin = QDoubleSpinBox()
         self.margin.setRange(0.0, 1.0)
         self.margin.setSingleStep(0.05)
@@ -292,7 +296,7 @@ class OptimisePage(QWidget):
         self.solver = QComboBox()
         for text, name in SOLVERS:
             self.solver.addItem(text, name)
-        solver_label = QLabel("Solv&er:")
+        solver_label = QLabel("E&xact solver:")
         solver_label.setBuddy(self.solver)
         fields.addRow(solver_label, self.solver)
         layout.addLayout(fields)
@@ -303,12 +307,12 @@ class OptimisePage(QWidget):
         limits_layout.addWidget(self.constraints)
         layout.addWidget(limits)
 
-        self.choose_region = QGroupBox("Choose the &region too")
+        self.choose_region = QGroupBox("Pic&k the region too")
         self.choose_region.setCheckable(True)
         self.choose_region.setChecked(False)
         self.choose_region.setToolTip(
-            "CO2e by region = the benchmark's energy x the region's PUE x its grid intensity (Google's yearly "
-            "figures); cost(USD) from the machine type's price there."
+            "CO2e by region = the benchmark's energy x the region's PUE x its grid intensity (the planner's "
+            "current figure: yearly, live or forecast, as chosen there); cost(USD) from the machine type's price there."
         )
         regions_layout = QVBoxLayout(self.choose_region)
         self.regions = QListWidget()
@@ -333,7 +337,7 @@ class OptimisePage(QWidget):
         self.optimise_button = QPushButton("O&ptimise")
         self.optimise_button.setToolTip("Solve (Enter)")
         self.optimise_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the solve (Esc)")
         self.cancel_button.clicked.connect(self.cancel)
         buttons.addWidget(self.optimise_button)
@@ -392,6 +396,7 @@ class OptimisePage(QWidget):
         self._set_running(True)
         self.status.setText("Solving… (the first solve also loads scikit-learn and the solver)")
         data, surrogates, reference, solver = self._data, self._surrogates, self._reference, self.solver.currentData()
+        planner = dict(self._planner_carbon())  # a snapshot: the planner may re-rank while the solve runs
 
         def finished(result: object) -> None:
             if isValid(self) and self._cancel is cancel:  # not a stale answer (cancelled, or new data since)
@@ -406,7 +411,7 @@ class OptimisePage(QWidget):
                 self._set_running(False)
                 self.status.setText(message)
 
-        self._tasks.run(optimise, data, surrogates, request, reference, solver, cancel,
+        self._tasks.run(optimise, data, surrogates, request, reference, solver, cancel, planner,
                         on_result=finished, on_error=failed)  # fmt: skip
 
     def cancel(self) -> None:
@@ -427,7 +432,7 @@ class OptimisePage(QWidget):
             raise InputError("Load a benchmark with at least one target first.")
         regions = self.selected_regions()
         if self.choose_region.isChecked() and not regions:
-            raise InputError("Tick at least one region, or untick 'Choose the region too'.")
+            raise InputError("Tick at least one region, or untick 'Pick the region too'.")
         constraints = self.constraints.constraints()
         for constraint in constraints:
             if constraint.target == COST_TARGET and not regions:
@@ -503,7 +508,10 @@ class OptimisePage(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.regions.addItem(item)
-        self.regions_note.setText(f"Tick the regions to choose from (Space ticks). Google's {year} grid figures.")
+        self.regions_note.setText(
+            f"Tick the regions to choose from (Space ticks). Shown: Google's {year} grid figures; the solve uses the "
+            "planner's current figure (live or forecast when chosen there)."
+        )
         if self.result is not None:
             self._show_result(self.result)  # machine types known now: "Launch with this" may be possible
 

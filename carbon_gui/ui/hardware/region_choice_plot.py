@@ -1,6 +1,6 @@
 """Carbon by region: in each selected region alone, the carbon-optimal hardware (within the same limits) and its
 CO2e, as horizontal bars coloured by hardware and as a table. An estimate: the surrogates' energy x the region's
-PUE x Google's yearly grid intensity."""
+PUE x the planner's grid intensity (yearly, live or forecast)."""
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -43,7 +43,7 @@ class RegionCarbonPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
             item.removeItem(old)
         self.bars, self.labels = {}, []
         item.setTitle(f"Carbon-optimal hardware by region: {target}, estimate" if rows else "", size="9pt")
-        item.setLabel("bottom", f"{target} (surrogate prediction x Google's yearly grid figure)")
+        item.setLabel("bottom", f"{target} (surrogate prediction x the planner's grid figure)")
         count = len(rows)
         hardware = dict.fromkeys(hw for _, hw, _ in rows)
         colors = {hw: HARDWARE_COLORS[i % len(HARDWARE_COLORS)] for i, hw in enumerate(hardware)}
@@ -131,7 +131,7 @@ class RegionChoice(QWidget):
         self.table.setUpdatesEnabled(True)
         if not by_region:
             self.caption.setText(
-                "Tick regions under 'Choose the region too' and Optimise: this shows, for each region alone, the "
+                "Tick regions under 'Pick the region too' and Optimise: this shows, for each region alone, the "
                 "hardware and configuration with the least CO2e within the same limits."
             )
             return
