@@ -193,7 +193,7 @@ def add_backtest_command(commands: Commands) -> None:
         help="replay the own forecaster and the start-time choice over the bundled 2024 hourly data",
         description="Jobs of 1, 4 and 8 h submitted every 6 h through 2024, each free to start within 24 h, start "
         "where the own forecast (made from the data up to the submission only) is lowest. Prints the forecaster's "
-        "MAPE 1-24 h ahead against the yesterday-same-hour baseline, its 90 %% interval's coverage, and the savings "
+        "MAPE 1-24 h ahead against the yesterday-same-hour baseline, its 90 % interval's coverage, and the savings "
         "against starting at once: the oracle's (perfect foresight), the realised ones and the share captured.",
     )
     b.add_argument("--zones", type=_zone_list, metavar="Z,...", help="comma-separated zones (default: all 16)")

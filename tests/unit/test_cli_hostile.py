@@ -334,3 +334,10 @@ def test_the_working_values_reach_the_command_itself(command: str, files: dict[s
 
 def test_the_parser_has_the_commands_this_file_expects_to_cover() -> None:
     assert {"rank", "cleanest", "machines", "launch", "jobs", "cancel", "cleanup"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", sorted(subcommands()))
+def test_every_commands_help_reads_as_written(command: str) -> None:
+    """argparse %-formats an option's help but not a description: '%%' there would show as '%%'."""
+    text = subcommands()[command].format_help()
+    assert "%%" not in text and "%(" not in text, text
