@@ -61,7 +61,7 @@ __all__ = [  # the records are the ledger's vocabulary: import them from here
     "default_path",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a scheduled job's start and launch request (jobs.scheduled_for, jobs.launch_json)
 DATA_DIR_ENV = "CARBON_GUI_DATA_DIR"
 LEDGER_FILE = "jobs.sqlite3"
 
@@ -101,7 +101,9 @@ CREATE TABLE jobs (
     estimate_usd REAL,
     estimate_json TEXT,
     measured TEXT,
-    error TEXT
+    error TEXT,
+    scheduled_for TEXT,
+    launch_json TEXT
 );
 CREATE TABLE steps (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -133,6 +135,8 @@ CREATE INDEX job_states_by_job ON job_states (job_id);
 """
 
 _JOB_COLUMNS = tuple(f.name for f in fields(JobRecord))
+# Columns added since schema 1, each with its type: a ledger of an older version gets them on open.
+_ADDED_JOB_COLUMNS = {2: (("scheduled_for", "TEXT"), ("launch_json", "TEXT"))}
 
 
 def default_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -194,6 +198,45 @@ class Ledger:
                 now,
             )
             db.execute("INSERT INTO job_states (job_id, state, at) VALUES (?, ?, ?)", (job_id, state, now))
+
+    def claim_scheduled(self, record: JobRecord) -> bool:
+        """Turn a scheduled job into the launch `record` describes (state draft), in one transaction.
+        False when it is no longer scheduled (launched by another process, or dropped): then nothing changes."""
+        row = asdict(record) | {"state": "draft", "scheduled_for": None}
+        now = _to_sql(utc_now())
+        columns = [name for name in _JOB_COLUMNS if name not in ("id", "created_at", "launch_json")]
+        with self._write() as db:
+            changed = db.execute(
+                f"UPDATE jobs SET {', '.join(f'{name} = ?' for name in columns)}, updated_at = ?"
+                " WHERE id = ? AND state = 'scheduled'",
+                [*(_to_sql(row[name]) for name in columns), now, record.id],
+            ).rowcount
+            if changed:
+                db.execute("INSERT INTO job_states (job_id, state, at) VALUES (?, 'draft', ?)", (record.id, now))
+        return bool(changed)
+
+    def drop_scheduled(self, job_id: str, reason: str) -> bool:
+        """Cancel a job that is still scheduled; False when it is not (any more)."""
+        now = _to_sql(utc_now())
+        with self._write() as db:
+            changed = db.execute(
+                "UPDATE jobs SET state = 'cancelled', error = ?, ended_at = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'scheduled'",
+                (reason, now, now, job_id),
+            ).rowcount
+            if changed:
+                db.execute("INSERT INTO job_states (job_id, state, at) VALUES (?, 'cancelled', ?)", (job_id, now))
+        return bool(changed)
+
+    def reschedule(self, job_id: str, start: datetime, launch_json: str) -> bool:
+        """Move a scheduled job's start (a re-plan); False when it is no longer scheduled."""
+        with self._write() as db:
+            changed = db.execute(
+                "UPDATE jobs SET scheduled_for = ?, launch_json = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'scheduled'",
+                (_to_sql(start), launch_json, _to_sql(utc_now()), job_id),
+            ).rowcount
+        return bool(changed)
 
     def set_vertex_name(self, job_id: str, vertex_name: str) -> None:
         self._update(job_id, "vertex_name = ?", (vertex_name,))
@@ -406,6 +449,9 @@ class Ledger:
                 f"The job ledger {self.path} was written by a newer carbon-gui (schema {version}; this version "
                 f"reads {SCHEMA_VERSION}). Update carbon-gui, or set {DATA_DIR_ENV} to use another folder."
             )
+        if 1 <= version < SCHEMA_VERSION and _upgradable(version, columns):  # an older ledger, else untouched
+            columns["jobs"] |= self._upgrade(version, columns["jobs"])
+            version = SCHEMA_VERSION
         missing = [table for table, wanted in _columns().items() if not wanted <= columns[table]]
         if version < SCHEMA_VERSION or missing:
             return f"a SQLite file without the ledger's tables ({', '.join(missing) or 'no schema version'})"
@@ -415,6 +461,16 @@ class Ledger:
             except sqlite3.Error as exc:
                 raise _ledger_error(self.path, exc) from None
         return None
+
+    def _upgrade(self, version: int, job_columns: set[str]) -> set[str]:
+        """Add the columns of the schemas after `version` (one transaction); returns the names added."""
+        added = _added_since(version)
+        with self._write() as db:
+            for name, kind in added:
+                if name not in job_columns:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return {name for name, _ in added}
 
     def _create(self) -> None:
         """Build a complete ledger beside the path, then link it into place: the path never holds a half-made
@@ -452,6 +508,16 @@ _READ = (
     ("SELECT seq, job_id, state, at FROM job_states {where} ORDER BY seq", "WHERE job_id = :job"),
     ("SELECT * FROM buckets {where} ORDER BY intended_at DESC, name", "WHERE job_id = :job OR name = :bucket"),
 )
+
+
+def _added_since(version: int) -> list[tuple[str, str]]:
+    return [(name, kind) for v in range(version + 1, SCHEMA_VERSION + 1) for name, kind in _ADDED_JOB_COLUMNS[v]]
+
+
+def _upgradable(version: int, columns: dict[str, set[str]]) -> bool:
+    """The file has every table and column of schema `version`: only the columns added since may be missing."""
+    added = {name for name, _ in _added_since(version)}
+    return all(wanted - (added if table == "jobs" else set()) <= columns[table] for table, wanted in _columns().items())
 
 
 @cache

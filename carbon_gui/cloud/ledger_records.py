@@ -17,6 +17,7 @@ from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.job_states import BUCKET_STATES, JOB_STATES
 from carbon_gui.core.measured_emissions import MeasuredEmissions
 from carbon_gui.core.run_estimate import RunEstimate
+from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
 
 Target = Literal["vertex", "local"]
 StepStatus = Literal["intent", "done", "failed"]
@@ -56,6 +57,8 @@ class JobRecord:
     estimate_json: str | None = None  # core.run_estimate.RunEstimate as JSON: the so-far figure of a running job
     measured: str | None = None  # codecarbon's figures as JSON text, once read
     error: str | None = None  # user-facing message of the failure, if it failed
+    scheduled_for: datetime | None = None  # a scheduled job's start (`launch --at`), UTC
+    launch_json: str | None = None  # a scheduled job's launch request and how its start was chosen (jobs/schedule.py)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class DamagedRecord:
     bucket: str | None  # the bucket it names, when it names one
 
     def __str__(self) -> str:
-        return f"damaged: {self.where}: {self.problem}"
+        where = printable(self.where, ONE_LINE_LIMIT, one_line=True)  # an id is short: a long one is the damage
+        return f"damaged: {where}: {printable(self.problem, one_line=True)}"
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,8 @@ def _job(row: sqlite3.Row) -> JobRecord:
         estimate_json=c.json("estimate_json", "the launch's estimate", RunEstimate.from_dict),
         measured=c.json("measured", "codecarbon's figures", _measured),
         error=c.text("error", optional=True),
+        scheduled_for=c.time("scheduled_for", optional=True),
+        launch_json=c.json("launch_json", "a JSON object", _object),
     )
 
 

@@ -6,11 +6,13 @@ Vertex AI: create the staging bucket in the region → package the script → up
 This machine: stage the script in a local directory and start the process.
 """
 
+import dataclasses
 import json
 import os
 import tempfile
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from carbon_gui.cloud.access_check import PROBE_JOB_ID
@@ -20,6 +22,7 @@ from carbon_gui.cloud.local import LineCallback, process_start_time, staging_dir
 from carbon_gui.cloud.packaging import COUNTRY_ENV, PACKAGE_FILE, build_package
 from carbon_gui.core.errors import UserFacingError
 from carbon_gui.core.job_ids import bucket_labels
+from carbon_gui.core.job_states import SCHEDULED
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.request import LOCAL, PACKAGE_DIR, LaunchPlan
 
@@ -45,13 +48,18 @@ def launch(
     progress: Progress,
     cancel: threading.Event,
     on_line: LineCallback | None = None,
+    scheduled: bool = False,
 ) -> JobRecord:
-    """Run the launch steps; the job's record in the ledger says where it stopped if anything fails."""
+    """Run the launch steps; the job's record in the ledger says where it stopped if anything fails.
+    `scheduled`: the plan's job is in the ledger as scheduled; it launches only if it still is."""
     if not plan.ready:
         raise UserFacingError("The job cannot be launched: " + " ".join(plan.problems))
     if plan.request.target != LOCAL:
         _preflight(plan, clouds)
-    ledger.add_job(_record(plan))
+    if not scheduled:
+        ledger.add_job(_record(plan))
+    elif not ledger.claim_scheduled(_record(plan)):
+        raise UserFacingError(f"{plan.job_id} is no longer scheduled (launched or dropped elsewhere): nothing done.")
     steps = _Steps(plan.job_id, ledger, progress, cancel)
     try:
         if plan.request.target == LOCAL:
@@ -66,6 +74,18 @@ def launch(
         raise
     record = ledger.job(plan.job_id)
     assert record is not None
+    return record
+
+
+def schedule(plan: LaunchPlan, ledger: Ledger, start: datetime, launch_json: str) -> JobRecord:
+    """Record the planned job as scheduled to start at `start`; nothing is created in the cloud yet."""
+    if not plan.ready:
+        raise UserFacingError("The job cannot be scheduled: " + " ".join(plan.problems))
+    record = dataclasses.replace(
+        _record(plan), state=SCHEDULED, scheduled_for=start, launch_json=launch_json, staging_dir=None, pid=None,
+        pid_started_at=None,
+    )  # fmt: skip
+    ledger.add_job(record)
     return record
 
 

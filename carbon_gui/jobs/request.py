@@ -77,3 +77,44 @@ def package_uri(job_id: str, package_file: str) -> str:
 
 def output_uri(job_id: str) -> str:
     return f"gs://{bucket_name(job_id)}/{OUTPUT_DIR}"
+
+
+def request_to_dict(request: LaunchRequest) -> dict[str, Any]:
+    """The request as JSON-ready values: a scheduled job keeps it in the ledger until it is launched."""
+    return {
+        "target": request.target,
+        "region": request.region,
+        "script": str(request.script),
+        "machine_type": request.machine_type,
+        "hours": request.hours,
+        "project": request.project,
+        "requirements": None if request.requirements is None else str(request.requirements),
+        "function": request.function,
+        "accelerator_type": request.accelerator_type,
+        "accelerator_count": request.accelerator_count,
+        "image_uri": request.image_uri,
+        "args": list(request.args),
+        "env": dict(request.env),
+        "display_name": request.display_name,
+    }
+
+
+def request_from_dict(values: Mapping[str, Any]) -> LaunchRequest:
+    """The inverse of request_to_dict; raises KeyError/TypeError/ValueError for values of another shape."""
+    requirements = values["requirements"]
+    return LaunchRequest(
+        target=str(values["target"]),
+        region=str(values["region"]),
+        script=Path(values["script"]),
+        machine_type=str(values["machine_type"]),
+        hours=float(values["hours"]),
+        project=values["project"],
+        requirements=None if requirements is None else Path(requirements),
+        function=values["function"],
+        accelerator_type=values["accelerator_type"],
+        accelerator_count=int(values["accelerator_count"]),
+        image_uri=values["image_uri"],
+        args=tuple(str(a) for a in values["args"]),
+        env={str(k): str(v) for k, v in dict(values["env"]).items()},
+        display_name=values["display_name"],
+    )

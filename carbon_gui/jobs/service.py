@@ -1,10 +1,13 @@
 """Everything the window and the CLI do with training jobs, in one object: plan (dry run), launch,
 poll, cancel, clean up, find orphans, recover after a crash. No Qt; blocking calls belong on a worker."""
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from carbon_gui.cloud.gcp_auth import GcpAccess, resolve_access
 from carbon_gui.cloud.ledger import BucketRecord, DamagedRecord, JobRecord, Ledger, LedgerError
@@ -12,20 +15,40 @@ from carbon_gui.cloud.local import LineCallback
 from carbon_gui.core.cleanup_policy import Orphan
 from carbon_gui.core.errors import UserFacingError
 from carbon_gui.core.job_ids import new_job_id
-from carbon_gui.core.job_states import ACTIVE_STATES, is_terminal
+from carbon_gui.core.job_states import ACTIVE_STATES, SCHEDULED, is_terminal
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.training_images import TrainingImage
 from carbon_gui.jobs import cleanup, monitor, recovery
 from carbon_gui.jobs.cleanup import CleanupPreview, LocalOrphan
 from carbon_gui.jobs.clouds import Clouds
 from carbon_gui.jobs.launcher import Progress, launch
+from carbon_gui.jobs.launcher import schedule as record_schedule
 from carbon_gui.jobs.outputs import output_text
 from carbon_gui.jobs.planner import make_plan
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
+from carbon_gui.jobs.schedule import DEFAULT_DEADLINE, Schedule, check_start, moved
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.training_images import load_training_images
 
+if TYPE_CHECKING:  # numpy and the bundled hourly data load when a start is planned
+    from carbon_gui.sources.replay import GridHistory
+
 MEASURE_WAIT = timedelta(minutes=30)  # how long after its end a job is polled for codecarbon's figures
+
+
+@dataclass(frozen=True)
+class BestStart:
+    """The start with the least expected emissions for a run in its region, finishing by the deadline."""
+
+    start: datetime
+    emissions_kg: float
+    source: str  # where the hourly data came from
+
+
+@dataclass(frozen=True)
+class Replanned:
+    record: JobRecord
+    message: str | None  # what changed, when the start moved by more than schedule's thresholds
 
 
 class JobService:
@@ -41,6 +64,7 @@ class JobService:
         self._ledger = ledger
         self._clouds = Clouds(access or (lambda: resolve_access(None, environ)))
         self._images: tuple[TrainingImage, ...] | None = None
+        self._history: GridHistory | None = None
         self._lock = threading.Lock()
 
     @property
@@ -69,6 +93,77 @@ class JobService:
     ) -> JobRecord:
         return launch(plan, self.ledger, self._clouds, progress, cancel, on_line)
 
+    # --- scheduled jobs (jobs/schedule.py) ------------------------------------------------------------------
+
+    def best_start(self, request: LaunchRequest, deadline: datetime, now: datetime | None = None) -> BestStart:
+        """Plan the request's run in its region (time_planning.plan_when on the bundled hourly data, carbon only)."""
+        from carbon_gui.core.scoring import Constraints
+        from carbon_gui.core.weights import parse_weights
+        from carbon_gui.planning import PlanRequest
+        from carbon_gui.sources.places import default_location
+        from carbon_gui.sources.replay import load_hourly_history
+        from carbon_gui.time_planning import plan_when
+
+        now = now or datetime.now(UTC)
+        with self._lock:
+            if self._history is None:
+                self._history = load_hourly_history()
+            history = self._history
+        count = request.accelerator_count if request.accelerator_type else 1
+        wanted = PlanRequest(request.machine_type, request.hours, default_location(), None, request.accelerator_type,
+                             count)  # fmt: skip
+        plan = plan_when(self._reference(), wanted, deadline, parse_weights("carbon=1"), Constraints(), now,
+                         (request.region,), None, history)  # fmt: skip
+        if plan.best is None or plan.best.best is None:
+            raise UserFacingError(f"No start for {request.region} could be planned: give a time with --at instead.")
+        return BestStart(plan.start_time(plan.best.best), plan.best.best.emissions_kg, plan.best.series.source)
+
+    def schedule(self, plan: LaunchPlan, start: datetime, how: Schedule, now: datetime | None = None) -> JobRecord:
+        """Record the job to be launched at `start` (checked: not past, ends by the deadline)."""
+        check_start(start, now or datetime.now(UTC), plan.request.hours, how.deadline)
+        return record_schedule(plan, self.ledger, start, how.to_json())
+
+    def schedule_of(self, record: JobRecord) -> Schedule:
+        if record.state != SCHEDULED or record.launch_json is None:
+            raise LedgerError(f"{record.id} is not scheduled (it is {record.state}).")
+        return Schedule.from_json(record.launch_json)
+
+    def submit_scheduled(
+        self, job_id: str, progress: Progress, cancel: threading.Event, on_line: LineCallback | None = None
+    ) -> JobRecord:
+        """Launch a scheduled job now, checked afresh (the script may have changed since it was scheduled)."""
+        record = self.job(job_id)
+        request = self.schedule_of(record).request
+        plan = make_plan(self._reference(), self.images(), request, record.id, date.today())
+        if not plan.ready:
+            problems = " ".join(plan.problems)
+            self.ledger.drop_scheduled(job_id, f"Not launched at its scheduled time: {problems}")
+            raise UserFacingError(f"{job_id} was not launched and is dropped: {problems}")
+        return launch(plan, self.ledger, self._clouds, progress, cancel, on_line, scheduled=True)
+
+    def drop(self, job_id: str) -> JobRecord:
+        """Cancel a scheduled job before it starts."""
+        if not self.ledger.drop_scheduled(job_id, "Dropped before its scheduled start."):
+            raise LedgerError(f"{job_id} is not scheduled (it is {self.job(job_id).state}): nothing was dropped.")
+        return self.job(job_id)
+
+    def replan(self, job_id: str, now: datetime | None = None) -> Replanned:
+        """Plan the best start again from now (a missed start, or new data); says so when it moved much."""
+        now = now or datetime.now(UTC)
+        record = self.job(job_id)
+        how = self.schedule_of(record)
+        deadline = how.deadline
+        if deadline is None or deadline < now + timedelta(hours=how.request.hours):
+            deadline = now + max(DEFAULT_DEADLINE, timedelta(hours=how.request.hours))
+        best = self.best_start(how.request, deadline, now)
+        updated = dataclasses.replace(how, at_best=True, deadline=deadline, planned_kg=best.emissions_kg,
+                                      source=best.source)  # fmt: skip
+        if not self.ledger.reschedule(job_id, best.start, updated.to_json()):
+            raise LedgerError(f"{job_id} is no longer scheduled: nothing was re-planned.")
+        assert record.scheduled_for is not None
+        message = moved(record.scheduled_for, how.planned_kg, best.start, best.emissions_kg)
+        return Replanned(self.job(job_id), message)
+
     def notices(self) -> list[str]:
         """What the user must hear about the ledger itself (a damaged file set aside); each said once."""
         ledger = self.ledger
@@ -90,7 +185,10 @@ class JobService:
         return record
 
     def refresh(self, job_id: str) -> JobRecord:
-        return monitor.refresh(self.job(job_id), self.ledger, self._clouds)
+        record = self.job(job_id)
+        if record.state == SCHEDULED:
+            return record  # nothing exists to poll before it starts
+        return monitor.refresh(record, self.ledger, self._clouds)
 
     def refresh_watched(self) -> dict[str, str]:
         """Poll every watched job once. One failing poll never stops the others: returns, per job that could
@@ -118,7 +216,10 @@ class JobService:
         return [j for j in self.jobs() if j.state in ACTIVE_STATES or waiting_for_figures(j)]
 
     def cancel(self, job_id: str) -> JobRecord:
-        return monitor.cancel(self.job(job_id), self.ledger, self._clouds)
+        record = self.job(job_id)
+        if record.state == SCHEDULED:
+            return self.drop(job_id)
+        return monitor.cancel(record, self.ledger, self._clouds)
 
     def output(self, job_id: str, last: int = 200) -> list[str]:
         return monitor.local_output(self.job(job_id), self._clouds, last)
