@@ -16,6 +16,8 @@
   cache, when the cache stored it, so a cached value is never presented as freshly fetched.
 """
 
+import base64
+import binascii
 import contextlib
 import contextvars
 import email.utils
@@ -36,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
 
 import requests
 import requests.auth
@@ -143,6 +145,7 @@ class _Call:
     """One `get_json` call's overall deadline (monotonic seconds), and whether the watchdog had to cut it."""
 
     at: float
+    secrets: tuple[str, ...] = ()  # what the call must never let reach the cache (see _holds_secret)
     expired: bool = False  # set by the watchdog
     # what it is using now (guarded by the watchdog's lock): the connection, and once the headers are in, the answer
     conn: "BaseHTTPConnection | None" = None
@@ -441,8 +444,9 @@ class _CachedSession(CachedSession, _ProviderSession):
 
 
 def _cacheable(response: requests.Response) -> bool:
-    """requests-cache filter: never store a login answer or anything sent with HTTP Basic credentials; a 404 only
-    where it means "no coverage here"."""
+    """requests-cache filter (asked before an answer is stored, and again when one is read back: a stored answer it
+    refuses is deleted): never store a login answer, anything sent with HTTP Basic credentials, or an answer holding
+    a secret of its request (a server echoing the key back); a 404 only where it means "no coverage here"."""
     request = response.request
     url = response.url or (request.url if request is not None else "") or ""
     path = urllib3.util.parse_url(url).path or ""
@@ -454,7 +458,62 @@ def _cacheable(response: requests.Response) -> bool:
         authorization = str(request.headers.get("Authorization", ""))
         if authorization.lower().startswith("basic"):
             return False
-    return True
+    call = _current_call.get()
+    secrets = _request_secrets(request.headers if request is not None else {})
+    return not _holds_secret(response, [*secrets, *(call.secrets if call is not None else ())])
+
+
+def _request_secrets(headers: Mapping[str, Any]) -> list[str]:
+    """The credentials in request headers: each secret header's value, the token of "Bearer <token>", and for
+    "Basic <base64>" the decoded user:password and the password alone."""
+    found: list[str] = []
+    for name in SECRET_HEADERS:
+        value = headers.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        found.append(value)
+        scheme, _, credential = value.strip().partition(" ")
+        if scheme.lower() == "basic":
+            with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+                user_password = base64.b64decode(credential, validate=True).decode()
+                found += [user_password, user_password.partition(":")[2]]
+        elif credential:
+            found.append(credential)
+    return [secret for secret in found if secret]
+
+
+def _secret_forms(secret: str) -> set[bytes]:
+    """`secret` raw, and the base64 characters made of its bits alone at each of the 3 alignments (standard and
+    URL-safe alphabets), so it is found also inside a longer encoded text (an echoed Basic header, say)."""
+    raw = secret.encode()
+    forms = {raw}
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * offset + raw)
+            forms.add(encoded[-(-8 * offset // 6) : 8 * (offset + len(raw)) // 6])
+    return {form for form in forms if form}
+
+
+def _readings(data: bytes) -> list[bytes]:
+    """`data` as stored, and as a reader would decode it: percent-decoded, JSON-unescaped (\\u0041, \\/)."""
+    readings = [data]
+    if b"%" in data:
+        readings.append(unquote_to_bytes(data))
+    if b"\\" in data:
+        with contextlib.suppress(ValueError, RecursionError):
+            readings.append(json.dumps(json.loads(data), ensure_ascii=False).encode())
+    return readings
+
+
+def _holds_secret(response: requests.Response, secrets: Iterable[str]) -> bool:
+    """Whether the answer's status text, headers or body hold one of `secrets`, raw or encoded (see `_secret_forms`,
+    `_readings`)."""
+    forms = {form for secret in secrets for form in _secret_forms(secret)}
+    if not forms:
+        return False
+    head = "\n".join([str(response.reason or ""), *(f"{k}: {v}" for k, v in response.headers.items())])
+    stored = [head.encode("utf-8", errors="replace"), response.content or b""]
+    return any(form in reading for data in stored for reading in _readings(data) for form in forms)
 
 
 def _ignored_parameters() -> list[str]:
@@ -640,9 +699,14 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
+    """`text` with each secret written as "***"; nothing at all if a secret is still in it in another form
+    (base64, percent-encoded): the caller then says what happened without quoting the provider."""
+    kept = [secret for secret in secrets if len(secret) >= 4]
+    for secret in kept:
+        text = text.replace(secret, "***")
+    readings = _readings(text.encode())
+    if any(form in reading for secret in kept for form in _secret_forms(secret) for reading in readings):
+        return ""
     return text
 
 
@@ -782,6 +846,7 @@ def get_json(
     deadline_s: float | None = None,
     endpoint_name: str,
     use_cache: bool = True,
+    secrets: Iterable[str] = (),
 ) -> Any:
     """GET `url` and return the decoded JSON, or raise a `ProviderError` subclass.
 
@@ -789,11 +854,17 @@ def get_json(
     status line, headers, body, retries (default: connect + 2 × read). A 429 whose Retry-After is at most 2 s,
     and shorter than the time left, is waited out and retried once. `use_cache=False` skips a cached answer (a
     fresh one is still stored).
+
+    No answer holding a credential of this request (headers, `auth`) or one of `secrets` (a password the request
+    does not carry, say) is stored in the cache, whatever part of the answer holds it, raw or encoded.
     """
     connect_s, read_s = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    call = _Call(time.monotonic() + (deadline_s if deadline_s is not None else connect_s + 2 * read_s))
-    secrets = [v for k, v in (headers or {}).items() if k.lower() not in ("accept", "user-agent")]
-    secrets += list(auth or ())
+    known = [v for k, v in (headers or {}).items() if k.lower() not in ("accept", "user-agent")]
+    known += [*(auth or ()), *secrets]
+    if auth:
+        known.append(":".join(auth))
+    secrets = [secret for secret in known if secret]
+    call = _Call(time.monotonic() + (deadline_s if deadline_s is not None else connect_s + 2 * read_s), tuple(secrets))
     for attempt in range(2):
         response = _send(
             session,

@@ -239,6 +239,7 @@ class WattTimeClient:
             deadline_s=self._deadline_s,
             endpoint_name=endpoint,
             use_cache=use_cache,
+            secrets=(self._password,),  # an answer echoing it is never cached (covers user:password in any encoding)
         )
 
     # --- parsing ---------------------------------------------------------------------------------------------

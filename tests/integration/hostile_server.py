@@ -16,15 +16,23 @@ Kinds (`HOSTILE_KINDS`):
 - "huge_unsized": a 50 MB body without Content-Length (the client reads until the server closes)
 - "gzip_bomb": 50 MB of zeros, gzip-compressed to about 50 KB, with Content-Encoding: gzip
 
+Echo kinds (`ECHO_KINDS`): the normal answer, with `echo(request)` (by default the credential the request carried:
+the Electricity Maps `auth-token`, the WattTime bearer token) written back in it, as a careless server or proxy might:
+- "echo_body_field": in a body field (Electricity Maps `estimationMethod`, WattTime `meta.model`)
+- "echo_header": in a response header (`X-Echo`)
+- "echo_warnings": in WattTime's `meta.warnings` (a new `meta` where the answer has none)
+
 The hostile answer comes after the credentials were checked, as from a real provider (or a proxy in front of one).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import zlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Self
 from urllib.parse import urlencode
@@ -40,6 +48,7 @@ HOSTILE_KINDS = (
     "huge_unsized",
     "gzip_bomb",
 )
+ECHO_KINDS = ("echo_body_field", "echo_header", "echo_warnings")
 HUGE_BYTES = 50 * 1024 * 1024
 REDIRECT_MARK = "redirected"  # the query parameter a same-origin redirect adds
 _CHUNK = b" " * (64 * 1024)  # one buffer written over and over: the server itself never holds 50 MB
@@ -55,6 +64,37 @@ def gzip_bomb() -> bytes:
     return b"".join([*parts, compressor.flush()])
 
 
+def sent_credential(request: RecordedRequest) -> str:
+    """The credential a request carried: the Electricity Maps `auth-token`, or the token of `Authorization: Bearer`."""
+    if "auth-token" in request.headers:
+        return request.headers["auth-token"]
+    return request.headers.get("authorization", "").partition(" ")[2]
+
+
+def _with_echo(answer: Answer, kind: str, text: str, *, json_escaped: bool = False) -> Answer:
+    if kind == "echo_header":
+        answer.headers["X-Echo"] = text
+        return answer
+    if json_escaped:  # the body's JSON spells every character of the echo as \uXXXX: it decodes to the same text
+        placeholder = "ECHO-PLACEHOLDER-" + "x" * 8
+        escaped = "".join(f"\\u{ord(c):04x}" for c in text)
+        echoed = _with_echo(answer, kind, placeholder)
+        echoed.payload = json.dumps(echoed.payload).replace(placeholder, escaped).encode()
+        return echoed
+    payload = answer.payload
+    if not isinstance(payload, dict):
+        raise ValueError(f"{kind} needs an answer that is a JSON object")
+    meta = payload.get("meta")
+    if kind == "echo_warnings":
+        meta = payload.setdefault("meta", {}) if meta is None else meta
+        meta.setdefault("warnings", []).append({"type": "echo", "message": f"Request made with {text}"})
+    elif isinstance(meta, dict):  # WattTime: a field of its meta block
+        meta["model"] = {"date": text}
+    else:
+        payload["estimationMethod"] = text
+    return answer
+
+
 class _Hostile:
     """Mixin over a FakeProvider: routes in `hostile` answer with their hostile kind."""
 
@@ -63,11 +103,18 @@ class _Hostile:
         self.hostile: dict[str, str] = {}
         self.other_origin = "http://127.0.0.1:9"  # set by the test to a server it watches
         self.header_drip_s = header_drip_s
+        self.echo: Callable[[RecordedRequest], str] = sent_credential  # what the echo kinds write back
+        self.echo_json_escaped = False  # body echoes spelled as JSON \u escapes
 
     def _fault_or_answer(self, route: str, request: RecordedRequest) -> Answer:
         kind = self.hostile.get(route)
         if kind is None:
             return super()._fault_or_answer(route, request)  # type: ignore[misc]
+        if kind in ECHO_KINDS:
+            normal = super()._fault_or_answer(route, request)  # type: ignore[misc]
+            if normal.status != 200:
+                return normal
+            return _with_echo(normal, kind, self.echo(request), json_escaped=self.echo_json_escaped)
         if kind not in HOSTILE_KINDS:
             raise ValueError(f"unknown hostile kind {kind!r}")
         query = urlencode(request.query, doseq=True)
@@ -192,6 +239,7 @@ class DripServer:
 
 
 __all__ = [
+    "ECHO_KINDS",
     "HOSTILE_KINDS",
     "HUGE_BYTES",
     "REDIRECT_MARK",
@@ -200,4 +248,5 @@ __all__ = [
     "HostileElectricityMaps",
     "HostileWattTime",
     "gzip_bomb",
+    "sent_credential",
 ]

@@ -5,7 +5,6 @@ Each call goes through the real client and the real cached session and must end 
 within its deadline plus a little slack, having followed nothing, and leaving no secret anywhere on disk."""
 
 import base64
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from carbon_gui.sources.live import NoCoverage
 from carbon_gui.sources.provider_errors import ProviderError
 from carbon_gui.sources.watttime import WattTimeClient
 
+from .cli_run import cli_env
 from .conftest import SF, assert_no_secret, fetch_em, fetch_wt
 from .fake_providers import FakeProvider
 from .hostile_server import HOSTILE_KINDS, HostileElectricityMaps, HostileWattTime
@@ -247,21 +247,7 @@ def test_cleanest_live_ends_within_its_deadline_against_a_header_drip(tmp_path: 
     with HostileElectricityMaps.start(token=EM_TOKEN, header_drip_s=0.5) as server:
         server.hostile.update(dict.fromkeys(EM_CALLS, "drip_headers"))
         home = tmp_path / "home"
-        dirs = {name: home / name for name in ("cache", "config", "data", "state")}
-        for directory in dirs.values():
-            directory.mkdir(parents=True)
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("CARBON_GUI_", "XDG_"))}
-        env = {
-            **clean,
-            "HOME": str(home),
-            "XDG_CACHE_HOME": str(dirs["cache"]),
-            "XDG_CONFIG_HOME": str(dirs["config"]),
-            "XDG_DATA_HOME": str(dirs["data"]),
-            "XDG_STATE_HOME": str(dirs["state"]),
-            "NO_PROXY": "127.0.0.1,localhost",
-            "CARBON_GUI_ELECTRICITYMAPS_URL": server.api_url,
-            "CARBON_GUI_ELECTRICITYMAPS_TOKEN": EM_TOKEN,
-        }
+        env = cli_env(home, CARBON_GUI_ELECTRICITYMAPS_URL=server.api_url, CARBON_GUI_ELECTRICITYMAPS_TOKEN=EM_TOKEN)
         started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "carbon_gui", "cleanest", "--live"],
