@@ -1,7 +1,9 @@
 """The job commands of carbon-gui: launch (or its dry run), jobs, cancel, cleanup.
 
     carbon-gui launch --script train.py --region europe-west4 --machine n1-standard-8 \\
-        --accelerator nvidia-tesla-t4:1 --project my-project [--dry-run] [--local] [--wait]
+        --accelerator nvidia-tesla-t4:1 --project my-project [--dry-run] [--local] [--wait] \\
+        [--at best|ISO-TIME [--deadline 24h|ISO-TIME]]
+    carbon-gui launch-scheduled [--missed launch|replan|drop]
     carbon-gui jobs [--refresh] [--json]
     carbon-gui cancel JOB_ID
     carbon-gui cleanup JOB_ID [--yes]  |  carbon-gui cleanup --orphans [--yes]
@@ -13,6 +15,11 @@ Local servers: CARBON_GUI_VERTEX_ENDPOINT, STORAGE_EMULATOR_HOST, CARBON_GUI_GCP
 `jobs --refresh` lists every job even when polling some fails: such a job shows its last known state with
 "state unknown: <why>" (`poll_error` in --json). A ledger row that cannot be read is listed as
 "damaged: <id>: <what is wrong>" (`{"id", "damaged"}` in --json) and is never polled, cancelled or cleaned up.
+
+`launch --at` records the job as scheduled (nothing is created yet): `best` plans the start with the least expected
+emissions in the job's region that lets the run end by --deadline (default 24 h), on the bundled hourly data. The
+window launches it when its time comes while it runs; without the window, `launch-scheduled` launches the due ones
+(run it from cron or a timer). A start that passed while nothing ran is listed; `--missed` says what to do with it.
 """
 
 import argparse
@@ -22,6 +29,7 @@ import os
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +38,9 @@ from carbon_gui.cloud.errors import CloudError
 from carbon_gui.cloud.ledger import DamagedRecord, JobRecord
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.job_ids import is_job_id
-from carbon_gui.core.job_states import is_terminal
+from carbon_gui.core.job_states import SCHEDULED, is_terminal
 from carbon_gui.core.quantities import energy_text, mass_text
+from carbon_gui.jobs import schedule
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.planning import parse_accelerator
@@ -63,8 +72,17 @@ def add_job_commands(commands: Commands) -> None:
     launch.add_argument("--dry-run", action="store_true", help="check and print the spec; create nothing")
     launch.add_argument("--local", action="store_true", help="run on this machine instead of Vertex AI")
     launch.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    launch.add_argument("--at", type=_checked(_start_at), metavar="best|ISO-TIME",
+                        help="schedule it: 'best' (least emissions before --deadline) or a UTC time")  # fmt: skip
+    launch.add_argument("--deadline", type=_checked(_deadline),
+                        help="with --at: end by then: 36h, 2d from now or a UTC time (default 24h)")  # fmt: skip
     launch.add_argument("--json", action="store_true", help="print JSON")
     launch.set_defaults(handler=_launch)
+
+    due = commands.add_parser("launch-scheduled", help="launch the scheduled jobs whose start has come")
+    due.add_argument("--missed", choices=("launch", "replan", "drop"),
+                     help="what to do with starts that passed while nothing ran (default: list them)")  # fmt: skip
+    due.set_defaults(handler=_launch_scheduled)
 
     jobs = commands.add_parser("jobs", help="the jobs carbon-gui launched")
     jobs.add_argument("--refresh", action="store_true", help="ask Vertex AI / the local process for their state first")
@@ -96,6 +114,22 @@ def _job_id(text: str) -> str:
         shown = repr(text if len(text) <= 40 else text[:40] + "…")  # one short line, whatever was typed
         raise InputError(f"{shown} is not a carbon-gui job id (cg-YYYYMMDD-HHMMSS-xxxx): `carbon-gui jobs` lists them")
     return text
+
+
+def _start_at(text: str) -> str | datetime:
+    if text.strip().lower() == "best":
+        return "best"
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--at '{text}' is neither 'best' nor an ISO 8601 time such as 2026-03-01T02:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _deadline(text: str) -> Any:
+    from carbon_gui.cli_plan import parse_deadline  # the plan command's deadline, same words
+
+    return parse_deadline(text)
 
 
 def _service() -> JobService:
@@ -132,6 +166,10 @@ def _launch(args: argparse.Namespace) -> int:
         env=dict(args.env),
         display_name=args.display_name,
     )
+    if args.deadline is not None and args.at is None:
+        raise InputError("--deadline goes with --at: give --at best (or a time) to schedule the job.")
+    if args.at is not None and args.wait:
+        raise InputError("--wait follows a running job; a scheduled one starts later: leave out --wait or --at.")
     service = _service()
     plan = service.plan(request)
     if args.dry_run:
@@ -140,6 +178,9 @@ def _launch(args: argparse.Namespace) -> int:
     _ledger_service(service)
     if not plan.ready:
         raise InputError("Nothing was created. Fix these first:\n  " + "\n  ".join(plan.problems))
+    if args.at is not None:
+        _print_jobs([_schedule(service, plan, args.at, args.deadline)], args.json)
+        return 0
 
     def progress(step: str, status: str) -> None:
         print(f"{plan.job_id}: {step}: {status}", file=sys.stderr, flush=True)
@@ -149,6 +190,52 @@ def _launch(args: argparse.Namespace) -> int:
         record = _follow(service, record)
     _print_jobs([record], args.json)
     return 0 if record.state != "failed" else 1
+
+
+def _schedule(service: JobService, plan: LaunchPlan, at: str | datetime, deadline: Any) -> JobRecord:
+    """Record the job as scheduled, at the best start before the deadline or at the time given."""
+    now = datetime.now(UTC)
+    end_by = deadline.moment(now) if deadline is not None else None
+    if at == "best":
+        end_by = end_by or now + schedule.DEFAULT_DEADLINE
+        best = service.best_start(plan.request, end_by, now)
+        how = schedule.Schedule(plan.request, True, end_by, best.emissions_kg, best.source)
+        return service.schedule(plan, best.start, how, now)
+    assert isinstance(at, datetime)
+    return service.schedule(plan, at, schedule.Schedule(plan.request, False, end_by), now)
+
+
+def _launch_scheduled(args: argparse.Namespace) -> int:
+    service = _ledger_service()
+    now = datetime.now(UTC)
+    jobs = service.jobs()
+    missed = schedule.missed(jobs, now)
+    failed = False
+    for job in schedule.due(jobs, now) + (missed if args.missed == "launch" else []):
+        try:
+            record = service.submit_scheduled(job.id, lambda *_: None, threading.Event())
+            print(_job_line(record))
+        except Exception as err:  # noqa: BLE001 - one job that cannot launch must not stop the others
+            failed = True
+            print(f"{job.id}: not launched: {_one_line(str(err))}", file=sys.stderr)
+    for job in missed:
+        if args.missed == "drop":
+            print(f"{_job_line(service.drop(job.id))}")
+        elif args.missed == "replan":
+            replanned = service.replan(job.id, now)
+            print(_job_line(replanned.record))
+            print(f"    {_scheduled_text(replanned.record)}" + (f" {replanned.message}" if replanned.message else ""))
+        elif args.missed is None:
+            print(f"{job.id}: its start {job.scheduled_for:%Y-%m-%d %H:%M} UTC passed while nothing ran: "
+                  "--missed launch|replan|drop")  # fmt: skip
+    if not jobs or not schedule.scheduled(jobs):
+        print("No scheduled jobs.")
+    return 1 if failed else 0
+
+
+def _scheduled_text(record: JobRecord) -> str:
+    start = f"{record.scheduled_for:%Y-%m-%d %H:%M} UTC" if record.scheduled_for else "an unknown time"
+    return f"starts {start}; `carbon-gui cancel {record.id}` drops it"
 
 
 def _follow(service: JobService, record: JobRecord) -> JobRecord:
@@ -241,6 +328,8 @@ def _print_jobs(
         return
     for record in records:
         print(_job_line(record))
+        if record.state == SCHEDULED:
+            print(f"    {_scheduled_text(record)}")
         if record.id in poll_errors:
             print(f"    state unknown: {_one_line(poll_errors[record.id]).rstrip('.')}; shown as last known")
         if record.error:
