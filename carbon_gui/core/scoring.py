@@ -24,6 +24,7 @@ from carbon_gui.core.energy import (
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location, estimate_rtt_ms, great_circle_km
 from carbon_gui.core.live_carbon import LiveCarbon
+from carbon_gui.core.quantities import mass_text
 from carbon_gui.core.security import SecurityPolicy
 from carbon_gui.core.weights import CRITERIA, Weights
 
@@ -197,7 +198,7 @@ def _constraint_refusal(f: RegionFacts, c: Constraints, weights: Weights) -> str
         if f.price.usd_per_hour > c.max_usd_per_hour:
             return f"${f.price.usd_per_hour:.2f}/h is above the maximum ${c.max_usd_per_hour:.2f}/h"
     if c.max_emissions_kg is not None and f.emissions_kg > c.max_emissions_kg:
-        return f"{f.emissions_kg:.1f} kg CO2e is above the maximum {c.max_emissions_kg:.1f} kg"
+        return f"{mass_text(f.emissions_kg)} CO₂e is above the maximum {mass_text(c.max_emissions_kg)}"
     if weights.cost > 0 and f.cost_usd is None:
         return f"{f.price.note}; cost cannot be scored here"
     if weights.latency > 0 and f.latency_ms is None:

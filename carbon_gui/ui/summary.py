@@ -1,6 +1,7 @@
 """The line above the ranking: what was ranked, on which carbon figures, and why some regions were not."""
 
 from carbon_gui.core.scoring import Assessment, Ranking
+from carbon_gui.ui.formatting import plural
 from carbon_gui.ui.live_labels import intensity_label
 
 NO_COUNTRY_TICKED = (
@@ -12,7 +13,7 @@ NO_COUNTRY_TICKED = (
 def summary_html(assessment: Assessment, ranking: Ranking, live_problem: str | None, no_country_ticked: bool) -> str:
     scenario = assessment.scenario
     lines = [
-        f"<b>{len(ranking.ranked)} regions ranked</b> for {scenario.option.label}, "
+        f"<b>{plural(len(ranking.ranked), 'region')} ranked</b> for {scenario.option.label}, "
         f"{scenario.hours:g} h, from {scenario.location.name}; "
         f"{len(ranking.excluded)} not ranked (see below). "
         f"Carbon figures: {intensity_label(assessment.live, scenario.carbon_year)}."

@@ -298,7 +298,7 @@ def test_max_emissions_excludes_dirtier_regions() -> None:
     r = rank(make_assessment(), Weights(), Constraints(max_emissions_kg=0.1))
     reasons = excluded_reasons(r)
     assert set(reasons) == {"r-iowa", "r-mumbai"}
-    assert all("maximum" in why and "CO2e" in why for why in reasons.values())
+    assert all("maximum" in why and "CO₂e" in why for why in reasons.values())
     assert_covers(r, SCORABLE)
 
 

@@ -44,7 +44,7 @@ class CarbonSourcePanel(QGroupBox):
         self.provider.setObjectName("provider")
         self.provider.setToolTip("Add keys under Settings → Keys to use Electricity Maps or WattTime")
         self.provider.currentIndexChanged.connect(lambda _: self.providerChanged.emit(self.current_provider()))
-        form.addRow("Live &source", self.provider)
+        form.addRow("Live so&urce", self.provider)  # Alt+S opens the Settings menu
         row = QHBoxLayout()
         self.refresh = QPushButton("&Refresh")
         self.refresh.clicked.connect(self.refreshRequested)

@@ -1,6 +1,7 @@
 """Hard limits: maximum price and emissions, Vertex AI only, and the data-residency rule."""
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,8 +21,23 @@ RULE_LABELS = {
 }
 
 
+class LimitBox(QDoubleSpinBox):
+    """A limit where an empty box means 'no limit' (0): Qt's spin box put the old value back when cleared."""
+
+    def _is_empty(self, text: str) -> bool:
+        return not text.removesuffix(self.suffix()).strip()
+
+    def validate(self, text: str, pos: int) -> object:
+        if self._is_empty(text):
+            return QValidator.State.Acceptable, text, pos
+        return super().validate(text, pos)
+
+    def valueFromText(self, text: str) -> float:
+        return 0.0 if self._is_empty(text) else super().valueFromText(text)
+
+
 def _limit_box(suffix: str, maximum: float, name: str) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
+    box = LimitBox()
     box.setObjectName(name)
     box.setRange(0, maximum)
     box.setDecimals(2)

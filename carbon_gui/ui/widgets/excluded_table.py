@@ -14,3 +14,5 @@ class ExcludedTable(QTableView):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setStretchLastSection(True)
         self.setWordWrap(False)
+        # Region and location are short: show them whole; the reason takes the rest (and its tooltip the whole).
+        self.source.modelReset.connect(lambda: [self.resizeColumnToContents(column) for column in (0, 1)])

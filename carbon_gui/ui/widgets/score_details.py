@@ -9,11 +9,11 @@ from carbon_gui.core.catalog import PRICE_PROVENANCE
 from carbon_gui.core.energy import POWER_PROVENANCE
 from carbon_gui.core.geo import LATENCY_METHOD
 from carbon_gui.core.scoring import ScoredRegion
-from carbon_gui.ui.formatting import fmt, fmt_money
+from carbon_gui.ui.formatting import fmt, fmt_mass, fmt_money, place
 from carbon_gui.ui.live_labels import cfe_provenance
 
 RAW_FORMAT = {
-    "carbon": lambda v: fmt(v, 2, "kg CO₂e"),
+    "carbon": fmt_mass,
     "cost": lambda v: fmt_money(v),
     "security": lambda v: fmt(v, 2, "(trust score)"),
     "latency": lambda v: "~" + fmt(v, 0, "ms"),
@@ -49,7 +49,7 @@ class ScoreDetails(QTextBrowser):
         price = fmt_money(f.price.usd_per_hour, "/h")
         extra = "".join(f"<li>{escape(note)}</li>" for note in notes)
         self.setHtml(
-            f"<h3>#{scored.rank} {escape(region.name)} — {escape(region.location)}, {escape(j.country)}</h3>"
+            f"<h3>#{scored.rank} {escape(region.name)} — {escape(place(region.location, j.country))}</h3>"
             f"<p>Score <b>{scored.score * 100:.1f}</b> / 100 = sum of normalised value × weight:</p>"
             "<table cellspacing=0 cellpadding=3 border=1>"
             "<tr><th>criterion</th><th>raw</th><th>normalised</th><th>weight</th><th>part</th></tr>"
@@ -64,7 +64,7 @@ class ScoreDetails(QTextBrowser):
             f"{f.power.memory_watts:,.0f} W, GPU {f.power.gpu_watts:,.0f} W) — estimate: "
             f"{escape(POWER_PROVENANCE.kind)}</li>"
             f"<li>PUE {region.pue:.2f} — {escape(region.pue_provenance.label())}</li>"
-            f"<li>Energy <b>{f.energy_kwh:,.1f} kWh</b>, emissions <b>{f.emissions_kg:,.2f} kg CO₂e</b>"
+            f"<li>Energy <b>{f.energy_kwh:,.1f} kWh</b>, emissions <b>{fmt_mass(f.emissions_kg)}</b>"
             " — estimates</li>"
             f"<li>Price {price}, run cost {fmt_money(f.cost_usd)} — {escape(f.price.note)}; "
             f"{escape(PRICE_PROVENANCE.kind)}</li>"

@@ -8,7 +8,8 @@ from carbon_gui.core.weights import CRITERIA, Weights
 
 THROTTLE_MS = 30
 
-LABELS = {"carbon": "&Carbon", "cost": "C&ost", "security": "&Security", "latency": "&Latency"}
+# Alt+S belongs to the Settings menu (the README says Alt+S, K)
+LABELS = {"carbon": "&Carbon", "cost": "C&ost", "security": "Securit&y", "latency": "&Latency"}
 HINTS = {
     "carbon": "kg CO₂e of the run (energy × grid intensity)",
     "cost": "USD of the run (list price × hours)",
