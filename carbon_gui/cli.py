@@ -20,6 +20,7 @@ from carbon_gui.core.cleanest import cleanest_regions
 from carbon_gui.core.errors import InputError, UserFacingError
 from carbon_gui.core.live_carbon import latest_figure
 from carbon_gui.core.provenance import Provenance
+from carbon_gui.core.quantities import significant
 from carbon_gui.core.report import ranking_dict
 from carbon_gui.core.scoring import Constraints, Ranking
 from carbon_gui.core.security import parse_rule
@@ -198,7 +199,7 @@ def _print_table(ranking: Ranking, top: int | None) -> None:
         latency = "-" if f.latency_ms is None else f"{f.latency_ms:.0f}"
         print(
             f"{s.rank:>3} {f.region.name:<24} {s.score * 100:>6.1f} {f.intensity:>10.1f} "
-            f"{f.emissions_kg:>9.2f} {price:>8} {latency:>6}"
+            f"{significant(f.emissions_kg):>9} {price:>8} {latency:>6}"  # a clean short run is not '0.00'
         )
     for note in ranking.notes:
         print(f"note: {note}")

@@ -11,7 +11,7 @@ from carbon_gui.core.catalog import PRICE_PROVENANCE
 from carbon_gui.core.energy import POWER_PROVENANCE
 from carbon_gui.core.geo import LATENCY_METHOD
 from carbon_gui.core.scoring import Ranking, ScoredRegion
-from carbon_gui.ui.formatting import fmt
+from carbon_gui.ui.formatting import fmt, fmt_sig, place
 from carbon_gui.ui.live_labels import cfe_provenance
 from carbon_gui.ui.plots.intensity_colors import intensity_color
 
@@ -65,7 +65,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "Emissions",
         lambda s: s.facts.emissions_kg,
-        lambda s: fmt(s.facts.emissions_kg, 2),
+        lambda s: fmt_sig(s.facts.emissions_kg),
         lambda s: f"Estimate: energy × grid intensity. Intensity: {s.facts.carbon.provenance.label()}",
         unit="kg CO₂e, est.",
     ),
@@ -128,7 +128,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "Location",
         lambda s: s.facts.region.location,
-        lambda s: f"{s.facts.region.location}, {s.facts.region.jurisdiction.country}",
+        lambda s: place(s.facts.region.location, s.facts.region.jurisdiction.country),
         lambda s: s.facts.region.jurisdiction.country,
         numeric=False,
     ),
