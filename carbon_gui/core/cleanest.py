@@ -29,3 +29,17 @@ def cleanest_now(signals: Mapping[str, GridSignal], candidates: Iterable[str]) -
             rows.append((region, signal.latest.value, signal))
     rows.sort(key=lambda r: (r[1], r[0]))
     return rows
+
+
+def missing_now(signals: Mapping[str, GridSignal], candidates: Iterable[str], source: str) -> dict[str, str]:
+    """Candidates `cleanest_now` leaves out, each with why: no signal for its zone from `source` (e.g. 'the bundled
+    2024 replay'), or a signal without a current value (with the fetch's problems)."""
+    reasons: dict[str, str] = {}
+    for region in candidates:
+        signal = signals.get(region)
+        if signal is None:
+            reasons[region] = f"no value for their grid zone in {source}"
+        elif signal.latest is None or signal.latest.value is None:
+            problems = "; ".join(dict.fromkeys(p.message for p in signal.problems)) or "the provider sent none"
+            reasons[region] = f"no current value ({problems})"
+    return reasons

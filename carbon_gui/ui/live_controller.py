@@ -14,11 +14,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from carbon_gui.core.catalog import Catalog, Region
-from carbon_gui.core.cleanest import cleanest_now
+from carbon_gui.core.cleanest import cleanest_now, missing_now
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.live_carbon import LiveCarbon, live_carbon
 from carbon_gui.core.signals import CarbonMode
-from carbon_gui.providers import REPLAY
+from carbon_gui.providers import PROVIDER_NAMES, REPLAY
 from carbon_gui.ui.dialogs.messages import show_error
 from carbon_gui.ui.live_labels import index_text
 from carbon_gui.ui.signals_view import SignalsView
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from carbon_gui.ui.workers import BackgroundTasks
 
 LIVE_REDRAW_MS = 150
-NO_CURRENT_VALUE = "No candidate has a current intensity yet. Refresh, or add a key."
+NO_CURRENT_VALUE = "None of the {count} ranked regions has a current intensity: {why}."
+NOTHING_RANKED = "No region is ranked, so none can be compared: {why}"
 AUTO = "auto"  # settings.provider when the user has not picked one: the first provider with a key
 
 
@@ -68,6 +69,7 @@ class LiveController(QObject):
         self.keys_dialog: KeysDialog | None = None
         self.cleanest_dialog: QWidget | None = None
         self._candidates: list[str] = []
+        self._why_none_ranked = ""
         self._known_providers: list[str] | None = None
         self._provider_setting = AUTO
         self._redraw = QTimer(self)
@@ -181,8 +183,10 @@ class LiveController(QObject):
         return [index_text(signal.index, datetime.now(UTC))]
 
     # ----- the Signals tab ------------------------------------------------------------------
-    def set_candidates(self, ranked: list[str], selected: str | None) -> None:
+    def set_candidates(self, ranked: list[str], selected: str | None, why_none_ranked: str = "") -> None:
+        """The ranked regions (the cleanest dialog compares them); when there are none, `why_none_ranked` says why."""
         self._candidates = ranked
+        self._why_none_ranked = why_none_ranked
         self._view.set_candidates(ranked, selected)
 
     def _on_updated(self) -> None:
@@ -222,14 +226,25 @@ class LiveController(QObject):
     def show_cleanest(self) -> None:
         from carbon_gui.ui.dialogs.cleanest_dialog import CleanestDialog
 
-        rows = cleanest_now(self.data.signals if self.data else {}, self._candidates)
-        if not rows:
-            show_error(self._window, "Cleanest region", NO_CURRENT_VALUE)
+        if not self._candidates:
+            show_error(self._window, "Cleanest region", NOTHING_RANKED.format(why=self._why_none_ranked))
             return
-        dialog = CleanestDialog(rows, len(self._candidates), datetime.now(UTC), self.stale_after_s(), self._window)
+        signals = self.data.signals if self.data else {}
+        rows = cleanest_now(signals, self._candidates)
+        left_out = missing_now(signals, self._candidates, self._source_name())
+        if not rows:
+            why = "; ".join(dict.fromkeys(left_out.values()))
+            show_error(self._window, "Cleanest region", NO_CURRENT_VALUE.format(count=len(self._candidates), why=why))
+            return
+        dialog = CleanestDialog(rows, len(self._candidates), datetime.now(UTC), self.stale_after_s(), self._window,
+                                left_out)  # fmt: skip
         self.cleanest_dialog = dialog
         dialog.open()
         self.regionChosen.emit(rows[0][0])
+
+    def _source_name(self) -> str:
+        provider = self.data.provider if self.data is not None else REPLAY
+        return "the bundled 2024 replay" if provider == REPLAY else f"{PROVIDER_NAMES[provider]}'s data"
 
     def edit_keys(self) -> None:
         """Open the Keys dialog; the keyring (import and backend look-up) opens on the thread pool."""

@@ -99,7 +99,7 @@ def test_the_cleanest_dialog_lists_each_value_with_source_kind_estimate_and_age(
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.summary.text().startswith("<b>us-west2</b>: 380 gCO₂e/kWh (WattTime, marginal (MOER))")
-    assert "Compared among the 10 ranked regions" in dialog.summary.text()
+    assert "Compared the 2 of the 10 ranked regions that have a current value" in dialog.summary.text()
     assert dialog.table.rowCount() == 2
     assert [dialog.cell(0, c) for c in range(6)] == ["us-west2", "380", "CAISO_NORTH", "WattTime", "marginal (MOER)",
                                                      "no"]  # fmt: skip

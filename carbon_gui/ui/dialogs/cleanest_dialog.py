@@ -37,6 +37,23 @@ def compared_rows(
     return described
 
 
+def compared_text(compared: int, candidates: int) -> str:
+    if compared == candidates:
+        return f"Compared among the {candidates} ranked regions"
+    return f"Compared the {compared} of the {candidates} ranked regions that have a current value"
+
+
+def left_out_html(left_out: dict[str, str]) -> str:
+    """'Left out: a, b (no value for their grid zone in …).', one sentence per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for region, reason in left_out.items():
+        by_reason.setdefault(reason, []).append(region)
+    return "<br>".join(
+        f"<b>Left out</b> ({escape(reason)}): {escape(', '.join(sorted(regions)))}."
+        for reason, regions in by_reason.items()
+    )
+
+
 class CleanestDialog(QDialog):
     def __init__(
         self,
@@ -45,6 +62,7 @@ class CleanestDialog(QDialog):
         now: datetime,
         stale_after_s: float | None,
         parent: QWidget | None = None,
+        left_out: dict[str, str] | None = None,  # ranked regions not compared -> why (core.cleanest.missing_now)
     ) -> None:
         super().__init__(parent)
         self.setObjectName("cleanestMessage")
@@ -55,11 +73,15 @@ class CleanestDialog(QDialog):
         stale = " — <b>STALE</b>" if "STALE" in provenance.as_of else ""
         self.summary = QLabel(
             f"<b>{escape(region)}</b>: {value:.0f} gCO₂e/kWh ({escape(signal.source)}, {escape(signal.kind.value)})"
-            f"{replay}{stale}.<br>Compared among the {candidates} ranked regions"
+            f"{replay}{stale}.<br>{compared_text(len(described), candidates)}"
             f"{f' (the {MAX_ROWS} lowest shown)' if len(described) > MAX_ROWS else ''}:"
         )
         self.summary.setObjectName("cleanestSummary")
         self.summary.setWordWrap(True)
+        self.left_out = QLabel(left_out_html(left_out or {}))
+        self.left_out.setObjectName("cleanestLeftOut")
+        self.left_out.setWordWrap(True)
+        self.left_out.setVisible(bool(left_out))
         self.table = QTableWidget(min(len(described), MAX_ROWS), len(HEADERS))
         self.table.setObjectName("cleanestTable")
         self.table.setAccessibleName("Values compared")
@@ -85,6 +107,7 @@ class CleanestDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.left_out)
         layout.addWidget(buttons)
         self.resize(min(max(width, 640), 1300), 140 + 30 * self.table.rowCount())
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

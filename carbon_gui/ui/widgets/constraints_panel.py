@@ -27,7 +27,7 @@ class LimitBox(QDoubleSpinBox):
     def _is_empty(self, text: str) -> bool:
         return not text.removesuffix(self.suffix()).strip()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         if self._is_empty(text):
             return QValidator.State.Acceptable, text, pos
         return super().validate(text, pos)

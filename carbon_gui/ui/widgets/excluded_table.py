@@ -15,4 +15,8 @@ class ExcludedTable(QTableView):
         self.horizontalHeader().setStretchLastSection(True)
         self.setWordWrap(False)
         # Region and location are short: show them whole; the reason takes the rest (and its tooltip the whole).
-        self.source.modelReset.connect(lambda: [self.resizeColumnToContents(column) for column in (0, 1)])
+        self.source.modelReset.connect(self._fit_names)
+
+    def _fit_names(self) -> None:
+        for column in (0, 1):
+            self.resizeColumnToContents(column)

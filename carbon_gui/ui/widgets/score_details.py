@@ -1,6 +1,6 @@
 """Explains one region's score: each criterion's normalised value × weight, and the raw figures."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
@@ -12,7 +12,7 @@ from carbon_gui.core.scoring import ScoredRegion
 from carbon_gui.ui.formatting import fmt, fmt_mass, fmt_money, place
 from carbon_gui.ui.live_labels import cfe_provenance
 
-RAW_FORMAT = {
+RAW_FORMAT: dict[str, Callable[[float | None], str]] = {
     "carbon": fmt_mass,
     "cost": lambda v: fmt_money(v),
     "security": lambda v: fmt(v, 2, "(trust score)"),

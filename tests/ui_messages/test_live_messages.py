@@ -1,0 +1,62 @@
+"""Issue 11 items 1-3: live-mode messages name the real cause. The window against the bundled replay (no key) or
+a local fake Electricity Maps on 127.0.0.1 (real HTTP)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from carbon_gui.core.signals import CarbonMode
+from carbon_gui.ui.main_window import MainWindow
+from tests.integration.fake_providers import FakeElectricityMaps
+from tests.ui.conftest import error_boxes
+from tests.ui.test_live_providers import em_window, use_mode
+from tests.ui.test_live_window import live_window
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def free_em():
+    """A free plan: every forecast request answers 403 'Endpoint not available'."""
+    server = FakeElectricityMaps.start(now=datetime.now(UTC), plan="free")
+    yield server
+    server.stop()
+
+
+def test_cleanest_without_a_key_names_the_ranked_regions_it_left_out_and_why(qtbot):
+    window: MainWindow = live_window(qtbot)
+    ranked = [s.name for s in window.ranking.ranked]
+    without = [name for name in ranked if name not in window.live.signals]
+    assert without, "some ranked regions have no replay data (e.g. northamerica-northeast1)"
+    window.carbon_panel.cleanest.click()
+    dialog = window.live_controller.cleanest_dialog
+    qtbot.waitExposed(dialog)
+    compared = len(ranked) - len(without)
+    text = dialog.summary.text() + dialog.left_out.text()
+    assert f"among the {len(ranked)} ranked regions" not in text  # that claimed the left-out ones were compared
+    assert f"{compared} of the {len(ranked)} ranked regions" in text
+    for name in without:
+        assert name in dialog.left_out.text()
+    assert "no value for their grid zone in the bundled 2024 replay" in dialog.left_out.text()
+    dialog.accept()
+    window.close()
+
+
+def test_forecast_mode_without_forecasts_names_the_cause_in_the_headline_and_the_cleanest_dialog(
+    qtbot, free_em, tmp_path
+):
+    window: MainWindow = em_window(qtbot, free_em, tmp_path)
+    use_mode(qtbot, window, CarbonMode.FORECAST_MEAN)
+    assert not window.ranking.ranked
+    summary = window.summary.text()
+    assert "No region meets every limit" not in summary and "Loosen a limit" not in summary
+    no_forecast = sum(1 for e in window.ranking.excluded if e.reason.startswith("no forecast"))
+    assert no_forecast >= 10, window.summary.text()
+    assert f"{no_forecast} regions: no forecast covering the run (endpoint not in your plan)" in summary
+    window.carbon_panel.cleanest.click()
+    qtbot.waitUntil(lambda: bool(error_boxes(window)), timeout=3000)
+    message = error_boxes(window)[0].text()
+    assert "Refresh, or add a key" not in message
+    assert "no forecast covering the run (endpoint not in your plan)" in message
+    error_boxes(window)[0].close()
+    window.close()
