@@ -40,7 +40,7 @@ from carbon_gui.ui.live_labels import intensity_label, sources_note
 from carbon_gui.ui.plots.world_map import WorldMap
 from carbon_gui.ui.services import Services
 from carbon_gui.ui.signals_view import SignalsView
-from carbon_gui.ui.summary import summary_html
+from carbon_gui.ui.summary import nothing_ranked_cause, summary_html
 from carbon_gui.ui.widgets.carbon_source_panel import CarbonSourcePanel
 from carbon_gui.ui.widgets.constraints_panel import ConstraintsPanel
 from carbon_gui.ui.widgets.excluded_table import ExcludedTable
@@ -398,7 +398,8 @@ class MainWindow(QMainWindow):
         names = {s.name for s in ranking.ranked}
         keep = self._selected if self._selected in names else None
         self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
-        self.live_controller.set_candidates([s.name for s in ranking.ranked], self._selected)
+        why_none = "" if ranking.ranked else nothing_ranked_cause(self._assessment, ranking)
+        self.live_controller.set_candidates([s.name for s in ranking.ranked], self._selected, why_none)
 
     # ----- selection ----------------------------------------------------------------------
     def select_region(self, region: str | None) -> None:
