@@ -18,7 +18,6 @@ from carbon_gui.core.job_states import BUCKET_STATES, JOB_STATES
 from carbon_gui.core.measured_emissions import MeasuredEmissions
 from carbon_gui.core.run_estimate import RunEstimate
 from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
-from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
 
 Target = Literal["vertex", "local"]
 StepStatus = Literal["intent", "done", "failed"]

@@ -1,0 +1,281 @@
+"""A report on one job of the ledger: its hour-by-hour accounting, what the alternatives would have emitted,
+codecarbon's measurement where there is one, and a sentence for a paper's methods section.
+
+The run: from the job's first running (or queued) state to its end; a job that has not run yet is taken at its
+scheduled start (or now) with the run length the user gave. The intensity per hour comes from
+time_planning.plan_when made at the job's decision time (when it was launched or scheduled) on the bundled hourly
+data: the own forecaster on the history before that moment, or Google's yearly figure, flat, where there is no
+hourly data. The accounting is time_planning.account_window for the job's start hour. A local run is charged to its
+region's grid with this machine's CPU (codecarbon's CPU power table) and no data-centre PUE.
+Alternatives: starting at the decision time in the same region, the best start there before the deadline, and
+starting at the decision time in the region ranked first on Google's yearly figures. Every figure is an estimate.
+"""
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from carbon_gui.cloud.ledger import JobRecord, StateChange
+from carbon_gui.core.accounting import Accounting, PowerRange, Utilisation
+from carbon_gui.core.errors import InputError
+from carbon_gui.core.forecast import MAX_HORIZON_HOURS
+from carbon_gui.core.job_states import SCHEDULED, is_terminal
+from carbon_gui.core.measured_emissions import MeasuredEmissions
+from carbon_gui.core.run_estimate import RunEstimate
+from carbon_gui.core.scoring import Constraints, rank
+from carbon_gui.core.shifting import Window
+from carbon_gui.core.weights import parse_weights
+from carbon_gui.jobs.local_power import LocalCpu, local_power
+from carbon_gui.jobs.request import LOCAL
+from carbon_gui.planning import PlanRequest, assess_request
+from carbon_gui.sources.places import default_location
+from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.sources.replay import GridHistory
+from carbon_gui.time_planning import RegionWhen, TimePlan, account_window, plan_when
+
+MIN_WINDOW = timedelta(hours=24)  # the alternatives' start window when the job had no deadline
+
+
+@dataclass(frozen=True)
+class Alternative:
+    what: str  # "start at the decision time in the same region", ...
+    region: str
+    start: datetime
+    accounting: Accounting
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One region's hourly intensity over the plan's hours, for the plot."""
+
+    region: str
+    times: tuple[datetime, ...]  # the start of each hour
+    expected: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class JobReport:
+    job: JobRecord
+    start: datetime  # the hour the accounting starts (the run's start, to the hour)
+    run_hours: float
+    run_basis: str  # "as it ran" or "the run length given at launch"
+    decision_time: datetime
+    accounting: Accounting  # the job's run
+    intensity_source: str
+    power: PowerRange  # the IT power the accounting used
+    power_basis: str
+    alternatives: tuple[Alternative, ...]
+    curves: tuple[Curve, ...]  # the job's region first
+    measured: MeasuredEmissions | None
+    local_cpu: LocalCpu | None
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.run_hours)
+
+    def methods(self) -> str:
+        """One paragraph fit for a paper's methods section."""
+        a, job = self.accounting, self.job
+        hardware = job.machine_type + (f" with {job.accelerator_count} x {job.accelerator_type}"
+                                       if job.accelerator_type else "")  # fmt: skip
+        where = f"on this machine (charged to the grid of {job.region})" if job.target == LOCAL else f"in {job.region}"
+        text = (
+            f"The training run ({job.id}, {hardware}) ran {where} from {self.start:%Y-%m-%d %H:%M} to "
+            f"{self.end:%Y-%m-%d %H:%M} UTC ({self.run_hours:.3g} h). Its energy, {a.energy_kwh:.3g} kWh "
+            f"(range {a.energy_low_kwh:.3g}-{a.energy_high_kwh:.3g}), was estimated from {self.power_basis}; "
+            f"multiplied hour by hour by the grid's carbon intensity ({self.intensity_source}) it gives an "
+            f"estimated {a.operational_kg:.3g} kg CO2e (range {a.operational_low_kg:.3g}-{a.operational_high_kg:.3g}), "
+            f"computed with carbon-gui's hourly accounting."
+        )
+        for alt in self.alternatives:
+            text += (f" Had it started {alt.start:%Y-%m-%d %H:%M} UTC in {alt.region} ({alt.what}), it would have "
+                     f"emitted an estimated {alt.accounting.operational_kg:.3g} kg CO2e.")  # fmt: skip
+        if self.measured is not None:
+            m = self.measured
+            text += (f" codecarbon {m.codecarbon_version} measured {m.energy_kwh:.3g} kWh and {m.emissions_kg:.3g} kg "
+                     f"CO2e ({m.kind}; its own yearly intensity for {m.country_name}).")  # fmt: skip
+        return text
+
+
+def run_span(job: JobRecord, history: list[StateChange], now: datetime) -> tuple[datetime, float, str]:
+    """The run's start, length in hours and how the length is known."""
+    started = next((c.at for c in history if c.state == "running"), None)
+    started = started or next((c.at for c in history if c.state in ("queued", "pending")), None)
+    asked = requested_hours(job)
+    if started is None:
+        start = job.scheduled_for if job.state == SCHEDULED and job.scheduled_for else now
+        return start, asked, "the run length given at launch (it has not run)"
+    if is_terminal(job.state) and job.ended_at is not None:
+        hours = max(round((job.ended_at - started).total_seconds() / 60), 1) / 60  # to the minute
+        return started, hours, "as it ran"
+    return started, asked, "the run length given at launch (it is still running)"
+
+
+def requested_hours(job: JobRecord) -> float:
+    if job.estimate_json:
+        return RunEstimate.from_dict(json.loads(job.estimate_json)).hours
+    if job.launch_json:
+        return float(json.loads(job.launch_json)["request"]["hours"])
+    return 1.0
+
+
+def _local_when(where: RegionWhen, power: PowerRange, plan: TimePlan) -> tuple[TimePlan, RegionWhen]:
+    """The plan and region as this machine sees them: its own power, no data-centre overhead (PUE 1)."""
+    region = dataclasses.replace(where.facts.region, pue=1.0)
+    return dataclasses.replace(plan, power=power), dataclasses.replace(where, facts=dataclasses.replace(
+        where.facts, region=region))  # fmt: skip
+
+
+def _window(plan: TimePlan, where: RegionWhen, start_h: int) -> Window:
+    """The plan's window of `where` starting `start_h` hours after its grid start."""
+    assert where.now is not None  # a region with a series always has its first window
+    index = where.now.region
+    shift = plan.shift
+    return Window(index, start_h, float(shift.emissions_kg[index, start_h]), float(shift.low_kg[index, start_h]),
+                  float(shift.high_kg[index, start_h]))  # fmt: skip
+
+
+def build_report(
+    reference: ReferenceData,
+    history: GridHistory,
+    job: JobRecord,
+    states: list[StateChange],
+    local_cpu: LocalCpu | None = None,
+    now: datetime | None = None,
+) -> JobReport:
+    now = now or datetime.now(UTC)
+    start, hours, basis = run_span(job, states, now)
+    decision = min(job.created_at, start)
+    deadline = _deadline(job, decision, start + timedelta(hours=hours))
+    request = PlanRequest(job.machine_type, hours, default_location(), None, job.accelerator_type,
+                          job.accelerator_count or 1)  # fmt: skip
+    weights, constraints = parse_weights("carbon=1"), Constraints()
+    yearly = rank(assess_request(reference, request), weights, constraints)
+    top = next((s.name for s in yearly.ranked), job.region)
+    regions = (job.region,) if top == job.region else (job.region, top)
+    plan = plan_when(reference, request, deadline, weights, constraints, decision, regions, None, history)
+    where = next((w for w in plan.regions if w.facts.region.name == job.region), None)
+    if where is None or where.now is None:
+        why = dict(plan.excluded).get(job.region, "no hourly data")
+        raise InputError(f"No report for {job.id}: its region {job.region} cannot be accounted ({why}).")
+
+    power_basis = "the machine type's power (Cloud Carbon Footprint coefficients, GPU TDP x utilisation) x PUE"
+    job_plan, job_where = plan, where
+    if job.target == LOCAL:
+        if local_cpu is None:
+            raise InputError(f"No report for {job.id}: this machine's CPU power is unknown (codecarbon found none).")
+        job_plan, job_where = _local_when(where, local_power(local_cpu, Utilisation()), plan)
+        power_basis = f"this machine's CPU ({local_cpu.describe()}) at 25-90 % load, and its memory"
+
+    start_h = min(max(0, math.floor((start - plan.grid_start).total_seconds() / 3600)), plan.shift.starts_h[-1])
+    accounting = account_window(job_plan, job_where, _window(plan, where, int(start_h)))
+
+    alternatives = []
+    if start_h != 0:  # it did not start at once: what starting at once would have emitted
+        alternatives.append(Alternative("starting at the decision time in the same region", job.region, decision,
+                                        account_window(job_plan, job_where, where.now)))  # fmt: skip
+    if where.best is not None and where.best.start_h != start_h:
+        alternatives.append(Alternative("its best start there before the deadline", job.region,
+                                        plan.start_time(where.best), account_window(job_plan, job_where, where.best)))
+    top_when = plan.top_yearly
+    if top_when is not None and top_when.now is not None and top_when.facts.region.name != job.region:
+        alternatives.append(Alternative("starting at the decision time in the region ranked first on yearly data",
+                                        top_when.facts.region.name, decision,
+                                        account_window(plan, top_when, top_when.now)))  # fmt: skip
+    measured = None
+    if job.measured:
+        measured = MeasuredEmissions(**json.loads(job.measured))
+    return JobReport(
+        job=job,
+        start=accounting.rows[0].start,
+        run_hours=hours,
+        run_basis=basis,
+        decision_time=decision,
+        accounting=accounting,
+        intensity_source=where.series.source,
+        power=job_plan.power,
+        power_basis=power_basis,
+        alternatives=tuple(alternatives),
+        curves=tuple(_curve(plan, w) for w in sorted(plan.regions, key=lambda w: w.facts.region.name != job.region)),
+        measured=measured,
+        local_cpu=local_cpu,
+    )
+
+
+def _deadline(job: JobRecord, decision: datetime, end: datetime) -> datetime:
+    """The job's own deadline when it was scheduled for the best start, else a day after the decision; always
+    late enough for the run as it ran, and within the forecaster's reach."""
+    deadline = decision + MIN_WINDOW
+    if job.launch_json:
+        given = json.loads(job.launch_json).get("deadline")
+        deadline = datetime.fromisoformat(given) if given else deadline
+    deadline = max(deadline, end + timedelta(hours=1))
+    if deadline - decision > timedelta(hours=MAX_HORIZON_HOURS):
+        raise InputError(f"No report for {job.id}: it ran more than {MAX_HORIZON_HOURS} h after it was launched.")
+    return deadline
+
+
+def _curve(plan: TimePlan, where: RegionWhen) -> Curve:
+    series = where.series
+    times = tuple(plan.grid_start + timedelta(hours=k) for k in range(len(series.expected)))
+
+    def values(array: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(v) for v in array)
+
+    return Curve(where.facts.region.name, times, values(series.expected), values(series.low), values(series.high),
+                 series.source)  # fmt: skip
+
+
+def report_dict(report: JobReport) -> dict[str, Any]:
+    """The report as JSON-ready values (times ISO 8601 UTC)."""
+    job = report.job
+
+    def iso(moment: datetime) -> str:
+        return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def accounting(a: Accounting) -> dict[str, Any]:
+        return {
+            "energy_kwh": a.energy_kwh, "energy_low_kwh": a.energy_low_kwh, "energy_high_kwh": a.energy_high_kwh,
+            "emissions_kgco2e": a.operational_kg, "low": a.operational_low_kg, "high": a.operational_high_kg,
+        }  # fmt: skip
+
+    return {
+        "estimate": True,
+        "job": {"id": job.id, "target": job.target, "region": job.region, "machine_type": job.machine_type,
+                "accelerator_type": job.accelerator_type, "accelerator_count": job.accelerator_count,
+                "state": job.state},
+        "start": iso(report.start),
+        "end": iso(report.end),
+        "hours": report.run_hours,
+        "hours_basis": report.run_basis,
+        "decision_time": iso(report.decision_time),
+        "intensity_source": report.intensity_source,
+        "power_watts": {"expected": report.power.watts, "low": report.power.low, "high": report.power.high,
+                        "basis": report.power_basis},
+        **accounting(report.accounting),
+        "sources": list(report.accounting.sources),
+        "hourly": [hour_dict(r, iso) for r in report.accounting.rows],
+        "alternatives": [{"what": a.what, "region": a.region, "start": iso(a.start), **accounting(a.accounting)}
+                         for a in report.alternatives],
+        "measured": None if report.measured is None else dataclasses.asdict(report.measured),
+        "local_cpu": None if report.local_cpu is None else dataclasses.asdict(report.local_cpu),
+        "methods": report.methods(),
+    }
+
+
+HOURLY_COLUMNS = ("start", "hours", "energy_kwh", "intensity_gco2_kwh", "intensity_low", "intensity_high",
+                  "emissions_kgco2e", "low", "high")  # fmt: skip
+
+
+def hour_dict(row: Any, iso: Any) -> dict[str, Any]:
+    values = (iso(row.start), row.hours, row.energy_kwh, row.intensity, row.intensity_low, row.intensity_high,
+              row.emissions_kg, row.low_kg, row.high_kg)  # fmt: skip
+    return dict(zip(HOURLY_COLUMNS, values, strict=True))

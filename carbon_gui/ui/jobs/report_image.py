@@ -1,0 +1,75 @@
+"""A job report's plot as a PNG: each region's hourly intensity (expected line, low-high band) over the hours the
+report planned, the job's run shaded, and its alternatives marked. pyqtgraph's ImageExporter renders it; the CLI
+calls `save_report_png` without a window (an offscreen QApplication is made when there is none)."""
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from carbon_gui.job_reports import JobReport
+
+SIZE = (1200, 640)  # pixels of the exported image
+LINE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+RUN_BRUSH = (31, 119, 180, 50)
+ALTERNATIVE_PENS = ("#ff7f0e", "#2ca02c", "#8c564b")
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def report_plot(report: JobReport) -> pg.GraphicsLayoutWidget:
+    """The plot widget (not shown): intensity curves with bands, the run's span, the alternatives' starts."""
+    widget = pg.GraphicsLayoutWidget()
+    widget.setBackground("w")
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out at SIZE, never on screen
+    widget.resize(*SIZE)
+    widget.show()
+    plot = widget.addPlot(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+    plot.setTitle(f"{report.job.id}: grid carbon intensity over the run (estimate)", color="k", size="12pt")
+    plot.setLabel("left", "gCO2e/kWh", color="k")
+    plot.setLabel("bottom", "UTC", color="k")
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    legend = plot.addLegend(offset=(-10, 10), labelTextColor="k", brush=pg.mkBrush(255, 255, 255, 220))
+    for colour, curve in zip(LINE_COLOURS, report.curves, strict=False):
+        x = [_epoch(t) for t in curve.times] + [_epoch(curve.times[-1]) + 3600]
+        band_colour = pg.mkColor(colour)
+        band_colour.setAlpha(45)
+        low = plot.plot(x, [*curve.low, curve.low[-1]], stepMode="right", pen=pg.mkPen(band_colour))
+        high = plot.plot(x, [*curve.high, curve.high[-1]], stepMode="right", pen=pg.mkPen(band_colour))
+        plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(band_colour)))
+        plot.plot(x, [*curve.expected, curve.expected[-1]], stepMode="right", pen=pg.mkPen(colour, width=2),
+                  name=f"{curve.region} (band: interval)")  # fmt: skip
+    run = pg.LinearRegionItem((_epoch(report.start), _epoch(report.end)), movable=False, brush=pg.mkBrush(*RUN_BRUSH))
+    plot.addItem(run)
+    legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0, brush=pg.mkBrush(*RUN_BRUSH)),
+                   f"the run: {report.accounting.operational_kg:.3g} kg CO2e")  # fmt: skip
+    for pen, alternative in zip(ALTERNATIVE_PENS, report.alternatives, strict=False):
+        line = pg.InfiniteLine(_epoch(alternative.start), pen=pg.mkPen(pen, width=2, style=Qt.PenStyle.DashLine))
+        plot.addItem(line)
+        legend.addItem(pg.PlotDataItem([0], [0], pen=pg.mkPen(pen, width=2, style=Qt.PenStyle.DashLine)),
+                       f"{alternative.what} ({alternative.region}): {alternative.accounting.operational_kg:.3g} kg")
+    first = min(_epoch(c.times[0]) for c in report.curves)
+    last = max(_epoch(c.times[-1]) + 3600 for c in report.curves)
+    plot.setXRange(first, last, padding=0.01)
+    top = max(max(c.high) for c in report.curves)
+    plot.setYRange(0, top * 1.45, padding=0)  # room above the curves for the legend
+    return widget
+
+
+def save_report_png(report: JobReport, path: Path) -> None:
+    """Write the report's plot to `path` as a PNG of SIZE pixels."""
+    if QApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the CLI has no window and maybe no display
+        app = QApplication([])
+        app.setObjectName("carbon-gui-report")
+    widget = report_plot(report)
+    exporter = ImageExporter(widget.scene())
+    exporter.parameters()["width"] = SIZE[0]
+    exporter.export(str(path))
+    widget.deleteLater()
