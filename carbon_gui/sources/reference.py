@@ -1,4 +1,4 @@
-"""The one loader of the bundled reference data in carbon_gui/resources/data (see NOTICE.md there).
+"""The one loader of the bundled reference data in resources/data, installed as carbon_gui.resources (see NOTICE.md).
 
 Every file error becomes a DataError that names the file and the line, so a corrupt install says
 what is broken instead of failing with a traceback.
@@ -31,7 +31,12 @@ ATTACHABLE_GPUS = ("nvidia-tesla-t4", "nvidia-tesla-v100", "nvidia-tesla-p100", 
 
 
 def bundled_data_dir() -> Path:
-    return Path(str(resources.files("carbon_gui") / "resources" / "data"))
+    return resources_dir() / "data"
+
+
+def resources_dir() -> Path:
+    """The top-level resources/ folder, installed as the package carbon_gui.resources."""
+    return Path(str(resources.files("carbon_gui.resources")))
 
 
 @dataclass(frozen=True)

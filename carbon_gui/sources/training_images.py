@@ -1,18 +1,17 @@
 """Loads resources/training_images.csv: the prebuilt Vertex AI training containers the launch wizard offers."""
 
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 from carbon_gui.core.errors import DataError
 from carbon_gui.core.training_images import TrainingImage
-from carbon_gui.sources.reference import _field, _rows
+from carbon_gui.sources.reference import _field, _rows, resources_dir
 
 _COLUMNS = ("framework", "version", "python", "accelerator", "cuda", "image", "end_of_patch", "end_of_availability")
 
 
 def training_images_file() -> Path:
-    return Path(str(resources.files("carbon_gui") / "resources" / "training_images.csv"))
+    return resources_dir() / "training_images.csv"
 
 
 def load_training_images(path: Path | None = None) -> tuple[TrainingImage, ...]:
