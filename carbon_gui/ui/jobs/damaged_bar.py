@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from carbon_gui.ui.theme import banner_style
+
 if TYPE_CHECKING:
     from carbon_gui.cloud.ledger import DamagedRecord
 
@@ -30,7 +32,7 @@ class DamagedBar(QFrame):
         super().__init__(parent)
         self.setObjectName("damagedBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#damagedBar { background: #fde2e1; }")
+        self.setStyleSheet(banner_style("damagedBar", "#fde2e1"))
         self.damaged: list[DamagedRecord] = []
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # the ledger's text is shown, never interpreted

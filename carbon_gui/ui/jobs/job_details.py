@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 from carbon_gui.ui.jobs.job_texts import duration_text, estimate_text, machine_text, measured_text, where_text
 from carbon_gui.ui.jobs.output_follow import new_lines
+from carbon_gui.ui.theme import error_style, warning_style
 
 NOTHING_SELECTED = "Select a job to see its timeline, launch steps and output."
 OUTPUT_BLOCKS = 5000  # lines kept in the output pane
@@ -48,9 +49,9 @@ class JobDetails(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = _wrapping_label("jobTitle")
         self.note = _wrapping_label("jobNote")
-        self.note.setStyleSheet("color: #9a5b00;")
+        self.note.setStyleSheet(warning_style())
         self.error = _wrapping_label("jobError")
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(error_style())
         self.links = QLabel()
         self.links.setObjectName("jobLinks")
         self.links.setOpenExternalLinks(True)

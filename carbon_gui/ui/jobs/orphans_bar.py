@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from carbon_gui.ui.theme import banner_style
+
 if TYPE_CHECKING:
     from carbon_gui.cloud.ledger import BucketRecord
     from carbon_gui.core.cleanup_policy import Orphan
@@ -25,7 +27,7 @@ class OrphansBar(QFrame):
         super().__init__(parent)
         self.setObjectName("orphansBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#orphansBar { background: #fff4d6; }")
+        self.setStyleSheet(banner_style("orphansBar", "#fff4d6"))
         self.orphans: list[Orphan[BucketRecord]] = []
         layout = QHBoxLayout(self)
         self.label = QLabel()

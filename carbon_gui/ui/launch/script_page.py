@@ -21,6 +21,7 @@ from carbon_gui.cloud.packaging import REQUIREMENTS_FILE, SCRIPT_FILE, file_prob
 from carbon_gui.core.script_check import DEFAULT_FUNCTION
 from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.launch.starter_script import write_starter_script
+from carbon_gui.ui.theme import error_style
 from carbon_gui.ui.workers import BackgroundTasks
 
 STARTER_NAME = "train.py"
@@ -61,7 +62,7 @@ class ScriptPage(QWizardPage):
         self._add_path_row(form, "&Requirements:", self.requirements_edit, self.choose_requirements)
         self.file_note = QLabel()  # why a named file cannot be used; Next stays disabled meanwhile
         self.file_note.setWordWrap(True)
-        self.file_note.setStyleSheet("color: #b00020;")
+        self.file_note.setStyleSheet(error_style())
         self.file_note.hide()
         form.addRow("", self.file_note)
 

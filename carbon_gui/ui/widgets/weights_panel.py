@@ -1,6 +1,7 @@
 """Four weight sliders; emits the weights at most every 30 ms while dragging."""
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QSlider, QWidget
 
 from carbon_gui.core.errors import InputError
@@ -45,7 +46,7 @@ class WeightsPanel(QGroupBox):
             self.sliders[name] = slider
             self._shares[name] = share
         hint = QLabel("Shares are the weights scaled to sum to 100 %.")
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # faint, yet readable on any palette
         grid.addWidget(hint, len(CRITERIA), 0, 1, 3)
 
     def start_emitting(self) -> None:
