@@ -30,6 +30,7 @@ from carbon_gui.planning import PlanRequest, check_hours, check_limit, check_loc
 from carbon_gui.settings import UserSettings, read_settings
 from carbon_gui.sources.places import default_location, resolve_location
 from carbon_gui.sources.reference import ReferenceData, load_reference
+from carbon_gui.terminal_text import EscapingStream, printable
 
 T = TypeVar("T")
 Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
@@ -37,7 +38,7 @@ Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"carbon-gui: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"carbon-gui: error: {printable(message, one_line=True)} (see '{self.prog} --help')\n")
 
 
 def _checked(convert: Callable[[str], T]) -> Callable[[str], T]:
@@ -338,6 +339,17 @@ def _machines(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one command. All it prints goes through EscapingStream: server, ledger and typed text cannot steer the
+    terminal, whichever command prints it."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingStream(stdout), EscapingStream(stderr)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -347,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except UserFacingError as err:
-        print(f"carbon-gui: {err}", file=sys.stderr)
+        print(f"carbon-gui: {printable(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -45,6 +45,7 @@ from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.planning import parse_accelerator
 from carbon_gui.sources.reference import load_reference
+from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
 
 PROJECT_ENV = ("CARBON_GUI_GCP_PROJECT", "GOOGLE_CLOUD_PROJECT")
 POLL_S = (5.0, 60.0)  # --wait: first interval, longest interval (doubling while nothing changes)
@@ -306,8 +307,13 @@ def _job_line(job: JobRecord) -> str:
     if job.measured:  # the ledger checked its shape
         figures = json.loads(job.measured)
         measured = f", codecarbon: {mass_text(figures['emissions_kg'])} CO2e, {energy_text(figures['energy_kwh'])}"
-    where = "this machine" if job.target == LOCAL else f"{job.project}/{job.region}"
-    return f"{job.id}  {job.state:<11} {where:<28} {job.machine_type:<16} {estimate}{measured}"
+    where = "this machine" if job.target == LOCAL else _field(f"{job.project}/{job.region}")
+    return f"{_field(job.id)}  {_field(job.state):<11} {where:<28} {_field(job.machine_type):<16} {estimate}{measured}"
+
+
+def _field(text: str) -> str:
+    """A value read from the ledger, for a one-line listing."""
+    return printable(text, ONE_LINE_LIMIT, one_line=True)
 
 
 def _print_jobs(
@@ -339,7 +345,8 @@ def _print_jobs(
 
 
 def _one_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
+    """The first line of a message (from a server or the ledger), escaped and of bounded length."""
+    return printable(text.strip().splitlines()[0], one_line=True) if text.strip() else ""
 
 
 def _jobs(args: argparse.Namespace) -> int:

@@ -4,6 +4,10 @@ Path: platformdirs' user config dir, or CARBON_GUI_CONFIG_DIR (tests, portable i
 atomically and owner-only. Reading checks every field: a bad value falls back to its default with a message that
 names it, the good ones are kept, and the file is left as it is (the next save writes the valid values). A file that
 cannot be read as settings at all is set aside (renamed *.bad). No secret is ever stored here.
+
+Versions: a file without schema_version was written before there was one and holds version 1's fields; each
+MIGRATIONS step brings a file one version up. A file from a newer carbon-gui is left as it is (never set aside nor
+overwritten: that version may still need it), and this run uses the defaults.
 """
 
 import contextlib
@@ -12,7 +16,9 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +42,10 @@ MAX_REFRESH_MINUTES = 24 * 60
 GCP_PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")  # Google Cloud's rule for project ids
 ISO3 = re.compile(r"[A-Z]{3}")
 MAX_FILE_BYTES = 2**20  # the app writes well under 10 KB
+PRE_VERSIONED = 0  # the schema_version of a file written before settings had one
+# schema_version N -> N + 1; the pre-versioned file already has version 1's fields
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {PRE_VERSIONED: lambda raw: raw}
+STALE_TEMPORARY_S = 60.0  # a save's temporary file older than this was left by a save that was killed
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -84,6 +94,7 @@ def settings_path() -> Path:
 def read_settings(path: Path | None = None) -> LoadedSettings:
     """The saved settings, each bad field replaced by its default, with a message per value that was not used."""
     path = path or settings_path()
+    _remove_stale_temporaries(path)
     try:
         data = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
@@ -100,10 +111,50 @@ def read_settings(path: Path | None = None) -> LoadedSettings:
         return LoadedSettings(UserSettings(), (_set_aside(path, "is not valid JSON"),))
     if not isinstance(raw, dict):
         return LoadedSettings(UserSettings(), (_set_aside(path, "does not hold a JSON object"),))
-    if raw.get("schema_version") != SCHEMA_VERSION:
-        problem = f"has schema_version {_shown(raw.get('schema_version'))}, not {SCHEMA_VERSION}"
+    version = raw.get("schema_version", PRE_VERSIONED)
+    if _newer_version(version):
+        return LoadedSettings(UserSettings(), (_newer_file_text(path, version) + "; it is left as it is and the "
+                                               "defaults are used for this run, without saving changes.",))  # fmt: skip
+    if version not in MIGRATIONS and version != SCHEMA_VERSION:
+        problem = f"has schema_version {_shown(version)}, not {SCHEMA_VERSION}"
         return LoadedSettings(UserSettings(), (_set_aside(path, problem),))
+    while version != SCHEMA_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version += 1
     return _checked_settings(raw, path.name)
+
+
+def _newer_version(version: Any) -> bool:
+    return isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION
+
+
+def _newer_file_text(path: Path, version: int) -> str:
+    return f"{path.name} was written by a newer carbon-gui (schema_version {version}; this one reads {SCHEMA_VERSION})"
+
+
+def _saved_by_a_newer_version(path: Path) -> int | None:
+    """The schema_version of the file at `path` when a newer carbon-gui wrote it, else None."""
+    try:
+        raw = json.loads(read_regular_file(path, MAX_FILE_BYTES).decode("utf-8"))
+    except (OSError, NotARegularFile, ValueError, RecursionError):
+        return None
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    return version if _newer_version(version) else None
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files of saves that were killed before their rename: only files named the way
+    save_settings names them (".settings.json.<8 characters>.tmp"), and only once they are a minute old."""
+    ours = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    try:
+        candidates = [entry for entry in os.scandir(path.parent) if ours.fullmatch(entry.name)]
+    except OSError:  # no config folder yet, or unreadable: nothing to tidy
+        return
+    for entry in candidates:
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime > STALE_TEMPORARY_S:
+                os.unlink(entry.path)
 
 
 def load_settings(path: Path | None = None) -> UserSettings:
@@ -114,6 +165,10 @@ def load_settings(path: Path | None = None) -> UserSettings:
 def save_settings(settings: UserSettings, path: Path | None = None) -> None:
     """Write atomically (a temporary file, then os.replace) and owner-only (directory 0700, file 0600)."""
     path = path or settings_path()
+    newer = _saved_by_a_newer_version(path)
+    if newer is not None:  # OSError: the window reports it as "Settings not saved: …"
+        raise PermissionError(f"{_newer_file_text(path, newer)}: not overwritten")
+    _remove_stale_temporaries(path)
     text = json.dumps(dataclasses.asdict(settings), indent=2)
     path.parent.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):
