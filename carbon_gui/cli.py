@@ -31,7 +31,6 @@ from carbon_gui.settings import UserSettings, read_settings
 from carbon_gui.sources.places import default_location, resolve_location
 from carbon_gui.sources.reference import ReferenceData, load_reference
 from carbon_gui.terminal_text import EscapingStream, printable
-from carbon_gui.terminal_text import EscapingStream, printable
 
 T = TypeVar("T")
 Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"

@@ -46,7 +46,6 @@ from carbon_gui.jobs.service import JobService
 from carbon_gui.planning import parse_accelerator
 from carbon_gui.sources.reference import load_reference
 from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
-from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
 
 PROJECT_ENV = ("CARBON_GUI_GCP_PROJECT", "GOOGLE_CLOUD_PROJECT")
 POLL_S = (5.0, 60.0)  # --wait: first interval, longest interval (doubling while nothing changes)

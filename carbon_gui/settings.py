@@ -46,10 +46,6 @@ PRE_VERSIONED = 0  # the schema_version of a file written before settings had on
 # schema_version N -> N + 1; the pre-versioned file already has version 1's fields
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {PRE_VERSIONED: lambda raw: raw}
 STALE_TEMPORARY_S = 60.0  # a save's temporary file older than this was left by a save that was killed
-PRE_VERSIONED = 0  # the schema_version of a file written before settings had one
-# schema_version N -> N + 1; the pre-versioned file already has version 1's fields
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {PRE_VERSIONED: lambda raw: raw}
-STALE_TEMPORARY_S = 60.0  # a save's temporary file older than this was left by a save that was killed
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
