@@ -69,7 +69,7 @@ def _stale_reason(signal: GridSignal, parts: tuple[str, ...], now: datetime, sta
     times = [t for part in parts if (t := signal.part_time(part)) is not None]
     received = min(times) if times else signal.fetched_at
     failed = [p.message for part in parts for p in signal.part_problems(part)]
-    if received < signal.fetched_at or failed:
+    if any(part in signal.kept_parts for part in parts) or failed:
         why = f" ({'; '.join(dict.fromkeys(failed))})" if failed else ""
         return f"STALE: kept from the fetch of {_utc(received)}, the newest fetch brought no value{why}"
     age_s = (now - received).total_seconds()

@@ -93,6 +93,9 @@ class GridSignal:
     # When each part (PART_*) was received from the provider; a part kept from an earlier fetch
     # keeps its own time, so staleness is judged per part, not per signal.
     part_times: Mapping[str, datetime] = field(default_factory=dict)
+    # Parts merged() kept from an earlier fetch because the newest brought none. A part received before `fetched_at`
+    # but not kept came from the HTTP cache: it is not stale for that (only for its age).
+    kept_parts: frozenset[str] = frozenset()
 
     def age_s(self, now: datetime) -> float | None:
         """Seconds since the latest point's own time (not since the fetch)."""
@@ -138,6 +141,7 @@ class GridSignal:
             notes=newer.notes,
             index=self.index if kept[PART_INDEX] else newer.index,
             part_times=times,
+            kept_parts=frozenset(part for part, was_kept in kept.items() if was_kept),
         )
 
 

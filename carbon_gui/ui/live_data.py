@@ -12,6 +12,7 @@ from carbon_gui.core.catalog import Region
 from carbon_gui.core.live_carbon import latest_figure
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.providers import PROVIDER_NAMES, REPLAY, SIGNAL_SOURCES
+from carbon_gui.ui.live_labels import refresh_status
 
 if TYPE_CHECKING:
     from carbon_gui.live_service import LiveService
@@ -39,6 +40,8 @@ class LiveData(QObject):
         self._expected = 0
         self._done = 0
         self._regions: list[Region] = []
+        self._arrived: list[GridSignal] = []  # this refresh's signals, as fetched (before keeping the last good)
+        self._started = datetime.now(UTC)
         self.refresh_minutes = DEFAULT_REFRESH_MIN
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
@@ -91,6 +94,8 @@ class LiveData(QObject):
         self._fetcher = fetcher
         self._expected = len({r.grid_zone for r in regions if r.grid_zone}) or len(regions)
         self._done = 0
+        self._arrived = []
+        self._started = datetime.now(UTC)
         self.progress.emit(0, self._expected)
         self.statusChanged.emit(f"Fetching {PROVIDER_NAMES[self.provider]} data…")
         provider = self.provider
@@ -114,6 +119,7 @@ class LiveData(QObject):
     def _on_zone(self, signal: GridSignal, regions: list[str]) -> None:
         if self._fetcher is None or signal.source != SIGNAL_SOURCES.get(self.provider):
             return  # a late answer from a cancelled or superseded refresh
+        self._arrived.append(signal)
         for region in regions:
             old = self.signals.get(region)
             self.signals[region] = old.merged(signal) if old is not None else signal
@@ -126,14 +132,13 @@ class LiveData(QObject):
             return
         self._fetcher = None
         self.last_refresh = datetime.now(UTC)
-        failed = sum(1 for s in self.signals.values() if s.problems)
         self.progress.emit(self._expected, self._expected)
         waits = [p.retry_after_s for s in self.signals.values() for p in s.problems if p.retry_after_s]
         if waits and not self.retry.isActive():
             self.retry.start(int(max(waits) * 1000))  # the message said "retrying in N s": do so
-        note = f"; {failed} regions reported problems (see the Signals tab)" if failed else ""
-        self.statusChanged.emit(f"{PROVIDER_NAMES[self.provider]} data refreshed at "
-                                f"{self.last_refresh:%H:%M} UTC{note}.")  # fmt: skip
+        self.statusChanged.emit(
+            refresh_status(PROVIDER_NAMES[self.provider], self._arrived, self._started, self.last_refresh)
+        )
 
     def _on_replay(self, signals: dict[str, GridSignal]) -> None:
         if self.provider != REPLAY:

@@ -3,11 +3,14 @@
 Each figure's own provenance comes from core (Provenance.label); these only name what core does not describe.
 """
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from carbon_gui.core.live_carbon import LiveCarbon, describe_age
 from carbon_gui.core.provenance import Provenance
-from carbon_gui.core.signals import RelativeIndex
+from carbon_gui.core.signals import PART_FORECAST, PART_LATEST, GridSignal, RelativeIndex, endpoint_part
+from carbon_gui.ui.formatting import plural
 
 OTHER_SOURCES = "Prices: Compute Engine list prices (proxy for Vertex AI) · Energy, emissions, latency: estimates"
 
@@ -48,3 +51,55 @@ def index_text(index: RelativeIndex, now: datetime) -> str:
         f"WattTime signal-index: now at the {ordinal(round(index.percent))} percentile of the next 24 h "
         f"(lower is cleaner); for {index.time:%Y-%m-%d %H:%M} UTC, {age}"
     )
+
+
+CACHE_NOTE = "from the 5-minute cache"
+OFFLINE_MESSAGES = ("offline", "timed out", "connection lost")  # sources.provider_errors' MSG_OFFLINE and kin
+
+
+def _current_value(signal: GridSignal) -> bool:
+    return signal.latest is not None and signal.latest.value is not None
+
+
+def _received(signal: GridSignal) -> datetime | None:
+    """When the current value was received (WattTime's comes with its forecast)."""
+    return signal.part_time(PART_LATEST) or signal.part_time(PART_FORECAST)
+
+
+def _counted(counts: Counter[str], limit: int = 3) -> str:
+    return "; ".join(f"{text} ({plural(count, 'zone')})" for text, count in counts.most_common(limit))
+
+
+def refresh_status(provider: str, arrived: Sequence[GridSignal], started: datetime, finished: datetime) -> str:
+    """What one refresh brought, from the signals it fetched (before they are merged with the last good ones):
+    offline, refused (key rejected), rate-limited, partial (some zones or parts failed) or served from the cache."""
+    kept = "the last good values stay on screen, marked STALE"
+    fresh = [s for s in arrived if _current_value(s)]
+    problems = [p for s in arrived for p in s.problems]
+    if arrived and not fresh:
+        messages = {p.message for p in problems}
+        waits = [p.retry_after_s for p in problems if p.retry_after_s]
+        at = f"at {finished:%H:%M} UTC"
+        if messages and messages <= set(OFFLINE_MESSAGES):
+            return f"Offline: could not reach {provider} {at} ({', '.join(sorted(messages))}); {kept}."
+        if "key rejected" in messages:
+            return f"Refused: {provider} rejected the key {at} (check it under Settings → Keys); {kept}."
+        if waits:
+            return f"Rate-limited by {provider}: retrying in {max(waits):.0f} s; {kept}."
+    notes = []
+    failed = Counter(m for s in arrived if not _current_value(s)
+                     for m in dict.fromkeys(p.message for p in s.problems) or ["no value sent"])  # fmt: skip
+    if failed:
+        missing = len(arrived) - len(fresh)
+        notes.append(f"no current value for {missing} of {plural(len(arrived), 'zone')}: {_counted(failed)}")
+    other_parts = Counter(f"{part}: {p.message}" for s in arrived for p in s.problems
+                          if (part := endpoint_part(p.endpoint)) not in (PART_LATEST, None))  # fmt: skip
+    if other_parts:
+        notes.append(_counted(other_parts))
+    cached = [s for s in fresh if (t := _received(s)) is not None and t < started]
+    if cached:
+        oldest = min(t for s in cached if (t := _received(s)) is not None)
+        share = "all" if len(cached) == len(fresh) else f"{len(cached)} of {len(fresh)}"
+        notes.append(f"{share} {CACHE_NOTE} (received from {oldest:%H:%M} UTC)")
+    details = f"; {'; '.join(notes)}" if notes else ""
+    return f"{provider} data refreshed at {finished:%H:%M} UTC{details}."

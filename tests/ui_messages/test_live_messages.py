@@ -7,12 +7,19 @@ import pytest
 
 from carbon_gui.core.signals import CarbonMode
 from carbon_gui.ui.main_window import MainWindow
-from tests.integration.fake_providers import FakeElectricityMaps
+from tests.integration.fake_providers import FakeElectricityMaps, Fault
 from tests.ui.conftest import error_boxes
-from tests.ui.test_live_providers import em_window, use_mode
+from tests.ui.test_live_providers import em_window, fresh_session, use_mode
 from tests.ui.test_live_window import live_window
 
 pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def em():
+    server = FakeElectricityMaps.start(now=datetime.now(UTC))
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -59,4 +66,58 @@ def test_forecast_mode_without_forecasts_names_the_cause_in_the_headline_and_the
     assert "Refresh, or add a key" not in message
     assert "no forecast covering the run (endpoint not in your plan)" in message
     error_boxes(window)[0].close()
+    window.close()
+
+
+def refresh_and_wait(qtbot, window: MainWindow) -> str:
+    window.carbon_panel.refresh.click()
+    qtbot.waitUntil(lambda: not window.live.busy, timeout=30000)
+    qtbot.waitUntil(lambda: "Fetching" not in window.carbon_panel.status.text(), timeout=5000)
+    return window.carbon_panel.status.text()
+
+
+def test_an_offline_refresh_says_offline_not_refreshed(qtbot, em, tmp_path):
+    window: MainWindow = em_window(qtbot, em, tmp_path)
+    em.stop()  # the server is gone: connections are refused
+    fresh_session(window, tmp_path)
+    status = refresh_and_wait(qtbot, window)
+    assert "refreshed" not in status, status
+    assert status.startswith("Offline: could not reach Electricity Maps"), status
+    assert "the last good values stay on screen, marked STALE" in status
+    window.close()
+
+
+def test_a_missing_forecast_alone_is_named_not_counted_as_regions_with_problems(qtbot, free_em, tmp_path):
+    window: MainWindow = em_window(qtbot, free_em, tmp_path)
+    status = window.carbon_panel.status.text()
+    assert "reported problems" not in status, status
+    assert "Electricity Maps data refreshed at" in status
+    assert "forecast: endpoint not in your plan" in status, status
+    window.close()
+
+
+def test_values_served_from_the_cache_say_so_and_are_not_marked_stale(qtbot, em, tmp_path):
+    window: MainWindow = em_window(qtbot, em, tmp_path)
+    asked = em.count("carbon-intensity/latest")
+    status = refresh_and_wait(qtbot, window)  # within the cache's 5 minutes: nothing is asked again
+    assert em.count("carbon-intensity/latest") == asked
+    assert "from the 5-minute cache" in status, status
+    use_mode(qtbot, window, CarbonMode.LATEST)
+    as_of = [s.facts.carbon.provenance.as_of for s in window.ranking.ranked]
+    assert as_of and not [a for a in as_of if "STALE" in a or "brought no value" in a], as_of[:2]
+    window.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "start"),
+    [("401", "Refused: Electricity Maps rejected the key"), (Fault("429", retry_after="30"), "Rate-limited by")],
+    ids=["401", "429"],
+)
+def test_a_refused_or_rate_limited_refresh_says_which(qtbot, em, tmp_path, fault, start):
+    window: MainWindow = em_window(qtbot, em, tmp_path)
+    fresh_session(window, tmp_path)
+    em.faults["carbon-intensity/latest"] = fault
+    status = refresh_and_wait(qtbot, window)
+    assert status.startswith(start), status
+    assert "refreshed" not in status
     window.close()

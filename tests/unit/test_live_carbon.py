@@ -129,7 +129,7 @@ def test_staleness_follows_each_parts_own_receive_time():
     assert "STALE" not in figure(signal).provenance.as_of
     forecast = figure(signal, CarbonMode.FORECAST_MEAN).provenance.as_of
     assert "forecast received 2026-03-02 08:40 UTC, 2 h old" in forecast
-    assert "STALE: kept from the fetch of 2026-03-02 08:40 UTC" in forecast
+    assert "STALE: received 2026-03-02 08:40 UTC, 2 h old" in forecast  # not "kept": no fetch failed to bring it
 
 
 def test_forecast_mean_over_the_run_including_the_current_hour():
