@@ -5,6 +5,8 @@ import logging
 import stat
 from datetime import UTC, datetime
 
+from PySide6.QtCore import qWarning
+
 from carbon_gui.app import install_crash_handling
 from carbon_gui.live_service import LiveService
 from carbon_gui.secrets import Credentials, Secret
@@ -48,10 +50,12 @@ def test_the_level_filters_and_the_environment_key_is_masked(qtbot, log_dir, mon
     install_crash_handling(lambda: window, None, "WARNING")
     logging.getLogger("carbon_gui.test").info("an info line that must not be written")
     logging.getLogger("carbon_gui.test").warning("the key %s is refused", ENV_SENTINEL)
+    qWarning("a warning from Qt itself")  # Qt's message handler sends it to the log too
     window.close()
     for handler in logging.getLogger().handlers:
         handler.flush()
     text = (log_dir / "carbon-gui.log").read_text(encoding="utf-8")
     assert "the key ••••" in text and "refused" in text
     assert "an info line" not in text
+    assert "WARNING MainThread qt: a warning from Qt itself" in text
     assert_no_secret_on_disk(log_dir, [ENV_SENTINEL])
