@@ -46,6 +46,7 @@ from carbon_gui.cloud.ledger_records import (
 )
 from carbon_gui.core.errors import UserFacingError
 from carbon_gui.core.job_states import JOB_STATES, is_terminal
+from carbon_gui.local_files import special_file_kind
 
 __all__ = [  # the records are the ledger's vocabulary: import them from here
     "BucketRecord",
@@ -434,6 +435,9 @@ class Ledger:
         if not self.path.exists():
             self._create()
         _make_private(self.path)
+        mode = self.path.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a FIFO or a device is no ledger (and never ends)
+            return f"it is {special_file_kind(mode)}, not a regular file"
         if self.path.stat().st_size == 0:
             return "the file is empty"
         try:  # reads only: a file that is not a ledger is set aside as it was
