@@ -20,6 +20,8 @@ import requests
 from carbon_gui.core.plausibility import provider_number
 from carbon_gui.core.signals import PowerMix, SignalKind, SignalPoint
 from carbon_gui.sources.http import (
+    SERIES_ANSWER_BYTES,
+    SMALL_ANSWER_BYTES,
     expect_list,
     expect_mapping,
     get_json,
@@ -36,6 +38,15 @@ EP_HISTORY = "carbon-intensity/history"
 EP_FORECAST = "carbon-intensity/forecast"
 EP_MIX_LATEST = "power-breakdown/latest"
 EP_MIX_HISTORY = "power-breakdown/history"
+
+# the largest answer each endpoint may send (see sources.http); the real ones are ~1 KB and some tens of KB
+ANSWER_LIMITS = {
+    EP_LATEST: SMALL_ANSWER_BYTES,
+    EP_MIX_LATEST: SMALL_ANSWER_BYTES,
+    EP_HISTORY: SERIES_ANSWER_BYTES,
+    EP_FORECAST: SERIES_ANSWER_BYTES,
+    EP_MIX_HISTORY: SERIES_ANSWER_BYTES,
+}
 
 KEY_ACCEPTED = "accepted"
 KEY_REJECTED = "rejected"
@@ -117,6 +128,7 @@ class ElectricityMapsClient:
             deadline_s=self._deadline_s,
             endpoint_name=endpoint,
             use_cache=use_cache,
+            max_bytes=ANSWER_LIMITS.get(endpoint, SERIES_ANSWER_BYTES),
         )
 
     # --- parsing ---------------------------------------------------------------------------------------------

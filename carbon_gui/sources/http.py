@@ -4,12 +4,14 @@
   app's fetch thread pool, urllib3 retries for connection errors and 500/502/503/504 (not 429, and
   not read timeouts, which would multiply the wait), no redirects followed, and optionally an SQLite
   response cache (requests-cache, owner-only files) that stores only 200 answers to GET (and WattTime's
-  "no coverage" 404), never a login, and never a secret: secret headers and parameters are left out of the
-  cache key, and no request header is stored at all.
+  "no coverage" 404) of at most MAX_CACHED_BYTES, never a login, and never a secret: secret headers and parameters
+  are left out of the cache key, no request header is stored at all, and no answer holding a credential of its
+  request (a server echoing the key back) is stored.
 - `get_json` performs one GET with a (connect, read) timeout *and* an overall deadline that covers connect,
   status line, headers, body, the transport's retries and a short 429 wait (a read timeout bounds one recv
-  only: a server dripping one byte per second never trips it), refuses answers over MAX_BODY_BYTES, and turns
-  every failure into a `ProviderError` subclass with a short user-facing message (see `provider_errors`).
+  only: a server dripping one byte per second never trips it), refuses answers over the endpoint's size limit,
+  and turns every failure into a `ProviderError` subclass with a short user-facing message (see `provider_errors`).
+- `refresh_budget()` bounds the bytes all answers of one refresh may take together.
 - `cached_json` answers from the cache only (None on a miss), for callers that must not pay for a login
   or a token before they know a request is needed.
 - `receipts()` records when each answer used inside it was received: for an answer served from the
@@ -71,6 +73,7 @@ from carbon_gui.sources.provider_errors import (
     Offline,
     ProviderError,
     RateLimited,
+    RefreshTooLarge,
     ServerError,
     UnknownZone,
 )
@@ -80,7 +83,15 @@ RETRY_STATUSES = (500, 502, 503, 504)
 SECRET_HEADERS = ("auth-token", "Authorization", "X-BLOBR-KEY", "Proxy-Authorization")
 DEFAULT_RETRY_AFTER_S = 60.0
 SHORT_RETRY_AFTER_S = 2.0  # a 429 asking to wait at most this long is retried once inside get_json
-MAX_BODY_BYTES = 8 * 1024 * 1024  # the largest real answer (72 h forecast, 24 h history) is a few hundred KB
+# Answer size limits. Real answers: one value (latest, signal index, region, login) ~1 KB; a 24 h history, a 72 h
+# forecast or the access list some tens of KB. A client gives each endpoint the limit that fits it; MAX_BODY_BYTES is
+# the default for any other call.
+SMALL_ANSWER_BYTES = 256 * 1024
+SERIES_ANSWER_BYTES = 2 * 1024 * 1024
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# All answers of one refresh together (see `refresh_budget`): a 45-region refresh reads ~5 MB.
+REFRESH_BUDGET_BYTES = 32 * 1024 * 1024
+MAX_CACHED_BYTES = 256 * 1024  # a larger answer is used but not stored: the cache stays small whatever comes
 MAX_ERROR_TEXT = 120
 NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
 INDEX_MAX_AGE_S = 2.0  # the cache's in-memory key index is read again after this (see _IndexedSQLiteCache)
@@ -140,12 +151,51 @@ class _BodyTooLarge(requests.exceptions.RequestException):
     pass
 
 
+class _BudgetSpent(requests.exceptions.RequestException):
+    pass
+
+
+class _Budget:
+    """The bytes the answers of one refresh may take together, shared by its requests (on any thread)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._used = 0
+        self._lock = threading.Lock()
+
+    def spend(self, n_bytes: int) -> None:
+        with self._lock:
+            self._used += n_bytes
+            if self._used > self.limit:
+                raise _BudgetSpent("refresh budget spent")
+
+    @property
+    def spent(self) -> bool:
+        return self._used > self.limit
+
+
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("carbon_gui_http_budget", default=None)
+
+
+@contextlib.contextmanager
+def refresh_budget(limit_bytes: int = REFRESH_BUDGET_BYTES) -> Iterator[None]:
+    """One refresh: the bodies that `get_json` reads while the block runs (also in work started from it with its
+    context, `contextvars.copy_context`) may take `limit_bytes` together. The read that crosses it and every later
+    call of the refresh raise `RefreshTooLarge`, so ~150 answers each under its own limit cannot add up to gigabytes."""
+    token = _budget.set(_Budget(limit_bytes))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
 @dataclass(eq=False)
 class _Call:
     """One `get_json` call's overall deadline (monotonic seconds), and whether the watchdog had to cut it."""
 
     at: float
     secrets: tuple[str, ...] = ()  # what the call must never let reach the cache (see _holds_secret)
+    max_bytes: int = MAX_BODY_BYTES  # the largest answer it accepts
     expired: bool = False  # set by the watchdog
     # what it is using now (guarded by the watchdog's lock): the connection, and once the headers are in, the answer
     conn: "BaseHTTPConnection | None" = None
@@ -279,8 +329,9 @@ _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 class _DeadlineAdapter(HTTPAdapter):
-    """Sends through watched pools (see `_WatchedHTTPPool`) and reads every body here, in small pieces, up to
-    MAX_BODY_BYTES. Reading here (below the cache layer) means requests-cache only ever sees complete bodies."""
+    """Sends through watched pools (see `_WatchedHTTPPool`) and reads every body here, in small pieces, up to the
+    call's limit and the refresh's budget. Reading here (below the cache layer) means requests-cache only ever sees
+    complete bodies."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -305,7 +356,7 @@ class _DeadlineAdapter(HTTPAdapter):
         response: requests.Response | None = None
         try:
             response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-            body = _read_body(response)
+            body = _read_body(response, call.max_bytes if call is not None else MAX_BODY_BYTES, _budget.get())
             if call is not None and call.expired:  # cut at the deadline: what came is not the whole answer
                 raise requests.exceptions.ReadTimeout("overall deadline passed")
         except BaseException as exc:
@@ -323,11 +374,12 @@ class _DeadlineAdapter(HTTPAdapter):
         return response
 
 
-def _read_body(response: requests.Response) -> bytes:
-    """The decoded body, refused as soon as it is known to exceed MAX_BODY_BYTES: from its Content-Length before
-    reading, else while reading (decoded pieces of at most 64 KB, so a gzip bomb never inflates in memory)."""
+def _read_body(response: requests.Response, max_bytes: int, budget: _Budget | None) -> bytes:
+    """The decoded body, refused as soon as it is known to exceed `max_bytes`: from its Content-Length before
+    reading, else while reading (decoded pieces of at most 64 KB, so a gzip bomb never inflates in memory). Each
+    piece is charged to `budget` (the refresh's), which may end the read too."""
     declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > max_bytes:
         raise _BodyTooLarge("body too large")
     raw = response.raw
     chunks: list[bytes] = []
@@ -343,8 +395,10 @@ def _read_body(response: requests.Response) -> bytes:
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > max_bytes:
             raise _BodyTooLarge("body too large")
+        if budget is not None:
+            budget.spend(len(chunk))
         chunks.append(chunk)
 
 
@@ -458,6 +512,8 @@ def _cacheable(response: requests.Response) -> bool:
         authorization = str(request.headers.get("Authorization", ""))
         if authorization.lower().startswith("basic"):
             return False
+    if len(response.content or b"") > MAX_CACHED_BYTES:
+        return False
     call = _current_call.get()
     secrets = _request_secrets(request.headers if request is not None else {})
     return not _holds_secret(response, [*secrets, *(call.secrets if call is not None else ())])
@@ -769,9 +825,12 @@ def classify_error(
     return BadResponse(endpoint=endpoint, status=status)  # 1xx/3xx: nothing usable
 
 
-def _transport_error(exc: requests.exceptions.RequestException, endpoint: str) -> ProviderError:
+def _transport_error(exc: requests.exceptions.RequestException, endpoint: str, call: _Call) -> ProviderError:
     if isinstance(exc, _BodyTooLarge):
-        return AnswerTooLarge(MAX_BODY_BYTES, endpoint=endpoint)
+        return AnswerTooLarge(call.max_bytes, endpoint=endpoint)
+    if isinstance(exc, _BudgetSpent):
+        budget = _budget.get()
+        return RefreshTooLarge(budget.limit if budget is not None else REFRESH_BUDGET_BYTES, endpoint=endpoint)
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return BadResponse(endpoint=endpoint)
     if isinstance(exc, requests.exceptions.ContentDecodingError | requests.exceptions.TooManyRedirects):
@@ -827,7 +886,7 @@ def _send(
             **extra,
         )
     except requests.exceptions.RequestException as exc:
-        failure = _transport_error(exc, endpoint_name)
+        failure = _transport_error(exc, endpoint_name, call)
     finally:
         _current_call.reset(token)
     if failure is not None:
@@ -847,6 +906,7 @@ def get_json(
     endpoint_name: str,
     use_cache: bool = True,
     secrets: Iterable[str] = (),
+    max_bytes: int = MAX_BODY_BYTES,
 ) -> Any:
     """GET `url` and return the decoded JSON, or raise a `ProviderError` subclass.
 
@@ -857,6 +917,9 @@ def get_json(
 
     No answer holding a credential of this request (headers, `auth`) or one of `secrets` (a password the request
     does not carry, say) is stored in the cache, whatever part of the answer holds it, raw or encoded.
+
+    An answer over `max_bytes` raises `AnswerTooLarge`; inside `refresh_budget()`, one that crosses the refresh's
+    budget, or any call after it was crossed, raises `RefreshTooLarge` (the latter without a request).
     """
     connect_s, read_s = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     known = [v for k, v in (headers or {}).items() if k.lower() not in ("accept", "user-agent")]
@@ -864,7 +927,11 @@ def get_json(
     if auth:
         known.append(":".join(auth))
     secrets = [secret for secret in known if secret]
-    call = _Call(time.monotonic() + (deadline_s if deadline_s is not None else connect_s + 2 * read_s), tuple(secrets))
+    budget = _budget.get()
+    if budget is not None and budget.spent:
+        raise RefreshTooLarge(budget.limit, endpoint=endpoint_name)
+    deadline = time.monotonic() + (deadline_s if deadline_s is not None else connect_s + 2 * read_s)
+    call = _Call(deadline, tuple(secrets), max_bytes)
     for attempt in range(2):
         response = _send(
             session,
@@ -1016,4 +1083,5 @@ __all__ = [
     "parse_with",
     "receipts",
     "received_at",
+    "refresh_budget",
 ]

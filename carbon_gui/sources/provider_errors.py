@@ -126,12 +126,25 @@ class BadResponse(ProviderError):
     default_message = MSG_BAD_RESPONSE
 
 
+def size_text(n_bytes: int) -> str:
+    """A byte count as the limits are written: "256 KB", "2 MB"."""
+    return f"{n_bytes / 2**20:g} MB" if n_bytes >= 2**20 else f"{n_bytes / 2**10:g} KB"
+
+
 class AnswerTooLarge(BadResponse):
-    """An answer over the size limit: cut off where the limit was reached (or refused from its Content-Length), never
-    decoded."""
+    """An answer over its endpoint's size limit: cut off where the limit was reached (or refused from its
+    Content-Length), never decoded."""
 
     def __init__(self, limit_bytes: int, *, endpoint: str, status: int | None = None) -> None:
-        super().__init__(f"answer too large (over {limit_bytes // 2**20} MB)", endpoint=endpoint, status=status)
+        super().__init__(f"answer too large (over {size_text(limit_bytes)})", endpoint=endpoint, status=status)
+
+
+class RefreshTooLarge(ProviderError):
+    """The answers of one refresh went over its byte budget: the request that crossed it and every later one of that
+    refresh end with this, so a hostile server cannot fill memory with many answers each under its own limit."""
+
+    def __init__(self, budget_bytes: int, *, endpoint: str) -> None:
+        super().__init__(f"refresh stopped: answers over {size_text(budget_bytes)} in total", endpoint=endpoint)
 
 
 __all__ = [
@@ -153,6 +166,8 @@ __all__ = [
     "Offline",
     "ProviderError",
     "RateLimited",
+    "RefreshTooLarge",
     "ServerError",
     "UnknownZone",
+    "size_text",
 ]

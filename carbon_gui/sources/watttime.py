@@ -29,6 +29,8 @@ from urllib3.util.retry import Retry
 from carbon_gui.core.plausibility import provider_number
 from carbon_gui.core.signals import LBS_PER_MWH_TO_G_PER_KWH, SignalPoint
 from carbon_gui.sources.http import (
+    SERIES_ANSWER_BYTES,
+    SMALL_ANSWER_BYTES,
     cached_json,
     expect_list,
     expect_mapping,
@@ -57,6 +59,8 @@ EP_INDEX = "signal-index"
 EP_FORECAST = "forecast"
 EP_HISTORICAL = "historical"
 EP_ACCESS = "my-access"
+# the largest answer each endpoint may send (see sources.http)
+ANSWER_LIMITS = {EP_REGION: SMALL_ANSWER_BYTES, EP_INDEX: SMALL_ANSWER_BYTES}  # the rest: SERIES_ANSWER_BYTES
 
 TOKEN_VALID_S = 30 * 60
 TOKEN_REFRESH_S = 25 * 60
@@ -159,6 +163,7 @@ class WattTimeClient:
             deadline_s=self._deadline_s,
             endpoint_name=EP_LOGIN,
             use_cache=False,
+            max_bytes=SMALL_ANSWER_BYTES,
         )
         token = body.get("token") if isinstance(body, Mapping) else None
         if not isinstance(token, str) or not token:
@@ -240,6 +245,7 @@ class WattTimeClient:
             endpoint_name=endpoint,
             use_cache=use_cache,
             secrets=(self._password,),  # an answer echoing it is never cached (covers user:password in any encoding)
+            max_bytes=ANSWER_LIMITS.get(endpoint, SERIES_ANSWER_BYTES),
         )
 
     # --- parsing ---------------------------------------------------------------------------------------------

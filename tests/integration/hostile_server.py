@@ -15,6 +15,8 @@ Kinds (`HOSTILE_KINDS`):
 - "huge": a 50 MB body with its Content-Length
 - "huge_unsized": a 50 MB body without Content-Length (the client reads until the server closes)
 - "gzip_bomb": 50 MB of zeros, gzip-compressed to about 50 KB, with Content-Encoding: gzip
+- "near_cap": the normal answer padded with spaces (still valid JSON) to NEAR_CAP_BYTES, just under the old 8 MB
+  limit, with its Content-Length; "near_cap_unsized" the same without (the client reads until the server closes)
 
 Echo kinds (`ECHO_KINDS`): the normal answer, with `echo(request)` (by default the credential the request carried:
 the Electricity Maps `auth-token`, the WattTime bearer token) written back in it, as a careless server or proxy might:
@@ -47,7 +49,10 @@ HOSTILE_KINDS = (
     "huge",
     "huge_unsized",
     "gzip_bomb",
+    "near_cap",
+    "near_cap_unsized",
 )
+NEAR_CAP_BYTES = 8 * 1024 * 1024 - 4096
 ECHO_KINDS = ("echo_body_field", "echo_header", "echo_warnings")
 HUGE_BYTES = 50 * 1024 * 1024
 REDIRECT_MARK = "redirected"  # the query parameter a same-origin redirect adds
@@ -125,9 +130,10 @@ class _Hostile:
             return Answer(301, b"", {"Location": location})
         if kind == "redirect_other_origin":
             return Answer(307, b"", {"Location": f"{self.other_origin}{request.path}?{query}"})
-        if kind == "drip_body":
+        if kind in ("drip_body", "near_cap", "near_cap_unsized"):
             normal = super()._fault_or_answer(route, request)  # type: ignore[misc]
-            normal.mode = "drip"
+            if normal.status == 200:
+                normal.mode = "drip" if kind == "drip_body" else kind
             return normal
         return Answer(200, mode=kind)
 
@@ -139,6 +145,9 @@ class _Hostile:
         with contextlib.suppress(OSError):  # the client hanging up is the expected end of every hostile answer
             if answer.mode == "drip_headers":
                 self._drip_headers(handler)
+            elif answer.mode.startswith("near_cap"):
+                body = self._encode(answer.payload)  # type: ignore[attr-defined]
+                self._send_padded(handler, body, sized=answer.mode == "near_cap")
             else:
                 self._send_huge(handler, answer.mode)
 
@@ -150,6 +159,20 @@ class _Hostile:
             handler.wfile.write(head[i : i + 1])
             handler.wfile.flush()
             self._stopping.wait(self.header_drip_s)  # type: ignore[attr-defined]
+
+    def _send_padded(self, handler: _Handler, body: bytes, *, sized: bool) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Connection", "close")
+        if sized:
+            handler.send_header("Content-Length", str(NEAR_CAP_BYTES))
+        handler.end_headers()
+        handler.wfile.write(body)
+        left = NEAR_CAP_BYTES - len(body)
+        while left > 0 and not self._stopping.is_set():  # type: ignore[attr-defined]
+            piece = _CHUNK[:left]
+            handler.wfile.write(piece)
+            left -= len(piece)
 
     def _send_huge(self, handler: _Handler, mode: str) -> None:
         handler.send_response(200)
@@ -242,6 +265,7 @@ __all__ = [
     "ECHO_KINDS",
     "HOSTILE_KINDS",
     "HUGE_BYTES",
+    "NEAR_CAP_BYTES",
     "REDIRECT_MARK",
     "TLS_RECORD_START",
     "DripServer",

@@ -373,7 +373,8 @@ def test_a_pooled_connection_is_never_cut_for_the_call_that_used_it_before(sessi
 def test_an_answer_over_the_limit_is_refused_with_bounded_memory(
     kind: str, peak_mib: int, session: requests.Session
 ) -> None:
-    """50 MB: refused as "too large" (from Content-Length before reading, else once 8 MB have come), never decoded."""
+    """50 MB: refused as "too large" (from Content-Length before reading, else once /latest's 256 KB limit is passed),
+    never decoded."""
     with HostileElectricityMaps.start() as server:
         server.hostile[LATEST] = kind
         client = ElectricityMapsClient(session, server.api_url, server.token, timeout_s=5.0)
@@ -385,5 +386,5 @@ def test_an_answer_over_the_limit_is_refused_with_bounded_memory(
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert caught.value.message == "answer too large (over 8 MB)"
+    assert caught.value.message == "answer too large (over 256 KB)"
     assert peak < peak_mib * 2**20, f"peak {peak / 2**20:.1f} MiB"
