@@ -12,10 +12,11 @@ from pathlib import Path
 import requests
 
 from carbon_gui.sources.electricitymaps import ElectricityMapsClient
+from carbon_gui.sources.watttime import WattTimeClient
 
 from .cli_run import cli_env
-from .conftest import fetch_em
-from .hostile_server import HostileElectricityMaps
+from .conftest import fetch_em, fetch_wt, region
+from .hostile_server import HostileElectricityMaps, HostileWattTime
 
 EM_TOKEN = "em-budget-token"
 EM_ROUTES = (
@@ -53,6 +54,24 @@ def test_a_refresh_of_answers_near_the_old_cap_stops_at_its_budget(
     assert REFRESH_STOPPED in messages  # 12 zones × 3 series × 2 MB is more than one refresh may read
     session.close()
     assert _tree_size(cache_dir) < MAX_CACHE_BYTES
+
+
+def test_a_watttime_refresh_of_answers_near_the_old_cap_stops_at_its_budget(
+    session_factory: Callable[..., requests.Session],
+) -> None:
+    """12 places, each in a WattTime region of its own (one band of latitude each): 24 series answers of 2 MB."""
+    places = [region(f"place-{i}", "", lat=-60.0 + 10 * i + 5, lon=0.0) for i in range(12)]
+    coverage = {f"BAND_{i}": (-60.0 + 10 * i, -60.0 + 10 * (i + 1) - 0.1, -10.0, 10.0) for i in range(12)}
+    session = session_factory(None)
+    with HostileWattTime.start(coverage=coverage) as server:
+        server.hostile.update(dict.fromkeys(("forecast", "historical"), "near_cap_unsized"))
+        client = WattTimeClient(session, server.api_url, server.username, server.password, timeout_s=10.0)
+        signals = fetch_wt(client, *places).by_region()
+        assert server.count("login") == 1
+    assert len(signals) == len(places)
+    messages = [p.message for signal in signals.values() for p in signal.problems]
+    assert {"answer too large (over 2 MB)", REFRESH_STOPPED} <= set(messages), set(messages)
+    assert set(messages) <= {"answer too large (over 2 MB)", REFRESH_STOPPED}
 
 
 def test_cleanest_live_against_answers_near_the_old_cap_stays_small(tmp_path: Path) -> None:
