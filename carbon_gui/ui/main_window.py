@@ -41,6 +41,7 @@ from carbon_gui.ui.plots.world_map import WorldMap
 from carbon_gui.ui.services import Services
 from carbon_gui.ui.signals_view import SignalsView
 from carbon_gui.ui.summary import nothing_ranked_cause, summary_html
+from carbon_gui.ui.when.when_view import WhenInputs, WhenView
 from carbon_gui.ui.widgets.carbon_source_panel import CarbonSourcePanel
 from carbon_gui.ui.widgets.constraints_panel import ConstraintsPanel
 from carbon_gui.ui.widgets.excluded_table import ExcludedTable
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.live_controller.attach(self._tasks)
         self.jobs_controller.attach(self._tasks)
         self.hardware_view.attach(self._tasks)
+        self.when_view.attach(self._tasks)
         self._tasks.run(self._services.load_reference, on_result=self._on_reference, on_error=self._on_load_error)
         # In parallel: the location (the city list takes ~0.4 s to read), then the names for completion.
         self.plan_form.location.setText(self.settings.location)
@@ -160,7 +162,10 @@ class MainWindow(QMainWindow):
             self.jobs_controller.open_prefilled_wizard,
             planner_carbon=lambda: planner_figures(self._assessment.facts) if self._assessment else {},
         )
-        for widget, title in (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware")):
+        self.when_view = WhenView(self._when_inputs)
+        self.when_view.bestStarts.connect(self.table_model.set_best_starts)
+        tabs = (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware"))
+        for widget, title in (*tabs, (self.when_view, "When")):  # no Alt+letter: w, h, e, n are taken; Ctrl+6 opens it
             self.add_view(widget, title)
         self.views.currentChanged.connect(self._give_hardware_room)
 
@@ -212,10 +217,10 @@ class MainWindow(QMainWindow):
 
     def _give_hardware_room(self) -> None:
         """The Hardware tab uses neither the plan nor the ranking's details: its plots and tables get their room (at
-        1024 × 640 they were squeezed into a third of the window)."""
-        planner = self.views.currentWidget() is not self.hardware_view
-        for panel in (self._plan_panel, self.below):
-            panel.setVisible(planner)
+        1024 × 640 they were squeezed into a third of the window). The When tab uses the plan, not the details."""
+        current = self.views.currentWidget()
+        self._plan_panel.setVisible(current is not self.hardware_view)
+        self.below.setVisible(current not in (self.hardware_view, self.when_view))  # the When tab needs the room
 
     def add_view(self, widget: QWidget, title: str) -> None:
         """One more tab beside the ranking, with a View menu entry and its Ctrl+<n> shortcut."""
@@ -400,6 +405,15 @@ class MainWindow(QMainWindow):
         self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
         why_none = "" if ranking.ranked else nothing_ranked_cause(self._assessment, ranking)
         self.live_controller.set_candidates([s.name for s in ranking.ranked], self._selected, why_none)
+        self.when_view.inputs_changed()
+
+    def _when_inputs(self) -> WhenInputs | None:
+        """The planner's inputs for the When tab; live signals only when they are live (not the 2024 replay)."""
+        request, weights = self._request(), self.weights_panel.weights()
+        if self._reference is None or request is None or weights.total <= 0:
+            return None
+        signals = {name: s for name, s in self.live.signals.items() if not s.is_replay} if self.live else {}
+        return WhenInputs(self._reference, request, weights, self.constraints(), signals or None)
 
     # ----- selection ----------------------------------------------------------------------
     def select_region(self, region: str | None) -> None:
@@ -488,6 +502,7 @@ class MainWindow(QMainWindow):
         self.live_controller.shutdown()
         self.jobs_controller.shutdown()
         self.hardware_view.shutdown()
+        self.when_view.shutdown()
         if self._tasks is not None:
             self._tasks.shutdown()
         # Never overwrite settings with a half-loaded window's. A file with values that could not be used keeps them

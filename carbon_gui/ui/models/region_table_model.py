@@ -1,6 +1,6 @@
 """Table model over a Ranking: one row per ranked region, every number with its unit and source."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,14 @@ COLUMNS: tuple[Column, ...] = (
         lambda s: fmt_sig(s.facts.emissions_kg),
         lambda s: f"Estimate: energy × grid intensity. Intensity: {s.facts.carbon.provenance.label()}",
         unit="kg CO₂e, est.",
+    ),
+    Column(  # filled by the model from the latest When plan: see RegionTableModel.set_best_starts
+        "Best start",
+        lambda s: "",
+        lambda s: "",
+        lambda s: "",
+        numeric=False,
+        unit="UTC, When plan",
     ),
     Column(
         "Intensity",
@@ -150,6 +158,8 @@ COLUMNS: tuple[Column, ...] = (
 
 INTENSITY_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Intensity")
 CFE_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Google CFE")
+BEST_START_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Best start")
+NO_PLAN_TOOLTIP = "No When plan yet: the When tab plans the best start once the ranking is ready."
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
@@ -168,6 +178,7 @@ class RegionTableModel(QAbstractTableModel):
         self._texts: list[list[str]] = []  # formatted once per ranking: views ask for them often
         self._colors: list[QColor] = []
         self.cfe_tooltip = ""
+        self._best_starts: dict[str, tuple[str, str]] = {}  # region -> (text, tooltip) from the latest When plan
 
     def set_ranking(self, ranking: Ranking, carbon_year: int | None = None) -> None:
         """`carbon_year`: the year of Google's figures, which the CFE share always comes from (also in live mode)."""
@@ -175,8 +186,26 @@ class RegionTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = ranking.ranked
         self._texts = [[c.text(s) for c in COLUMNS] for s in ranking.ranked]
+        self._fill_best_starts()
         self._colors = [QColor(*intensity_color(s.facts.intensity)) for s in ranking.ranked]
         self.endResetModel()
+
+    def set_best_starts(self, starts: Mapping[str, tuple[str, str]]) -> None:
+        """The latest When plan's best start per region: (text such as 'now' or a UTC time, tooltip)."""
+        self._best_starts = dict(starts)
+        self._fill_best_starts()
+        if self._rows:
+            column = BEST_START_COLUMN
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
+    def _fill_best_starts(self) -> None:
+        for texts, scored in zip(self._texts, self._rows, strict=True):
+            texts[BEST_START_COLUMN] = self._best_starts.get(scored.name, ("", ""))[0]
+
+    def _best_start_tooltip(self, region: str) -> str:
+        if not self._best_starts:
+            return NO_PLAN_TOOLTIP
+        return self._best_starts.get(region, ("", "Not in the latest When plan (excluded by it, or no data)."))[1]
 
     def scored(self, row: int) -> ScoredRegion:
         return self._rows[row]
@@ -201,8 +230,13 @@ class RegionTableModel(QAbstractTableModel):
         if role == _DECORATION:
             return self._colors[row] if col == INTENSITY_COLUMN else None
         if role == _TOOLTIP:
+            if col == BEST_START_COLUMN:
+                return self._best_start_tooltip(self._rows[row].name)
             return self.cfe_tooltip if col == CFE_COLUMN else COLUMNS[col].tooltip(self._rows[row])
         if role == _SORT:
+            if col == BEST_START_COLUMN:  # "now" before any time; ISO-like times sort as text; no plan last
+                text = self._texts[row][col]
+                return "0" if text == "now" else text or "~"
             value = COLUMNS[col].value(self._rows[row])
             return float("inf") if value is None else value
         if role == _REGION:

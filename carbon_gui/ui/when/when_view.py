@@ -1,0 +1,360 @@
+"""The When tab: for a run of H hours that must finish within D hours, the (region, start) with the least expected
+emissions, with the planner's weights, rules and limits (time_planning.plan_when).
+
+The plan runs on the thread pool: the first one fits the own forecaster per zone (seconds), later ones the same day
+only predict. A plan started while another runs cancels it (its result is dropped by generation); progress and a
+Cancel button appear when a plan takes longer than half a second. Planner changes re-plan after a short pause.
+"""
+
+import dataclasses
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from carbon_gui.core.errors import InputError, UserFacingError
+from carbon_gui.core.scoring import Constraints
+from carbon_gui.core.signals import GridSignal
+from carbon_gui.core.weights import Weights
+from carbon_gui.planning import PlanRequest
+from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.time_planning import TimePlan, check_window, plan_when
+from carbon_gui.ui.when.when_plots import EmissionsHeatmap, WindowPlot
+from carbon_gui.ui.when.when_texts import (
+    answer_html,
+    best_start_tooltip,
+    best_starts,
+    kg,
+    notes_text,
+    source_text,
+    start_text,
+)
+
+if TYPE_CHECKING:
+    from carbon_gui.sources.replay import GridHistory
+    from carbon_gui.ui.workers import BackgroundTasks
+
+DEBOUNCE_MS = 400  # planner edits come in bursts (typing, slider drags): plan once they settle
+SHOW_PROGRESS_MS = 500
+DEFAULT_WITHIN_H = 36.0
+COLUMNS = ("Region", "Best start", "kg CO₂e, est.", "low–high", "Start now, kg", "Hourly data (source)")
+
+
+@dataclass(frozen=True)
+class WhenInputs:
+    """The planner's state, read on the GUI thread before a plan starts."""
+
+    reference: ReferenceData
+    request: PlanRequest
+    weights: Weights
+    constraints: Constraints
+    signals: Mapping[str, GridSignal] | None  # live signals (not the replay); None: the bundled hourly data
+
+
+class PlanCancelled(UserFacingError):
+    """A newer plan replaced this one, or the user pressed Cancel."""
+
+
+class _Progress(QObject):
+    """Carries a plan's progress from the pool thread to the GUI thread (a queued signal)."""
+
+    moved = Signal(int, int, int)  # generation, regions done, regions in all
+
+
+def _load_history() -> "GridHistory":
+    from carbon_gui.sources.replay import load_hourly_history
+
+    return load_hourly_history()
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def _with_caption(plot: QWidget, caption: QLabel) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(plot, 1)
+    layout.addWidget(caption)
+    return box
+
+
+class WhenView(QWidget):
+    planned = Signal(object)  # the TimePlan shown
+    bestStarts = Signal(object)  # {region: (best start text, its tooltip)} for the ranking's Best start column
+
+    def __init__(
+        self,
+        inputs: Callable[[], WhenInputs | None],
+        load_history: Callable[[], "GridHistory"] = _load_history,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("whenView")
+        self._inputs = inputs
+        self._load_history = load_history
+        self._history: GridHistory | None = None
+        self._tasks: BackgroundTasks | None = None
+        self._generation = 0
+        self._cancel = threading.Event()
+        self._running = False
+        self._planner_hours: float | None = None
+        self.plan: TimePlan | None = None
+        self._progress = _Progress()
+        self._progress.moved.connect(self._on_progress)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.replan)
+        self._progress_delay = QTimer(self)  # a child: it dies with the view, unlike a bare singleShot's lambda
+        self._progress_delay.setSingleShot(True)
+        self._progress_delay.setInterval(SHOW_PROGRESS_MS)
+        self._progress_delay.timeout.connect(self._show_progress)
+        self._build()
+
+    # ----- layout -------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.run_hours = QDoubleSpinBox()
+        self.run_hours.setObjectName("whenRunHours")
+        self.run_hours.setRange(0.1, 168.0)
+        self.run_hours.setDecimals(1)
+        self.run_hours.setSuffix(" h")
+        self.run_hours.setToolTip("Expected run length; follows the plan's run length until you change it here")
+        self.within = QDoubleSpinBox()
+        self.within.setObjectName("whenWithin")
+        self.within.setRange(0.1, 168.0)
+        self.within.setDecimals(1)
+        self.within.setSuffix(" h")
+        self.within.setValue(DEFAULT_WITHIN_H)
+        self.within.setToolTip("The run must finish within this many hours from now (forecasts reach 7 days)")
+        for box in (self.run_hours, self.within):
+            box.setKeyboardTracking(False)  # typing "36" plans once, not for "3" then "36"
+            box.valueChanged.connect(lambda _=0.0: self._debounce.start())
+        self.plan_button = QPushButton("Plan now")
+        self.plan_button.clicked.connect(self.replan)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("whenProgress")
+        self.progress.setFormat("fitting forecasts %v/%m regions")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        for widget in (self.progress, self.cancel_button):
+            widget.setVisible(False)
+        inputs = QHBoxLayout()
+        for text, box in (("Run length", self.run_hours), ("Finish within", self.within)):
+            label = QLabel(text)
+            label.setBuddy(box)
+            inputs.addWidget(label)
+            inputs.addWidget(box)
+        inputs.addWidget(self.plan_button)
+        inputs.addWidget(self.progress, 1)
+        inputs.addWidget(self.cancel_button)
+        inputs.addStretch(0)
+
+        self.message = QLabel("The plan starts once the ranking is ready.")
+        self.message.setObjectName("whenMessage")
+        self.message.setWordWrap(True)
+        self.answer = QLabel()
+        self.answer.setObjectName("whenAnswer")
+        self.answer.setWordWrap(True)
+        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.heatmap = EmissionsHeatmap()
+        self.window_plot = WindowPlot()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("whenTable")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.currentCellChanged.connect(lambda row, *_: self._show_region(row))
+        self.notes = QLabel()
+        self.notes.setObjectName("whenNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.heatmap_caption = _caption("Expected emissions of each (region, start), estimates from each region's "
+                                        "hourly data: its source is in the table below. Blank: no data.")  # fmt: skip
+        self.window_caption = _caption("")
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(_with_caption(self.heatmap, self.heatmap_caption))
+        plots.addWidget(_with_caption(self.window_plot, self.window_caption))
+        plots.setStretchFactor(0, 3)  # the heatmap carries region names and its colour bar
+        plots.setStretchFactor(1, 2)
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(plots)
+        body.addWidget(self.table)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 1)
+        body.setSizes([3000, 1000])  # scaled to the room there is: plots three parts, the table one
+        layout = QVBoxLayout(self)
+        layout.addLayout(inputs)
+        layout.addWidget(self.message)
+        layout.addWidget(self.answer)
+        layout.addWidget(body, 1)
+        layout.addWidget(self.notes)
+
+    # ----- planning -----------------------------------------------------------------------
+    def attach(self, tasks: "BackgroundTasks") -> None:
+        self._tasks = tasks
+
+    def inputs_changed(self) -> None:
+        """The planner changed (machine, run length, weights, rules, live data): re-plan once edits settle."""
+        inputs = self._inputs()
+        if inputs is not None and inputs.request.hours != self._planner_hours:
+            self._planner_hours = inputs.request.hours  # a new planner run length replaces a local edit
+            self.run_hours.blockSignals(True)
+            self.run_hours.setValue(inputs.request.hours)
+            self.run_hours.blockSignals(False)
+        self._debounce.start()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def replan(self) -> None:
+        self._debounce.stop()
+        inputs = self._inputs()
+        if inputs is None or self._tasks is None:
+            return
+        now = datetime.now(UTC)
+        deadline = now + timedelta(hours=self.within.value())
+        request = dataclasses.replace(inputs.request, hours=self.run_hours.value())
+        try:
+            check_window(now, deadline, request.hours)  # the common mistake, said at once
+        except InputError as err:
+            self.cancel()
+            self._show_problem(str(err))
+            return
+        self._cancel.set()  # a running plan stops at its next region
+        self._cancel = cancel = threading.Event()
+        self._generation += 1
+        generation = self._generation
+        history, load_history, progress = self._history, self._load_history, self._progress
+
+        def report(done: int, total: int) -> None:
+            if cancel.is_set():
+                raise PlanCancelled("Plan replaced or cancelled.")
+            progress.moved.emit(generation, done, total)
+
+        def work() -> tuple[TimePlan, "GridHistory"]:
+            loaded = history if history is not None else load_history()
+            return plan_when(inputs.reference, request, deadline, inputs.weights, inputs.constraints, now,
+                             signals=inputs.signals, history=loaded, progress=report), loaded  # fmt: skip
+
+        self._running = True
+        self.message.setText("<i>Planning…</i>")
+        self._tasks.run(work, on_result=lambda result: self._on_plan(generation, *result),
+                        on_error=lambda message: self._on_error(generation, message))  # fmt: skip
+        self._progress_delay.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._generation += 1  # whatever the cancelled plan still delivers is dropped
+        self._set_idle()
+        if self.plan is not None:
+            self.message.setText("Cancelled: the figures below are from the previous plan.")
+
+    def _set_idle(self) -> None:
+        self._running = False
+        self._progress_delay.stop()
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+
+    def _show_progress(self) -> None:
+        if self._running:
+            self.progress.setVisible(True)
+            self.cancel_button.setVisible(True)
+
+    def _on_progress(self, generation: int, done: int, total: int) -> None:
+        if generation == self._generation:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _on_error(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._set_idle()
+        self._show_problem(message)
+
+    def _show_problem(self, message: str) -> None:
+        stale = " The figures below are from the previous plan." if self.plan is not None else ""
+        self.message.setText(f"<b>{escape(message)}</b>{stale}")
+
+    def _on_plan(self, generation: int, plan: TimePlan, history: "GridHistory") -> None:
+        self._history = history  # loaded once, kept for later plans
+        if generation != self._generation:
+            return
+        self._set_idle()
+        self.plan = plan
+        self.message.setText(f"Planned at {plan.decision_time:%H:%M} UTC for a {plan.run_hours:g} h run finishing "
+                             f"by {plan.deadline:%Y-%m-%d %H:%M} UTC. All figures are estimates.")  # fmt: skip
+        self.answer.setText(answer_html(plan))
+        self.heatmap.set_plan(plan)
+        self._fill_table(plan)
+        self.notes.setText(notes_text(plan))
+        self.planned.emit(plan)
+        self.bestStarts.emit({name: (text, best_start_tooltip(plan, name)) for name, text in best_starts(plan).items()})
+
+    def _fill_table(self, plan: TimePlan) -> None:
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(plan.regions))
+        for row, where in enumerate(plan.regions):
+            best, now = where.best, where.now
+            cells = (
+                where.facts.region.name,
+                "—" if best is None else start_text(plan, best),
+                "—" if best is None else kg(best.emissions_kg),
+                "—" if best is None else f"{kg(best.low_kg)}–{kg(best.high_kg)}",
+                "—" if now is None else kg(now.emissions_kg),
+                source_text(where),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if 1 < column < 5:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.blockSignals(False)
+        self.table.selectRow(0)
+        self._show_region(0)
+
+    def _show_region(self, row: int) -> None:
+        if self.plan is None or not 0 <= row < len(self.plan.regions):
+            return
+        where = self.plan.regions[row]
+        self.window_plot.set_region(self.plan, where)
+        chosen = "no run fits before the deadline"
+        if where.best is not None:
+            chosen = f"green: its best run, {start_text(self.plan, where.best)}"
+        self.window_caption.setText(f"Line: expected; band: interval; {chosen}. Source: {source_text(where)}.")
+
+    def shutdown(self) -> None:
+        self._debounce.stop()
+        self._progress_delay.stop()
+        self._cancel.set()
