@@ -8,5 +8,5 @@ from setuptools import find_namespace_packages, setup
 
 not_packages = ["*__pycache__*"]
 code = find_namespace_packages(include=["carbon_gui*"], exclude=not_packages)
-resource_folders = [f"carbon_gui.resources.{name}" for name in find_namespace_packages(where="resources", exclude=not_packages)]
-setup(packages=[*code, "carbon_gui.resources", *resource_folders])
+resource_folders = find_namespace_packages(where="resources", exclude=not_packages)
+setup(packages=[*code, "carbon_gui.resources", *(f"carbon_gui.resources.{name}" for name in resource_folders)])

@@ -4,6 +4,10 @@ import sys
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--self-test"]:  # here, not in cli: it opens the window, and cli must not import Qt
+        from carbon_gui.self_test import main as self_test
+
+        return self_test()
     if len(sys.argv) > 1:
         from carbon_gui.cli import main as cli_main
 

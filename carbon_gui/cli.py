@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Plan low-carbon ML training on Google Cloud. Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"carbon-gui {__version__}")
+    parser.add_argument("--self-test", action="store_true", help="check this install without a display or the internet "
+                        "(opens the window offscreen, ranks, fetches from a local stand-in) and exit")  # fmt: skip
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from carbon_gui.cli_backtest import add_backtest_command  # as cli_jobs: it imports this one's helpers
     from carbon_gui.cli_benchmark import add_benchmark_command  # as cli_jobs: it imports this one's helpers
@@ -352,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:  # `carbon-gui --self-test` alone never reaches here (__main__ runs it)
+        parser.error("--self-test takes no other arguments: run 'carbon-gui --self-test'")
     if args.command is None:
         parser.print_help()
         return 0
