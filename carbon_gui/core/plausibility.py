@@ -57,13 +57,14 @@ STORAGE_MW = PlausibleRange(-1e7, 1e7, "MW")
 def provider_number(value: object) -> float | None:
     """A value from a provider's answer, as a float for the check: null is None; a JSON number (NaN and the
     infinities included, so that the check refuses them by name instead of taking them for null) or a number written
-    as a string ("NaN", "-5") is a float; anything else is a wrong shape (TypeError)."""
+    as a string ("NaN", "-5") is a float; anything else is a wrong shape (TypeError). -0.0 is read as 0.0 (it would be
+    shown as "-0")."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise TypeError("not a number")
     try:
-        return float(value)
+        return float(value) + 0.0  # -0.0 + 0.0 is 0.0; every other value is unchanged
     except ValueError:
         raise TypeError("not a number") from None
 

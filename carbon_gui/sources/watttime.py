@@ -44,8 +44,10 @@ from carbon_gui.sources.provider_errors import (
     BadResponse,
     KeyRejected,
     NoAccess,
+    Offline,
     ProviderError,
     RateLimited,
+    ServerError,
     UnknownZone,
 )
 
@@ -155,7 +157,19 @@ class WattTimeClient:
     # --- token -----------------------------------------------------------------------------------------------
 
     def _login(self) -> str:
-        """One GET /login (caller holds the lock). Never cached: the answer is a token."""
+        """One GET /login (caller holds the lock). Never cached: the answer is a token. A failure that does not speak
+        of the key says it was the login: every region of the refresh shows it."""
+        try:
+            return self._login_token()
+        except ServerError as err:
+            status = err.status or "5xx"
+            err.message = f"WattTime login failed: HTTP {status} (a server error at WattTime, try again later)"
+            raise
+        except (BadResponse, Offline) as err:
+            err.message = f"WattTime login failed: {err.message}"
+            raise
+
+    def _login_token(self) -> str:
         body = get_json(
             self._session,
             f"{self._base}/login",

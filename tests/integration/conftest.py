@@ -66,6 +66,18 @@ EXPECTED: dict[str, Expected] = {
     "nulls": Expected(None),
 }
 
+
+
+def login_message(fault: str) -> str:
+    """What a failed WattTime login says: it names the login, except for a rejected key (which speaks for itself)."""
+    expected = EXPECTED[fault]
+    if expected.error is ServerError:
+        return f"WattTime login failed: HTTP {fault} (a server error at WattTime, try again later)"
+    if expected.error in (BadResponse, Offline):
+        return f"WattTime login failed: {expected.message}"
+    return expected.message
+
+
 SLOW_FAULTS = ("timeout", "drip")
 FAST_FAULTS = tuple(f for f in EXPECTED if f not in SLOW_FAULTS)
 

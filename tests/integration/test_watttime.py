@@ -43,6 +43,7 @@ from .conftest import (
     FakeClock,
     assert_no_secret,
     fetch_wt,
+    login_message,
     region,
     wait_for,
 )
@@ -310,7 +311,7 @@ def test_check_key(session: requests.Session, wt_server: FakeWattTime, free_port
     wt_server.faults["my-access"] = "403"
     assert _client(wt_server, session).check_key() == "no access to this endpoint"
     offline = WattTimeClient(session, f"http://127.0.0.1:{free_port}", "u", "p", timeout_s=TIMEOUT_S)
-    assert offline.check_key() == "offline"
+    assert offline.check_key() == "WattTime login failed: offline"
 
 
 def test_check_key_always_logs_in_afresh(wt_client: WattTimeClient, wt_server: FakeWattTime) -> None:
@@ -327,7 +328,7 @@ WT_FAULTS = [f for f in (*FAST_FAULTS, *SLOW_FAULTS) if f != "403_zone"]
 def _expected_message(endpoint: str, fault: str) -> str | None:
     if fault == "unknown_zone" and endpoint == "region-from-loc":
         return "no WattTime coverage here"
-    return EXPECTED[fault].message
+    return login_message(fault) if endpoint == "login" else EXPECTED[fault].message
 
 
 FAULT_CASES = [

@@ -18,7 +18,7 @@ from carbon_gui.secrets import Credentials, Secret
 from carbon_gui.sources.live import LiveFetcher, RegionCache
 from carbon_gui.sources.watttime import WattTimeClient
 
-from .conftest import DEADLINE_S, EXPECTED, SF, Fetched, fetch_wt, region
+from .conftest import DEADLINE_S, SF, Fetched, fetch_wt, login_message, region
 from .fake_providers import FakeWattTime, Fault
 from .test_cli_live import run_cli
 
@@ -44,7 +44,7 @@ def test_a_failed_login_is_one_request_for_a_whole_refresh(
     fetched = fetch_wt(wt_client, *MANY, now=NOW)
     assert wt_server.count("login") == 1  # not one per region, and a 503 is not retried by the transport either
     assert wt_server.count() == 1  # and nothing else was asked after it
-    _assert_every_region_told(fetched, EXPECTED[fault].message)
+    _assert_every_region_told(fetched, login_message(fault))
 
 
 def test_a_failed_login_also_stops_the_data_requests_of_known_regions(
@@ -54,7 +54,7 @@ def test_a_failed_login_also_stops_the_data_requests_of_known_regions(
     wt_server.faults["login"] = "503"
     fetched = fetch_wt(wt_client, *MANY, region_cache=cache, now=NOW)
     assert wt_server.count() == 1
-    _assert_every_region_told(fetched, "provider error (HTTP 503)")
+    _assert_every_region_told(fetched, login_message("503"))
 
 
 @pytest.mark.parametrize("fault", ["timeout", "drip"])  # answers after 1.5 s / one byte every 50 ms
@@ -67,7 +67,7 @@ def test_a_silent_login_ends_the_refresh_within_one_login_deadline(
     elapsed = time.monotonic() - started
     assert wt_server.count("login") == 1
     assert elapsed < 2 * DEADLINE_S, f"{elapsed:.2f} s: logins were tried one after another"  # 12 would take 3 s
-    _assert_every_region_told(fetched, "timed out")
+    _assert_every_region_told(fetched, login_message("timeout"))
 
 
 def test_the_next_refresh_logs_in_again_after_a_server_error(
@@ -75,7 +75,7 @@ def test_the_next_refresh_logs_in_again_after_a_server_error(
 ) -> None:
     wt_server.faults["login"] = Fault("503", times=1)
     first = fetch_wt(wt_client, *MANY, now=NOW)
-    _assert_every_region_told(first, "provider error (HTTP 503)")
+    _assert_every_region_told(first, login_message("503"))
     second = fetch_wt(wt_client, *MANY, now=NOW)
     assert wt_server.count("login") == 2
     assert _problems(second) == {()}
@@ -119,7 +119,7 @@ def test_one_login_per_refresh_through_the_live_service(service: tuple[LiveServi
         fetched = Fetched()
         live.fetch(WATTTIME, MANY, fetched.on_signal, LiveFetcher(), now=NOW)
         assert server.count("login") == refresh  # one attempt per refresh, each tried afresh
-        _assert_every_region_told(fetched, "provider error (HTTP 503)")
+        _assert_every_region_told(fetched, login_message("503"))
     assert server.count() == 2
 
 
@@ -133,5 +133,5 @@ def test_cleanest_live_with_a_failing_login_asks_once_and_says_so(tmp_path: Path
         assert server.count() == 1  # every region of the refresh was told the same, without a request
     assert result.returncode == 2 and "Traceback" not in result.stderr
     reasons = result.stderr.removeprefix("carbon-gui: no region has a current value (").removesuffix(").\n")
-    assert set(reasons.split("; ")) == {"provider error (HTTP 503)", "no coordinates for this region"}
+    assert set(reasons.split("; ")) == {login_message("503"), "no coordinates for this region"}
     assert elapsed < 30, f"{elapsed:.0f} s"  # one login per region, each retried 3 times, took minutes
