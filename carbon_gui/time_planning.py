@@ -9,11 +9,14 @@ an hourly series (expected, low, high) from the decision hour to the deadline, f
 3. Google's yearly figure as a flat series with a wide, assumed band, for regions with no hourly data.
 The best (region, start) is then ranked with the planner's weights, the region's carbon being the emissions at its
 best start. Every figure is an estimate and each series says where it comes from.
+
+Fitted forecasters are kept in MODELS for the life of the process (one fit per zone per day, core.forecast), so a
+re-plan only predicts: the window re-plans whenever its inputs change.
 """
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +33,7 @@ from carbon_gui.core.accounting import (
     power_range,
 )
 from carbon_gui.core.errors import InputError
-from carbon_gui.core.forecast import MAX_HORIZON_HOURS, forecast
+from carbon_gui.core.forecast import MAX_HORIZON_HOURS, ModelCache, forecast
 from carbon_gui.core.scoring import Assessment, Constraints, RegionFacts, rank
 from carbon_gui.core.shifting import ShiftPlan, Window, plan_shift, savings, series_hours
 from carbon_gui.core.signals import GridSignal, SignalKind
@@ -41,6 +44,8 @@ from carbon_gui.sources.replay import REPLAY_YEAR, GridHistory
 
 HISTORY_HOURS = 24 * (365 + 60 + 8)  # what the own forecaster fits on: a year, its calibration days, the lookback
 YEARLY_BAND = 0.3  # assumed +-30 % around a flat yearly figure: hours vary that much on most grids
+MODELS = ModelCache()  # the own forecaster's fitted models, shared by every plan of this process
+Progress = Callable[[int, int], None]  # (regions done, regions in all); may raise to cancel the plan
 
 
 @dataclass(frozen=True)
@@ -97,11 +102,14 @@ def _from_history(
     origin: str,
 ) -> HourlyIntensity | None:
     """Hour 0 is the last known value at or before the decision hour; hours 1.. the own forecast made at it."""
-    raw = np.array([np.nan if v is None else v for v in values], dtype=float)
+    if isinstance(values, np.ndarray):
+        raw = values.astype(float)
+    else:
+        raw = np.array([np.nan if v is None else v for v in values], dtype=float)
     if not np.isfinite(raw).any():
         return None
     try:
-        ahead = forecast(times, raw, decision, max(1, hours - 1))
+        ahead = forecast(times, raw, decision, max(1, hours - 1), models=MODELS)
     except InputError:
         return None  # less than a day of history: the next source answers
     first = np.array([raw[np.isfinite(raw)][-1]])
@@ -223,6 +231,7 @@ def plan_when(
     signals: Mapping[str, GridSignal] | None = None,  # region -> live signal (None: offline)
     history: GridHistory | None = None,  # the bundled hourly data (offline, and where live data has none)
     utilisation: Utilisation | None = None,
+    progress: Progress | None = None,
 ) -> TimePlan:
     check_window(now, deadline, request.hours)
     for name in only_regions:
@@ -243,7 +252,9 @@ def plan_when(
     # Live marginal signals (WattTime) and average figures cannot be compared: then no fallback to average data.
     only_average = all(s.kind is SignalKind.AVERAGE_LIFECYCLE for s in signals.values())
     planned: list[tuple[RegionFacts, HourlyIntensity]] = []
-    for facts in candidates:
+    for done, facts in enumerate(candidates):
+        if progress is not None:
+            progress(done, len(candidates))
         series = region_series(facts, grid_start, hours, signals.get(facts.region.name), history, only_average)
         if series is None:
             excluded.append((facts.region.name, "no hourly data of the live signal's kind"))

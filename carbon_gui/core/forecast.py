@@ -5,8 +5,15 @@ dropped before any computation, so a decision never sees the future (tests/forec
 
 Hour semantics: a value stamped T is the intensity of the hour [T, T+1). The value of the decision hour is the
 last observation; the forecast covers the hours after it: decision hour + 1 … decision hour + horizon_hours.
+
+Fitting is the costly part (~0.3 s per zone for 72 h ahead), so `forecast` fits on the history up to the midnight
+(UTC) that starts the decision day and keeps the model in a `ModelCache` keyed by the exact values it was fitted on:
+every later decision that day only predicts (milliseconds). The hours since midnight still enter every forecast
+through its features. A forecast is the same whether the cache was warm or cold.
 """
 
+import hashlib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +37,9 @@ CALIBRATION_DAYS = 60  # held out for the interval's errors, then fitted too
 TRAIN_STEP = 1  # every origin: every fifth (coprime with 24) scored 9.05 % instead of 8.9 % (docs/FORECAST.md)
 MIN_TRAIN_ORIGINS = 24 * 7  # fewer training rows than this and the regression is not trusted
 RIDGE = 0.1  # 10 scored 9.28 %, 1 8.90 %, 0.1 8.88 %
+FIT_HOURS = TRAIN_DAYS * HOURS_PER_DAY + FEATURE_LOOKBACK_HOURS  # all a fit reads (a whole number of days)
+# Every horizon keeps the same number of calibration errors, so a model fitted further ahead gives the same interval
+CALIBRATION_SAMPLES = CALIBRATION_DAYS * HOURS_PER_DAY - MAX_HORIZON_HOURS
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,10 @@ def forecast(
     decision_time: datetime,
     horizon_hours: int,
     level: float = 0.9,
+    models: "ModelCache | None" = None,
 ) -> Forecast:
     """Forecast `horizon_hours` hours after the decision hour from the history at or before `decision_time`.
+    `models`: where fitted models are kept between calls (default: none kept).
 
     Raises InputError when the history before the decision is shorter than a day, or the horizon or level is
     out of range."""
@@ -89,7 +101,10 @@ def forecast(
     if not 0.0 < level < 1.0:
         raise InputError(f"Interval level {level} is out of range: use a fraction such as 0.8 or 0.9.")
     decision_hour = int(_as_utc(decision_time).timestamp() // 3600)
-    raw = np.array([np.nan if v is None else float(v) for v in history_values], dtype=np.float64)
+    if isinstance(history_values, np.ndarray):
+        raw = history_values.astype(np.float64)
+    else:
+        raw = np.array([np.nan if v is None else float(v) for v in history_values], dtype=np.float64)
     hours = _hour_index(history_times)
     if hours.shape != raw.shape:
         raise InputError(f"History has {hours.size} times but {raw.size} values: give one value per time.")
@@ -103,7 +118,7 @@ def forecast(
     from threadpoolctl import threadpool_limits  # scikit-learn's dependency; lazy: only forecasts need it
 
     with threadpool_limits(1):  # dozens of small matrix products: one BLAS thread is far faster than a busy team
-        values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level)
+        values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level, models)
     start = datetime.fromtimestamp(decision_hour * 3600, tz=UTC)
     days = known_hours / HOURS_PER_DAY
     return Forecast(
@@ -210,8 +225,8 @@ def fit_model(series: FloatArray, first_hour: int, horizon_hours: int) -> Foreca
                 gram_early + late_sample.T @ late_sample + ridge, moment_early + late_sample.T @ y_late[::TRAIN_STEP]
             )
         )
-    shortest = min(e.size for e in errors)
-    return ForecastModel(np.array(weights), np.array([e[-shortest:] for e in errors]))
+    kept = min(CALIBRATION_SAMPLES, min(e.size for e in errors))
+    return ForecastModel(np.array(weights), np.array([e[-kept:] for e in errors]))
 
 
 def predict(
@@ -219,6 +234,9 @@ def predict(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Forecasts made at each origin (index of the last known hour of `series`): values, low, high, each
     origins × horizon_hours. Reads no value of `series` after an origin."""
+    # Features read at most FEATURE_LOOKBACK_HOURS back: drop older whole days (a year of logs costs more than the rest)
+    drop = max(0, int(origins.min()) - FEATURE_LOOKBACK_HOURS) // HOURS_PER_DAY * HOURS_PER_DAY
+    series, first_hour, origins = series[drop:], first_hour + drop, origins - drop
     log_series = np.log(np.maximum(series, MIN_INTENSITY))
     log_values = np.column_stack(
         [
@@ -230,10 +248,40 @@ def predict(
     return np.exp(log_values), np.exp(log_values + q_low), np.exp(log_values + q_high)
 
 
+class ModelCache:
+    """Fitted models by the exact history they were fitted on (its first hour and a digest of its values), so a
+    model is never used with data it did not see, and changed data is refitted. Thread-safe; keeps the newest."""
+
+    def __init__(self, max_models: int = 256) -> None:
+        self._models: dict[tuple[int, int, bytes], ForecastModel | None] = {}
+        self._lock = threading.Lock()
+        self._max_models = max_models
+        self.fits = 0  # how many fits were made, for tests and benchmarks
+
+    def model(self, fit_series: FloatArray, first_hour: int, horizon_hours: int) -> "ForecastModel | None":
+        key = (first_hour, fit_series.size, hashlib.blake2b(fit_series.tobytes(), digest_size=16).digest())
+        with self._lock:
+            known = self._models.get(key, ())
+        if known is None or (isinstance(known, ForecastModel) and known.horizon_hours >= horizon_hours):
+            return known  # None: too short for the regression, whatever the horizon
+        model = fit_model(fit_series, first_hour, horizon_hours)  # outside the lock: other zones fit meanwhile
+        with self._lock:
+            self.fits += 1
+            self._models.pop(key, None)
+            self._models[key] = model
+            while len(self._models) > self._max_models:
+                self._models.pop(next(iter(self._models)))
+        return model
+
+
 def _predict(
-    first_hour: int, series: FloatArray, horizon_hours: int, level: float
+    first_hour: int, series: FloatArray, horizon_hours: int, level: float, models: ModelCache | None = None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    model = fit_model(series, first_hour, horizon_hours)
+    # Fit on the whole days before the decision day (index 0 is a midnight), at most what a fit reads.
+    fit_end = (series.size - 1) // HOURS_PER_DAY * HOURS_PER_DAY
+    fit_start = max(0, fit_end - FIT_HOURS)
+    fit_series = series[fit_start:fit_end]
+    model = (models or ModelCache()).model(fit_series, first_hour + fit_start, horizon_hours)
     if model is None:  # too little history for the regression: yesterday's values, with their past errors
         values = seasonal_naive(series, horizon_hours)
         low, high = _interval_from_history(series, values, horizon_hours, level)
