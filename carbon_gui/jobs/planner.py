@@ -103,7 +103,8 @@ def make_plan(
             args=request.args,
             env=env,
         )
-        problems += validate(job_request, offer)
+        # with an unknown region, its region checks ("Vertex AI does not run in…", "not offered in…") only repeat it
+        problems += [p for p in validate(job_request, offer) if region is not None or request.region not in p]
         if not request.project:
             problems.append("Set a Google Cloud project id (Settings → Google Cloud, or --project) before launching.")
         body = custom_job_body(job_request)

@@ -72,7 +72,8 @@ class HardwarePage(QWizardPage):
         self._images: list[ImageChoice] = []
         self._images_for_gpu = False
         self.setTitle("Where and on what")
-        self.setSubTitle(f"The planner chose {region}. The review page checks these against what the region offers.")
+        # the region selected in the window: the user's pick as often as the planner's first
+        self.setSubTitle(f"Region {region}. The review page checks these against what the region offers.")
         page = QVBoxLayout(self)
         form = QFormLayout()
         page.addLayout(form)
