@@ -20,12 +20,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from carbon_gui.cloud import deadlines
 from carbon_gui.cloud.errors import CloudError
 from carbon_gui.cloud.gcp_auth import resolve_access
 from carbon_gui.core.job_ids import JOB_LABEL
 
 ENDPOINT_ENV = "CARBON_GUI_VERTEX_ENDPOINT"
-CALL_TIMEOUT_S = 60.0
+CALL_TIMEOUT_S = 30.0  # one call's overall deadline: connect, headers and body (gRPC: its deadline)
 T = TypeVar("T")
 _HTTP_PREFIX = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) \S+: ")
 
@@ -77,9 +78,9 @@ def logs_url(project: str, name: str) -> str:
     return f"https://console.cloud.google.com/logs/query;query={quote(query, safe='')}?project={quote(project)}"
 
 
-def _once() -> dict[str, Any]:
+def _once(seconds: float) -> dict[str, Any]:
     """No client-side retries: a retried create could start a second job, and the app's own loop polls again."""
-    return {"retry": None, "timeout": CALL_TIMEOUT_S}
+    return {"retry": None, "timeout": seconds}
 
 
 def _state_name(job: Any) -> str | None:
@@ -138,12 +139,12 @@ class VertexJobs:
             job = aiplatform_v1.CustomJob.from_json(json.dumps(body))
         except (ValueError, TypeError) as err:
             raise CloudError(f"The job spec is not a valid CustomJob ({err}).", step="submit") from None
-        created = self._call("submit", lambda c: c.create_custom_job(parent=self.parent, custom_job=job, **_once()))
+        created = self._call("submit", lambda c, s: c.create_custom_job(parent=self.parent, custom_job=job, **_once(s)))
         return str(created.name)
 
     def status(self, name: str) -> JobStatus:
         """The job's state now (one request)."""
-        job = self._call("status", lambda c: c.get_custom_job(name=name, **_once()))
+        job = self._call("status", lambda c, s: c.get_custom_job(name=name, **_once(s)))
         if job.name != name:
             raise self._not_understood("status", f"it describes {job.name or 'no job'!r}, not {name}")
         state = _STATES.get(_state_name(job) or "")
@@ -163,12 +164,12 @@ class VertexJobs:
 
     def cancel(self, name: str) -> None:
         """Asks Vertex AI to cancel the job; `status` shows cancelling, then cancelled."""
-        self._call("cancel", lambda c: c.cancel_custom_job(name=name, **_once()))
+        self._call("cancel", lambda c, s: c.cancel_custom_job(name=name, **_once(s)))
 
     def find_by_label(self, job_id: str) -> str | None:
         """The resource name of the app's job `job_id` (its `job` label), newest first; None when there is none."""
         request = {"parent": self.parent, "filter": f'labels.{JOB_LABEL}="{job_id}"'}
-        found = self._call("find job", lambda c: list(c.list_custom_jobs(request=request, **_once())))
+        found = self._call("find job", lambda c, s: list(c.list_custom_jobs(request=request, **_once(s))))
         matching = [job for job in found if job.labels.get(JOB_LABEL) == job_id]
         if not matching:
             return None
@@ -180,21 +181,27 @@ class VertexJobs:
             from google.cloud import aiplatform_v1
 
             credentials = self._credentials or resolve_access(None, self._environ).credentials
-            self._client = aiplatform_v1.JobServiceClient(
+            client = aiplatform_v1.JobServiceClient(
                 credentials=credentials,
                 transport=self.transport,
                 client_options=ClientOptions(api_endpoint=self.endpoint),
             )
+            if self.transport == "rest":  # requests' timeout bounds one read: the session gets the overall deadline
+                deadlines.watch(client.transport._session)  # type: ignore[attr-defined]
+            self._client = client
         return self._client
 
-    def _call(self, step: str, call: Callable[[Any], T]) -> T:
+    def _call(self, step: str, call: Callable[[Any, float], T]) -> T:
+        """`call(client, seconds)` within one deadline of at most CALL_TIMEOUT_S (see cloud/deadlines.py)."""
         from google.api_core import exceptions as api
         from google.auth import exceptions as auth
         from google.protobuf import json_format
         from requests import exceptions as http
 
+        seconds = CALL_TIMEOUT_S
         try:
-            return call(self._client_now())
+            with deadlines.call_deadline(CALL_TIMEOUT_S, f"Vertex AI at {self.endpoint}") as seconds:
+                return call(self._client_now(), seconds)
         except api.GoogleAPICallError as err:
             raise self._api_error(err, step) from None
         except (http.InvalidURL, http.InvalidSchema, http.MissingSchema):
@@ -205,7 +212,8 @@ class VertexJobs:
             ) from None
         except (http.Timeout, api.RetryError, TimeoutError):
             raise CloudError(
-                f"Vertex AI at {self.endpoint} did not answer within {CALL_TIMEOUT_S:g} s. Try again in a few minutes.",
+                f"Vertex AI at {self.endpoint} did not answer within {deadlines.seconds_text(seconds)}. "
+                "Try again in a few minutes.",
                 step=step,
             ) from None
         except (http.ConnectionError, auth.TransportError, ConnectionError):

@@ -2,13 +2,17 @@
 local runs this process started (a run started by an earlier process is followed through its pid)."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from carbon_gui.cloud import deadlines
 from carbon_gui.cloud.gcp_auth import GcpAccess
 from carbon_gui.cloud.local import LocalRun
 from carbon_gui.cloud.storage import StagingStorage
 from carbon_gui.cloud.vertex import VertexJobs
+
+REFRESH_LIMIT_S = 60.0  # one refresh of every job waits at most this long for Google Cloud, whatever it does
 
 
 class Clouds:
@@ -43,6 +47,13 @@ class Clouds:
         credentials = self.credentials()
         with self._lock:
             return self._vertex.setdefault((project, region), VertexJobs(project, region, credentials=credentials))
+
+    @contextmanager
+    def refresh_limit(self) -> Iterator[None]:
+        """The Google Cloud calls this thread makes inside the block (one refresh of many jobs, say) end within
+        REFRESH_LIMIT_S together; each call also has its own deadline. A call left without time fails at once."""
+        with deadlines.time_limit(REFRESH_LIMIT_S):
+            yield
 
     def keep_run(self, run: LocalRun) -> None:
         with self._lock:
