@@ -194,13 +194,14 @@ class JobService:
         """Poll every watched job once. One failing poll never stops the others: returns, per job that could
         not be updated, why (its record stays as last known)."""
         failures: dict[str, str] = {}
-        for job in self.watched():
-            try:
-                self.refresh(job.id)
-            except UserFacingError as err:
-                failures[job.id] = str(err)
-            except Exception as err:  # noqa: BLE001 - a bug with one job must not stop the others from updating
-                failures[job.id] = f"Unexpected error ({type(err).__name__}: {err}). Please report it."
+        with self._clouds.refresh_limit():  # N jobs against a server that never answers: not N deadlines
+            for job in self.watched():
+                try:
+                    self.refresh(job.id)
+                except UserFacingError as err:
+                    failures[job.id] = str(err)
+                except Exception as err:  # noqa: BLE001 - a bug with one job must not stop the others from updating
+                    failures[job.id] = f"Unexpected error ({type(err).__name__}: {err}). Please report it."
         return failures
 
     def watched(self, now: datetime | None = None) -> list[JobRecord]:
@@ -235,7 +236,8 @@ class JobService:
         return cleanup.delete(self.job(job_id), self.ledger, self._clouds)
 
     def recover(self) -> list[str]:
-        return recovery.recover(self.ledger, self._clouds)
+        with self._clouds.refresh_limit():
+            return recovery.recover(self.ledger, self._clouds)
 
     def orphans(self, now: datetime | None = None) -> list[Orphan[BucketRecord]]:
         return cleanup.find_orphans(self.ledger, now or datetime.now(UTC))
