@@ -26,6 +26,7 @@ class WeightsPanel(QGroupBox):
         super().__init__("Weights", parent)
         self.sliders: dict[str, QSlider] = {}
         self._shares: dict[str, QLabel] = {}
+        self.used: dict[str, QLabel] = {}  # the share the ranking really used, shown only where it differs
         grid = QGridLayout(self)
         for row, name in enumerate(CRITERIA):
             label = QLabel(LABELS[name])
@@ -42,12 +43,17 @@ class WeightsPanel(QGroupBox):
             slider.valueChanged.connect(self._update_shares)
             grid.addWidget(label, row, 0)
             grid.addWidget(slider, row, 1)
+            used = QLabel()
+            used.setObjectName(f"used_{name}")
+            used.setVisible(False)
             grid.addWidget(share, row, 2)
+            grid.addWidget(used, row, 3)
             self.sliders[name] = slider
             self._shares[name] = share
+            self.used[name] = used
         hint = QLabel("Shares are the weights scaled to sum to 100 %.")
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # faint, yet readable on any palette
-        grid.addWidget(hint, len(CRITERIA), 0, 1, 3)
+        grid.addWidget(hint, len(CRITERIA), 0, 1, 4)
 
     def start_emitting(self) -> None:
         """Connect the sliders, throttled, once there is something to rank. (superqt is imported
@@ -84,6 +90,18 @@ class WeightsPanel(QGroupBox):
         for name, slider in self.sliders.items():
             share = slider.value() / total * 100 if total else 0
             self._shares[name].setText(f"{share:.0f} %")
+
+    def show_used(self, used: dict[str, float] | None, why: str = "") -> None:
+        """The weights the ranking used (they sum to 1), beside the sliders when any differs from the slider's share
+        (e.g. cost dropped for lack of prices); `why` is their tooltip. None: nothing ranked, nothing to show."""
+        total = sum(s.value() for s in self.sliders.values())
+        shares = {name: round(s.value() / total * 100) if total else 0 for name, s in self.sliders.items()}
+        differs = used is not None and any(round(used[name] * 100) != shares[name] for name in CRITERIA)
+        for name, label in self.used.items():
+            label.setVisible(differs)
+            if differs and used is not None:
+                label.setText(f"used {used[name] * 100:.0f} %")
+                label.setToolTip(why or "The share the ranking used")
 
     def _emit(self) -> None:
         self.weightsChanged.emit(self.weights())
