@@ -400,6 +400,8 @@ class MainWindow(QMainWindow):
         rule = self.constraints_panel.residency_rule()
         no_country = rule is ResidencyRule.COUNTRIES and not self._policy.allowed_countries
         self.summary.setText(summary_html(self._assessment, ranking, self._live_problem, no_country))
+        used = {c.criterion: c.weight for c in ranking.ranked[0].criteria} if ranking.ranked else None
+        self.weights_panel.show_used(used, " ".join(ranking.notes))
         names = {s.name for s in ranking.ranked}
         keep = self._selected if self._selected in names else None
         self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
