@@ -184,7 +184,7 @@ def _launch(args: argparse.Namespace) -> int:
         return 0
 
     def progress(step: str, status: str) -> None:
-        print(f"{plan.job_id}: {step}: {status}", file=sys.stderr, flush=True)
+        print(f"{plan.job_id}: {step}: {_one_line(status)}", file=sys.stderr, flush=True)
 
     record = service.launch(plan, progress, threading.Event())
     if args.wait:
@@ -256,7 +256,7 @@ def _follow(service: JobService, record: JobRecord) -> JobRecord:
                     f"Stopped following {record.id} after {failed_polls} failed polls; the job itself goes on. "
                     f"Last: {err.message.rstrip('.')}. `carbon-gui jobs --refresh` asks again."
                 ) from None
-            print(f"{record.id}: state unknown: {err.message}", file=sys.stderr, flush=True)
+            print(f"{record.id}: state unknown: {_one_line(err.message)}", file=sys.stderr, flush=True)
             interval = min(interval * 2, POLL_S[1])
             continue
         if record.target == LOCAL:
