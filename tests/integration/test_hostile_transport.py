@@ -74,7 +74,9 @@ LIMIT = {
 
 def expected_message(kind: str, route: str) -> str:
     message = EXPECTED_MESSAGE[kind]
-    return f"{message}{LIMIT[route]})" if message == TOO_LARGE else message
+    if message == TOO_LARGE:
+        message = f"{message}{LIMIT[route]})"
+    return f"WattTime login failed: {message}" if route == "login" else message  # a failed login says so
 
 # Every endpoint the app calls, and one client call that reaches it (WattTime's login comes before any data call).
 EM_CALLS: dict[str, Callable[[ElectricityMapsClient], Any]] = {
