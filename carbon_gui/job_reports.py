@@ -11,12 +11,14 @@ Alternatives: starting at the decision time in the same region, the best start t
 starting at the decision time in the region ranked first on Google's yearly figures. Every figure is an estimate.
 """
 
+import csv
 import dataclasses
+import io
 import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +39,9 @@ from carbon_gui.sources.places import default_location
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.replay import GridHistory
 from carbon_gui.time_planning import RegionWhen, TimePlan, account_window, plan_when
+
+if TYPE_CHECKING:
+    from carbon_gui.jobs.service import JobService
 
 MIN_WINDOW = timedelta(hours=24)  # the alternatives' start window when the job had no deadline
 
@@ -279,3 +284,42 @@ def hour_dict(row: Any, iso: Any) -> dict[str, Any]:
     values = (iso(row.start), row.hours, row.energy_kwh, row.intensity, row.intensity_low, row.intensity_high,
               row.emissions_kg, row.low_kg, row.high_kg)  # fmt: skip
     return dict(zip(HOURLY_COLUMNS, values, strict=True))
+
+
+def report_for(service: "JobService", job_id: str) -> JobReport:
+    """The report on a job of the service's ledger (the bundled hourly data; this machine's CPU for a local run)."""
+    from carbon_gui.jobs.local_power import detect_local_cpu
+    from carbon_gui.sources.reference import load_reference
+    from carbon_gui.sources.replay import load_hourly_history
+
+    job = service.job(job_id)
+    cpu = detect_local_cpu() if job.target == LOCAL else None
+    return build_report(load_reference(), load_hourly_history(), job, service.ledger.history(job_id), cpu)
+
+
+def render(report: JobReport, fmt: str) -> str:
+    """The report as text, JSON or CSV."""
+    values = report_dict(report)
+    if fmt == "json":
+        return json.dumps(values, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, HOURLY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(values["hourly"])
+        return out.getvalue()
+    lines = [
+        f"{values['job']['id']}: {values['start']} to {values['end']} ({values['hours']:.3g} h, "
+        f"{values['hours_basis']}), {values['job']['region']}",
+        f"Estimate: {values['energy_kwh']:.3g} kWh, {values['emissions_kgco2e']:.3g} kg CO2e "
+        f"(range {values['low']:.3g}-{values['high']:.3g})",
+    ]
+    lines += [f"  {a['what']} ({a['region']}, {a['start']}): {a['emissions_kgco2e']:.3g} kg CO2e"
+              for a in values["alternatives"]]  # fmt: skip
+    measured = values["measured"]
+    if measured is None:
+        lines.append("codecarbon: no measurement")
+    else:
+        lines.append(f"codecarbon measured: {measured['energy_kwh']:.3g} kWh, {measured['emissions_kg']:.3g} kg CO2e")
+    lines += ["", values["methods"], ""]
+    return "\n".join(lines)

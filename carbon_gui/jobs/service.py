@@ -26,7 +26,7 @@ from carbon_gui.jobs.launcher import schedule as record_schedule
 from carbon_gui.jobs.outputs import output_text
 from carbon_gui.jobs.planner import make_plan
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
-from carbon_gui.jobs.schedule import DEFAULT_DEADLINE, Schedule, check_start, moved
+from carbon_gui.jobs.schedule import DEFAULT_DEADLINE, GRACE, Schedule, check_start, due, moved, scheduled
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.training_images import load_training_images
 
@@ -163,6 +163,35 @@ class JobService:
         assert record.scheduled_for is not None
         message = moved(record.scheduled_for, how.planned_kg, best.start, best.emissions_kg)
         return Replanned(self.job(job_id), message)
+
+    def launch_due(self, now: datetime | None = None) -> list[str]:
+        """Launch every scheduled job whose start has come (schedule.due); one line per job saying what happened.
+        A job that cannot launch is said so and does not stop the others."""
+        lines = []
+        for job in due(self.jobs(), now or datetime.now(UTC)):
+            try:
+                record = self.submit_scheduled(job.id, lambda *_: None, threading.Event())
+                lines.append(f"Launched {record.id} at its scheduled start: it is {record.state}.")
+            except UserFacingError as err:
+                lines.append(f"{job.id} was not launched at its scheduled start: {err}")
+        return lines
+
+    def replan_waiting(self, now: datetime | None = None) -> list[str]:
+        """Re-plan every scheduled job whose start the planner chose and that is not due yet (new data may have
+        moved its best start); one line per job whose start moved by more than schedule's thresholds."""
+        now = now or datetime.now(UTC)
+        lines = []
+        for job in scheduled(self.jobs()):
+            if job.scheduled_for is None or job.scheduled_for <= now + GRACE or not self.schedule_of(job).at_best:
+                continue
+            try:
+                replanned = self.replan(job.id, now)
+            except UserFacingError as err:
+                lines.append(f"{job.id}: could not re-plan its start ({err}); it keeps its start.")
+                continue
+            if replanned.message:
+                lines.append(f"{job.id}: {replanned.message}")
+        return lines
 
     def notices(self) -> list[str]:
         """What the user must hear about the ledger itself (a damaged file set aside); each said once."""

@@ -1,11 +1,17 @@
 """The window's training-job wiring: the Jobs tab, Launch… (Ctrl+L) from the selected region, and
 Settings → Google Cloud…. The tab's contents are built once background work may start (after the
-first paint), so start-up pays nothing for the job flow."""
+first paint), so start-up pays nothing for the job flow.
 
+Scheduled jobs (`launch --at`): a timer launches the due ones and, every REPLAN_INTERVAL, re-plans those whose
+start the planner chose (saying so when the start moved), all on the pool. On start, each scheduled start that
+passed while the app was closed is put to the user: launch now, re-plan or drop (MissedStartDialog)."""
+
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -13,12 +19,14 @@ from carbon_gui.ui.services import Services
 
 if TYPE_CHECKING:  # workers imports superqt: after the first paint, not at start-up
     from carbon_gui.core.live_carbon import LiveCarbon
+    from carbon_gui.ui.dialogs.missed_start_dialog import MissedStartDialog
     from carbon_gui.ui.hardware.optimise_page import LaunchPrefill
     from carbon_gui.ui.jobs.jobs_view import JobsView
     from carbon_gui.ui.launch.wizard import LaunchWizard
     from carbon_gui.ui.workers import BackgroundTasks
 
 NO_CLOUD = "Training jobs are not available in this window (no job service was given)."
+Clock = Callable[[], datetime]
 
 
 class LaunchContext:
@@ -37,10 +45,16 @@ class LaunchContext:
 class JobsController(QObject):
     def __init__(
         self, window: QMainWindow, services: Services, project: Callable[[], str], set_project: Callable[[str], None],
-        context: LaunchContext,
+        context: LaunchContext, clock: Clock = lambda: datetime.now(UTC),
     ) -> None:  # fmt: skip
         super().__init__(window)
-        self._window, self._services, self._context = window, services, context
+        self._window, self._services, self._context, self._clock = window, services, context, clock
+        self._schedule_timer = QTimer(self)
+        self._schedule_timer.timeout.connect(self.check_schedule)
+        self._checking = False
+        self._last_replan: datetime | None = None
+        self.missed_dialog: MissedStartDialog | None = None
+        self._missed: list[Any] = []  # scheduled jobs whose start passed while closed, still to ask about
         self._project, self._set_project = project, set_project
         self._tasks: BackgroundTasks | None = None
         self.view: JobsView | None = None
@@ -74,12 +88,105 @@ class JobsController(QObject):
         self._tab_layout.addWidget(self.view)
         self.view.monitor.notify.connect(lambda text: self._window.statusBar().showMessage(text, 15000))
         self.view.start()
+        from carbon_gui.jobs.schedule import CHECK_INTERVAL_MS
+
+        self._schedule_timer.start(CHECK_INTERVAL_MS)
+        self.ask_about_missed_starts()
         self.launch_action.setEnabled(True)
         self.gcloud_action.setEnabled(self._services.gcp_access is not None and self._services.secret_store is not None)
 
     def shutdown(self) -> None:
+        self._schedule_timer.stop()
         if self.view is not None:
             self.view.stop()
+
+    # --- scheduled jobs ---------------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        if text:
+            self._window.statusBar().showMessage(text, 20000)
+            if self.view is not None:
+                self.view.message.setText(text)
+                self.view.message.setVisible(True)
+
+    def check_schedule(self) -> None:
+        """Launch the due scheduled jobs and, now and then, re-plan the waiting ones: on the pool."""
+        if self._tasks is None or self._services.jobs is None or self._checking:
+            return
+        from carbon_gui.jobs.schedule import REPLAN_INTERVAL
+
+        jobs, now = self._services.jobs, self._clock()
+        replan = self._last_replan is None or now - self._last_replan >= REPLAN_INTERVAL
+        self._last_replan = now if replan else self._last_replan
+
+        def work() -> list[str]:
+            service = jobs()
+            return service.launch_due(now) + (service.replan_waiting(now) if replan else [])
+
+        self._checking = True
+        self._tasks.run(work, on_result=self._schedule_checked, on_error=self._schedule_failed)
+
+    def _schedule_checked(self, lines: list[str]) -> None:
+        self._checking = False
+        self._say(" ".join(lines))
+        if lines and self.view is not None:
+            self.view.monitor.poll_now()
+
+    def _schedule_failed(self, message: str) -> None:
+        self._checking = False
+        self._say(f"Could not check the scheduled jobs: {message}")
+
+    def ask_about_missed_starts(self) -> None:
+        """Find the scheduled starts that passed while the app was closed (on the pool), then ask about each."""
+        if self._tasks is None or self._services.jobs is None:
+            return
+        from carbon_gui.jobs.schedule import missed
+
+        jobs, now = self._services.jobs, self._clock()
+
+        def found(records: list[Any]) -> None:
+            self._missed = records
+            self._ask_next()
+
+        self._tasks.run(lambda: missed(jobs().jobs(), now), on_result=found, on_error=self._schedule_failed)
+
+    def _ask_next(self) -> None:
+        if not self._missed:
+            self.missed_dialog = None
+            return
+        from carbon_gui.ui.dialogs.missed_start_dialog import MissedStartDialog
+
+        job = self._missed.pop(0)
+        dialog = MissedStartDialog(job.id, job.display_name, job.scheduled_for, self._window)
+        dialog.chosen.connect(self._missed_choice)
+        dialog.finished.connect(lambda _: self._ask_next())
+        self.missed_dialog = dialog
+        dialog.open()
+
+    def _missed_choice(self, job_id: str, choice: str) -> None:
+        assert self._tasks is not None and self._services.jobs is not None  # the dialog exists only then
+        from carbon_gui.ui.dialogs.missed_start_dialog import DROP, LAUNCH
+
+        jobs = self._services.jobs
+
+        def work() -> str:
+            service = jobs()
+            if choice == LAUNCH:
+                record = service.submit_scheduled(job_id, lambda *_: None, threading.Event())
+                return f"Launched {job_id}: it is {record.state}."
+            if choice == DROP:
+                service.drop(job_id)
+                return f"Dropped {job_id}: it will not start."
+            replanned = service.replan(job_id, self._clock())
+            start = replanned.record.scheduled_for
+            return f"{job_id} now starts {start:%Y-%m-%d %H:%M} UTC. {replanned.message or ''}".strip()
+
+        def done(text: str) -> None:
+            self._say(text)
+            if self.view is not None:
+                self.view.monitor.poll_now()
+
+        self._tasks.run(work, on_result=done, on_error=lambda message: self._say(f"{job_id}: {message}"))
 
     def open_launch_wizard(self) -> None:
         if self._tasks is None or self._services.jobs is None:

@@ -36,6 +36,11 @@ class JobSnapshot:
         return self.record.state in ACTIVE_STATES
 
     @property
+    def is_scheduled(self) -> bool:
+        """Waiting for its scheduled start (`launch --at`): nothing exists yet; it can be dropped."""
+        return self.record.state == "scheduled"
+
+    @property
     def has_ended(self) -> bool:
         return is_terminal(self.record.state)
 

@@ -24,7 +24,10 @@ def machine_text(record: JobRecord) -> str:
 
 
 def state_text(snapshot: JobSnapshot) -> str:
-    return f"{snapshot.record.state} ({NOT_UPDATED})" if snapshot.note else snapshot.record.state
+    record = snapshot.record
+    if record.state == "scheduled" and record.scheduled_for is not None:
+        return f"scheduled for {record.scheduled_for:%d %b %H:%M} UTC"
+    return f"{record.state} ({NOT_UPDATED})" if snapshot.note else record.state
 
 
 def duration_text(seconds: float | None) -> str:

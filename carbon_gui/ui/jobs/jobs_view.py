@@ -7,11 +7,13 @@ monitoring (recovery, orphans, then polling); `stop()` ends it. The window shows
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from carbon_gui.jobs.service import JobService
 
 NO_JOBS = "No jobs yet: select a region in the ranking and press Launch… (Ctrl+L)."
+REPORT_FILTERS = "PNG plot (*.png);;CSV hourly accounting (*.csv);;JSON (*.json);;Text with methods sentence (*.txt)"
+REPORT_FORMATS = {".png": "png", ".csv": "csv", ".json": "json", ".txt": "text"}
 TICK_MS = 1000
 OUTPUT_LINES = 2000
 JOB_COLUMN, MIN_COLUMN_WIDTH = 0, 60
@@ -96,7 +100,10 @@ class JobsView(QWidget):
         self.refresh_button.setToolTip("Ask Vertex AI and the local runs for their state now")
         self.cancel_button = QPushButton("Ca&ncel job…")
         self.delete_button = QPushButton("&Delete bucket…")
-        for button in (self.refresh_button, self.cancel_button, self.delete_button):
+        self.report_button = QPushButton("Re&port…")
+        self.report_button.setToolTip("Export the job's hourly emissions, its alternatives and a methods sentence "
+                                      "(PNG plot, CSV, JSON or text)")  # fmt: skip
+        for button in (self.refresh_button, self.cancel_button, self.delete_button, self.report_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -104,10 +111,12 @@ class JobsView(QWidget):
         self.setTabOrder(self.details.tabs, self.refresh_button)
         self.setTabOrder(self.refresh_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.delete_button)
+        self.setTabOrder(self.delete_button, self.report_button)
 
         self.refresh_button.clicked.connect(self.monitor.poll_now)
         self.cancel_button.clicked.connect(self.confirm_cancel)
         self.delete_button.clicked.connect(self.open_cleanup)
+        self.report_button.clicked.connect(self.ask_report_path)
         self.orphans_bar.review_requested.connect(self.review_orphans)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         self.monitor.jobs_changed.connect(self._show_jobs)
@@ -184,7 +193,10 @@ class JobsView(QWidget):
             self._fetching_output = False
 
     def _update_buttons(self, snapshot: JobSnapshot | None) -> None:
-        self.cancel_button.setEnabled(snapshot is not None and snapshot.is_active)
+        scheduled = snapshot is not None and snapshot.is_scheduled
+        self.cancel_button.setEnabled(snapshot is not None and (snapshot.is_active or scheduled))
+        self.cancel_button.setText("Drop sc&heduled job…" if scheduled else "Ca&ncel job…")
+        self.report_button.setEnabled(snapshot is not None)
         local = snapshot is not None and snapshot.is_local
         self.delete_button.setText("&Delete staging directory…" if local else "&Delete bucket…")
         can_clean = snapshot is not None and snapshot.has_ended and snapshot.staging_left
@@ -204,22 +216,26 @@ class JobsView(QWidget):
 
     def confirm_cancel(self) -> None:
         snapshot = self.selected()
-        if snapshot is None or not snapshot.is_active:
+        if snapshot is None or not (snapshot.is_active or snapshot.is_scheduled):
             return
         record = snapshot.record
         where = "the local run and everything it started" if snapshot.is_local else "the Vertex AI job"
+        question = (f"Cancel {record.display_name} ({record.id})? This stops {where}; its staging "
+                    f"{'directory' if snapshot.is_local else 'bucket'} stays until you delete it.")  # fmt: skip
+        if snapshot.is_scheduled and record.scheduled_for is not None:
+            start = f"{record.scheduled_for:%Y-%m-%d %H:%M} UTC"
+            question = f"Drop {record.display_name} ({record.id}), scheduled for {start}? It will not start."
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Cancel job",
-            f"Cancel {record.display_name} ({record.id})? This stops {where}; its staging "
-            f"{'directory' if snapshot.is_local else 'bucket'} stays until you delete it.",
+            question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
         box.setObjectName("cancelConfirmation")
         box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("&Cancel the job")
-        box.button(QMessageBox.StandardButton.No).setText("&Keep it running")
+        box.button(QMessageBox.StandardButton.Yes).setText("&Drop it" if snapshot.is_scheduled else "&Cancel the job")
+        box.button(QMessageBox.StandardButton.No).setText("&Keep it")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.finished.connect(
             lambda answer: self._cancel(record.id) if answer == QMessageBox.StandardButton.Yes else None
@@ -239,6 +255,47 @@ class JobsView(QWidget):
     def _cancelled(self, record: Any) -> None:
         self._say(f"{record.id} is {record.state}.")
         self.monitor.poll_now()
+
+    # --- report --------------------------------------------------------------------------------------
+
+    def ask_report_path(self) -> None:
+        snapshot = self.selected()
+        if snapshot is None:
+            return
+        dialog = QFileDialog(self, f"Export the report of {snapshot.id}", f"{snapshot.id}-report.png", REPORT_FILTERS)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setObjectName("reportFileDialog")
+        dialog.fileSelected.connect(lambda path: self.export_report(snapshot.id, Path(path)))
+        self.report_dialog = dialog
+        dialog.open()
+
+    def export_report(self, job_id: str, path: Path) -> None:
+        """Build the report on the pool (plans, reads the bundled data), then write it: a PNG is rendered here, on
+        the GUI thread, as Qt wants; the other formats are text. The format follows the file's extension."""
+        from carbon_gui.job_reports import render, report_for
+
+        fmt = REPORT_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            self._say(f"Give the report a .png, .csv, .json or .txt name, not '{path.name}'.")
+            return
+        self._say(f"Making the report of {job_id}…")
+        jobs = self._jobs
+
+        def written(report: Any) -> None:
+            try:
+                if fmt == "png":
+                    from carbon_gui.ui.jobs.report_image import save_report_png
+
+                    save_report_png(report, path)
+                else:
+                    path.write_text(render(report, fmt), encoding="utf-8")
+            except OSError as err:
+                self._say(f"Could not write {path}: {err.strerror or err}.")
+                return
+            self._say(f"Wrote the report of {job_id} to {path}.")
+
+        self._tasks.run(lambda: report_for(jobs(), job_id), on_result=written,
+                        on_error=lambda message: self._say(f"No report for {job_id}: {message}"))  # fmt: skip
 
     # --- cleanup -------------------------------------------------------------------------------------
 
