@@ -30,6 +30,44 @@ def _no_display() -> bool:
     )
 
 
+def _debian_package(soname: str) -> str:
+    """The Debian package that ships a library: 'libxcb-icccm.so.4' -> 'libxcb-icccm4', 'libEGL.so.1' -> 'libegl1'."""
+    base, _, version = soname.partition(".so.")
+    major = version.split(".")[0]
+    return f"{base}{'-' if base[-1:].isdigit() else ''}{major}".lower()
+
+
+def missing_xcb_libraries() -> list[str]:
+    """Packages missing for Qt's xcb platform plugin (Linux): what `ldd` cannot find for the plugin, and
+    libxcb-cursor, which the plugin loads by name since Qt 6.5. [] when all are there or the check cannot run."""
+    import ctypes.util
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    ldd = shutil.which("ldd")
+    if not plugin.exists() or ldd is None:
+        return []
+    try:
+        listing = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    sonames = [line.split()[0] for line in listing.splitlines() if "not found" in line]
+    if ctypes.util.find_library("xcb-cursor") is None:
+        sonames.append("libxcb-cursor.so.0")
+    return list(dict.fromkeys(_debian_package(name) for name in sonames))
+
+
+def _uses_xcb() -> bool:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform:
+        return platform.startswith("xcb")
+    return sys.platform.startswith("linux") and bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY")
+
+
 def city_names() -> list[str]:
     from carbon_gui.sources.places import all_cities
 
@@ -153,6 +191,14 @@ def main() -> int:
         print(
             "carbon-gui: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it in a desktop "
             "session, under 'xvfb-run -a carbon-gui', or use the commands: 'carbon-gui --help'.",
+            file=sys.stderr,
+        )
+        return 2
+    missing = missing_xcb_libraries() if _uses_xcb() else []
+    if missing:  # Qt would print its plugin error and abort
+        print(
+            f"carbon-gui: the window needs system libraries that are missing ({', '.join(missing)}). "
+            f"Install them with: sudo apt-get install {' '.join(missing)}   (or use the commands: 'carbon-gui --help')",
             file=sys.stderr,
         )
         return 2
