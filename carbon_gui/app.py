@@ -65,7 +65,8 @@ def _uses_xcb() -> bool:
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if platform:
         return platform.startswith("xcb")
-    return sys.platform.startswith("linux") and bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY")
+    on_x11 = bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY")
+    return sys.platform.startswith("linux") and on_x11
 
 
 def city_names() -> list[str]:
