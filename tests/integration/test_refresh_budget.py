@@ -98,7 +98,7 @@ def test_cleanest_live_against_answers_near_the_old_cap_stays_small(tmp_path: Pa
         asked = server.count()
     peak_rss = int(result.stderr.rsplit("peak-rss-kb=", 1)[1].split()[0]) * 1024
     cache_size = _tree_size(home / "cache")
-    print(f"peak RSS {peak_rss / MB:.0f} MB, cache {cache_size / MB:.1f} MB, {elapsed:.1f} s, {asked} requests")
+    print(f"peak RSS {peak_rss / MB:.0f} MB, cache {cache_size / 1024:.0f} KB, {elapsed:.1f} s, {asked} requests")
     assert asked > 0
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 2, result.stderr
