@@ -153,11 +153,15 @@ def versions() -> dict[str, str]:
     from importlib import metadata
 
     found = {"carbon-gui": app_version(), "Python": platform.python_version(), "Platform": platform.platform()}
-    for package in ("PySide6", "pyqtgraph", "keyring", "requests"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
+    # PySide6 may be installed as the full "PySide6" or as "PySide6-Essentials"
+    packages = {"PySide6": ("PySide6", "PySide6-Essentials"), "pyqtgraph": ("pyqtgraph",), "keyring": ("keyring",),
+                "requests": ("requests",)}  # fmt: skip
+    for package, distributions in packages.items():
+        found[package] = "not installed"
+        for distribution in distributions:
+            with contextlib.suppress(metadata.PackageNotFoundError):
+                found[package] = metadata.version(distribution)
+                break
     qt_core = sys.modules.get("PySide6.QtCore")
     if qt_core is not None:
         found["Qt"] = qt_core.qVersion()
