@@ -2,7 +2,8 @@
 # Set up everything `make run` and `make test` need, on a fresh clone of a fresh machine:
 #   1. the Qt system libraries (Debian: installed when root, else the exact apt command is printed)
 #   2. for the tests (offscreen profile, Linux): gnome-keyring and dbus-run-session, so the real-keyring
-#      test runs (Debian: installed when root, else the apt command is printed and that test is skipped)
+#      test runs, and desktop-file-validate and appstreamcli for the packaging tests (Debian: installed when
+#      root, else the apt command is printed and those tests are skipped)
 #   3. .venv with carbon_gui and its dependencies (re-installed when pyproject.toml changes)
 # Usage: scripts/bootstrap.sh [offscreen|desktop]   (desktop adds the X11/xcb libraries and Xvfb)
 set -euo pipefail
@@ -45,17 +46,20 @@ fi
 # tests/secret_store/test_real_keyring.py runs gnome-keyring's Secret Service on a private D-Bus session.
 # Without these tools that one test is skipped, so a non-root run only prints the command.
 if [ "$(uname -s)" = Linux ] && [ "$profile" = offscreen ]; then
-  keyring_missing=()
-  command -v gnome-keyring-daemon >/dev/null 2>&1 || keyring_missing+=(gnome-keyring)
-  command -v dbus-run-session >/dev/null 2>&1 || keyring_missing+=(dbus)
-  if [ "${#keyring_missing[@]}" -gt 0 ]; then
+  test_tools_missing=()
+  command -v gnome-keyring-daemon >/dev/null 2>&1 || test_tools_missing+=(gnome-keyring)
+  command -v dbus-run-session >/dev/null 2>&1 || test_tools_missing+=(dbus)
+  # tests/packaging validates the desktop entry and the AppStream metainfo with the desktops' own tools
+  command -v desktop-file-validate >/dev/null 2>&1 || test_tools_missing+=(desktop-file-utils)
+  command -v appstreamcli >/dev/null 2>&1 || test_tools_missing+=(appstream)
+  if [ "${#test_tools_missing[@]}" -gt 0 ]; then
     if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
-      echo "bootstrap: installing the real-keyring test's tools: ${keyring_missing[*]}"
+      echo "bootstrap: installing the tests' tools: ${test_tools_missing[*]}"
       [ -n "${apt_updated:-}" ] || apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${keyring_missing[@]}" >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${test_tools_missing[@]}" >/dev/null
     else
-      echo "bootstrap: the real-keyring test will be skipped; to run it, install its tools with:" >&2
-      echo "  sudo apt-get install -y --no-install-recommends ${keyring_missing[*]}" >&2
+      echo "bootstrap: the tests needing these tools will be skipped; to run them, install the tools with:" >&2
+      echo "  sudo apt-get install -y --no-install-recommends ${test_tools_missing[*]}" >&2
     fi
   fi
 fi
