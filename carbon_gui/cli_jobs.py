@@ -5,8 +5,8 @@
         [--at best|ISO-TIME [--deadline 24h|ISO-TIME]]
     carbon-gui launch-scheduled [--missed launch|replan|drop]
     carbon-gui jobs [--refresh] [--json]
-    carbon-gui cancel JOB_ID
-    carbon-gui cleanup JOB_ID [--yes]  |  carbon-gui cleanup --orphans [--yes]
+    carbon-gui cancel JOB_ID [--json]
+    carbon-gui cleanup JOB_ID [--yes] [--json]  |  carbon-gui cleanup --orphans [--yes] [--json]
 
 Google Cloud credentials: Application Default Credentials (`gcloud auth application-default login`) or
 GOOGLE_APPLICATION_CREDENTIALS; the project from --project, CARBON_GUI_GCP_PROJECT or GOOGLE_CLOUD_PROJECT.
@@ -92,6 +92,7 @@ def add_job_commands(commands: Commands) -> None:
 
     cancel = commands.add_parser("cancel", help="cancel a running job")
     cancel.add_argument("job_id", type=_checked(_job_id), metavar="JOB_ID")
+    cancel.add_argument("--json", action="store_true", help="print JSON")
     cancel.set_defaults(handler=_cancel)
 
     cleanup = commands.add_parser("cleanup", help="delete a job's staging bucket (or local staging directory)")
@@ -100,6 +101,7 @@ def add_job_commands(commands: Commands) -> None:
     target.add_argument("--orphans", action="store_true", help="the staging buckets and local directories of jobs "
                         "that never started or ended")  # fmt: skip
     cleanup.add_argument("--yes", action="store_true", help="delete without asking")
+    cleanup.add_argument("--json", action="store_true", help="print JSON")
     cleanup.set_defaults(handler=_cleanup)
 
 
@@ -365,8 +367,16 @@ def _jobs(args: argparse.Namespace) -> int:
 
 def _cancel(args: argparse.Namespace) -> int:
     record = _ledger_service().cancel(args.job_id)
-    print(f"{record.id}: {record.state}")
+    if args.json:
+        _print_json(dataclasses.asdict(record))
+    else:
+        print(f"{record.id}: {record.state}")
     return 0
+
+
+def _print_json(value: object) -> None:
+    json.dump(value, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
 
 
 def _confirmed(question: str, yes: bool) -> bool:
@@ -391,28 +401,45 @@ def _cleanup(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         found, local = service.orphans(), service.local_orphans()
-        if not found and not local:
-            print("No orphan buckets or local staging directories.")
+        listed = [{"job_id": o.bucket.job_id, "where": f"gs://{o.bucket.name}", "region": o.bucket.region,
+                   "reason": o.reason} for o in found]  # fmt: skip
+        listed += [{"job_id": o.job_id, "where": str(o.folder), "region": "this machine", "reason": o.reason}
+                   for o in local]  # fmt: skip
+        if not listed:
+            if args.json:
+                _print_json({"orphans": [], "deleted": []})
+            else:
+                print("No orphan buckets or local staging directories.")
             return 0
-        for orphan in found:
-            print(f"gs://{orphan.bucket.name} ({orphan.bucket.region}): {orphan.reason}")
-        for local_orphan in local:
-            print(f"{local_orphan.folder} (this machine): {local_orphan.reason}")
+        if not args.json:
+            for orphan in listed:
+                print(f"{orphan['where']} ({orphan['region']}): {orphan['reason']}")
         what = f"{len(found)} bucket(s) and {len(local)} local staging director(ies)"
         if not _confirmed(f"Delete these {what} and everything in them?", args.yes):
             return 1
-        for job_id in [o.bucket.job_id for o in found] + [o.job_id for o in local]:
-            print(service.cleanup(job_id))
+        deleted = [service.cleanup(orphan["job_id"]) for orphan in listed]
+        if args.json:
+            _print_json({"orphans": listed, "deleted": deleted})
+        else:
+            print("\n".join(deleted))
         return 0
     preview = service.cleanup_preview(args.job_id)
     if preview.already_gone:
-        print(f"{preview.what}: nothing to delete ({preview.reason}).")
+        message = f"{preview.what}: nothing to delete ({preview.reason})."
         service.cleanup(args.job_id)  # records it as done
+        _cleanup_answer(args, False, message)
         return 0
     if not preview.allowed:
         raise InputError(f"Refused to delete {preview.what}: {preview.reason}.")
     question = f"Delete {preview.what} ({preview.objects} files, {preview.bytes:,} bytes)?"
     if not _confirmed(question, args.yes):
         return 1
-    print(service.cleanup(args.job_id))
+    _cleanup_answer(args, True, service.cleanup(args.job_id))
     return 0
+
+
+def _cleanup_answer(args: argparse.Namespace, deleted: bool, message: str) -> None:
+    if args.json:
+        _print_json({"id": args.job_id, "deleted": deleted, "message": message})
+    else:
+        print(message)
