@@ -17,6 +17,7 @@ from carbon_gui.jobs.service import JobService
 from carbon_gui.settings import UserSettings
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.ui.dialogs.missed_start_dialog import DROP, LAUNCH, REPLAN, MissedStartDialog
+from tests.conftest import ARTIFACTS
 from tests.ui.conftest import make_services, open_window
 
 pytestmark = [pytest.mark.usefixtures("data_dir"), pytest.mark.timeout(240)]
@@ -58,6 +59,7 @@ def test_a_start_that_passed_while_closed_is_put_to_the_user(qtbot, service, scr
                     timeout=WAIT_MS)  # fmt: skip
     dialog = controller.missed_dialog
     assert isinstance(dialog, MissedStartDialog) and job.id in dialog.text()
+    dialog.grab().save(str(ARTIFACTS / "missed_start_dialog.png"))
     dialog.buttons_by_choice[choice].click()
     if choice == LAUNCH:
         qtbot.waitUntil(lambda: _state(service, job.id) in ("running", "succeeded"), timeout=WAIT_MS)
@@ -85,7 +87,9 @@ def test_the_timer_launches_a_due_job_and_says_when_a_replan_moved_a_start(qtbot
     window.close()
 
 
-def test_the_jobs_tab_shows_a_scheduled_start_drops_it_and_exports_a_report(qtbot, service, script, tmp_path) -> None:
+def test_the_jobs_tab_shows_a_scheduled_start_drops_it_and_exports_a_report(
+    qtbot, service, script, tmp_path, artifacts_dir
+) -> None:
     job = _schedule(service, script, datetime.now(UTC) + timedelta(hours=5))
     window = _window(qtbot, service)
     view = window.jobs_controller.view
@@ -95,6 +99,7 @@ def test_the_jobs_tab_shows_a_scheduled_start_drops_it_and_exports_a_report(qtbo
     cells = " | ".join(str(view.model.index(row, c).data()) for c in range(view.model.columnCount()))
     assert f"scheduled for {job.scheduled_for:%d %b %H:%M} UTC" in cells, cells
     assert view.cancel_button.isEnabled() and "Drop" in view.cancel_button.text()
+    view.grab().save(str(artifacts_dir / "jobs_tab_scheduled.png"))
 
     png = tmp_path / "scheduled-report.png"
     view.export_report(job.id, png)  # what Report… does with the path the file dialog gives
