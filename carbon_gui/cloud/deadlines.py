@@ -19,7 +19,9 @@ from carbon_gui.cloud.errors import CloudError
 
 # The provider HTTP layer's deadline machinery, shared rather than copied: its adapter enforces the deadline of the
 # call set in `_current_call` (none set: no overall deadline, as before).
-from carbon_gui.sources.http import _Call, _current_call, _DeadlineAdapter
+from carbon_gui.sources.http import MAX_BODY_BYTES, _BodyTooLarge, _Call, _current_call, _DeadlineAdapter
+
+TOO_LARGE = f"too large (over {MAX_BODY_BYTES // 2**20} MB)"  # the adapter refuses such answers
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ def watch(session: requests.Session) -> None:
             adapter = _DeadlineAdapter()
             target.mount("http://", adapter)
             target.mount("https://", adapter)
+
+
+def too_large(exc: BaseException) -> bool:
+    """Whether the deadline adapter refused the answer for its size."""
+    return isinstance(exc, _BodyTooLarge)
 
 
 def seconds_text(seconds: float) -> str:

@@ -256,6 +256,8 @@ def _cloud_error(exc: Exception, action: str, project: str, seconds: float) -> C
     if isinstance(exc, api.RetryError) and exc.cause is not None:
         exc = exc.cause if isinstance(exc.cause, Exception) else exc
     endpoint = _endpoint()
+    if deadlines.too_large(exc):
+        return CloudError(f"The answer from Cloud Storage ({endpoint}) was {deadlines.TOO_LARGE} to {action}.")
     if isinstance(exc, requests.RequestException | auth.TransportError | OSError | api.RetryError) and _timed_out(exc):
         return CloudError(
             f"Cloud Storage ({endpoint}) did not answer within {deadlines.seconds_text(seconds)} when trying to "

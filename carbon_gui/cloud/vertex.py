@@ -222,6 +222,9 @@ class VertexJobs:
                 "Check the network connection and try again.",
                 step=step,
             ) from None
+        except http.RequestException as err:  # the answer was refused for its size, or cut off mid-body
+            why = deadlines.TOO_LARGE if deadlines.too_large(err) else "cut off or unreadable"
+            raise CloudError(f"The answer from {self.endpoint} was {why}. Try again later.", step=step) from None
         except auth.RefreshError:
             raise CloudError(
                 "Google Cloud refused the credentials (expired or revoked). Run "

@@ -21,6 +21,7 @@ from carbon_gui.cloud import storage, vertex
 from carbon_gui.cloud.ledger import JobRecord, Ledger
 from carbon_gui.jobs import clouds
 from carbon_gui.jobs.service import JobService
+from carbon_gui.sources.http import MAX_BODY_BYTES
 from carbon_gui.sources.reference import load_reference
 from tests.jobs.conftest import PROJECT, REGION
 
@@ -29,12 +30,10 @@ JOB_IDS = [f"cg-20261201-10000{n}-aaa{n}" for n in range(5)]
 BUCKET = "carbon-gui-deadline-test"
 
 
-class DrippingServer:
-    """Accepts every connection, reads the request, then sends the start of an answer one byte every `interval_s`
-    and never finishes its headers (the hostile server of issue 8, item 3, pointed at Google Cloud clients)."""
+class RawServer:
+    """Accepts every connection on 127.0.0.1 and answers it with `answer(conn)`, on a thread of its own."""
 
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
+    def __init__(self) -> None:
         self.connections = 0
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -50,23 +49,48 @@ class DrippingServer:
             except TimeoutError:
                 continue
             self.connections += 1
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
-    def _drip(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(5)
             try:
                 conn.recv(65536)  # the request (its head is enough)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: ")
-                while not self._stop.wait(self.interval_s):
-                    conn.sendall(b"a")
+                self.answer(conn)
             except OSError:  # the client gave up and closed: what the test wants
                 pass
+
+    def answer(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(2)
         self._listener.close()
+
+
+class DrippingServer(RawServer):
+    """Sends the start of an answer one byte every `interval_s` and never finishes its headers (the hostile server
+    of issue 8, item 3, pointed at the Google Cloud clients)."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        super().__init__()
+
+    def answer(self, conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+        while not self._stop.wait(self.interval_s):
+            conn.sendall(b"a")
+
+
+class OversizeServer(RawServer):
+    """Answers 200 with a JSON body larger than any answer carbon-gui reads (it says so in its Content-Length)."""
+
+    def answer(self, conn: socket.socket) -> None:
+        size = MAX_BODY_BYTES + 1
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+        conn.sendall(head.encode())
+        conn.sendall(b" " * size)
 
 
 @pytest.fixture
@@ -114,8 +138,9 @@ def _cli(data: Path, *argv: str, bound_s: float, **env: str) -> tuple[int, str, 
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "carbon_gui", *argv], env=environ, capture_output=True, text=True, timeout=bound_s
-        )
+            [sys.executable, "-m", "carbon_gui", *argv],
+            env=environ, cwd=data.parent, capture_output=True, text=True, timeout=bound_s,
+        )  # fmt: skip
     except subprocess.TimeoutExpired:
         pytest.fail(f"`carbon-gui {' '.join(argv)}` still ran after {bound_s:g} s (killed)")
     elapsed = time.monotonic() - started
@@ -241,7 +266,7 @@ def test_one_refresh_over_many_jobs_ends_within_its_limit(
     reasons = [_lines_of(out, job_id)[1] for job_id in JOB_IDS]
     assert all("state unknown: " in reason for reason in reasons)
     assert sum("did not answer within" in reason for reason in reasons) >= 2
-    assert any("Did not ask Vertex AI" in reason for reason in reasons)  # the limit was reached: the rest wait for the next one
+    assert any("Did not ask Vertex AI" in reason for reason in reasons)  # the limit was reached: the rest wait
     _ledger_unchanged(JOB_IDS, "queued")
 
 
@@ -264,3 +289,31 @@ def test_the_windows_poll_ends_within_its_limit_and_marks_each_job(
     assert any(why.startswith(f"Did not ask Cloud Storage ({fast_drip.url})") for why in result.failures.values())
     assert [s.record.state for s in result.snapshots] == ["succeeded"] * len(JOB_IDS)
     _ledger_unchanged(JOB_IDS, "succeeded")
+
+
+@pytest.fixture
+def oversize() -> Iterator[RawServer]:
+    server = OversizeServer()
+    yield server
+    server.stop()
+
+
+def test_an_oversize_answer_is_refused_in_one_line(
+    data_dir: Path, oversize: RawServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The deadline adapter also refuses answers over the HTTP layer's size limit: the Google calls say so."""
+    monkeypatch.setenv("CARBON_GUI_VERTEX_ENDPOINT", oversize.url)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", oversize.url)
+    _add_vertex_job(JOB_IDS[0], "queued")
+    _add_vertex_job(JOB_IDS[1], "succeeded")
+    code = main(["cancel", JOB_IDS[0]])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    [message] = err.strip().splitlines()
+    assert f"The answer from {oversize.url} was too large" in message
+    assert main(["jobs", "--refresh"]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert f"The answer from {oversize.url} was too large" in _lines_of(out, JOB_IDS[0])[1]
+    assert f"The answer from Cloud Storage ({oversize.url}) was too large" in _lines_of(out, JOB_IDS[1])[1]
+    _ledger_unchanged(JOB_IDS[:1], "queued")
