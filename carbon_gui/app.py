@@ -208,6 +208,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     app.setApplicationName("carbon-gui")
     app.setApplicationDisplayName("carbon_gui")
+    set_app_identity(app)
     app.setStyle("Fusion")
     store = SharedSecretStore()
     window = build_window(store)
@@ -219,6 +220,22 @@ def main() -> int:
     return exit_code  # closing the window does not wait for background work: ui.workers waits (bounded) at exit
 
 
+APP_ID = "io.github.carbongui.CarbonGui"  # the id of the desktop entry and AppStream metainfo in resources/
+
+
+def set_app_identity(app: "QApplication") -> None:
+    """The icon from resources/icons, and the desktop entry's id so docks and Wayland match windows to it."""
+    from PySide6.QtGui import QIcon
+
+    from carbon_gui.sources.reference import resources_dir
+
+    icon = QIcon()
+    for png in (resources_dir() / "icons").glob("carbon-gui-*.png"):
+        icon.addFile(str(png))
+    app.setWindowIcon(icon)
+    app.setDesktopFileName(APP_ID)
+
+
 def open_ranked_window(timeout_s: float = 30.0) -> tuple["QApplication", "MainWindow"]:
     """A shown window with its first ranking, for scripts that render or measure it unattended."""
     import time
@@ -227,6 +244,7 @@ def open_ranked_window(timeout_s: float = 30.0) -> tuple["QApplication", "MainWi
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    set_app_identity(app)
     window = build_window()
     window.show()
     deadline = time.monotonic() + timeout_s

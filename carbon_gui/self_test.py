@@ -116,7 +116,9 @@ def _open_window_and_rank(report: Callable[[str], None]) -> None:
         if ranking is None or not ranking.ranked:
             raise SelfTestFailure("rank: the window ranked no region of the bundled data")
         best = ranking.ranked[0]
-        report(f"window: opened on the '{app.platformName()}' platform, titled '{window.windowTitle()}'")
+        icon_sizes = len(app.windowIcon().availableSizes())
+        report(f"window: opened on the '{app.platformName()}' platform, titled '{window.windowTitle()}', with the app "
+               f"icon in {icon_sizes} sizes, desktop id {app.desktopFileName()}")
         report(f"rank: {len(ranking.ranked)} regions ranked from the bundled data, best {best.facts.region.name}, "
                f"{_since_process_start():.1f} s after the process started")
     finally:

@@ -32,6 +32,8 @@ def assert_self_test_passed(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, report
     assert "Traceback" not in report, report
     lines = result.stdout.splitlines()
+    assert "window: opened on the 'offscreen' platform" in result.stdout, report
+    assert "with the app icon in 7 sizes, desktop id io.github.carbongui.CarbonGui" in result.stdout, report
     assert any(line.startswith("rank: ") and "regions ranked" in line for line in lines), report
     assert any(line.startswith("fetch: 3 zones' live signals from http://127.0.0.1:") for line in lines), report
     assert lines[-1] == "self-test passed", report
