@@ -104,7 +104,8 @@ def _since_process_start() -> float:
     """Seconds since this process began (the bootloader's start, for a frozen build): what a user waits."""
     import psutil
 
-    return time.time() - psutil.Process().create_time()
+    started: float = psutil.Process().create_time()
+    return time.time() - started
 
 
 def _open_window_and_rank(report: Callable[[str], None]) -> None:
