@@ -158,6 +158,25 @@ def render_status_widgets(out_dir: Path, scheme: str, problems: list[dict[str, o
     return str(path)
 
 
+def render_help_dialogs(window: QWidget, out_dir: Path, scheme: str, problems: list[dict[str, object]]) -> list[str]:
+    """Each Help dialog, opened through its menu action."""
+    from PySide6.QtGui import QAction
+
+    shots = []
+    for name in ("welcomeAction", "shortcutsAction", "diagnosticsAction", "aboutAction"):
+        window.findChild(QAction, name).trigger()
+        dialog = window.help_menu.dialog  # type: ignore[attr-defined]
+        for _ in range(10):
+            QApplication.processEvents()
+        scale = QGuiApplication.primaryScreen().devicePixelRatio()
+        path = out_dir / f"dialog-{name.removesuffix('Action')}-{scheme}-x{scale:g}.png"
+        dialog.grab().save(str(path))
+        shots.append(str(path))
+        problems += check(dialog, name)
+        dialog.close()
+    return shots
+
+
 def main(out_dir: str, scheme: str, size: str, tabs: list[int]) -> int:
     from carbon_gui.settings import UserSettings
     from carbon_gui.ui.main_window import MainWindow
@@ -187,6 +206,7 @@ def main(out_dir: str, scheme: str, size: str, tabs: list[int]) -> int:
         shots.append(str(path))
         problems += check(window, title)
     shots.append(render_status_widgets(Path(out_dir), scheme, problems))
+    shots += render_help_dialogs(window, Path(out_dir), scheme, problems)
     window.close()
     print(json.dumps({"scale": QGuiApplication.primaryScreen().devicePixelRatio(), "shots": shots,
                       "checked": checked, "problems": problems}))  # fmt: skip

@@ -2,7 +2,7 @@
 without a key, and a shortcuts table that follows the window's actions."""
 
 import pytest
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from carbon_gui.app import show_welcome_on_first_run
@@ -111,11 +111,14 @@ def test_the_shortcuts_table_follows_the_windows_actions(qtbot, added):
         extra = QAction("Frobnicate the ranking", window)
         extra.setShortcut(QKeySequence("Ctrl+Shift+F"))
         window.view_menu.addAction(extra)
+        zoom = QShortcut(QKeySequence("Ctrl+Shift+Z"), window.map)  # a page's own key, outside the menus
+        zoom.setWhatsThis("Zoom the map")
     dialog = trigger(window, "shortcutsAction")
     cells = {tuple(dialog.table.item(r, c).text() for c in range(3)) for r in range(dialog.table.rowCount())}
     assert cells == set(shortcut_rows(window))
     assert any(row[0] == "Ranking" and row[1] == "View" and row[2] == "Ctrl+1" for row in cells)
     assert any(row[0] == "Keyboard shortcuts" and row[1] == "Help" for row in cells)
     assert (("Frobnicate the ranking", "View", "Ctrl+Shift+F") in cells) is added
+    assert (("Zoom the map", "Map", "Ctrl+Shift+Z") in cells) is added  # where: the tab holding it
     dialog.close()
     window.close()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,9 +45,23 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
             rows.extend(_rows_of(action, "Window"))
     for shortcut in window.findChildren(QShortcut):
         if shortcut.isEnabled() and not shortcut.key().isEmpty():
-            what = shortcut.whatsThis() or shortcut.objectName() or "(unnamed)"
-            rows.append((what, "Window", shortcut.key().toString(QKeySequence.SequenceFormat.NativeText)))
+            what = shortcut.whatsThis() or shortcut.objectName() or "(this page's own key)"
+            owner = shortcut.parent()
+            where = (_tab_path(owner) if isinstance(owner, QWidget) else "") or "Window"
+            rows.append((what, where, shortcut.key().toString(QKeySequence.SequenceFormat.NativeText)))
     return rows
+
+
+def _tab_path(widget: QWidget | None) -> str:
+    """The tabs holding `widget`, outermost first (e.g. "Hardware → Optimise"): where a page's own key works."""
+    tabs: list[str] = []
+    while widget is not None:
+        holder = widget.parentWidget()
+        stack_owner = holder.parentWidget() if holder is not None else None
+        if isinstance(stack_owner, QTabWidget) and (index := stack_owner.indexOf(widget)) >= 0:
+            tabs.append(_plain(stack_owner.tabText(index)))
+        widget = holder
+    return " → ".join(reversed(tabs))
 
 
 def _rows_of(action: QAction, where: str) -> list[tuple[str, str, str]]:

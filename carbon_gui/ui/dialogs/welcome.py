@@ -35,4 +35,7 @@ class WelcomeDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.show_at_start)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        # A top-level window sizes itself without asking the wrapped text how tall it gets at its width: ask, or the
+        # text is cut off at the bottom (seen at 200 % scaling).
+        width = 560
+        self.setMinimumSize(width, layout.totalHeightForWidth(width))
