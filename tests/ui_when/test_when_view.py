@@ -32,6 +32,7 @@ def window(qtbot) -> Iterator[MainWindow]:
 
 def _planned(window: MainWindow, qtbot, previous=None):
     view = window.when_view
+    window.views.setCurrentWidget(view)  # the first plan waits for the tab to be shown
     qtbot.waitUntil(lambda: view.plan is not None and view.plan is not previous and not view.running,
                     timeout=PLAN_TIMEOUT_MS)  # fmt: skip
     return view.plan
@@ -49,8 +50,10 @@ def _best_start_cells(window: MainWindow) -> dict[str, tuple[str, str]]:
 
 
 def test_the_view_fills_and_its_best_pair_is_plan_whens(window: MainWindow, qtbot, reference: ReferenceData) -> None:
+    qtbot.wait(1000)
+    assert window.when_view.plan is None and not window.when_view.running  # nothing planned before the tab shows
     cells = _best_start_cells(window)
-    assert all(text == "" and tip == NO_PLAN_TOOLTIP for text, tip in cells.values())  # before any plan
+    assert all(text == "" and tip == NO_PLAN_TOOLTIP for text, tip in cells.values())
 
     plan = _planned(window, qtbot)
     view = window.when_view
@@ -84,6 +87,17 @@ def test_the_view_fills_and_its_best_pair_is_plan_whens(window: MainWindow, qtbo
     assert not error_boxes(window)
 
 
+def test_a_planner_change_replans_once_edits_settle(window: MainWindow, qtbot) -> None:
+    first = _planned(window, qtbot)
+    window.plan_form.hours.setValue(first.run_hours + 2)  # the planner's run length: the view follows it
+    second = _planned(window, qtbot, first)
+    assert second.run_hours == first.run_hours + 2 == window.when_view.run_hours.value()
+    for name, value in (("cost", 100), ("carbon", 0), ("security", 0), ("latency", 0)):  # as a user drags them
+        window.weights_panel.sliders[name].setValue(value)
+    third = _planned(window, qtbot, second)
+    assert third.best is not None and third.best.facts.region.name == window.ranking.ranked[0].name  # cost decides
+
+
 def test_a_deadline_shorter_than_the_run_says_so_in_the_view(window: MainWindow, qtbot) -> None:
     view = window.when_view
     view.run_hours.setValue(10)
@@ -98,6 +112,7 @@ def test_the_plan_runs_off_the_gui_thread(window: MainWindow, qtbot, monkeypatch
     monkeypatch.setattr(time_planning, "MODELS", ModelCache())  # cold: every zone is fitted, seconds of work
     view = window.when_view
     qtbot.waitUntil(lambda: view._tasks is not None, timeout=5000)
+    window.views.setCurrentWidget(view)
     view.replan()
     assert view.running  # replan returned while the plan still runs
     ticks: list[bool] = []

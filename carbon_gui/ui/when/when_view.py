@@ -4,6 +4,7 @@ emissions, with the planner's weights, rules and limits (time_planning.plan_when
 The plan runs on the thread pool: the first one fits the own forecaster per zone (seconds), later ones the same day
 only predict. A plan started while another runs cancels it (its result is dropped by generation); progress and a
 Cancel button appear when a plan takes longer than half a second. Planner changes re-plan after a short pause.
+Nothing is planned before the tab is first shown: the first plan costs seconds of CPU a user may never ask for.
 """
 
 import dataclasses
@@ -15,6 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -121,6 +123,7 @@ class WhenView(QWidget):
         self._cancel = threading.Event()
         self._running = False
         self._planner_hours: float | None = None
+        self._shown_once = False
         self.plan: TimePlan | None = None
         self._progress = _Progress()
         self._progress.moved.connect(self._on_progress)
@@ -230,7 +233,14 @@ class WhenView(QWidget):
             self.run_hours.blockSignals(True)
             self.run_hours.setValue(inputs.request.hours)
             self.run_hours.blockSignals(False)
-        self._debounce.start()
+        if self._shown_once:
+            self._debounce.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.inputs_changed()
 
     @property
     def running(self) -> bool:
