@@ -17,15 +17,20 @@ MAX_CAUSES = 3
 def nothing_ranked_cause(assessment: Assessment, ranking: Ranking) -> str:
     """Why no region is ranked, from the Not-ranked reasons: the commonest data gaps (e.g. '45 regions: no forecast
     covering the run (endpoint not in your plan)'), how many break a limit, and what to change."""
-    data_gaps = Counter(e.reason for e in assessment.excluded)
+    live_missing = assessment.live.missing if assessment.live is not None else {}
+    # the region's own name is left out so that "... not offered in asia-east1" and "... in africa-south1" add up;
+    # live-data gaps come first: the regions without the machine would not be ranked anyway
+    data_gaps = Counter(
+        (e.region.name not in live_missing, e.reason.replace(e.region.name, "this region")) for e in assessment.excluded
+    )
     refused = len(ranking.excluded) - len(assessment.excluded)  # rank() adds the limit and rule refusals
-    causes = [f"{plural(count, 'region')}: {reason}" for reason, count in data_gaps.most_common(MAX_CAUSES)]
+    ordered = sorted(data_gaps.items(), key=lambda item: (item[0][0], -item[1]))[:MAX_CAUSES]
+    causes = [f"{plural(count, 'region')}: {reason}" for (_, reason), count in ordered]
     if refused:
         causes.append(f"{plural(refused, 'region')} break a limit or the residency rule")
     advice = []
-    live = assessment.live
-    if live is not None and any(e.region.name in live.missing for e in assessment.excluded):
-        advice.append("Choose another carbon figure (the yearly averages always exist).")
+    if any(e.region.name in live_missing for e in assessment.excluded):
+        advice.append("Choose another carbon figure, such as Google's yearly averages.")
     if refused:
         advice.append("Loosen a limit or the residency rule.")
     return f"{'; '.join(causes)}. {' '.join(advice)}".strip()

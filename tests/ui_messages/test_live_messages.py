@@ -59,7 +59,9 @@ def test_forecast_mode_without_forecasts_names_the_cause_in_the_headline_and_the
     assert "No region meets every limit" not in summary and "Loosen a limit" not in summary
     no_forecast = sum(1 for e in window.ranking.excluded if e.reason.startswith("no forecast"))
     assert no_forecast >= 10, window.summary.text()
-    assert f"{no_forecast} regions: no forecast covering the run (endpoint not in your plan)" in summary
+    cause = f"{no_forecast} regions: no forecast covering the run (endpoint not in your plan)"
+    assert f"<b>No region can be ranked.</b> {cause}" in summary, summary  # the live cause first
+    assert "is not offered in this region" in summary and summary.count("1 region:") <= 1  # grouped, not per region
     window.carbon_panel.cleanest.click()
     qtbot.waitUntil(lambda: bool(error_boxes(window)), timeout=3000)
     message = error_boxes(window)[0].text()
