@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from carbon_gui.app import install_crash_handling
+from carbon_gui.ui.dialogs.crash_dialog import MAX_REPORTS_SHOWN
 from tests.integration.secret_scan import assert_no_secret_on_disk
 from tests.ui.conftest import open_window
 from tests.ui_help.conftest import ENV_SENTINEL, KEYRING_SENTINEL, SENTINELS, assert_no_sentinel, services_with
@@ -68,5 +69,21 @@ def test_a_crash_in_a_worker_thread_reaches_the_dialog_on_the_gui_thread(qtbot, 
     qtbot.waitUntil(lambda: handler.dialog.reports == 2, timeout=5000)
     assert len(list(log_dir.glob("crash-*.txt"))) == 2
     assert_no_secret_on_disk(log_dir, SENTINELS)
+    handler.dialog.close()
+    window.close()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_that_repeats_on_every_event_does_not_fill_the_log_dir(qtbot, log_dir, sentinel_store):
+    """A bug in a paint or timer handler raises again and again: one dialog, a bounded number of report files."""
+    window = open_window(qtbot, services=services_with(sentinel_store))
+    handler = install_crash_handling(lambda: window, window._services.secret_store, "INFO")
+    repeats = MAX_REPORTS_SHOWN + 15
+    for _ in range(repeats):
+        QTimer.singleShot(0, leaky_bug)
+    qtbot.waitUntil(lambda: handler.dialog is not None and handler.dialog.reports == repeats, timeout=10000)
+    assert len(list(log_dir.glob("crash-*.txt"))) == MAX_REPORTS_SHOWN
+    assert handler.dialog.report.toPlainText().count("Unhandled RuntimeError") == MAX_REPORTS_SHOWN
+    assert len([w for w in QApplication.topLevelWidgets() if w.objectName() == "crashDialog" and w.isVisible()]) == 1
     handler.dialog.close()
     window.close()

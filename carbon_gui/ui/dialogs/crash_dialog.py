@@ -28,7 +28,7 @@ from carbon_gui.app_log import crash_report, write_crash_report
 
 logger = logging.getLogger("carbon_gui.crash")
 qt_logger = logging.getLogger("qt")
-MAX_REPORTS_SHOWN = 20  # an error in a paint handler repeats on every paint: the dialog stops growing after this
+MAX_REPORTS_SHOWN = 20  # an error in a paint handler repeats on every paint: no more files or dialog text after this
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
     QtMsgType.QtInfoMsg: logging.INFO,
@@ -87,6 +87,8 @@ class CrashHandler(QObject):
         super().__init__()
         self._parent_window = parent_window
         self.dialog: CrashDialog | None = None
+        self._count = 0
+        self._count_lock = threading.Lock()  # reports come from any thread
         self.reported.connect(self._show, Qt.ConnectionType.QueuedConnection)  # to the GUI thread, after the error
 
     def install(self) -> None:
@@ -108,20 +110,26 @@ class CrashHandler(QObject):
 
     def handle(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None, where: str) -> str:
         report = crash_report(kind, error, trace, where)
-        saved = write_crash_report(report)
-        logger.error("%s", report)
+        with self._count_lock:
+            self._count += 1
+            save = self._count <= MAX_REPORTS_SHOWN
+        saved = write_crash_report(report) if save else None
+        logger.error("%s", report)  # the log rotates, so every report may go there
         print(report, file=sys.stderr)
         self.reported.emit(report, str(saved) if saved else "")
         return report
 
     def _show(self, report: str, saved_to: str) -> None:
-        if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.add_report(report)
-            return
-        self.dialog = CrashDialog(report, Path(saved_to) if saved_to else None, self._parent_window())
-        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog.destroyed.connect(self._forget_dialog)
-        self.dialog.show()
+        try:
+            if self.dialog is not None and self.dialog.isVisible():
+                self.dialog.add_report(report)
+                return
+            self.dialog = CrashDialog(report, Path(saved_to) if saved_to else None, self._parent_window())
+            self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.dialog.destroyed.connect(self._forget_dialog)
+            self.dialog.show()
+        except Exception:  # an error here would come back to this slot, again and again
+            logger.exception("the crash dialog could not be shown")
 
     def _forget_dialog(self) -> None:
         self.dialog = None
