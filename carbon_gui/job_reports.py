@@ -2,10 +2,12 @@
 codecarbon's measurement where there is one, and a sentence for a paper's methods section.
 
 The run: from the job's first running (or queued) state to its end; a job that has not run yet is taken at its
-scheduled start (or now) with the run length the user gave. The intensity per hour comes from
+scheduled start (or now) with the run length the user gave. The hours and alternatives come from
 time_planning.plan_when made at the job's decision time (when it was launched or scheduled) on the bundled hourly
-data: the own forecaster on the history before that moment, or Google's yearly figure, flat, where there is no
-hourly data. The accounting is time_planning.account_window for the job's start hour. A local run is charged to its
+data. The intensity per hour: for a job that has ended, in a zone the bundled data covers, the recorded hourly
+values of those hours (2024 replayed on today's time axis, as the plan does: observed, not forecast); otherwise
+what the plan expected (the own forecaster on the history before the decision, or Google's yearly figure, flat).
+The accounting is time_planning.account_window for the job's start hour. A local run is charged to its
 region's grid with this machine's CPU (codecarbon's CPU power table) and no data-centre PUE.
 Alternatives: starting at the decision time in the same region, the best start there before the deadline, and
 starting at the decision time in the region ranked first on Google's yearly figures. Every figure is an estimate.
@@ -38,7 +40,7 @@ from carbon_gui.planning import PlanRequest, assess_request
 from carbon_gui.sources.places import default_location
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.replay import GridHistory
-from carbon_gui.time_planning import RegionWhen, TimePlan, account_window, plan_when
+from carbon_gui.time_planning import HourlyIntensity, RegionWhen, TimePlan, account_window, plan_when, replay_moment
 
 if TYPE_CHECKING:
     from carbon_gui.jobs.service import JobService
@@ -167,6 +169,10 @@ def build_report(
     top = next((s.name for s in yearly.ranked), job.region)
     regions = (job.region,) if top == job.region else (job.region, top)
     plan = plan_when(reference, request, deadline, weights, constraints, decision, regions, None, history)
+    if is_terminal(job.state) and basis == "as it ran":  # the hours are past: what the grid did, where known
+        regions_seen = tuple(_observed(w, plan, history) for w in plan.regions)
+        top_seen = plan.top_yearly and _observed(plan.top_yearly, plan, history)
+        plan = dataclasses.replace(plan, regions=regions_seen, top_yearly=top_seen)
     where = next((w for w in plan.regions if w.facts.region.name == job.region), None)
     if where is None or where.now is None:
         why = dict(plan.excluded).get(job.region, "no hourly data")
@@ -213,6 +219,25 @@ def build_report(
         measured=measured,
         local_cpu=local_cpu,
     )
+
+
+def observed_series(history: GridHistory, zone: str, grid_start: datetime, hours: int) -> HourlyIntensity | None:
+    """The bundled data's recorded values for `hours` hours from `grid_start` (replayed: same date and hour of the
+    bundled year, as time_planning does); None when the zone is not covered or a value is missing."""
+    if zone not in history.zones:
+        return None
+    first = history.hour_of(replay_moment(grid_start))
+    values = history.series(zone)[first : first + hours]
+    if first < 0 or len(values) < hours or not np.isfinite(values).all():
+        return None
+    label = (f"Electricity Maps hourly data recorded for these hours of {replay_moment(grid_start):%Y} (bundled, "
+             "replayed on today's time axis; observed, not forecast)")  # fmt: skip
+    return HourlyIntensity(values, values, values, label)
+
+
+def _observed(where: RegionWhen, plan: TimePlan, history: GridHistory) -> RegionWhen:
+    series = observed_series(history, where.facts.region.grid_zone, plan.grid_start, len(where.series.expected))
+    return where if series is None else dataclasses.replace(where, series=series)
 
 
 def _deadline(job: JobRecord, decision: datetime, end: datetime) -> datetime:

@@ -2,6 +2,7 @@
 own API. The figures are checked against time_planning.account_window for the same inputs, not against numbers."""
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from carbon_gui.planning import PlanRequest
 from carbon_gui.sources.places import default_location
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.replay import load_hourly_history
-from carbon_gui.time_planning import account_window, plan_when
+from carbon_gui.time_planning import HourlyIntensity, account_window, plan_when
 
 pytestmark = pytest.mark.timeout(300)
 JOB = "cg-20261205-090000-aaaa"
@@ -61,15 +62,19 @@ def _report(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 
 
 def _expected(reference: ReferenceData, job: JobRecord, run_start: datetime, hours: float):  # type: ignore[no-untyped-def]
-    """The same plan the report makes: at the job's launch, a day's window, its region and the top yearly one."""
+    """The same inputs the report uses: the plan at the job's launch over a day, its region and the top yearly one,
+    with the job's region's hours taken straight from the bundled data (the run has ended)."""
+    history = load_hourly_history()
     request = PlanRequest("n1-standard-8", hours, default_location())
     plan = plan_when(reference, request, job.created_at + timedelta(hours=24), parse_weights("carbon=1"),
-                     Constraints(), job.created_at, (REGION, "northamerica-northeast1"), None,
-                     load_hourly_history())  # fmt: skip
+                     Constraints(), job.created_at, (REGION, "northamerica-northeast1"), None, history)  # fmt: skip
     [where] = [w for w in plan.regions if w.facts.region.name == REGION]
+    first = history.hour_of(plan.grid_start.replace(year=2024))  # the replay: same date and hour of 2024
+    recorded = history.series(where.facts.region.grid_zone)[first : first + len(where.series.expected)]
+    where = dataclasses.replace(where, series=HourlyIntensity(recorded, recorded, recorded, "recorded"))
     start_h = int((run_start - plan.grid_start).total_seconds() // 3600)
     assert where.now is not None
-    window = type(where.now)(where.now.region, start_h, 0.0, 0.0, 0.0)  # account_window reads only start_h
+    window = dataclasses.replace(where.now, start_h=start_h)  # account_window reads only the start hour
     return plan, where, account_window(plan, where, window)
 
 
@@ -89,7 +94,7 @@ def test_json_report_matches_account_window_and_has_alternatives_and_measurement
     assert report["low"] == pytest.approx(expected.operational_low_kg, rel=1e-9)
     assert [h["intensity_gco2_kwh"] for h in report["hourly"]] == pytest.approx([r.intensity for r in expected.rows])
     assert len({round(h["intensity_gco2_kwh"], 3) for h in report["hourly"]}) > 1  # hourly data, not a flat figure
-    assert "own forecast" in report["intensity_source"]
+    assert "observed, not forecast" in report["intensity_source"]
     whats = {a["what"]: a for a in report["alternatives"]}
     now_same = whats["starting at the decision time in the same region"]
     assert now_same["emissions_kgco2e"] == pytest.approx(account_window(plan, where, where.now).operational_kg)
@@ -97,7 +102,7 @@ def test_json_report_matches_account_window_and_has_alternatives_and_measurement
     assert top["region"] == plan.top_yearly.facts.region.name  # type: ignore[union-attr]
     assert report["measured"]["emissions_kg"] == MEASURED["emissions_kg"]
     methods = report["methods"]
-    for part in (REGION, "kWh", "kg CO2e", "codecarbon 2.8.0 measured", "Had it started", "own forecast"):
+    for part in (REGION, "kWh", "kg CO2e", "codecarbon 2.8.0 measured", "Had it started", "observed"):
         assert part in methods
 
 
@@ -164,3 +169,34 @@ def test_a_local_run_is_estimated_from_this_machines_cpu(ledger: Ledger, capsys:
     # no data-centre PUE on this machine: energy is power x time
     assert report["energy_kwh"] == pytest.approx(power.watts * report["hours"] / 1000, rel=1e-6)
     assert "this machine's CPU" in report["methods"] and report["measured"]["energy_kwh"] == MEASURED["energy_kwh"]
+
+
+def test_a_scheduled_job_is_reported_on_the_forecast_at_its_start(
+    ledger: Ledger, reference: ReferenceData, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("def train():\n    pass\n", encoding="utf-8")
+    start = (datetime.now(UTC) + timedelta(hours=5)).replace(microsecond=0)
+    launch = ["launch", "--local", "--script", str(script), "--region", REGION, "--machine", "n1-standard-8",
+              "--hours", "2", "--at", start.isoformat()]  # fmt: skip
+    assert main(launch) == 0
+    capsys.readouterr()
+    [job] = ledger.jobs()
+    code, out, err = _report(capsys, job.id, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["hours"] == 2.0 and "has not run" in report["hours_basis"]
+    assert "own forecast" in report["intensity_source"]  # the hours are ahead: what the plan expects
+    request = PlanRequest("n1-standard-8", 2.0, default_location())
+    plan = plan_when(reference, request, job.created_at + timedelta(hours=24), parse_weights("carbon=1"),
+                     Constraints(), job.created_at, (REGION, "northamerica-northeast1"), None,
+                     load_hourly_history())  # fmt: skip
+    [where] = [w for w in plan.regions if w.facts.region.name == REGION]
+    cpu = detect_local_cpu()
+    assert where.now is not None and cpu is not None
+    here = dataclasses.replace(where, facts=dataclasses.replace(where.facts, region=dataclasses.replace(
+        where.facts.region, pue=1.0)))  # a local run: this machine's power, no data-centre PUE  # fmt: skip
+    window = dataclasses.replace(where.now, start_h=int((start - plan.grid_start).total_seconds() // 3600))
+    expected = account_window(dataclasses.replace(plan, power=local_power(cpu, Utilisation())), here, window)
+    assert report["emissions_kgco2e"] == pytest.approx(expected.operational_kg, rel=1e-9)
+    assert report["high"] == pytest.approx(expected.operational_high_kg, rel=1e-9)

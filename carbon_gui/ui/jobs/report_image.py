@@ -44,7 +44,7 @@ def report_plot(report: JobReport) -> pg.GraphicsLayoutWidget:
         high = plot.plot(x, [*curve.high, curve.high[-1]], stepMode="right", pen=pg.mkPen(band_colour))
         plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(band_colour)))
         plot.plot(x, [*curve.expected, curve.expected[-1]], stepMode="right", pen=pg.mkPen(colour, width=2),
-                  name=f"{curve.region} (band: interval)")  # fmt: skip
+                  name=curve.region + (" (band: interval)" if curve.low != curve.high else ", observed"))  # fmt: skip
     run = pg.LinearRegionItem((_epoch(report.start), _epoch(report.end)), movable=False, brush=pg.mkBrush(*RUN_BRUSH))
     plot.addItem(run)
     legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0, brush=pg.mkBrush(*RUN_BRUSH)),
