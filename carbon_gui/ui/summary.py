@@ -20,8 +20,9 @@ def nothing_ranked_cause(assessment: Assessment, ranking: Ranking) -> str:
     live_missing = assessment.live.missing if assessment.live is not None else {}
     # the region's own name is left out so that "... not offered in asia-east1" and "... in africa-south1" add up;
     # live-data gaps come first: the regions without the machine would not be ranked anyway
+    live_gap = {e.region.name for e in assessment.excluded if live_missing.get(e.region.name) == e.reason}
     data_gaps = Counter(
-        (e.region.name not in live_missing, e.reason.replace(e.region.name, "this region")) for e in assessment.excluded
+        (e.region.name not in live_gap, e.reason.replace(e.region.name, "this region")) for e in assessment.excluded
     )
     refused = len(ranking.excluded) - len(assessment.excluded)  # rank() adds the limit and rule refusals
     ordered = sorted(data_gaps.items(), key=lambda item: (item[0][0], -item[1]))[:MAX_CAUSES]
@@ -29,7 +30,7 @@ def nothing_ranked_cause(assessment: Assessment, ranking: Ranking) -> str:
     if refused:
         causes.append(f"{plural(refused, 'region')} break a limit or the residency rule")
     advice = []
-    if any(e.region.name in live_missing for e in assessment.excluded):
+    if live_gap:
         advice.append("Choose another carbon figure, such as Google's yearly averages.")
     if refused:
         advice.append("Loosen a limit or the residency rule.")
@@ -50,5 +51,6 @@ def summary_html(assessment: Assessment, ranking: Ranking, live_problem: str | N
         lines.append(NO_COUNTRY_TICKED)
     lines.extend(ranking.notes)
     if not ranking.ranked:
-        lines.append(f"<b>No region can be ranked.</b> {escape(nothing_ranked_cause(assessment, ranking))}")
+        cause = escape(nothing_ranked_cause(assessment, ranking), quote=False)
+        lines.append(f"<b>No region can be ranked.</b> {cause}")
     return "<br>".join(lines)
