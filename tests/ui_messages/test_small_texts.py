@@ -90,3 +90,18 @@ def test_names_in_not_ranked_are_not_cut(qtbot, window: MainWindow):
     for column in (0, 1):
         widest = max(metrics.horizontalAdvance(str(model.index(r, column).data())) for r in range(model.rowCount()))
         assert table.columnWidth(column) >= widest, (column, table.columnWidth(column), widest)
+
+
+def test_the_countries_dialog_shows_every_column_whole(qtbot, window: MainWindow):
+    window.constraints_panel.countries.click()
+    dialog = window.security_dialog
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    assert table.horizontalScrollBar().maximum() == 0, "columns run past the dialog's edge"
+    metrics = table.fontMetrics()
+    widest = max(metrics.horizontalAdvance(table.item(r, 0).text()) for r in range(table.rowCount()))
+    assert table.columnWidth(0) >= widest
+    header = table.horizontalHeader()
+    last = table.columnCount() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= table.viewport().width()
+    dialog.reject()

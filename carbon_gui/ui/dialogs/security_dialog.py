@@ -37,12 +37,18 @@ class SecurityDialog(QDialog):
         self.table = QTableWidget(len(self._jurisdictions), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the long adequacy notes take the room that is left (their tooltip has the whole note): country names and
+        # the tier menus stay whole, with no sideways scrolling
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self._tiers: list[QComboBox] = []
         for row, j in enumerate(self._jurisdictions):
             self.table.setItem(row, 0, self._readonly(f"{j.country} ({j.iso3})"))
             self.table.setItem(row, 1, self._readonly("yes" if j.in_eu_eea else "no"))
-            self.table.setItem(row, 2, self._readonly(j.eu_adequacy + (f" — {j.note}" if j.note else "")))
+            adequacy = self._readonly(j.eu_adequacy + (f" — {j.note}" if j.note else ""))
+            adequacy.setToolTip(adequacy.text())
+            self.table.setItem(row, 2, adequacy)
             allowed = QTableWidgetItem()
             allowed.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
             allowed.setCheckState(
