@@ -66,6 +66,12 @@ def _received(signal: GridSignal) -> datetime | None:
     return signal.part_time(PART_LATEST) or signal.part_time(PART_FORECAST)
 
 
+def _why_no_value(signal: GridSignal) -> list[str]:
+    """The latest value's problems, else all (WattTime's current value comes from its forecast)."""
+    problems = signal.part_problems(PART_LATEST) or signal.problems
+    return list(dict.fromkeys(p.message for p in problems)) or ["no value sent"]
+
+
 def _counted(counts: Counter[str], limit: int = 3) -> str:
     return "; ".join(f"{text} ({plural(count, 'zone')})" for text, count in counts.most_common(limit))
 
@@ -87,12 +93,12 @@ def refresh_status(provider: str, arrived: Sequence[GridSignal], started: dateti
         if waits:
             return f"Rate-limited by {provider}: retrying in {max(waits):.0f} s; {kept}."
     notes = []
-    failed = Counter(m for s in arrived if not _current_value(s)
-                     for m in dict.fromkeys(p.message for p in s.problems) or ["no value sent"])  # fmt: skip
+    # a zone without a current value is named once, for why it has none; other parts' problems only where it has one
+    failed = Counter(m for s in arrived if not _current_value(s) for m in _why_no_value(s))
     if failed:
         missing = len(arrived) - len(fresh)
         notes.append(f"no current value for {missing} of {plural(len(arrived), 'zone')}: {_counted(failed)}")
-    other_parts = Counter(f"{part}: {p.message}" for s in arrived for p in s.problems
+    other_parts = Counter(f"{part}: {p.message}" for s in fresh for p in s.problems
                           if (part := endpoint_part(p.endpoint)) not in (PART_LATEST, None))  # fmt: skip
     if other_parts:
         notes.append(_counted(other_parts))

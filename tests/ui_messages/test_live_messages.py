@@ -123,3 +123,13 @@ def test_a_refused_or_rate_limited_refresh_says_which(qtbot, em, tmp_path, fault
     assert status.startswith(start), status
     assert "refreshed" not in status
     window.close()
+
+
+def test_a_partial_refresh_names_the_zones_without_a_value(qtbot, em, tmp_path):
+    window: MainWindow = em_window(qtbot, em, tmp_path)
+    fresh_session(window, tmp_path)
+    em.intensity_of["NL"] = -5  # one zone answers an impossible value: refused, so that zone has none
+    status = refresh_and_wait(qtbot, window)
+    assert status.startswith("Electricity Maps data refreshed at"), status
+    assert "no current value for 1 of " in status and "reported problems" not in status, status
+    window.close()
