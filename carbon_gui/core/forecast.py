@@ -15,7 +15,7 @@ through its features. A forecast is the same whether the cache was warm or cold.
 import hashlib
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -115,10 +115,7 @@ def forecast(
             f"Only {known_hours} hours of history before {_as_utc(decision_time):%Y-%m-%d %H:00} UTC: "
             f"the own forecast needs at least {MIN_HISTORY_HOURS}."
         )
-    from threadpoolctl import threadpool_limits  # scikit-learn's dependency; lazy: only forecasts need it
-
-    with threadpool_limits(1):  # dozens of small matrix products: one BLAS thread is far faster than a busy team
-        values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level, models)
+    values, low, high = _predict(*hourly_series(hours, raw, decision_hour), horizon_hours, level, models)
     start = datetime.fromtimestamp(decision_hour * 3600, tz=UTC)
     days = known_hours / HOURS_PER_DAY
     return Forecast(
@@ -152,14 +149,24 @@ class ForecastModel:
 
     weights: FloatArray  # horizon × features
     calibration_errors: FloatArray  # horizon × samples: log(actual / predicted) on hours the fit did not see
+    _quantiles: dict[float, tuple[FloatArray, FloatArray]] = field(default_factory=dict, compare=False, repr=False)
+
+    def error_quantiles(self, level: float) -> tuple[FloatArray, FloatArray]:
+        """Per hour ahead, the low and high quantiles of the errors for a `level` interval (computed once: sorting
+        the errors was most of a re-plan)."""
+        if level not in self._quantiles:
+            low, high = np.quantile(self.calibration_errors, [(1 - level) / 2, (1 + level) / 2], axis=1)
+            self._quantiles[level] = (low, high)
+        return self._quantiles[level]
 
     @property
     def horizon_hours(self) -> int:
         return int(self.weights.shape[0])
 
 
-def _features(log_series: FloatArray, first_hour: int, origins: IntArray, ahead: int) -> FloatArray:
-    """What a forecast made at `origins` for `ahead` hours later may use: only indices ≤ origin.
+def _features(log_series: FloatArray, first_hour: int, origins: IntArray, ahead: int | IntArray) -> FloatArray:
+    """What a forecast made at `origins` for `ahead` hours later may use: only indices ≤ origin. `ahead` is one
+    number, or one per origin (every term is elementwise).
 
     Recent level (last hours, 6 h and 24 h means), the most recent same hour and the one a day before it, the
     mean of the same hour over the last 7 days, the same hour a week before, and the target's hour of day and
@@ -238,13 +245,11 @@ def predict(
     drop = max(0, int(origins.min()) - FEATURE_LOOKBACK_HOURS) // HOURS_PER_DAY * HOURS_PER_DAY
     series, first_hour, origins = series[drop:], first_hour + drop, origins - drop
     log_series = np.log(np.maximum(series, MIN_INTENSITY))
-    log_values = np.column_stack(
-        [
-            _features(log_series, first_hour, origins, ahead) @ model.weights[ahead - 1]
-            for ahead in range(1, horizon_hours + 1)
-        ]
-    )
-    q_low, q_high = np.quantile(model.calibration_errors[:horizon_hours], [(1 - level) / 2, (1 + level) / 2], axis=1)
+    # every (origin, hour ahead) pair in one feature matrix: a Python loop over 72 horizons cost most of a re-plan
+    ahead = np.tile(np.arange(1, horizon_hours + 1), origins.size)
+    features = _features(log_series, first_hour, np.repeat(origins, horizon_hours), ahead)
+    log_values = np.einsum("rf,rf->r", features, model.weights[ahead - 1]).reshape(origins.size, horizon_hours)
+    q_low, q_high = (q[:horizon_hours] for q in model.error_quantiles(level))
     return np.exp(log_values), np.exp(log_values + q_low), np.exp(log_values + q_high)
 
 
@@ -264,7 +269,10 @@ class ModelCache:
             known = self._models.get(key, ())
         if known is None or (isinstance(known, ForecastModel) and known.horizon_hours >= horizon_hours):
             return known  # None: too short for the regression, whatever the horizon
-        model = fit_model(fit_series, first_hour, horizon_hours)  # outside the lock: other zones fit meanwhile
+        from threadpoolctl import threadpool_limits  # scikit-learn's dependency; lazy: only fits need it
+
+        with threadpool_limits(1):  # dozens of small matrix products: one BLAS thread is far faster than a busy team
+            model = fit_model(fit_series, first_hour, horizon_hours)  # outside the lock: other zones fit meanwhile
         with self._lock:
             self.fits += 1
             self._models.pop(key, None)

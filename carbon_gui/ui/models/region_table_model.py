@@ -159,7 +159,7 @@ COLUMNS: tuple[Column, ...] = (
 INTENSITY_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Intensity")
 CFE_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Google CFE")
 BEST_START_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Best start")
-NO_PLAN_TOOLTIP = "No When plan yet: the When tab plans the best start once the ranking is ready."
+NO_PLAN_TOOLTIP = "No When plan yet: open the When tab (Ctrl+6); it plans the best start of every region."
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
