@@ -41,6 +41,7 @@ from carbon_gui.ui.plots.world_map import WorldMap
 from carbon_gui.ui.services import Services
 from carbon_gui.ui.signals_view import SignalsView
 from carbon_gui.ui.summary import nothing_ranked_cause, summary_html
+from carbon_gui.ui.when.when_texts import forecast_bands
 from carbon_gui.ui.when.when_view import WhenInputs, WhenView
 from carbon_gui.ui.widgets.carbon_source_panel import CarbonSourcePanel
 from carbon_gui.ui.widgets.constraints_panel import ConstraintsPanel
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         )
         self.when_view = WhenView(self._when_inputs)
         self.when_view.bestStarts.connect(self.table_model.set_best_starts)
+        self.when_view.planned.connect(lambda plan: self.signals_view.ensure_plots()[0].set_bands(forecast_bands(plan)))
         tabs = (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware"))
         for widget, title in (*tabs, (self.when_view, "When")):  # no Alt+letter: w, h, e, n are taken; Ctrl+6 opens it
             self.add_view(widget, title)

@@ -16,8 +16,9 @@ from carbon_gui.sources.replay import load_hourly_history
 from carbon_gui.time_planning import plan_when
 from carbon_gui.ui.main_window import MainWindow
 from carbon_gui.ui.models.region_table_model import BEST_START_COLUMN, NO_PLAN_TOOLTIP
-from carbon_gui.ui.when.when_texts import start_text
+from carbon_gui.ui.when.when_texts import forecast_bands, source_text, start_text
 from tests.ui.conftest import error_boxes, open_window
+from tests.ui.test_live_window import live_window
 
 PLAN_TIMEOUT_MS = 90_000  # the first plan fits the own forecaster for every bundled zone (seconds on a busy machine)
 
@@ -150,3 +151,26 @@ def test_screenshot(window: MainWindow, qtbot, artifacts_dir, size: tuple[int, i
     colours = {image.pixel(x, y) for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)}
     assert len(colours) > 50
     assert plan.deadline - plan.decision_time == timedelta(hours=window.when_view.within.value())
+
+
+def test_the_signals_plot_shows_the_forecast_band_of_planned_regions(qtbot, artifacts_dir) -> None:
+    window = live_window(qtbot)  # no keys: the 2024 replay feeds the Signals tab; the plan forecasts its own bands
+    plan = _planned(window, qtbot)
+    bands = forecast_bands(plan)
+    assert bands and all("yearly" not in source_text(w) for w in plan.regions if w.facts.region.name in bands)
+    window.views.setCurrentWidget(window.signals_view)
+    plot = window.signals_view.intensity
+    assert plot is not None
+    window.signals_view.set_candidates(list(bands), None)  # tick the planned regions with a forecast
+    qtbot.waitUntil(lambda: bool(plot.band_items), timeout=10_000)
+    assert set(plot.band_items) <= set(bands)
+    name, band = next(iter(plot.band_items.items()))
+    x, low, high = bands[name]
+    np.testing.assert_array_equal(band.curves[0].xData, x)
+    np.testing.assert_array_equal(band.curves[0].yData, low)
+    np.testing.assert_array_equal(band.curves[1].yData, high)
+    assert np.all(low <= high) and np.any(low < high)
+    assert "shaded: forecast interval from the When plan (estimate)" in plot.getPlotItem().titleLabel.text
+    QApplication.processEvents()
+    assert window.grab().save(str(artifacts_dir / "signals_with_forecast_band.png"))
+    window.close()

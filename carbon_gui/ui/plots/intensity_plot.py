@@ -1,8 +1,11 @@
 """Carbon intensity over time for several regions: history solid, forecast (or replayed hours)
-dashed, a 'now' line, estimated points drawn hollow. Hover a point for its value and source."""
+dashed, a 'now' line, estimated points drawn hollow. Hover a point for its value and source.
+After a When plan, each plotted region it planned shows its forecast interval as a faint band."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
@@ -40,12 +43,38 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
         self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}  # label -> (history, forecast)
         self._title = ""
         self.series_count = 0
+        self._bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # label -> (x, low, high)
+        self.band_items: dict[str, pg.FillBetweenItem] = {}
+
+    def set_bands(self, bands: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Forecast intervals by label: x (UTC seconds), low and high (gCO₂e/kWh); drawn for the plotted labels."""
+        self._bands = dict(bands)
+        self._draw_bands()
+
+    def _draw_bands(self) -> None:
+        item = self.getPlotItem()
+        for band in self.band_items.values():
+            item.removeItem(band)
+        self.band_items = {}
+        for index, label in enumerate(self._curves):
+            if label in self._bands:
+                x, low, high = self._bands[label]
+                color = PALETTE[index % len(PALETTE)]
+                edges = pg.PlotDataItem(x, low), pg.PlotDataItem(x, high)
+                band = pg.FillBetweenItem(*edges, brush=pg.mkBrush(*color, 40))
+                band.setZValue(-10)  # under the curves
+                item.addItem(band)
+                self.band_items[label] = band
+        self._show_title()
+
+    def _show_title(self) -> None:
+        note = "<br>shaded: forecast interval from the When plan (estimate)" if self.band_items else ""
+        self.getPlotItem().setTitle(self._title + note, size="9pt")
 
     def set_signals(self, signals: list[tuple[str, GridSignal]], now: datetime, title: str) -> None:
-        item = self.getPlotItem()
         if title != self._title:
-            item.setTitle(title, size="9pt")
             self._title = title
+            self._show_title()
         labels = [label for label, _ in signals]
         if labels != list(self._curves):
             self._rebuild_curves(labels)
@@ -77,6 +106,7 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
             forecast_curve = item.plot([], [], pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine))
             self.legend.addItem(history_curve, label)
             self._curves[label] = (history_curve, forecast_curve)
+        self._draw_bands()
 
 
 _PENS = [pg.mkPen(c) for c in PALETTE]

@@ -4,6 +4,8 @@ Plain strings (HTML where shown in a rich-text label); every number has its unit
 from datetime import UTC, datetime, timedelta
 from html import escape
 
+import numpy as np
+
 from carbon_gui.core.shifting import Window
 from carbon_gui.time_planning import RegionWhen, TimePlan
 
@@ -70,6 +72,19 @@ def answer_html(plan: TimePlan) -> str:
         lines.append(_savings_line(window, top.now, f"starting now in {escape(top.facts.region.name)}, first on "
                                                     "the yearly data"))  # fmt: skip
     return "<br>".join(lines)
+
+
+def forecast_bands(plan: TimePlan) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Region -> (x in UTC seconds at mid-hour, low, high) of the hours ahead whose series has an interval (a flat
+    yearly figure's assumed band is left out: it is no forecast)."""
+    bands = {}
+    for where in plan.regions:
+        series = where.series
+        if source_text(where).startswith("yearly figure") or np.array_equal(series.low, series.high):
+            continue
+        x = plan.grid_start.timestamp() + 3600.0 * (np.arange(1, series.expected.size) + 0.5)
+        bands[where.facts.region.name] = (x, series.low[1:], series.high[1:])
+    return bands
 
 
 def source_text(where: RegionWhen) -> str:
