@@ -102,6 +102,7 @@ def test_the_hardware_tab_is_ctrl_5_and_the_four_views_keep_ctrl_1_to_4(qtbot) -
         "Signals": "Ctrl+3",
         "Jobs": "Ctrl+4",
         "Hardware": "Ctrl+5",
+        "When": "Ctrl+6",
     }
     [hardware] = [a for a in window.view_menu.actions() if a.shortcut() == QKeySequence("Ctrl+5")]
     hardware.trigger()
