@@ -59,3 +59,16 @@ def test_the_level_filters_and_the_environment_key_is_masked(qtbot, log_dir, mon
     assert "an info line" not in text
     assert "WARNING MainThread qt: a warning from Qt itself" in text
     assert_no_secret_on_disk(log_dir, [ENV_SENTINEL])
+
+
+def test_the_log_rotates_and_every_file_stays_owner_only(qtbot, log_dir, monkeypatch):
+    monkeypatch.setattr("carbon_gui.app_log.MAX_LOG_BYTES", 2000)
+    window = open_window(qtbot)
+    install_crash_handling(lambda: window, None, "INFO")
+    for line in range(200):
+        logging.getLogger("carbon_gui.test").info("line %d of a long session", line)
+    window.close()
+    files = sorted(log_dir.glob("carbon-gui.log*"))
+    assert [f.name for f in files] == ["carbon-gui.log", "carbon-gui.log.1", "carbon-gui.log.2", "carbon-gui.log.3"]
+    assert all(f.stat().st_size <= 2000 for f in files)
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
