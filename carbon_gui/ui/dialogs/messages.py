@@ -3,9 +3,14 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from carbon_gui.terminal_text import printable
+
+MESSAGE_LIMIT = 2000  # characters: a server's 5 MB error message would take the window minutes to lay out
+
 
 def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, printable(text, MESSAGE_LIMIT), QMessageBox.StandardButton.Ok,
+                      parent)  # fmt: skip
     box.setObjectName("errorMessage")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()

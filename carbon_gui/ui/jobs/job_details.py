@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
-from carbon_gui.ui.jobs.job_texts import duration_text, estimate_text, machine_text, measured_text, where_text
+from carbon_gui.ui.jobs.job_texts import (
+    duration_text,
+    estimate_text,
+    machine_text,
+    measured_text,
+    message_text,
+    where_text,
+)
 from carbon_gui.ui.jobs.output_follow import new_lines
 from carbon_gui.ui.theme import error_style, warning_style
 
@@ -124,8 +131,8 @@ class JobDetails(QWidget):
             f"{escape(where_text(record))} · {escape(machine_text(record))} · <b>{escape(record.state)}</b> · "
             f"elapsed {duration_text(snapshot.elapsed_seconds(now))}"
         )
-        self._set_optional(self.note, snapshot.note)
-        self._set_optional(self.error, f"Error: {record.error}" if record.error else None)
+        self._set_optional(self.note, snapshot.note and message_text(snapshot.note))
+        self._set_optional(self.error, f"Error: {message_text(record.error)}" if record.error else None)
         self._show_links(snapshot)
         self.show_figures(snapshot, now)
         self._show_timeline(snapshot)

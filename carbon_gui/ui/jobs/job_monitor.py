@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
 
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
+from carbon_gui.ui.jobs.job_texts import message_text
 from carbon_gui.ui.jobs.poll_intervals import PollIntervals
 from carbon_gui.ui.workers import BackgroundTasks
 
@@ -166,7 +167,7 @@ class JobMonitor(QObject):
         record = snapshot.record
         text = f"{record.display_name} ({record.id}) is now {record.state}."
         if record.state == "failed" and record.error:
-            text += " " + record.error.splitlines()[0]
+            text += " " + message_text(record.error.splitlines()[0])
         if QSystemTrayIcon.isSystemTrayAvailable():
             icon = QSystemTrayIcon.MessageIcon.Information
             self._tray_icon().showMessage("carbon-gui: training job", text, icon, NOTIFY_MS)

@@ -5,10 +5,17 @@ from datetime import datetime
 
 from carbon_gui.cloud.ledger import JobRecord
 from carbon_gui.core.quantities import energy_text, mass_text
+from carbon_gui.terminal_text import printable
 from carbon_gui.ui.formatting import DASH
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 
 NOT_UPDATED = "not updated"
+MESSAGE_LIMIT = 2000  # characters of a message shown in a label or tooltip: Qt lays out megabytes for seconds
+
+
+def message_text(message: str) -> str:
+    """A message from a server or the ledger (a job's error, a poll note), short enough for a label or a tooltip."""
+    return printable(message, MESSAGE_LIMIT)
 
 
 def where_text(record: JobRecord) -> str:

@@ -13,6 +13,7 @@ from carbon_gui.ui.jobs.job_texts import (
     estimate_text,
     machine_text,
     measured_text,
+    message_text,
     state_text,
     where_text,
 )
@@ -45,7 +46,7 @@ def _machine(s: JobSnapshot, _now: datetime) -> tuple[str, str]:
 
 
 def _state(s: JobSnapshot, _now: datetime) -> tuple[str, str]:
-    return state_text(s), s.note or s.record.error or f"Job state: {s.record.state}"
+    return state_text(s), message_text(s.note or s.record.error or f"Job state: {s.record.state}")
 
 
 def _elapsed(s: JobSnapshot, now: datetime) -> tuple[str, str]:
