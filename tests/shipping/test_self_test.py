@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from carbon_gui.self_test import STAND_IN_TOKEN, stand_in_provider
-from tests.packaging.commands import assert_self_test_passed, closed_port_url, run_command
+from tests.shipping.commands import assert_self_test_passed, closed_port_url, run_command
 
 CARBON_GUI = [sys.executable, "-m", "carbon_gui"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from carbon_gui.sources.reference import resources_dir
-from tests.packaging.commands import assert_self_test_passed, run_command
+from tests.shipping.commands import assert_self_test_passed, run_command
 
 RANK = ["rank", "--machine", "n2-standard-8", "--hours", "3", "--json"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from carbon_gui.sources.reference import resources_dir
-from tests.packaging.commands import assert_self_test_passed, run_command
-from tests.packaging.test_wheel import RANK, _resource_files
+from tests.shipping.commands import assert_self_test_passed, run_command
+from tests.shipping.test_wheel import RANK, _resource_files
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(1200)  # the first test waits for the build
