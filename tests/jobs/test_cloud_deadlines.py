@@ -317,3 +317,27 @@ def test_an_oversize_answer_is_refused_in_one_line(
     assert f"The answer from {oversize.url} was too large" in _lines_of(out, JOB_IDS[0])[1]
     assert f"The answer from Cloud Storage ({oversize.url}) was too large" in _lines_of(out, JOB_IDS[1])[1]
     _ledger_unchanged(JOB_IDS[:1], "queued")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_crash_recovery_over_many_buckets_ends_within_its_limit(
+    data_dir: Path, fast_drip: DrippingServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jobs --refresh` first settles what interrupted launches left: each bucket that was only intended is looked up
+    on Cloud Storage. Those lookups share one limit too (then the refresh has its own)."""
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", fast_drip.url)
+    job_ids = [f"cg-20261201-11000{n}-bbb{n}" for n in range(8)]
+    ledger = Ledger()
+    for job_id in job_ids:
+        _add_vertex_job(job_id, "failed")
+        ledger.intend_bucket(f"carbon-gui-{job_id[-4:]}", PROJECT, REGION, job_id, {"managed-by": "carbon-gui"})
+    started = time.monotonic()
+    code = main(["jobs", "--refresh"])
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert code == 0 and "Traceback" not in out + err
+    assert elapsed < 2 * REFRESH_S + 1.5  # recovery's limit, then the refresh's: not len(job_ids) x CALL_S
+    notes = [line for line in err.splitlines() if "could not check whether it exists" in line]
+    assert len(notes) == len(job_ids)
+    assert any("did not answer within" in note for note in notes) and any("Did not ask" in note for note in notes)
+    assert all(bucket.state == "intended" for bucket in Ledger().buckets())
