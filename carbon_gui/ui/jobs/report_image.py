@@ -17,6 +17,7 @@ SIZE = (1200, 640)  # pixels of the exported image
 LINE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 RUN_BRUSH = (31, 119, 180, 50)
 ALTERNATIVE_PENS = ("#ff7f0e", "#2ca02c", "#8c564b")
+_made_app: QApplication | None = None  # the application save_report_png made, when there was none
 
 
 def _epoch(moment: datetime) -> float:
@@ -64,10 +65,10 @@ def report_plot(report: JobReport) -> pg.GraphicsLayoutWidget:
 
 def save_report_png(report: JobReport, path: Path) -> None:
     """Write the report's plot to `path` as a PNG of SIZE pixels."""
+    global _made_app
     if QApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the CLI has no window and maybe no display
-        app = QApplication([])
-        app.setObjectName("carbon-gui-report")
+        _made_app = QApplication([])  # kept for the process's life: a collected QApplication takes Qt down with it
     widget = report_plot(report)
     exporter = ImageExporter(widget.scene())
     exporter.parameters()["width"] = SIZE[0]
