@@ -24,6 +24,9 @@ class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
         item = self.getPlotItem()
         item.setLabel("bottom", "start time (UTC)")
         item.setLabel("left", "region")
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.getAxis("left").setTicks([[]])  # region names once planned; no numbers before
+        item.setTitle("No plan yet", size="9pt")
         item.invertY(True)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
@@ -73,6 +76,8 @@ class WindowPlot(pg.PlotWidget):  # type: ignore[misc]
         self.window = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(44, 160, 44, 60),
                                           pen=pg.mkPen((44, 160, 44)))  # fmt: skip
         item.addItem(self.window)
+        self.window.setVisible(False)  # until a plan chooses a run
+        item.setTitle("No plan yet", size="9pt")
         self.low = pg.PlotDataItem(pen=pg.mkPen(None))
         self.high = pg.PlotDataItem(pen=pg.mkPen(None))
         self.band = pg.FillBetweenItem(self.low, self.high, brush=pg.mkBrush(*INTENSITY_COLOR, 50))
