@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 DEBOUNCE_MS = 400  # planner edits come in bursts (typing, slider drags): plan once they settle
 SHOW_PROGRESS_MS = 500
 DEFAULT_WITHIN_H = 36.0
-COLUMNS = ("Region", "Best start", "kg CO₂e, est.", "low–high", "Start now, kg", "Hourly data (source)")
+COLUMNS = ("Region", "Best start", "kg CO₂e, est.", "low–high, kg", "Start now, kg", "Hourly data (source)")
 
 
 @dataclass(frozen=True)
