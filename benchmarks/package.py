@@ -23,7 +23,11 @@ RANKED = re.compile(r"^rank: .*, ([0-9.]+) s after the process started$", re.MUL
 
 
 def folder_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
+    """Bytes on disk in MB, each file once: symlinks (PyInstaller links Qt's libraries) are not followed."""
+    total = 0
+    for parent, _dirs, files in os.walk(folder):  # os.walk does not descend into linked folders
+        total += sum(os.lstat(os.path.join(parent, name)).st_size for name in files)
+    return total / 1e6
 
 
 def run(command: list[str], scratch: str) -> tuple[float, str]:
