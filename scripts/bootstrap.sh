@@ -49,7 +49,7 @@ if [ "$(uname -s)" = Linux ] && [ "$profile" = offscreen ]; then
   test_tools_missing=()
   command -v gnome-keyring-daemon >/dev/null 2>&1 || test_tools_missing+=(gnome-keyring)
   command -v dbus-run-session >/dev/null 2>&1 || test_tools_missing+=(dbus)
-  # tests/packaging validates the desktop entry and the AppStream metainfo with the desktops' own tools
+  # tests/shipping validates the desktop entry and the AppStream metainfo with the desktops' own tools
   command -v desktop-file-validate >/dev/null 2>&1 || test_tools_missing+=(desktop-file-utils)
   command -v appstreamcli >/dev/null 2>&1 || test_tools_missing+=(appstream)
   if [ "${#test_tools_missing[@]}" -gt 0 ]; then
