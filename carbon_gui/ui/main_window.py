@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -133,7 +134,11 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(340)
+        # The panel scrolls up and down only: as wide as its content plus the vertical scroll bar (a fixed 340 px
+        # clipped the fields under the bar and added a permanent sideways scroll bar).
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(max(340, left.minimumSizeHint().width() + bar + 2 * scroll.frameWidth()))
         self._plan_panel = scroll
 
         self.table = RankingTable()
@@ -169,6 +174,7 @@ class MainWindow(QMainWindow):
         tabs = (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware"))
         for widget, title in (*tabs, (self.when_view, "When")):  # no Alt+letter: w, h, e, n are taken; Ctrl+6 opens it
             self.add_view(widget, title)
+        self._page_policies: dict[QWidget, QSizePolicy] = {}
         self.views.currentChanged.connect(self._give_hardware_room)
 
         self.details = ScoreDetails()
@@ -200,6 +206,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([360, 1000])
         self.setCentralWidget(splitter)
+        self._give_hardware_room()  # the hidden tabs' sizes stop counting from the start
         self.sources_note = QLabel()  # hidden while a passing message shows
         self.sources_note.setObjectName("sourcesNote")
         self.statusBar().addWidget(self.sources_note, 1)
@@ -221,6 +228,14 @@ class MainWindow(QMainWindow):
         """The Hardware tab uses neither the plan nor the ranking's details: its plots and tables get their room (at
         1024 × 640 they were squeezed into a third of the window). The When tab uses the plan, not the details."""
         current = self.views.currentWidget()
+        # A tab stack is as wide as its widest page, shown or not: the Hardware pages (~760 px) beside the plan
+        # panel made the window 1108 px at least. Hidden pages ignore their size (Qt's qSmartMinSize), so the
+        # window fits 1024 x 640 on every tab.
+        for index in range(self.views.count()):
+            page = self.views.widget(index)
+            own = self._page_policies.setdefault(page, page.sizePolicy())
+            ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            page.setSizePolicy(own if page is current else ignored)
         self._plan_panel.setVisible(current is not self.hardware_view)
         self.below.setVisible(current not in (self.hardware_view, self.when_view))  # the When tab needs the room
 

@@ -130,9 +130,10 @@ class SignalsView(QWidget):
         sources = sorted({s.source for _, s in shown})
         kinds = sorted({s.kind.value for _, s in shown})
         replay = any(s.is_replay for _, s in shown)
-        title = " · ".join(sources) + (f" — {', '.join(kinds)}" if kinds else "")
+        # the kind on a second line: one line was wider than the plot at 1024 px and was cut off
+        title = " · ".join(sources) + (f"<br>{', '.join(kinds)}" if kinds else "")
         if replay:
-            title = f"REPLAY of 2024 Electricity Maps data, not live — {', '.join(kinds)}"
+            title = f"REPLAY of 2024 Electricity Maps data, not live<br>{', '.join(kinds)}"
         self.status.setText(self._status_text(shown))
         if self.intensity is None or self.mix is None:
             return  # not shown yet: drawn on first show

@@ -32,9 +32,10 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
         item.setLabel("bottom", "time (UTC)")
         item.showGrid(x=True, y=True, alpha=0.2)
         item.getAxis("left").enableAutoSIPrefix(False)
-        # The legend sits in its own column right of the plot, so it never hides a curve.
-        self.legend = pg.LegendItem()
-        item.layout.addItem(self.legend, 2, 3)
+        # The legend sits in its own row under the time axis, so it never hides a curve and a narrow window does
+        # not cut it off (a column right of the plot did, at 1024 px).
+        self.legend = pg.LegendItem(colCount=3)
+        item.layout.addItem(self.legend, 4, 1)
         self._now = pg.InfiniteLine(angle=90, pen=pg.mkPen((80, 80, 80), style=Qt.PenStyle.DotLine),
                                     label="now", labelOpts={"position": 0.95, "color": (60, 60, 60)})  # fmt: skip
         item.addItem(self._now)

@@ -66,6 +66,8 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         if title != self._title:
             item.setTitle(title, size="9pt")
             self._title = title
+        for axis in ("left", "bottom"):  # no bars: the title says why, and no empty 0-1 axes pretend a scale
+            item.showAxis(axis, bool(mixes))
         sources = sorted({s for _, mix, _ in mixes for s, v in mix.production_mw.items() if v})
         layout = ([name for name, _, _ in mixes], sources)
         if layout != self._layout:

@@ -6,7 +6,7 @@ Plain data in (land rings, a ranking); a click on a marker emits the region's na
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 
 from carbon_gui.core.catalog import Region
 from carbon_gui.core.scoring import Ranking
@@ -18,6 +18,16 @@ MIN_SIZE, MAX_SIZE = 8.0, 26.0  # marker diameter in px for score 0 and 1
 class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     regionClicked = Signal(str)
 
+    def _show_world(self) -> None:
+        """Every region in view: with the aspect locked, the view box widens whichever range the shape needs."""
+        item = self.getPlotItem()
+        if item is not None:  # None while PlotWidget's own constructor runs (it resizes before the plot exists)
+            item.getViewBox().setRange(xRange=(-170, 180), yRange=(-60, 80), padding=0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._show_world()  # a narrow window kept the latitudes and cut off Asia and Australia
+
     def __init__(self) -> None:
         super().__init__(background="w")
         item = self.getPlotItem()
@@ -26,8 +36,7 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         item.hideButtons()
         item.setLabel("bottom", "longitude (°)")
         item.setLabel("left", "latitude (°)")
-        item.setXRange(-170, 180, padding=0)
-        item.setYRange(-60, 80, padding=0)
+        self._show_world()
         self._land = pg.PlotCurveItem(
             pen=pg.mkPen((150, 150, 150), width=1), brush=pg.mkBrush(235, 235, 230), fillLevel=None
         )
@@ -111,7 +120,8 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
 
     def _set_title(self, intensity_label: str) -> None:
         """The title names the figures the colours show: the colour bar is too short for them."""
-        title = f"colour: grid intensity ({intensity_label}) · size: score · hollow ring: not ranked · ★ you"
+        # two lines: one line was wider than the map at 1024 px and pushed the map's right side out of view
+        title = f"colour: grid intensity ({intensity_label})<br>size: score · hollow ring: not ranked · ★ you"
         if title != self.title:
             self.title = title
             self.getPlotItem().setTitle(title, size="9pt")
