@@ -231,8 +231,8 @@ class MainWindow(QMainWindow):
         # A tab stack is as wide as its widest page, shown or not: the Hardware pages (~760 px) beside the plan
         # panel made the window 1108 px at least. Hidden pages ignore their size (Qt's qSmartMinSize), so the
         # window fits 1024 x 640 on every tab.
-        for index in range(self.views.count()):
-            page = self.views.widget(index)
+        for page in (self.views.widget(index) for index in range(self.views.count())):
+            assert page is not None  # index < count
             own = self._page_policies.setdefault(page, page.sizePolicy())
             ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             page.setSizePolicy(own if page is current else ignored)
