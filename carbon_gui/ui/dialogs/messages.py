@@ -12,6 +12,7 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, printable(text, MESSAGE_LIMIT), QMessageBox.StandardButton.Ok,
                       parent)  # fmt: skip
     box.setObjectName("errorMessage")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the text may come from a server: its HTML is not ours to render
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box

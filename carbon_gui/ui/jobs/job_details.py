@@ -59,6 +59,8 @@ class JobDetails(QWidget):
         self.note.setStyleSheet(warning_style())
         self.error = _wrapping_label("jobError")
         self.error.setStyleSheet(error_style())
+        for label in (self.note, self.error):  # text from Vertex AI or the ledger: its HTML is not ours to render
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.links = QLabel()
         self.links.setObjectName("jobLinks")
         self.links.setOpenExternalLinks(True)
