@@ -178,6 +178,21 @@ class LocalRun:
             self._on_line(line)
 
 
+def training_python() -> str:
+    """The interpreter a local run uses: this one, or in a packaged (PyInstaller) app, which has no Python of its
+    own to offer, the first `python3` on PATH (where the user's training libraries are installed)."""
+    if not getattr(sys, "frozen", False):
+        return sys.executable
+    found = shutil.which("python3") or shutil.which("python")
+    if found is None:
+        raise CloudError(
+            "A local run needs Python 3 with your training libraries on PATH; the packaged app has none of its own. "
+            "Install Python 3, or run the job on Vertex AI.",
+            step="start",
+        )
+    return found
+
+
 def start_local_run(
     job_id: str,
     script: Path,
@@ -187,7 +202,7 @@ def start_local_run(
     env: Mapping[str, str] | None = None,
     *,
     on_line: LineCallback | None = None,
-    python: str = sys.executable,
+    python: str | None = None,
     root: Path | None = None,
 ) -> LocalRun:
     """Stage the script and start `python -m trainer.task ARGS` in its staging directory.
@@ -206,7 +221,7 @@ def start_local_run(
     try:
         environment, kept_out = _child_environment(staging, country_iso, env or {})
         process = _stage_and_start(
-            staging, script, function, [python, "-m", PYTHON_MODULE, *args], environment, kept_out
+            staging, script, function, [python or training_python(), "-m", PYTHON_MODULE, *args], environment, kept_out
         )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # nothing half-created is left behind
