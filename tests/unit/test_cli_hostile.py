@@ -326,9 +326,12 @@ def test_any_command_line_at_all(argv: list[str], isolated: None) -> None:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_the_working_values_reach_the_command_itself(command: str, files: dict[str, Path], isolated: None) -> None:
-    """Else the fuzzing above would only ever meet argparse. (No job has this id: cancel and cleanup say so.)"""
+    """Else the fuzzing above would only ever meet argparse. (No job has this id: cancel, cleanup and report say so.)"""
     code, output = run(assemble(command, baseline(command, COMMANDS[command], files)))
-    assert code == (2 if command in ("cancel", "cleanup") else 0), output
+    needs_a_job = command in ("cancel", "cleanup", "report")
+    assert code == (2 if needs_a_job else 0), output
+    if needs_a_job:
+        assert "No job cg-20260101-000000-abcd in the ledger" in output, output  # the command itself answered
     assert "error: argument" not in output and "usage:" not in output
 
 
