@@ -101,6 +101,7 @@ class GcloudDialog(QDialog):
         self.check_button.clicked.connect(self.check)
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
+        self._has_key = False
         self._refresh_credentials()
 
     # --- what is set ---------------------------------------------------------------------------------
@@ -118,7 +119,8 @@ class GcloudDialog(QDialog):
         return f"{info['client_email']} (project {info['project_id']}), kept in {where}"
 
     def _show_key(self, description: object) -> None:
-        self.remove_key.setEnabled(description is not None)
+        self._has_key = description is not None
+        self.remove_key.setEnabled(self._has_key)
         if description is None:
             self.key_label.setText("Service-account key: none — the app uses Application Default Credentials.")
         else:
@@ -135,6 +137,8 @@ class GcloudDialog(QDialog):
             self.project.setText(access.default_project)
 
     def _show_adc_missing(self, message: str) -> None:
+        # The shared message points to this very dialog; here the key button is right below.
+        message = message.replace("in Settings → Google Cloud", "with the button below")
         self.adc_label.setText(f"Application Default Credentials: {message}")
 
     # --- actions -------------------------------------------------------------------------------------
@@ -186,7 +190,7 @@ class GcloudDialog(QDialog):
     def check(self) -> None:
         project = self.project.text().strip()
         if not PROJECT_ID.match(project):
-            self.status.setText(f"'{project}' is not a project id: 6-30 lower-case letters, digits and hyphens.")
+            self.status.setText(_project_id_problem(project))
             return
         self._set_busy("Checking…")
         self._tasks.run(
@@ -205,15 +209,22 @@ class GcloudDialog(QDialog):
         self.status.setText(message)
 
     def _set_busy(self, what: str | None) -> None:
-        for button in (self.choose_key, self.remove_key, self.check_button):
+        for button in (self.choose_key, self.check_button):
             button.setEnabled(what is None)
+        self.remove_key.setEnabled(what is None and self._has_key)  # nothing to remove without a key
         if what:
             self.status.setText(what)
 
     def _accept(self) -> None:
         project = self.project.text().strip()
         if project and not PROJECT_ID.match(project):
-            self.status.setText(f"'{project}' is not a project id: 6-30 lower-case letters, digits and hyphens.")
+            self.status.setText(_project_id_problem(project))
             return
         self.project_changed.emit(project)
         self.accept()
+
+
+def _project_id_problem(project: str) -> str:
+    if not project:
+        return "Enter a project id: 6-30 lower-case letters, digits and hyphens (see the Cloud console)."
+    return f"'{project}' is not a project id: 6-30 lower-case letters, digits and hyphens."
