@@ -37,17 +37,6 @@ class TrainingImage:
         return day <= self.end_of_availability
 
 
-def expired_image_problem(images: tuple[TrainingImage, ...], uri: str, today: date) -> str | None:
-    """A problem when the URI names a listed prebuilt image past Google's end of availability (it may be gone)."""
-    for image in images:
-        if uri.endswith("/" + image.path) and not image.available_on(today):
-            return (
-                f"The training image {uri} passed its end of availability on {image.end_of_availability.isoformat()}: "
-                "choose a current one (--image) from Vertex AI's prebuilt containers page."
-            )
-    return None
-
-
 def registry_for(region: str) -> str:
     """The Artifact Registry host nearest to a Google Cloud region."""
     for prefixes, host in _REGISTRY_BY_REGION_PREFIX:

@@ -23,7 +23,7 @@ from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.offerings import Offered, offered_from
 from carbon_gui.core.run_estimate import RunEstimate, estimate_run
 from carbon_gui.core.script_check import check_requirements, check_script
-from carbon_gui.core.training_images import TrainingImage, expired_image_problem
+from carbon_gui.core.training_images import TrainingImage
 from carbon_gui.jobs.request import (
     LOCAL,
     PLACEHOLDER_PROJECT,
@@ -105,10 +105,6 @@ def make_plan(
         )
         # with an unknown region, its region checks ("Vertex AI does not run in…", "not offered in…") only repeat it
         problems += [p for p in validate(job_request, offer) if region is not None or request.region not in p]
-        # only an image the user chose: the bundled default list cannot be refreshed without internet
-        expired = request.image_uri and expired_image_problem(images, request.image_uri, today)
-        if expired:
-            problems.append(expired)
         if not request.project:
             problems.append("Set a Google Cloud project id (Settings → Google Cloud, or --project) before launching.")
         body = custom_job_body(job_request)
