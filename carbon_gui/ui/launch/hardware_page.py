@@ -287,6 +287,7 @@ class HardwarePage(QWizardPage):
         for widget in (self.project, self.accelerator, self.image):
             widget.setEnabled(vertex)
         self._accelerator_changed()
+        self._image_changed()
         if not vertex:
             self._note(
                 self.gpu_note, "This machine runs the script with its own CPU (and GPU, if the script uses one)."
@@ -331,7 +332,9 @@ class HardwarePage(QWizardPage):
         index = self.image.currentIndex()
         listed = index >= 0 and self.image.currentText() == self.image.itemText(index)
         warning = self._images[index].warning if listed and index < len(self._images) else None
-        if warning:
+        if not self.vertex.isChecked():  # a local run uses no container image: nothing to say about it
+            self._note(self.image_note, "")
+        elif warning:
             self._note(self.image_note, f"⚠ {warning}")
         elif listed:
             self._note(self.image_note, f"{self.image.itemData(index)}")
