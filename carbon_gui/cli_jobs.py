@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from carbon_gui.core.errors import InputError
 from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.job_states import SCHEDULED, is_terminal
 from carbon_gui.core.quantities import energy_text, mass_text
+from carbon_gui.core.training_images import expired_image_warning
 from carbon_gui.jobs import schedule
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
@@ -177,6 +178,9 @@ def _launch(args: argparse.Namespace) -> int:
     plan = service.plan(request)
     if args.dry_run:
         _print_plan(plan, args.json)
+        warning = plan.job_request and expired_image_warning(service.images(), plan.image_uri, date.today())
+        if warning:  # Vertex only: a local run uses no image
+            print(f"warning: {warning}", file=sys.stderr)
         return 0 if plan.ready else 2
     _ledger_service(service)
     if not plan.ready:

@@ -37,6 +37,17 @@ class TrainingImage:
         return day <= self.end_of_availability
 
 
+def expired_image_warning(images: tuple[TrainingImage, ...], uri: str, today: date) -> str | None:
+    """A warning when the URI names a listed prebuilt image past Google's end of availability (it may be gone)."""
+    for image in images:
+        if uri.endswith("/" + image.path) and not image.available_on(today):
+            return (
+                f"the training image {uri} passed its end of availability on {image.end_of_availability.isoformat()}; "
+                "Google may have removed it: give a current one with --image."
+            )
+    return None
+
+
 def registry_for(region: str) -> str:
     """The Artifact Registry host nearest to a Google Cloud region."""
     for prefixes, host in _REGISTRY_BY_REGION_PREFIX:
