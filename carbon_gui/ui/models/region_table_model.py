@@ -183,32 +183,12 @@ class RegionTableModel(QAbstractTableModel):
     def set_ranking(self, ranking: Ranking, carbon_year: int | None = None) -> None:
         """`carbon_year`: the year of Google's figures, which the CFE share always comes from (also in live mode)."""
         self.cfe_tooltip = f"Google CFE: {cfe_provenance(carbon_year).label()}. Shown for reference; not in the score."
-        old_names = [s.name for s in self._rows]
-        new_names = [s.name for s in ranking.ranked]
-        if not old_names or sorted(old_names) != sorted(new_names):
-            self.beginResetModel()
-            self._store(ranking)
-            self.endResetModel()
-            return
-        # Same regions (a weight slider step): update in place so views keep their selection and scroll, and
-        # repaint once; a reset cost ~8 ms per step. A new order is a layout change with moved persistent indexes.
-        reordered = old_names != new_names
-        if reordered:
-            self.layoutAboutToBeChanged.emit()
-            new_row = {name: row for row, name in enumerate(new_names)}
-            old = self.persistentIndexList()
-            self.changePersistentIndexList(
-                old, [self.index(new_row[old_names[i.row()]], i.column()) for i in old])
-        self._store(ranking)
-        if reordered:
-            self.layoutChanged.emit()
-        self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
-
-    def _store(self, ranking: Ranking) -> None:
+        self.beginResetModel()
         self._rows = ranking.ranked
         self._texts = [[c.text(s) for c in COLUMNS] for s in ranking.ranked]
         self._fill_best_starts()
         self._colors = [QColor(*intensity_color(s.facts.intensity)) for s in ranking.ranked]
+        self.endResetModel()
 
     def set_best_starts(self, starts: Mapping[str, tuple[str, str]]) -> None:
         """The latest When plan's best start per region: (text such as 'now' or a UTC time, tooltip)."""
