@@ -9,13 +9,14 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from carbon_gui.core.live_carbon import describe_age
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.ui.live_labels import index_text
+from carbon_gui.ui.plots.plot_export import ChooseExport, ask_export, export_plot
 
 if TYPE_CHECKING:
     from carbon_gui.ui.plots.intensity_plot import IntensityPlot
@@ -34,7 +36,7 @@ MAX_DEFAULT_REGIONS = 5
 
 
 class SignalsView(QWidget):
-    exportRequested = Signal(str, object)  # path, bytes or QImage: written off the GUI thread
+    exportRequested = Signal(str, object)  # path, CSV bytes: written off the GUI thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,13 +53,22 @@ class SignalsView(QWidget):
         self.status.setObjectName("signalStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        export_png = QPushButton("Export &PNG…")
+        # Each plot is exported on its own, at a size the user picks (a grab of the tab carried its buttons).
+        self.choose_export: ChooseExport = ask_export  # tests put a chooser here that does not block
+        self.export_intensity_action = QAction("&Carbon intensity plot…", self)
+        self.export_intensity_action.triggered.connect(lambda: self._export_plot("intensity"))
+        self.export_mix_action = QAction("&Power mix plot…", self)
+        self.export_mix_action.triggered.connect(lambda: self._export_plot("mix"))
+        export_menu = QMenu(self)
+        export_menu.addActions([self.export_intensity_action, self.export_mix_action])
+        export_menu.setToolTipsVisible(True)  # says why the power mix is not offered
+        export_plot_button = QPushButton("Export &plot")
+        export_plot_button.setMenu(export_menu)
         export_csv = QPushButton("Export CS&V…")
-        export_png.clicked.connect(self._export_png)
         export_csv.clicked.connect(self._export_csv)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
-        buttons.addWidget(export_png)
+        buttons.addWidget(export_plot_button)
         buttons.addWidget(export_csv)
         self._plots = QSplitter(Qt.Orientation.Vertical)
         plots = self._plots
@@ -141,6 +152,8 @@ class SignalsView(QWidget):
         mixes = [(name, s.power_mix[-1], s.source) for name, s in shown if s.power_mix]
         empty = "No power mix in the 2024 replay (intensity only)" if replay else "No power mix for these regions"
         self.mix.set_mixes(mixes, "Power production by source (latest)" if mixes else empty)
+        self.export_mix_action.setEnabled(bool(mixes))
+        self.export_mix_action.setToolTip("" if mixes else empty)
 
     def _status_text(self, shown: list[tuple[str, GridSignal]]) -> str:
         missing = [n for n in self.checked_regions() if n not in self._signals]
@@ -191,10 +204,10 @@ class SignalsView(QWidget):
                                      signal.is_replay, signal.fetched_at.isoformat()])  # fmt: skip
         return out.getvalue()
 
-    def _export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plots as PNG", "carbon-signals.png", "PNG (*.png)")
-        if path:
-            self.exportRequested.emit(path, self.grab().toImage())
+    def _export_plot(self, which: str) -> None:
+        intensity, mix = self.ensure_plots()
+        plot, name = (intensity, "carbon-intensity") if which == "intensity" else (mix, "power-mix")
+        export_plot(self, plot.getPlotItem(), name, self.choose_export)
 
     def _export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export data as CSV", "carbon-signals.csv", "CSV (*.csv)")
