@@ -316,7 +316,16 @@ def load_power(data: Path) -> PowerCoefficients:
 
 
 def load_land_outline(data: Path) -> list[list[tuple[float, float]]]:
-    path = data / "ne_110m_land.geojson"
+    return _outer_rings(data / "ne_110m_land.geojson")
+
+
+def load_country_borders(data: Path | None = None) -> list[list[tuple[float, float]]]:
+    """Every country's outer rings as (lon, lat) lists, Natural Earth 1:110m (the map loads it on first show)."""
+    return _outer_rings((data or bundled_data_dir()) / "ne_110m_admin_0_countries.geojson")
+
+
+def _outer_rings(path: Path) -> list[list[tuple[float, float]]]:
+    """The outer ring of every polygon in a GeoJSON feature collection of (multi)polygons, as (lon, lat)."""
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
         rings: list[list[tuple[float, float]]] = []

@@ -1,18 +1,45 @@
-"""World map: land outline, one marker per region coloured by grid intensity and sized by score.
+"""World map: country borders and coastline, one marker per region coloured by grid intensity and sized by score.
 
-Plain data in (land rings, a ranking); a click on a marker emits the region's name.
+Plain data in (land rings, a ranking); a click on a marker emits the region's name. Markers that would overlap at the
+current zoom are spread apart (map_layout.py) with a leader line to their true place; the selected region and the
+best-ranked ones are labelled where a label fits. Wheel zooms, dragging pans, "Reset view" shows the world again.
 """
+
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QColor, QFont, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QGraphicsPathItem, QToolButton
 
 from carbon_gui.core.catalog import Region
+from carbon_gui.core.errors import DataError
 from carbon_gui.core.scoring import Ranking
+from carbon_gui.sources.reference import load_country_borders
 from carbon_gui.ui.plots.intensity_colors import INTENSITY_COLORMAP, INTENSITY_RANGE, intensity_color
+from carbon_gui.ui.plots.map_layout import Box, leader_end, place_labels, spread_markers
 
 MIN_SIZE, MAX_SIZE = 8.0, 26.0  # marker diameter in px for score 0 and 1
+UNRANKED_SIZE = 7.0
+FULL_SIZE_AT = 2.5  # px per degree of longitude from which markers have their full size; a smaller map shrinks them
+SMALLEST_SCALE = 0.6
+YOU_SIZE = 16.0
+LABELLED_BEST = 5  # besides the selected region, the best N ranked regions get a label where it fits
+WORLD = QRectF(-170, -60, 350, 140)  # lon -170..180, lat -60..80: every region and most land
+# stacking order: every marker above the map, the selection ring and labels above the markers, "you" above all
+Z_BORDERS, Z_LAND, Z_LEADERS, Z_UNRANKED, Z_MARKERS, Z_SELECTION, Z_LABELS, Z_YOU = range(-2, 6)
+
+Rings = list[list[tuple[float, float]]]
+
+
+def _rings_path(rings: Rings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y and pyqtgraph's 'connect' array for drawing every ring as one path, broken between rings."""
+    xs = np.fromiter((p[0] for ring in rings for p in ring), dtype=float)
+    ys = np.fromiter((p[1] for ring in rings for p in ring), dtype=float)
+    connect = np.ones(len(xs), dtype=np.int32)
+    connect[np.cumsum([len(ring) for ring in rings], dtype=np.int64) - 1] = 0
+    return xs, ys, connect
 
 
 class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
@@ -22,59 +49,92 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         """Every region in view: with the aspect locked, the view box widens whichever range the shape needs."""
         item = self.getPlotItem()
         if item is not None:  # None while PlotWidget's own constructor runs (it resizes before the plot exists)
-            item.getViewBox().setRange(xRange=(-170, 180), yRange=(-60, 80), padding=0)
+            item.getViewBox().setRange(WORLD, padding=0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._show_world()  # a narrow window kept the latitudes and cut off Asia and Australia
+        if not getattr(self, "_zoomed", False):  # False also while PlotWidget's own constructor runs
+            self._show_world()  # a narrow window kept the latitudes and cut off Asia and Australia
+        if hasattr(self, "reset_button"):
+            self._place_reset_button()
 
-    def __init__(self) -> None:
+    def __init__(self, load_borders: Callable[[], Rings] = load_country_borders) -> None:
         super().__init__(background="w")
+        self._zoomed = False  # the user zoomed or panned: a resize keeps their view
         item = self.getPlotItem()
         item.setAspectLocked(True)
         item.setMenuEnabled(False)
         item.hideButtons()
-        item.setLabel("bottom", "longitude (°)")
-        item.setLabel("left", "latitude (°)")
+        for side in ("bottom", "left"):  # degree axes are noise on a map and cost a fifth of its room at 1024 px
+            item.hideAxis(side)
+        view_box = item.getViewBox()
+        view_box.setLimits(minXRange=4, minYRange=4)
+        view_box.sigRangeChangedManually.connect(self._on_user_view)
+        view_box.sigTransformChanged.connect(lambda *_: self._layout())
         self._show_world()
-        self._land = pg.PlotCurveItem(
-            pen=pg.mkPen((150, 150, 150), width=1), brush=pg.mkBrush(235, 235, 230), fillLevel=None
-        )
-        self.addItem(self._land)
-        self._unranked = pg.ScatterPlotItem(size=7, pen=pg.mkPen((140, 140, 140)), brush=None, symbol="o")
-        self.addItem(self._unranked)
+        self._load_borders: Callable[[], Rings] | None = load_borders  # on first show: start-up does not pay for it
+        self.borders = QGraphicsPathItem()
+        self.borders.setPen(pg.mkPen((175, 175, 175), width=0.7))
+        self.borders.setBrush(pg.mkBrush(240, 240, 234))
+        self._land = pg.PlotCurveItem(pen=pg.mkPen((135, 135, 135), width=1))
+        self._leaders = pg.PlotCurveItem(pen=pg.mkPen((90, 90, 90), width=1))
+        self._label_lines = pg.PlotCurveItem(pen=pg.mkPen((25, 25, 25), width=1))
+        self._true_places = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(60, 60, 60))
+        self._unranked = pg.ScatterPlotItem(size=UNRANKED_SIZE, pen=pg.mkPen((140, 140, 140)), brush=None, symbol="o")
         self._markers = pg.ScatterPlotItem(hoverable=True, tip=self._tip)
         self._markers.sigClicked.connect(self._on_click)
-        self.addItem(self._markers)
-        self._selection = pg.ScatterPlotItem(
-            size=MAX_SIZE + 10, symbol="o", brush=None, pen=pg.mkPen((20, 20, 160), width=3)
+        self._selection = pg.ScatterPlotItem(symbol="o", brush=None, pen=pg.mkPen((20, 20, 160), width=3))
+        self.you = pg.ScatterPlotItem(
+            size=YOU_SIZE, symbol="star", brush=pg.mkBrush(30, 30, 30), pen=pg.mkPen("w", width=1.5)
         )
-        self.addItem(self._selection)
-        self._you = pg.ScatterPlotItem(size=14, symbol="star", brush=pg.mkBrush(30, 30, 30))
-        self.addItem(self._you)
-        bar = pg.ColorBarItem(values=INTENSITY_RANGE, colorMap=INTENSITY_COLORMAP, interactive=False, width=12,
-                              label="grid intensity, gCO₂e/kWh")  # fmt: skip
-        item.layout.addItem(bar, 2, 5)
+        for graphic, z in (
+            (self.borders, Z_BORDERS), (self._land, Z_LAND), (self._leaders, Z_LEADERS),
+            (self._true_places, Z_LEADERS), (self._label_lines, Z_LEADERS), (self._unranked, Z_UNRANKED),
+            (self._markers, Z_MARKERS), (self._selection, Z_SELECTION), (self.you, Z_YOU),
+        ):  # fmt: skip
+            graphic.setZValue(z)
+            self.addItem(graphic)
+        self.colour_bar = pg.ColorBarItem(values=INTENSITY_RANGE, colorMap=INTENSITY_COLORMAP, interactive=False,
+                                          width=12, label="grid intensity, gCO₂e/kWh")  # fmt: skip
+        item.layout.addItem(self.colour_bar, 2, 5)
+        item.layout.setContentsMargins(2, 2, 2, 8)  # the colour bar's "0" sat on the bottom edge without an axis
+        self.reset_button = QToolButton(self)
+        self.reset_button.setText("Reset view")
+        self.reset_button.setToolTip("Show the whole world again. Mouse wheel: zoom; drag: pan.")
+        self.reset_button.setEnabled(False)
+        self.reset_button.clicked.connect(self.reset_view)
+        self._place_reset_button()
+        self.labels: dict[str, pg.TextItem] = {}  # region -> its label, shown ones only
+        self._label_pool: list[pg.TextItem] = []
         self.title = ""
-        self._set_title("Google yearly averages")
-        self._positions: dict[str, tuple[float, float]] = {}
+        self._borders_problem = ""
+        self._intensity_label = "Google yearly averages"
+        self._set_title(self._intensity_label)
+        self._anchors: dict[str, tuple[float, float]] = {}  # true places (lon, lat), ranked regions first
+        self._sizes: dict[str, float] = {}  # marker diameters at full size
+        self._drawn_sizes: dict[str, float] = {}  # and as drawn at the current zoom
+        self._rank: dict[str, int] = {}
+        self._spots: dict[str, dict[str, object]] = {}  # ranked regions' marker style
+        self._positions: dict[str, tuple[float, float]] = {}  # where each marker is drawn (spread apart)
+        self._laid_out_at: tuple[float, float] | None = None  # the pixel size the layout was made for
         self._pending: tuple[Ranking, tuple[Region, ...]] | None = None
         self._selected: str | None = None
-        self._labels: dict[str, str] = {}
+        self._tips: dict[str, str] = {}
+        self._you_at: tuple[float, float] | None = None
 
-    def set_land(self, rings: list[list[tuple[float, float]]]) -> None:
-        """Draw every ring as one path: NaN-free, with 'connect' breaking between rings."""
-        xs: list[float] = []
-        ys: list[float] = []
-        connect: list[int] = []
-        for ring in rings:
-            xs.extend(p[0] for p in ring)
-            ys.extend(p[1] for p in ring)
-            connect.extend([1] * (len(ring) - 1) + [0])
-        self._land.setData(np.array(xs), np.array(ys), connect=np.array(connect, dtype=np.int32))
+    def set_land(self, rings: Rings) -> None:
+        """The coastline: every ring as one path, with 'connect' breaking between rings."""
+        xs, ys, connect = _rings_path(rings)
+        self._land.setData(xs, ys, connect=connect)
+
+    def set_borders(self, rings: Rings) -> None:
+        """Country shapes: filled lightly, thin borders."""
+        self.borders.setPath(pg.arrayToQPath(*_rings_path(rings)))
 
     def set_you(self, lon: float, lat: float) -> None:
-        self._you.setData([lon], [lat])
+        self._you_at = (lon, lat)
+        self.you.setData([lon], [lat])
+        self._layout(force=True)  # labels keep clear of the star
 
     def set_ranking(self, ranking: Ranking, regions: tuple[Region, ...], intensity_label: str) -> None:
         """Markers for the ranking; drawn when the map is next shown if it is hidden now.
@@ -88,54 +148,179 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._load_borders is not None:
+            load, self._load_borders = self._load_borders, None
+            try:
+                self.set_borders(load())
+            except DataError as err:  # the map still works without borders: say why they are missing
+                self._borders_problem = f"country borders not shown: {err}"
+                self._set_title(self._intensity_label)
         if self._pending is not None:
             ranking, regions = self._pending
             self._pending = None
             self._draw(ranking, regions)
-            self.select(self._selected)
 
     def _draw(self, ranking: Ranking, regions: tuple[Region, ...]) -> None:
-        xs, ys, sizes, brushes, names = [], [], [], [], []
-        self._positions.clear()
-        self._labels.clear()
+        self._anchors.clear()
+        self._sizes.clear()
+        self._rank.clear()
+        self._spots.clear()
+        self._tips.clear()
         for s in ranking.ranked:
             region = s.facts.region
             if region.lat is None or region.lon is None:
                 continue
-            self._positions[region.name] = (region.lon, region.lat)
-            self._labels[region.name] = (
+            self._anchors[region.name] = (region.lon, region.lat)
+            self._sizes[region.name] = MIN_SIZE + (MAX_SIZE - MIN_SIZE) * s.score
+            self._rank[region.name] = s.rank
+            self._spots[region.name] = {"brush": pg.mkBrush(QColor(*intensity_color(s.facts.intensity)))}
+            self._tips[region.name] = (
                 f"#{s.rank} {region.name} ({region.location})\n"
                 f"{s.facts.intensity:.0f} gCO₂e/kWh · score {s.score * 100:.0f}\n"
                 f"{s.facts.carbon.provenance.label()}"
             )
-            xs.append(region.lon)
-            ys.append(region.lat)
-            sizes.append(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * s.score)
-            brushes.append(pg.mkBrush(QColor(*intensity_color(s.facts.intensity))))
-            names.append(region.name)
-        self._markers.setData(x=xs, y=ys, size=sizes, brush=brushes, data=names, symbol="o", pen=pg.mkPen(60, 60, 60))
-        ranked = {s.name for s in ranking.ranked}
-        others = [r for r in regions if r.name not in ranked and r.lat is not None and r.lon is not None]
-        self._unranked.setData([r.lon for r in others], [r.lat for r in others])
+        for region in regions:
+            if region.name not in self._anchors and region.lat is not None and region.lon is not None:
+                self._anchors[region.name] = (region.lon, region.lat)
+                self._sizes[region.name] = UNRANKED_SIZE
+        self._layout(force=True)
+
+    # ----- layout: spread markers, leader lines, labels (in pixels, so it follows the zoom) -----------------------
+    def _pixel_size(self) -> tuple[float, float] | None:
+        width, height = self.getPlotItem().getViewBox().viewPixelSize()
+        return (width, height) if width > 0 and height > 0 and np.isfinite([width, height]).all() else None
+
+    def _layout(self, force: bool = False) -> None:
+        pixel = self._pixel_size()
+        if pixel is None or (not force and self._laid_out_at is not None and np.allclose(pixel, self._laid_out_at)):
+            return  # a pan moves everything together: nothing to redo
+        self._laid_out_at = pixel
+        px, py = pixel
+        names = list(self._anchors)
+        centres = [(lon / px, -lat / py) for lon, lat in self._anchors.values()]  # screen pixels, y down
+        scale = min(1.0, max(SMALLEST_SCALE, 1 / px / FULL_SIZE_AT))  # about 0.65 at 1024 px: Europe stays legible
+        self._drawn_sizes = {n: max(5.0, self._sizes[n] * scale) for n in names}
+        radii = [self._drawn_sizes[n] / 2 for n in names]
+        spread = spread_markers(centres, radii, gap=1.5)
+        self._positions = {n: (x * px, -y * py) for n, (x, y) in zip(names, spread, strict=True)}
+        ranked = [n for n in names if n in self._spots]
+        self._markers.setData(
+            [{"pos": self._positions[n], "size": self._drawn_sizes[n], "data": n, **self._spots[n]} for n in ranked],
+            symbol="o", pen=pg.mkPen(60, 60, 60),
+        )  # fmt: skip
+        unranked = [n for n in names if n not in self._spots]
+        self._unranked.setData([{"pos": self._positions[n], "size": self._drawn_sizes[n]} for n in unranked])
+        moved = [n for n, a, b in zip(names, centres, spread, strict=True) if np.hypot(a[0] - b[0], a[1] - b[1]) > 2]
+        segments = np.array([(self._anchors[n], self._positions[n]) for n in moved]).reshape(-1, 2)
+        self._leaders.setData(segments[:, 0], segments[:, 1], connect="pairs")
+        self._true_places.setData([self._anchors[n][0] for n in moved], [self._anchors[n][1] for n in moved])
+        self.select(self._selected, follow=False)
+        self._place_labels(spread, radii, names)
+
+    def _place_labels(self, spread: list[tuple[float, float]], radii: list[float], names: list[str]) -> None:
+        px, py = self._laid_out_at or (1.0, 1.0)
+        best = sorted(self._rank, key=self._rank.__getitem__)[:LABELLED_BEST]
+        selected = [self._selected] if self._selected in self._anchors else []
+        wanted = selected + [n for n in best if n not in selected]
+        # labels keep clear of ranked markers and the star; a small hollow ring of an unranked region may hide
+        obstacles: list[Box] = [
+            (x - r, y - r, 2 * r, 2 * r) for (x, y), r, n in zip(spread, radii, names, strict=True) if n in self._spots
+        ]
+        if self._you_at is not None:
+            you_x, you_y, half = self._you_at[0] / px, -self._you_at[1] / py, YOU_SIZE / 2
+            obstacles.append((you_x - half, you_y - half, YOU_SIZE, YOU_SIZE))
+        texts = [self._label_item(i, name) for i, name in enumerate(wanted)]
+        index = {n: i for i, n in enumerate(names)}
+        anchors = [(*spread[index[n]], radii[index[n]]) for n in wanted]
+        sizes = [(t.boundingRect().width(), t.boundingRect().height()) for t in texts]
+        view = self.getPlotItem().getViewBox().viewRect()
+        bounds = (view.left() / px, -view.bottom() / py, view.width() / px, view.height() / py)
+        boxes = place_labels(anchors, sizes, obstacles, bounds, keep_first=bool(selected))
+        self.labels = {}
+        lines = []
+        for name, text, box, (x, y, radius) in zip(wanted, texts, boxes, anchors, strict=True):
+            text.setVisible(box is not None)
+            if box is not None:
+                text.setPos(box[0] * px, -box[1] * py)  # the box's top-left corner, back in (lon, lat)
+                self.labels[name] = text
+                end = leader_end(x, y, box)
+                if np.hypot(end[0] - x, end[1] - y) > radius + 4:  # set apart from its marker: draw a line to it
+                    lines += [(x * px, -y * py), (end[0] * px, -end[1] * py)]
+        self._label_lines.setData(np.array(lines).reshape(-1, 2)[:, 0], np.array(lines).reshape(-1, 2)[:, 1],
+                                  connect="pairs")  # fmt: skip
+        for unused in self._label_pool[len(wanted) :]:
+            unused.setVisible(False)
+
+    def _label_item(self, slot: int, name: str) -> pg.TextItem:
+        """The slot-th label, reused between layouts, showing `name` (bold when selected)."""
+        while len(self._label_pool) <= slot:
+            text = pg.TextItem(color=(25, 25, 25), anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 210))
+            text.setZValue(Z_LABELS)
+            self.addItem(text)
+            self._label_pool.append(text)
+        text = self._label_pool[slot]
+        rank = self._rank.get(name)
+        text.setText(f"#{rank} {name}" if rank else name)
+        font = QFont(text.textItem.font())
+        font.setPointSizeF(8)
+        font.setBold(name == self._selected)
+        text.setFont(font)
+        return text
+
+    # ----- view ---------------------------------------------------------------------------------------------------
+    def _on_user_view(self, *_: object) -> None:
+        self._zoomed = True
+        self.reset_button.setEnabled(True)
+
+    def _place_reset_button(self) -> None:
+        """Bottom left, over the southern Pacific: the top left covered the title at 1024 px."""
+        self.reset_button.adjustSize()
+        self.reset_button.move(6, self.height() - self.reset_button.height() - 6)
+
+    def reset_view(self) -> None:
+        self._zoomed = False
+        self.reset_button.setEnabled(False)
+        self._show_world()
 
     def _set_title(self, intensity_label: str) -> None:
         """The title names the figures the colours show: the colour bar is too short for them."""
+        self._intensity_label = intensity_label
         # two lines: one line was wider than the map at 1024 px and pushed the map's right side out of view
         title = f"colour: grid intensity ({intensity_label})<br>size: score · hollow ring: not ranked · ★ you"
+        if self._borders_problem:
+            title += f"<br>{self._borders_problem}"
         if title != self.title:
             self.title = title
             self.getPlotItem().setTitle(title, size="9pt")
 
-    def select(self, region: str | None) -> None:
+    def select(self, region: str | None, follow: bool = True) -> None:
+        """Ring the region's marker; with `follow`, a new selection outside a zoomed view brings it into view."""
+        changed = region != self._selected
         self._selected = region
         position = self._positions.get(region or "")
-        self._selection.setData([position[0]] if position else [], [position[1]] if position else [])
+        if position is None:
+            self._selection.setData([], [])
+        else:
+            ring = self._drawn_sizes.get(region or "", MAX_SIZE) + 10
+            self._selection.setData([position[0]], [position[1]], size=ring)
+        if not follow or not changed:
+            return
+        view_box = self.getPlotItem().getViewBox()
+        if position is not None and not view_box.viewRect().contains(*position):
+            view = view_box.viewRect()
+            view.moveCenter(pg.Point(*position))
+            view_box.setRange(view, padding=0)
+        self._layout(force=True)  # the selected region's label comes first
 
     def marker_position(self, region: str) -> tuple[float, float] | None:
+        """Where the region's marker is drawn (moved from its true place when markers had to spread apart)."""
         return self._positions.get(region)
 
+    def true_position(self, region: str) -> tuple[float, float] | None:
+        return self._anchors.get(region)
+
     def _tip(self, x: float, y: float, data: object) -> str:
-        return self._labels.get(str(data), str(data))
+        return self._tips.get(str(data), str(data))
 
     def _on_click(self, _item: pg.ScatterPlotItem, points: list[pg.SpotItem], _event: object) -> None:
         if len(points):
