@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ from carbon_gui.core.errors import InputError
 from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.job_states import SCHEDULED, is_terminal
 from carbon_gui.core.quantities import energy_text, mass_text
-from carbon_gui.core.training_images import expired_image_warning
 from carbon_gui.jobs import schedule
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
@@ -64,7 +63,8 @@ def add_job_commands(commands: Commands) -> None:
     launch.add_argument("--machine", required=True, help="machine type, e.g. n1-standard-8")
     launch.add_argument("--accelerator", type=_checked(parse_accelerator), default=(None, 0),
                         help="GPU: TYPE[:COUNT], e.g. nvidia-tesla-t4:1")  # fmt: skip
-    launch.add_argument("--image", help="training container image URI (default: a prebuilt one that fits)")
+    launch.add_argument("--image", help="training container image URI (default: the first listed prebuilt one that "
+                        "fits and is still available)")  # fmt: skip
     launch.add_argument("--project", help="Google Cloud project id (default: $CARBON_GUI_GCP_PROJECT)")
     launch.add_argument("--hours", type=_checked(_hours), default=1.0, help="expected run length, for the estimate")
     launch.add_argument("--arg", action="append", default=[], help="an argument for the script (repeat)")
@@ -178,9 +178,6 @@ def _launch(args: argparse.Namespace) -> int:
     plan = service.plan(request)
     if args.dry_run:
         _print_plan(plan, args.json)
-        warning = plan.job_request and expired_image_warning(service.images(), plan.image_uri, date.today())
-        if warning:  # Vertex only: a local run uses no image
-            print(f"warning: {warning}", file=sys.stderr)
         return 0 if plan.ready else 2
     _ledger_service(service)
     if not plan.ready:
@@ -204,10 +201,7 @@ def _schedule(service: JobService, plan: LaunchPlan, at: str | datetime, deadlin
     now = datetime.now(UTC)
     end_by = deadline.moment(now) if deadline is not None else None
     if at == "best":
-        end_by = end_by or now + schedule.DEFAULT_DEADLINE
-        best = service.best_start(plan.request, end_by, now)
-        how = schedule.Schedule(plan.request, True, end_by, best.emissions_kg, best.source)
-        return service.schedule(plan, best.start, how, now)
+        return service.schedule_at_best(plan, end_by, now)[0]
     assert isinstance(at, datetime)
     return service.schedule(plan, at, schedule.Schedule(plan.request, False, end_by), now)
 

@@ -4,6 +4,7 @@ Each image is published in three Artifact Registry multi-regions (us, europe, as
 the nearest one starts a job faster. The list itself is resources/training_images.csv.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +14,13 @@ _REGISTRY_BY_REGION_PREFIX = (
     (("asia-", "australia-"), "asia-docker.pkg.dev"),
 )
 DEFAULT_REGISTRY = "us-docker.pkg.dev"
+PREBUILT_LIST_URL = "https://cloud.google.com/vertex-ai/docs/training/pre-built-containers"
+# Google's registries Vertex AI pulls a training image from: Artifact Registry (LOCATION-docker.pkg.dev/PROJECT/
+# REPOSITORY/IMAGE) or Container Registry ([us.|eu.|asia.]gcr.io/PROJECT/IMAGE), each with an optional tag or digest
+_IMAGE_URI = re.compile(
+    r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev/[a-z0-9._:-]+/[a-z0-9._-]+|(?:(?:us|eu|asia)\.)?gcr\.io/[a-z0-9._:-]+)"
+    r"(?:/[a-z0-9][a-z0-9._-]*)+(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$"
+)
 
 
 @dataclass(frozen=True)
@@ -37,13 +45,24 @@ class TrainingImage:
         return day <= self.end_of_availability
 
 
-def expired_image_warning(images: tuple[TrainingImage, ...], uri: str, today: date) -> str | None:
-    """A warning when the URI names a listed prebuilt image past Google's end of availability (it may be gone)."""
+def image_uri_problem(uri: str) -> str | None:
+    """Why a typed image URI is not one Vertex AI can pull from Google's registries; None when its shape is right."""
+    if _IMAGE_URI.match(uri):
+        return None
+    shown = uri if len(uri) <= 80 else uri[:80] + "…"
+    return (
+        f"'{shown}' is not a training image URI: give LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG "
+        "(Artifact Registry) or gcr.io/PROJECT/IMAGE:TAG, without https:// or spaces."
+    )
+
+
+def expired_image_problem(images: tuple[TrainingImage, ...], uri: str, today: date) -> str | None:
+    """A problem when the URI names a listed prebuilt image past Google's end of availability (it may be gone)."""
     for image in images:
         if uri.endswith("/" + image.path) and not image.available_on(today):
             return (
-                f"the training image {uri} passed its end of availability on {image.end_of_availability.isoformat()}; "
-                "Google may have removed it: give a current one with --image."
+                f"The training image {uri} passed its end of availability on {image.end_of_availability.isoformat()} "
+                f"and Google may have removed it: choose a current image ({PREBUILT_LIST_URL})."
             )
     return None
 

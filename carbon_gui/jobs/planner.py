@@ -23,7 +23,7 @@ from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.core.offerings import Offered, offered_from
 from carbon_gui.core.run_estimate import RunEstimate, estimate_run
 from carbon_gui.core.script_check import check_requirements, check_script
-from carbon_gui.core.training_images import TrainingImage
+from carbon_gui.core.training_images import PREBUILT_LIST_URL, TrainingImage, expired_image_problem, image_uri_problem
 from carbon_gui.jobs.request import (
     LOCAL,
     PLACEHOLDER_PROJECT,
@@ -43,12 +43,24 @@ def offered(reference: ReferenceData) -> Offered:
     return offered_from(reference.catalog, reference.machine_types)
 
 
-def default_image(images: tuple[TrainingImage, ...], gpu: bool, region: str, today: date) -> str:
-    """The first listed image that fits the hardware and is still available (the list is ordered by preference)."""
+def default_image(images: tuple[TrainingImage, ...], gpu: bool, region: str, today: date) -> str | None:
+    """The first listed image that fits the hardware and is still available (the list is ordered by preference);
+    None when none is: the user must then pick or type one."""
     wanted = "gpu" if gpu else "cpu"
-    fitting = [i for i in images if i.accelerator == wanted] or list(images)
-    current = [i for i in fitting if i.available_on(today)] or fitting
-    return current[0].uri(region)
+    current = [i for i in images if i.accelerator == wanted and i.available_on(today)]
+    return current[0].uri(region) if current else None
+
+
+def _image_problems(images: tuple[TrainingImage, ...], uri: str | None, gpu: bool, today: date) -> list[str]:
+    """What keeps a Vertex AI job's image from being pulled: none chosen, a malformed URI, or an ended one."""
+    if uri is None:
+        kind = "GPU" if gpu else "CPU"
+        return [
+            f"No container image: no prebuilt {kind} image in carbon_gui's list is still available on "
+            f"{today.isoformat()}. Pick or type a current one (--image in the CLI; {PREBUILT_LIST_URL})."
+        ]
+    problem = image_uri_problem(uri) or expired_image_problem(images, uri, today)
+    return [problem] if problem else []
 
 
 def make_plan(
@@ -94,7 +106,7 @@ def make_plan(
             project=request.project or PLACEHOLDER_PROJECT,
             region=request.region,
             machine_type=request.machine_type,
-            executor_image_uri=image,
+            executor_image_uri=image or "",
             package_uri=package_uri(job_id, PACKAGE_FILE),
             python_module=PYTHON_MODULE,
             base_output_dir=output_uri(job_id),
@@ -103,8 +115,13 @@ def make_plan(
             args=request.args,
             env=env,
         )
-        # with an unknown region, its region checks ("Vertex AI does not run in…", "not offered in…") only repeat it
-        problems += [p for p in validate(job_request, offer) if region is not None or request.region not in p]
+        # with an unknown region, its region checks ("Vertex AI does not run in…", "not offered in…") only repeat it;
+        # the image is checked above, more strictly than the spec's own shape check
+        problems += _image_problems(images, image, gpu, today)
+        problems += [
+            p for p in validate(job_request, offer)
+            if (region is not None or request.region not in p) and f"'{job_request.executor_image_uri}'" not in p
+        ]  # fmt: skip
         if not request.project:
             problems.append("Set a Google Cloud project id (Settings → Google Cloud, or --project) before launching.")
         body = custom_job_body(job_request)
@@ -115,7 +132,7 @@ def make_plan(
         job_id=job_id,
         request=request,
         display_name=display_name,
-        image_uri=image,
+        image_uri=image or "",
         job_request=job_request,
         body=body,
         gcloud=gcloud,

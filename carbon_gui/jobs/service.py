@@ -43,6 +43,14 @@ class BestStart:
     start: datetime
     emissions_kg: float
     source: str  # where the hourly data came from
+    now_kg: float | None = None  # the expected emissions of starting now instead (None: unknown)
+
+    def savings(self) -> tuple[float, float] | None:
+        """(kg, %) saved against starting now; None when starting now is unknown or would emit nothing."""
+        if self.now_kg is None or self.now_kg <= 0:
+            return None
+        saved = self.now_kg - self.emissions_kg
+        return saved, 100.0 * saved / self.now_kg
 
 
 @dataclass(frozen=True)
@@ -58,12 +66,14 @@ class JobService:
         ledger: Ledger | None = None,
         access: Callable[[], GcpAccess] | None = None,
         environ: Mapping[str, str] = os.environ,
+        images: tuple[TrainingImage, ...] | None = None,
     ) -> None:
-        """`access` gives the Google Cloud credentials (default: gcp_auth.resolve_access without a key)."""
+        """`access` gives the Google Cloud credentials (default: gcp_auth.resolve_access without a key); `images` the
+        prebuilt training images (default: the bundled list, read on first use)."""
         self._reference = reference
         self._ledger = ledger
         self._clouds = Clouds(access or (lambda: resolve_access(None, environ)))
-        self._images: tuple[TrainingImage, ...] | None = None
+        self._images = images
         self._history: GridHistory | None = None
         self._lock = threading.Lock()
 
@@ -116,7 +126,23 @@ class JobService:
                          (request.region,), None, history)  # fmt: skip
         if plan.best is None or plan.best.best is None:
             raise UserFacingError(f"No start for {request.region} could be planned: give a time with --at instead.")
-        return BestStart(plan.start_time(plan.best.best), plan.best.best.emissions_kg, plan.best.series.source)
+        now_kg = plan.best.now.emissions_kg if plan.best.now else None
+        return BestStart(plan.start_time(plan.best.best), plan.best.best.emissions_kg, plan.best.series.source, now_kg)
+
+    def schedule_best(self, plan: LaunchPlan, best: BestStart, deadline: datetime, now: datetime | None = None
+                      ) -> JobRecord:  # fmt: skip
+        """Record the job to start at a planned best start (one the user saw may have come meanwhile: then now)."""
+        now = now or datetime.now(UTC)
+        how = Schedule(plan.request, True, deadline, best.emissions_kg, best.source)
+        return self.schedule(plan, max(best.start, now), how, now)
+
+    def schedule_at_best(self, plan: LaunchPlan, deadline: datetime | None, now: datetime | None = None
+                         ) -> tuple[JobRecord, BestStart]:  # fmt: skip
+        """Plan the best start before the deadline (default: DEFAULT_DEADLINE from now) and record the job for it."""
+        now = now or datetime.now(UTC)
+        deadline = deadline or now + DEFAULT_DEADLINE
+        best = self.best_start(plan.request, deadline, now)
+        return self.schedule_best(plan, best, deadline, now), best
 
     def schedule(self, plan: LaunchPlan, start: datetime, how: Schedule, now: datetime | None = None) -> JobRecord:
         """Record the job to be launched at `start` (checked: not past, ends by the deadline)."""

@@ -1,13 +1,19 @@
 """Launch-wizard tests: the real wizard driven with pytest-qt, over the job-flow fixtures of tests/jobs (the
 storage emulator, the local Vertex AI server, real local runs, a private ledger and data dir)."""
 
+import dataclasses
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
+from carbon_gui.cloud.ledger import Ledger
+from carbon_gui.core.training_images import TrainingImage
 from carbon_gui.jobs.service import JobService
+from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.sources.training_images import load_training_images
 from carbon_gui.ui.launch import LaunchWizard
 from carbon_gui.ui.workers import BackgroundTasks
 from tests.jobs.conftest import (  # noqa: F401 - fixtures
@@ -19,13 +25,27 @@ from tests.jobs.conftest import (  # noqa: F401 - fixtures
     fake_vertex,
     local_env,
     network_guard,
+    reference,
     script,
-    service,
+    vertex_request,
 )
 from tests.ui_jobs.conftest import tasks  # noqa: F401 - fixture: background work that ends before the servers
 
 WAIT_MS = 60_000
 MakeWizard = Callable[..., LaunchWizard]
+
+
+def current_images() -> tuple[TrainingImage, ...]:
+    """The bundled image list as it stood while its images were available (every bundled one has since ended):
+    the wizard's default pick, the nearest registry and the CPU/GPU lists are tested on it."""
+    later = date.today() + timedelta(days=365)
+    return tuple(dataclasses.replace(image, end_of_availability=later) for image in load_training_images())
+
+
+@pytest.fixture
+def service(reference: ReferenceData) -> JobService:  # noqa: F811
+    """The job service of tests/jobs, offering current prebuilt images."""
+    return JobService(lambda: reference, Ledger(), images=current_images())
 
 
 @pytest.fixture

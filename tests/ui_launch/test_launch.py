@@ -15,7 +15,7 @@ from carbon_gui.jobs.request import LaunchPlan
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
 from tests.jobs.conftest import PROJECT
-from tests.ui_launch.conftest import WAIT_MS, MakeWizard, click_button, go_to_review
+from tests.ui_launch.conftest import WAIT_MS, MakeWizard, click_button, current_images, go_to_review
 from tests.ui_launch.test_screenshots import SHOTS
 from tests.vertex.fake_vertex import FakeVertex
 
@@ -78,7 +78,7 @@ class GatedService(JobService):
     so Cancel lands between two steps every time (no race with the worker thread)."""
 
     def __init__(self, reference: ReferenceData, ledger: Ledger) -> None:
-        super().__init__(lambda: reference, ledger)
+        super().__init__(lambda: reference, ledger, images=current_images())
         self.bucket_reported = threading.Event()
         self.go_on = threading.Event()
 

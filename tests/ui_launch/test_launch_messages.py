@@ -34,7 +34,7 @@ def test_an_unknown_region_is_one_problem_in_the_wizard(qtbot, service, tasks, s
 def test_an_unknown_region_is_one_problem_in_the_cli_dry_run(capsys, script: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("CARBON_GUI_DATA_DIR", str(tmp_path / "data"))
     main(["launch", "--dry-run", "--script", str(script), "--region", "mars-west1", "--machine", "n1-standard-8",
-          "--project", "carbon-test"])  # fmt: skip
+          "--project", "carbon-test", "--image", "gcr.io/carbon-test/trainer:1.0"])  # fmt: skip
     out, err = capsys.readouterr()
     problems = [line for line in (out + err).splitlines() if line.startswith("problem:")]
     assert problems == ["problem: Unknown region 'mars-west1': pick one of the planner's regions."], problems

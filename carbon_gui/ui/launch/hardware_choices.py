@@ -70,6 +70,5 @@ def image_choices(images: tuple[TrainingImage, ...], gpu: bool, region: str, tod
 
 
 def default_image_index(choices: list[ImageChoice]) -> int:
-    """The first image still available, else the first listed; -1 when there is none."""
-    current = [n for n, choice in enumerate(choices) if choice.warning is None]
-    return current[0] if current else (0 if choices else -1)
+    """The first image still available; -1 (nothing chosen: the user picks or types one) when none is."""
+    return next((n for n, choice in enumerate(choices) if choice.warning is None), -1)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.core.job_spec import GPU_COUNTS
+from carbon_gui.core.training_images import image_uri_problem
 from carbon_gui.jobs.request import LOCAL, VERTEX
 from carbon_gui.ui.launch.env_table import EnvTable
 from carbon_gui.ui.launch.hardware_choices import (
@@ -34,6 +35,7 @@ from carbon_gui.ui.launch.hardware_choices import (
 )
 
 NO_GPU = "None (CPU only)"
+CHOOSE_IMAGE = "choose a prebuilt image, or type an image URI"
 MAX_HOURS = 10_000.0
 
 
@@ -271,6 +273,7 @@ class HardwarePage(QWizardPage):
         self.image.clear()
         for choice in self._images:
             self.image.addItem(choice.label, choice.uri)
+        self._image_placeholder(CHOOSE_IMAGE)  # shown while nothing is chosen: no listed image is current
         self.image.setCurrentIndex(default_image_index(self._images))
         if typed:
             self.image.setCurrentText(typed)
@@ -339,7 +342,9 @@ class HardwarePage(QWizardPage):
         elif listed:
             self._note(self.image_note, f"{self.image.itemData(index)}")
         elif self.image.currentText().strip():
-            self._note(self.image_note, "A custom image: it must be a Python training container Vertex AI can pull.")
+            problem = image_uri_problem(self.image.currentText().strip())
+            custom = "A custom image: it must be a Python training container Vertex AI can pull."
+            self._note(self.image_note, f"✗ {problem}" if problem else custom)
         else:
             self._note(self.image_note, "")
         self.changed.emit()

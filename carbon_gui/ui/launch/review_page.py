@@ -1,5 +1,6 @@
 """Page 3: the dry run. Problems (Launch stays disabled while there are any), the estimate with what it rests
-on, the CustomJob spec and the equivalent gcloud command with its config file, each with a Copy button."""
+on, "Launch at best time" (best_time.py), the CustomJob spec and the equivalent gcloud command with its config
+file, each with a Copy button."""
 
 import html
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.jobs.request import LOCAL, LaunchPlan
+from carbon_gui.ui.launch.best_time import BestTimeBox
 from carbon_gui.ui.launch.copyable_text import CopyableText
 
 NO_SPEC = "Runs on this machine: there is no Vertex AI CustomJob spec or gcloud command."
@@ -25,7 +27,7 @@ ESTIMATE_BASIS = (
 
 
 class ReviewPage(QWizardPage):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, best_time: BestTimeBox, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Review the dry run")
         self.setSubTitle("Checked without credentials; nothing has been created. Launch creates what is listed here.")
@@ -34,6 +36,8 @@ class ReviewPage(QWizardPage):
         self.plan: LaunchPlan | None = None
         self.problems_shown: list[str] = []
         self._checking = True
+        self.best_time = best_time
+        best_time.scheduled.connect(lambda _job_id: self.completeChanged.emit())  # that job is not launched now too
 
         self.status = QLabel("Checking…")
         self.status.setWordWrap(True)
@@ -67,16 +71,19 @@ class ReviewPage(QWizardPage):
         layout.addWidget(self.status)
         layout.addWidget(self.problems)
         layout.addWidget(estimate_box)
+        layout.addWidget(best_time)
         layout.addWidget(self.tabs, 1)
         self.show_checking()
 
     def isComplete(self) -> bool:
-        return not self._checking and self.plan is not None and not self.problems_shown
+        ready = not self._checking and self.plan is not None and not self.problems_shown
+        return ready and self.best_time.job_id is None
 
     def show_checking(self) -> None:
         """An input changed: what is on screen is out of date until the new dry run answers."""
         self._checking = True
         self.status.setText("Checking…")
+        self.best_time.set_plan(None)
         self.completeChanged.emit()
 
     def show_plan(self, plan: LaunchPlan, input_problems: tuple[str, ...] = ()) -> None:
@@ -100,6 +107,7 @@ class ReviewPage(QWizardPage):
         self.spec.set_text(plan.body_json, NO_SPEC)
         self.command.set_text("" if local else plan.gcloud or "", NO_SPEC)
         self.config.set_text("" if local else plan.gcloud_config or "", NO_SPEC)
+        self.best_time.set_plan(None if self.problems_shown else plan)
         self.completeChanged.emit()
 
     def show_failure(self, message: str) -> None:
@@ -110,6 +118,7 @@ class ReviewPage(QWizardPage):
         self.problems.addItem(f"✗ {message}")
         self.problems.setVisible(True)
         self.status.setText("<b>The dry run failed:</b>")
+        self.best_time.set_plan(None)
         self.completeChanged.emit()
 
     @staticmethod

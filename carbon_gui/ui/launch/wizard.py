@@ -1,7 +1,8 @@
-"""The launch wizard: script → where and on what → review (the dry run) → launch.
+"""The launch wizard: script → where and on what → review (the dry run; or launch at the best time) → launch.
 
 Every JobService call runs on the thread pool: the dry run (it reads the script), loading the lists of
-machines and images, and the launch. The dry run is recomputed whenever an input changes.
+machines and images, planning and recording a scheduled start, and the launch. The dry run is recomputed
+whenever an input changes.
 """
 
 from datetime import date
@@ -13,6 +14,7 @@ from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.ui.launch.alive import while_alive
+from carbon_gui.ui.launch.best_time import BestTimeBox
 from carbon_gui.ui.launch.dry_run import DryRun
 from carbon_gui.ui.launch.hardware_choices import HardwareCatalog, load_hardware_catalog
 from carbon_gui.ui.launch.hardware_page import HardwarePage
@@ -28,10 +30,12 @@ class LaunchWizard(QWizard):
     """Opened from the region the planner selected, with its machine, GPU and run length.
 
     `job_launched(job_id)`: the launch succeeded (the job is in the ledger).
+    `job_scheduled(job_id)`: the job is in the ledger as scheduled ("Launch at best time").
     `show_job(job_id)`: the user pressed "Show in Jobs" (the wizard then closes).
     """
 
     job_launched = Signal(str)
+    job_scheduled = Signal(str)
     show_job = Signal(str)
 
     def __init__(
@@ -60,7 +64,7 @@ class LaunchWizard(QWizard):
         self.hardware_page = HardwarePage(
             region, machine_type, accelerator, accelerator_count, hours, project, date.today()
         )
-        self.review_page = ReviewPage()
+        self.review_page = ReviewPage(BestTimeBox(service, tasks))
         self.launch_page = LaunchPage(service, tasks)
         for page_id, page in ((SCRIPT, self.script_page), (HARDWARE, self.hardware_page),
                               (REVIEW, self.review_page), (LAUNCH, self.launch_page)):  # fmt: skip
@@ -74,6 +78,8 @@ class LaunchWizard(QWizard):
         self.hardware_page.changed.connect(self.inputs_changed)
         self.launch_page.launched.connect(self.job_launched.emit)
         self.launch_page.show_job.connect(self._show_job)
+        self.review_page.best_time.scheduled.connect(self.job_scheduled.emit)
+        self.review_page.best_time.show_job.connect(self._show_job)
         self.currentIdChanged.connect(self._page_shown)
 
         tasks.run(
