@@ -2,14 +2,16 @@
 latency per request and a free plan (forecasts refused, so a refresh asks 3 endpoints per zone).
 
 1. Wall time of a refresh of all 45 regions (40 zones x 3 endpoints = 120 requests), as a ratio to
-   one request's latency measured in the same run. Target <= 1.5. Each mode keeps one LiveService,
+   one request's latency measured in the same run. Target <= 1.25 (issue 11; a bare asyncio client gets ~1.2).
+   Each mode keeps one LiveService,
    as the window does: its first refresh also asks for forecasts and learns they are refused (and,
    isolated, starts the helper process); the later ones each get a cold HTTP cache and new
    connections, as an automatic refresh after the cache's 5 minutes does.
    Modes: "in-process" (the CLI's) and "isolated" (the window's: the fetch runs in a helper process).
 2. The longest and the 99th-percentile gap between ticks of a 5 ms timer in the event loop (the
    GUI thread's stalls) while the real window refreshes, after the cache's TTL (120 requests) and
-   within it (every answer from the HTTP cache at once). Target <= 50 ms. The window comes from
+   within it (every answer from the HTTP cache at once). Target: the worst of 10 refreshes <= 50 ms (issue 11).
+   The window comes from
    carbon_gui.app.build_window: "isolated" is the window as app.py builds it (isolate=True),
    "in-process" the same window with its LiveService made to fetch in-process, for comparison.
    The Signals tab is shown and left to paint first: its first paint alone stalls ~100 ms, and
@@ -18,7 +20,7 @@ latency per request and a free plan (forecasts refused, so a refresh asks 3 endp
 The in-process mode also runs against older code (PYTHONPATH=<an older checkout>), for before/after figures.
 
 Environment: BENCH_RUNS (refreshes per mode, default 5), BENCH_WINDOW_RUNS (window refreshes per mode,
-default 3), BENCH_MODES (default "in-process,isolated"), BENCH_TAB (the window's tab during the refresh, default 2:
+default 10), BENCH_MODES (default "in-process,isolated"), BENCH_TAB (the window's tab during the refresh, default 2:
 Signals, which redraws as zones arrive), BENCH_SWITCH_INTERVAL_MS (set after build_window, which sets 1 ms),
 BENCH_PROFILE=<file> (run the isolated helper under cProfile, every thread, and print where its time went; the
 timings are then meaningless).
@@ -47,7 +49,7 @@ from carbon_gui.sources.reference import load_reference
 
 LATENCY_S = 0.3
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-WINDOW_RUNS = int(os.environ.get("BENCH_WINDOW_RUNS", "3"))
+WINDOW_RUNS = int(os.environ.get("BENCH_WINDOW_RUNS", "10"))
 PROFILE = os.environ.get("BENCH_PROFILE", "")  # a file: profile the helper (isolated mode), print the top entries
 MODES = [m.strip() for m in os.environ.get("BENCH_MODES", "in-process,isolated").split(",") if m.strip()]
 SERVER = Path(__file__).with_name("fake_server_process.py")
@@ -218,17 +220,18 @@ def main() -> None:
                   f"{first * 1000:.0f} ms for {len(regions)} regions, {zones} zones")  # fmt: skip
             print(f"  {mode}: later refreshes (3 endpoints, cold cache) median {wall * 1000:.0f} ms over {RUNS} runs "
                   f"(min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f})")  # fmt: skip
-            print(f"  {mode}: ratio refresh / one request: {wall / single:.2f}  (target <= 1.5)")
+            print(f"  {mode}: ratio refresh / one request: {wall / single:.2f}  (target <= 1.25)")
             if mode == "isolated" and PROFILE:
                 print_profile(PROFILE)
         for mode in MODES:
             for kind, stalls in gui_stalls(mode, url, token).items():
-                worst = statistics.median(s[0] for s in stalls)
+                longest = [s[0] for s in stalls]
                 p99 = statistics.median(s[1] for s in stalls)
-                each = ", ".join(f"{s[0]:.0f}" for s in stalls)
+                each = ", ".join(f"{s:.0f}" for s in longest)
                 what = "after the TTL" if kind == "cold" else "within the TTL (from the cache)"
                 print(f"  {mode} window, GUI thread during a refresh {what} ({stalls[-1][2]} zones): longest stall "
-                      f"median {worst:.1f} ms (each: {each}), p99 {p99:.1f} ms  (target <= 50 ms)")  # fmt: skip
+                      f"worst of {len(longest)} {max(longest):.1f} ms, median {statistics.median(longest):.1f} ms "
+                      f"(each: {each}), p99 {p99:.1f} ms  (target: worst <= 50 ms)")  # fmt: skip
     finally:
         server.stdin.close()
         server.wait(10)
