@@ -313,12 +313,12 @@ def hour_dict(row: Any, iso: Any) -> dict[str, Any]:
 
 def report_for(service: "JobService", job_id: str) -> JobReport:
     """The report on a job of the service's ledger (the bundled hourly data; this machine's CPU for a local run)."""
-    from carbon_gui.jobs.local_power import detect_local_cpu
+    from carbon_gui.jobs.local_power import this_machine
     from carbon_gui.sources.reference import load_reference
     from carbon_gui.sources.replay import load_hourly_history
 
     job = service.job(job_id)
-    cpu = detect_local_cpu() if job.target == LOCAL else None
+    cpu = this_machine() if job.target == LOCAL else None
     return build_report(load_reference(), load_hourly_history(), job, service.ledger.history(job_id), cpu)
 
 

@@ -3,8 +3,11 @@ table codecarbon itself uses when it cannot read the CPU's energy counters), and
 8 GB. So a local run's estimate and codecarbon's measurement rest on the same table and can be compared."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from carbon_gui.core.accounting import PowerRange, Utilisation
+from carbon_gui.core.catalog import CarbonFigure
+from carbon_gui.core.run_estimate import RunEstimate
 
 RAM_WATTS_PER_GB = 3 / 8  # codecarbon's RAM model
 
@@ -39,8 +42,23 @@ def detect_local_cpu() -> LocalCpu | None:
     return LocalCpu(str(tdp.model), float(tdp.tdp), in_table, psutil.cpu_count() or 1, memory_gb)
 
 
+@cache
+def this_machine() -> LocalCpu | None:
+    """detect_local_cpu, once per process: codecarbon's lookup takes about a second and the CPU does not change."""
+    return detect_local_cpu()
+
+
 def local_power(cpu: LocalCpu, utilisation: Utilisation) -> PowerRange:
     """IT power of this machine: CPU TDP x load (expected, low, high) plus memory."""
     memory = cpu.memory_gb * RAM_WATTS_PER_GB
     return PowerRange(cpu.tdp_w * utilisation.cpu + memory, cpu.tdp_w * utilisation.cpu_low + memory,
                       cpu.tdp_w * utilisation.cpu_high + memory)  # fmt: skip
+
+
+def local_run_estimate(cpu: LocalCpu, intensity: CarbonFigure) -> RunEstimate | None:
+    """A local run's so-far estimate: this machine's expected power (no data-centre PUE) x the grid's intensity.
+    Its planned length is not recorded for a local run (hours 0): only `so_far` means anything."""
+    if intensity.intensity_gco2_kwh is None:
+        return None
+    watts = local_power(cpu, Utilisation()).watts
+    return RunEstimate(0.0, watts, 1.0, intensity.intensity_gco2_kwh, intensity.provenance, usd_per_hour=None)

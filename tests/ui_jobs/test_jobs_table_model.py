@@ -11,7 +11,7 @@ from carbon_gui.cloud.ledger import JobRecord, StateChange
 from carbon_gui.core.measured_emissions import MeasuredEmissions
 from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.run_estimate import RunEstimate
-from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
+from carbon_gui.ui.jobs.job_snapshot import JobSnapshot, LocalEstimate
 from carbon_gui.ui.jobs.job_texts import duration_text
 from carbon_gui.ui.jobs.output_follow import new_lines
 from carbon_gui.ui.models.jobs_table_model import COLUMNS, JOB_ID_ROLE, JobsTableModel
@@ -98,14 +98,25 @@ def test_an_ended_job_shows_the_estimate_for_its_actual_length_and_codecarbons_f
     assert "estimated" in tooltip and MEASURED.source in tooltip  # how codecarbon got them: TDP model, no RAPL
 
 
-def test_a_local_run_names_its_grid_has_no_estimate_and_a_gpu_reading_makes_codecarbon_partly_measured() -> None:
+def test_a_local_run_names_its_grid_says_estimating_until_this_machine_is_known_and_codecarbon_partly_measured(
+) -> None:  # fmt: skip
     measured = dataclasses.replace(MEASURED, gpu_count=1, gpu_model="Tesla T4")
     record = vertex_job("succeeded", target="local", project=None, estimate_json=None,
                         measured=json.dumps(measured.__dict__))  # fmt: skip
     model = model_with(JobSnapshot(record, timeline(("running", 10), ("succeeded", 5))))
     assert cell(model, "Where") == "This machine (grid: europe-west4)"
-    assert cell(model, "Energy") == "—" and "codecarbon measures" in cell(model, "Energy", TOOLTIP)
+    assert cell(model, "Machine") == "this machine"
+    assert cell(model, "Energy") == "estimating…" and "this machine's CPU" in cell(model, "Energy", TOOLTIP)
     assert cell(model, "codecarbon").endswith("(partly measured)")
+
+
+def test_a_local_run_without_a_known_cpu_power_says_why_it_has_no_estimate() -> None:
+    record = vertex_job("succeeded", target="local", project=None, estimate_json=None)
+    why = "No estimate: codecarbon cannot tell this machine's CPU power."
+    snapshot = JobSnapshot(record, timeline(("running", 10), ("succeeded", 5)), local=LocalEstimate(None, why))
+    model = model_with(snapshot)
+    assert cell(model, "Energy") == "—" and cell(model, "Energy", TOOLTIP) == why
+    assert cell(model, "Machine") == "this machine"
 
 
 def test_a_job_that_never_started_has_no_elapsed_time_and_no_figures() -> None:

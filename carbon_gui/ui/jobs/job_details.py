@@ -27,6 +27,7 @@ from carbon_gui.ui.jobs.job_texts import (
     machine_text,
     measured_text,
     message_text,
+    staging_text,
     where_text,
 )
 from carbon_gui.ui.jobs.output_follow import new_lines
@@ -34,6 +35,8 @@ from carbon_gui.ui.theme import error_style, warning_style
 
 NOTHING_SELECTED = "Select a job to see its timeline, launch steps and output."
 OUTPUT_BLOCKS = 5000  # lines kept in the output pane
+ESTIMATE_HEADER = "<b>Estimate</b> by carbon-gui (modelled power × time × PUE × grid intensity)"
+LOCAL_ESTIMATE_HEADER = "<b>Estimate</b> by carbon-gui (this machine's CPU power × time × grid intensity)"
 
 
 def _local_time(at: datetime) -> str:
@@ -70,16 +73,16 @@ class JobDetails(QWidget):
 
         figures = QGroupBox("Energy and CO2e")
         grid = QGridLayout(figures)
-        estimate_header = QLabel("<b>Estimate</b> (carbon-gui: modelled power × time × PUE × grid intensity)")
-        measured_header = QLabel("<b>codecarbon</b> (read from the run's emissions.csv)")
+        self.estimate_header = QLabel(ESTIMATE_HEADER)
+        self.measured_header = QLabel("<b>Measured</b> by codecarbon (read from the run's emissions.csv)")
         self.estimate = _wrapping_label("jobEstimate")
         self.estimate_source = _wrapping_label("jobEstimateSource")
         self.measured = _wrapping_label("jobMeasured")
         self.measured_source = _wrapping_label("jobMeasuredSource")
         for column, widgets in enumerate(
             (
-                (estimate_header, self.estimate, self.estimate_source),
-                (measured_header, self.measured, self.measured_source),
+                (self.estimate_header, self.estimate, self.estimate_source),
+                (self.measured_header, self.measured, self.measured_source),
             )
         ):
             for row, widget in enumerate(widgets):
@@ -128,9 +131,10 @@ class JobDetails(QWidget):
             self.steps.clear()
             return
         record = snapshot.record
+        cpu = f" ({snapshot.local.cpu_model})" if snapshot.local and snapshot.local.cpu_model else ""
         self.title.setText(
             f"<b>{escape(record.display_name)}</b> — {escape(record.id)}<br>"
-            f"{escape(where_text(record))} · {escape(machine_text(record))} · <b>{escape(record.state)}</b> · "
+            f"{escape(where_text(record))} · {escape(machine_text(record) + cpu)} · <b>{escape(record.state)}</b> · "
             f"elapsed {duration_text(snapshot.elapsed_seconds(now))}"
         )
         self._set_optional(self.note, snapshot.note and message_text(snapshot.note))
@@ -142,6 +146,7 @@ class JobDetails(QWidget):
         self.tabs.setTabEnabled(2, snapshot.is_local)
 
     def show_figures(self, snapshot: JobSnapshot, now: datetime) -> None:
+        self.estimate_header.setText(LOCAL_ESTIMATE_HEADER if snapshot.is_local else ESTIMATE_HEADER)
         estimate, how = estimate_text(snapshot, now)
         measured, source = measured_text(snapshot)
         self.estimate.setText(estimate)
@@ -165,17 +170,14 @@ class JobDetails(QWidget):
         label.setVisible(bool(text))
 
     def _show_links(self, snapshot: JobSnapshot) -> None:
+        lines = []
         if snapshot.console_url and snapshot.logs_url:
-            self.links.setText(
-                f'<a href="{escape(snapshot.console_url)}">Open in console</a> · '
-                f'<a href="{escape(snapshot.logs_url)}">Logs</a>'
-            )
-            self.links.show()
-        elif snapshot.is_local and snapshot.record.staging_dir:
-            self.links.setText(f"Staging directory: {escape(snapshot.record.staging_dir)}")
-            self.links.show()
-        else:
-            self.links.hide()
+            lines.append(f'<a href="{escape(snapshot.console_url)}">Open in console</a> · '
+                         f'<a href="{escape(snapshot.logs_url)}">Logs</a>')  # fmt: skip
+        staging = staging_text(snapshot)
+        if staging:
+            lines.append(escape(staging))
+        self._set_optional(self.links, "<br>".join(lines))
 
     def _show_timeline(self, snapshot: JobSnapshot) -> None:
         self.timeline.clear()

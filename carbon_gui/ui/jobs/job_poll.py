@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from carbon_gui.cloud.ledger import BucketRecord, DamagedRecord, JobRecord, LedgerContents
 from carbon_gui.cloud.local import staging_dir_for
 from carbon_gui.cloud.vertex import console_url, logs_url
+from carbon_gui.jobs.launcher import STEP_START
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def _snapshot(job: JobRecord, contents: LedgerContents, buckets: dict[str, Bucke
         history=tuple(contents.history[job.id]),
         steps=tuple(contents.steps[job.id]),
         staging_left=_staging_left(job, buckets),
+        staging_deleted=_staging_deleted(job, contents, buckets),
         console_url=console,
         logs_url=logs,
     )
@@ -48,3 +50,13 @@ def _staging_left(job: JobRecord, buckets: dict[str, BucketRecord]) -> bool:
         return staging_dir_for(job.id).exists()
     bucket = buckets.get(job.bucket) if job.bucket else None
     return bucket is not None and bucket.state != "deleted"
+
+
+def _staging_deleted(job: JobRecord, contents: LedgerContents, buckets: dict[str, BucketRecord]) -> bool:
+    """Whether its staging bucket is recorded deleted, or its local directory, once made, is gone (the ledger
+    records a bucket's deletion; a local directory's absence is the record)."""
+    if job.target == "local":
+        started = any(s.step == STEP_START and s.status == "done" for s in contents.steps[job.id])
+        return started and job.staging_dir is not None and not staging_dir_for(job.id).exists()
+    bucket = buckets.get(job.bucket) if job.bucket else None
+    return bucket is not None and bucket.state == "deleted"

@@ -14,6 +14,15 @@ STARTED_STATES = ("pending", "running")  # the clock starts when the job leaves 
 
 
 @dataclass(frozen=True)
+class LocalEstimate:
+    """A local run's estimate from this machine's CPU (ui/jobs/job_estimates.py), or why there is none."""
+
+    estimate: RunEstimate | None
+    basis: str  # the power the estimate rests on, or why there is no estimate
+    cpu_model: str | None = None
+
+
+@dataclass(frozen=True)
 class JobSnapshot:
     record: JobRecord
     history: tuple[StateChange, ...] = ()
@@ -22,6 +31,8 @@ class JobSnapshot:
     staging_left: bool = False  # its staging bucket (or local directory) is still there, as far as the app knows
     console_url: str | None = None  # Vertex AI jobs, once submitted
     logs_url: str | None = None
+    staging_deleted: bool = False  # its staging bucket (or local directory) existed and was cleaned up
+    local: LocalEstimate | None = None  # a local run: None until the Jobs tab knows this machine's CPU
 
     @property
     def id(self) -> str:
@@ -61,7 +72,9 @@ class JobSnapshot:
         return max(0.0, (end - start).total_seconds())
 
     def estimate(self) -> RunEstimate | None:
-        """The planner's estimate recorded at launch (None for local runs: the cloud machine says nothing here)."""
+        """The planner's estimate recorded at launch; for a local run, the one from this machine's CPU."""
+        if self.is_local:
+            return self.local.estimate if self.local else None
         if not self.record.estimate_json:
             return None
         try:

@@ -10,6 +10,8 @@ from carbon_gui.ui.formatting import DASH
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 
 NOT_UPDATED = "not updated"
+THIS_MACHINE = "this machine"
+ESTIMATING = "estimating…"
 MESSAGE_LIMIT = 2000  # characters of a message shown in a label or tooltip: Qt lays out megabytes for seconds
 
 
@@ -25,6 +27,8 @@ def where_text(record: JobRecord) -> str:
 
 
 def machine_text(record: JobRecord) -> str:
+    if record.target == "local":
+        return THIS_MACHINE
     if record.accelerator_type and record.accelerator_count:
         return f"{record.machine_type} + {record.accelerator_count} × {record.accelerator_type}"
     return record.machine_type
@@ -58,22 +62,43 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
     """(cell, tooltip) for the app's estimate: so far while the job runs, for its actual length once it ended."""
     estimate = snapshot.estimate()
     if estimate is None:
-        if snapshot.is_local:
-            return DASH, "No estimate for a run on this machine: codecarbon measures it (next column)."
+        if snapshot.is_local and snapshot.local is None:
+            return ESTIMATING, "Looking up this machine's CPU power (codecarbon's power table) for the estimate…"
+        if snapshot.local is not None:
+            return DASH, snapshot.local.basis
         return "no estimate", "The launch recorded no estimate for this job."
+    # a local run's planned length is not recorded: it has only the so-far figure
+    planned = "" if snapshot.is_local else f" Planned run: {estimate.describe()}"
     elapsed = snapshot.elapsed_seconds(now)
     if elapsed is None:
         never = "It never ran." if snapshot.has_ended else "It has not started yet."
-        return DASH, f"{never} Planned run: {estimate.describe()}"
+        return DASH, never + planned
     kwh, kg = estimate.so_far(elapsed / 3600)
     figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e"
     cell = f"{figures} (estimate)" if snapshot.has_ended else f"{figures} so far (estimate)"
+    if snapshot.local is not None:
+        power = f"{estimate.watts:,.0f} W from {snapshot.local.basis}; no data-centre PUE"
+        footer = f"Intensity: {estimate.intensity.label()}. Hour by hour, with a range: Report…"
+    else:
+        power = f"{estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f}"
+        footer = planned.strip()
     how = (
         f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
-        f"{'' if snapshot.has_ended else ' so far'}: {estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f} "
-        f"× {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\nPlanned run: {estimate.describe()}"
+        f"{'' if snapshot.has_ended else ' so far'}: {power} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\n{footer}"
     )
     return cell, how
+
+
+def staging_text(snapshot: JobSnapshot) -> str | None:
+    """'Staging bucket: gs://…' or 'Staging directory: …', marked '(deleted)' after cleanup; None without one."""
+    record = snapshot.record
+    if record.bucket:
+        where = f"Staging bucket: gs://{record.bucket}"
+    elif snapshot.is_local and record.staging_dir:
+        where = f"Staging directory: {record.staging_dir}"
+    else:
+        return None
+    return f"{where} (deleted)" if snapshot.staging_deleted else where
 
 
 def measured_text(snapshot: JobSnapshot) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from carbon_gui.ui.dialogs.cleanup_dialog import CleanupDialog
 from carbon_gui.ui.jobs.damaged_bar import DamagedBar
 from carbon_gui.ui.jobs.job_details import JobDetails
+from carbon_gui.ui.jobs.job_estimates import ThisMachine, find_this_machine, with_local_estimates
 from carbon_gui.ui.jobs.job_monitor import JobMonitor
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 from carbon_gui.ui.jobs.orphans_bar import OrphansBar
@@ -59,6 +60,9 @@ class JobsView(QWidget):
         super().__init__(parent)
         self._jobs, self._tasks, self._clock = jobs, tasks, clock
         self._fetching_output = False
+        self._polled: tuple[JobSnapshot, ...] = ()  # the last poll's snapshots, before the local estimates
+        self._this_machine: ThisMachine | str | None = None  # str: why it could not be found
+        self._finding_machine = False
         self.monitor = JobMonitor(jobs, tasks, intervals, self)
         self.model = JobsTableModel(clock)
         self.cleanup_dialog: CleanupDialog | None = None
@@ -149,7 +153,9 @@ class JobsView(QWidget):
             self.table.selectionModel().select(self.model.index(row, 0), flags)
             self.table.setCurrentIndex(self.model.index(row, 0))
 
-    def _show_jobs(self, snapshots: tuple[JobSnapshot, ...]) -> None:
+    def _show_jobs(self, polled: tuple[JobSnapshot, ...]) -> None:
+        self._polled = polled
+        snapshots = self._with_local_estimates(polled)
         chosen = self.selected()
         self.model.set_jobs(snapshots)
         if chosen is not None and self.model.row_of(chosen.id) is not None:
@@ -161,6 +167,26 @@ class JobsView(QWidget):
         elif self.message.text() in (NO_JOBS, "Reading the jobs…"):
             self._say("")
         self._show_selected()
+
+    def _with_local_estimates(self, snapshots: tuple[JobSnapshot, ...]) -> tuple[JobSnapshot, ...]:
+        """Local runs get their estimate once this machine's CPU is known; the first one asks for it, on the pool."""
+        if not any(s.is_local for s in snapshots):
+            return snapshots
+        if self._this_machine is None:
+            self._find_this_machine()
+            return snapshots
+        return with_local_estimates(snapshots, self._this_machine)
+
+    def _find_this_machine(self) -> None:
+        if self._finding_machine:
+            return
+        self._finding_machine = True
+
+        def found(machine: ThisMachine | str) -> None:
+            self._this_machine = machine
+            self._show_jobs(self._polled)
+
+        self._tasks.run(find_this_machine, on_result=found, on_error=found)
 
     def _show_selected(self) -> None:
         snapshot = self.selected()

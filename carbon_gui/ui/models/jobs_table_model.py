@@ -41,8 +41,10 @@ def _where(s: JobSnapshot, _now: datetime) -> tuple[str, str]:
 
 
 def _machine(s: JobSnapshot, _now: datetime) -> tuple[str, str]:
-    tip = "The Vertex AI machine the estimate is for" if not s.is_local else "The machine type named at launch"
-    return machine_text(s.record), tip
+    if not s.is_local:
+        return machine_text(s.record), "The Vertex AI machine the estimate is for"
+    cpu = s.local.cpu_model if s.local else None
+    return machine_text(s.record), f"This computer: {cpu}" if cpu else "This computer (its CPU is not known yet)"
 
 
 def _state(s: JobSnapshot, _now: datetime) -> tuple[str, str]:

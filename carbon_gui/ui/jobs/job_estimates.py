@@ -1,0 +1,48 @@
+"""The estimate of a local run, from this machine's CPU (codecarbon's power table, as `carbon-gui report` uses)
+and its region's grid intensity, so the Jobs tab shows it beside codecarbon's measurement.
+
+Finding the CPU imports codecarbon (about a second): `find_this_machine` runs once, on the pool; until it returns
+a local run's snapshot has no LocalEstimate and the tab says "estimating…". Pure data here, no Qt."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from carbon_gui.core.accounting import Utilisation
+from carbon_gui.core.catalog import CarbonFigure
+from carbon_gui.jobs.local_power import RAM_WATTS_PER_GB, LocalCpu, local_run_estimate
+from carbon_gui.ui.jobs.job_snapshot import JobSnapshot, LocalEstimate
+
+
+@dataclass(frozen=True)
+class ThisMachine:
+    cpu: LocalCpu | None  # None: codecarbon cannot tell its power
+    yearly: Mapping[str, CarbonFigure]  # region -> Google's latest yearly figure
+
+
+def find_this_machine() -> ThisMachine:
+    """On the pool: this machine's CPU (once per process) and the regions' yearly intensities."""
+    from carbon_gui.jobs.local_power import this_machine
+    from carbon_gui.sources.reference import load_reference
+
+    catalog = load_reference().catalog
+    return ThisMachine(this_machine(), catalog.carbon_by_year[catalog.latest_carbon_year])
+
+
+def local_estimate(region: str, machine: ThisMachine | str) -> LocalEstimate:
+    """The estimate of a local run charged to `region`'s grid; `machine` is a message when it could not be found."""
+    if isinstance(machine, str):
+        return LocalEstimate(None, f"No estimate: this machine's CPU power could not be found ({machine}).")
+    cpu = machine.cpu
+    if cpu is None:
+        return LocalEstimate(None, "No estimate: codecarbon cannot tell this machine's CPU power.")
+    intensity = machine.yearly.get(region)
+    estimate = local_run_estimate(cpu, intensity) if intensity is not None else None
+    if estimate is None:
+        return LocalEstimate(None, f"No estimate: no yearly grid intensity for {region}.", cpu.model)
+    basis = (f"this machine's CPU ({cpu.describe()}) at {Utilisation().cpu:.0%} load, and its "
+             f"{cpu.memory_gb:.0f} GB of memory at codecarbon's {RAM_WATTS_PER_GB * 8:g} W per 8 GB")  # fmt: skip
+    return LocalEstimate(estimate, basis, cpu.model)
+
+
+def with_local_estimates(snapshots: tuple[JobSnapshot, ...], machine: ThisMachine | str) -> tuple[JobSnapshot, ...]:
+    return tuple(replace(s, local=local_estimate(s.record.region, machine)) if s.is_local else s for s in snapshots)
