@@ -21,12 +21,19 @@ from carbon_gui.core.errors import InputError, UserFacingError
 from carbon_gui.core.live_carbon import latest_figure
 from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.quantities import significant
-from carbon_gui.core.report import ranking_dict
-from carbon_gui.core.scoring import Constraints, Ranking
+from carbon_gui.core.report import ranking_context, ranking_dict
+from carbon_gui.core.scoring import Constraints, Ranking, rank
 from carbon_gui.core.security import parse_rule
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import Weights, parse_weights
-from carbon_gui.planning import PlanRequest, check_hours, check_limit, check_location_text, parse_accelerator, plan
+from carbon_gui.planning import (
+    PlanRequest,
+    assess_request,
+    check_hours,
+    check_limit,
+    check_location_text,
+    parse_accelerator,
+)
 from carbon_gui.settings import UserSettings, read_settings
 from carbon_gui.sources.places import default_location, resolve_location
 from carbon_gui.sources.reference import ReferenceData, load_reference
@@ -170,16 +177,10 @@ def _rank(args: argparse.Namespace) -> int:
             f"countries with Google Cloud regions: {', '.join(sorted(known))}."
         )
     constraints = Constraints(args.max_price, args.max_emissions, args.vertex_only, policy)
-    ranking = plan(reference, request, weights, constraints)
-    context = {
-        "machine": request.machine if not accelerator else f"{request.machine} + {count}x {accelerator}",
-        "hours": request.hours,
-        "from": {"name": location.name, "lat": location.lat, "lon": location.lon, "source": location.source},
-        "carbon_year": reference.catalog.latest_carbon_year if args.year is None else args.year,
-        "weights": {k: weights.get(k) for k in ("carbon", "cost", "security", "latency")},
-        "trust_overrides": dict(policy.trust_overrides),
-    }
+    assessment = assess_request(reference, request)
+    ranking = rank(assessment, weights, constraints)
     if args.json:
+        context = ranking_context(assessment.scenario, weights, policy.trust_overrides)  # the window exports the same
         json.dump(ranking_dict(ranking, context), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:

@@ -1,11 +1,15 @@
 """A ranking as plain JSON-ready data: the CLI prints it; the window shows the same values."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from carbon_gui.core.catalog import PRICE_PROVENANCE
 from carbon_gui.core.energy import POWER_PROVENANCE
 from carbon_gui.core.geo import LATENCY_METHOD
-from carbon_gui.core.scoring import Ranking, ScoredRegion
+from carbon_gui.core.scoring import Ranking, Scenario, ScoredRegion
+from carbon_gui.core.weights import CRITERIA, Weights
+
+YEARLY_INTENSITY_SOURCE = "Google region-carbon-info yearly averages (location-based grid)"
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
@@ -49,11 +53,31 @@ def scored_region_dict(s: ScoredRegion) -> dict[str, Any]:
     }
 
 
-def ranking_dict(ranking: Ranking, context: dict[str, Any]) -> dict[str, Any]:
+def ranking_context(scenario: Scenario, weights: Weights, trust_overrides: Mapping[str, str]) -> dict[str, Any]:
+    """What a ranking was made for: the CLI prints it above the ranking, the window's export writes the same."""
+    option = scenario.option
+    machine = option.machine.name
+    if option.attached_gpu:
+        machine += f" + {option.attached_gpu_count}x {option.attached_gpu}"
+    location = scenario.location
+    return {
+        "machine": machine,
+        "hours": scenario.hours,
+        "from": {"name": location.name, "lat": location.lat, "lon": location.lon, "source": location.source},
+        "carbon_year": scenario.carbon_year,
+        "weights": {k: weights.get(k) for k in CRITERIA},
+        "trust_overrides": dict(trust_overrides),
+    }
+
+
+def ranking_dict(
+    ranking: Ranking, context: dict[str, Any], intensity_source: str = YEARLY_INTENSITY_SOURCE
+) -> dict[str, Any]:
+    """`intensity_source`: what the intensity figures are (the window ranks on live values too)."""
     return {
         **context,
         "sources": {
-            "intensity": "Google region-carbon-info yearly averages (location-based grid)",
+            "intensity": intensity_source,
             "price": PRICE_PROVENANCE.label(),
             "energy": POWER_PROVENANCE.label(),
             "latency": LATENCY_METHOD,

@@ -39,6 +39,7 @@ from carbon_gui.ui.jobs_controller import JobsController, LaunchContext
 from carbon_gui.ui.live_controller import LiveController
 from carbon_gui.ui.live_labels import intensity_label, sources_note
 from carbon_gui.ui.plots.world_map import WorldMap
+from carbon_gui.ui.ranking_export import RankingExport, ShownRanking
 from carbon_gui.ui.services import Services
 from carbon_gui.ui.signals_view import SignalsView
 from carbon_gui.ui.summary import nothing_ranked_cause, summary_html
@@ -250,6 +251,9 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.ranking_export = RankingExport(self, self._shown_ranking)
+        file_menu.addActions(self.ranking_export.actions)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         # Windows (and Qt's offscreen platform) have no standard Quit key: Ctrl+Q there too
         quit_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")])
@@ -426,6 +430,11 @@ class MainWindow(QMainWindow):
         why_none = "" if ranking.ranked else nothing_ranked_cause(self._assessment, ranking)
         self.live_controller.set_candidates([s.name for s in ranking.ranked], self._selected, why_none)
         self.when_view.inputs_changed()
+
+    def _shown_ranking(self) -> ShownRanking | None:
+        if self.ranking is None or self._assessment is None:
+            return None
+        return ShownRanking(self.ranking, self._assessment, self.weights_panel.weights(), self._policy.trust_overrides)
 
     def _when_inputs(self) -> WhenInputs | None:
         """The planner's inputs for the When tab; live signals only when they are live (not the 2024 replay)."""
