@@ -91,9 +91,9 @@ class MainWindow(QMainWindow):
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
-        # The first UpdateRequest paints the whole window; start the background work after it,
-        # so the window appears without waiting for imports or data.
-        if event.type() == QEvent.Type.UpdateRequest and self._tasks is None and not self._start_queued:
+        # Start the background work after the window's first paint, so it appears without waiting for imports or
+        # data. Not on the first UpdateRequest: one comes before the window is exposed, and paints nothing.
+        if event.type() == QEvent.Type.Paint and self._tasks is None and not self._start_queued:
             self._start_queued = True
             QTimer.singleShot(0, self._start)
         return handled

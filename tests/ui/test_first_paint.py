@@ -1,0 +1,54 @@
+"""The window paints before it starts its background work: the worker pool (superqt), the data loads and the city
+list come after the first paint, in a fresh process as a user starts it (`carbon_gui.app.build_window`)."""
+
+import json
+import subprocess
+import sys
+
+PROBE = r"""
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+app = QApplication([])
+from carbon_gui.app import build_window
+
+window = build_window()
+seen = {}
+
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        inside = isinstance(obj, QWidget) and obj.window() is window
+        if event.type() == QEvent.Type.Paint and inside and "at_paint" not in seen:
+            seen["at_paint"] = {
+                "background_started": window._tasks is not None,
+                "superqt": "superqt" in sys.modules,
+            }
+        return False
+
+
+def finish():
+    if window.ranking is None:
+        QTimer.singleShot(20, finish)
+        return
+    seen["ranked"] = True
+    window.close()
+    app.quit()
+
+
+probe = FirstPaint()
+app.installEventFilter(probe)
+window.show()
+QTimer.singleShot(0, finish)
+QTimer.singleShot(60000, app.quit)
+app.exec()
+print(json.dumps(seen))
+"""
+
+
+def test_the_window_paints_before_its_background_work_starts(tmp_path) -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["at_paint"] == {"background_started": False, "superqt": False}, out.stderr
+    assert seen.get("ranked"), f"no ranking after the first paint: {out.stderr}"
