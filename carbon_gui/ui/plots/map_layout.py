@@ -9,7 +9,7 @@ import numpy as np
 
 Box = tuple[float, float, float, float]  # left, top, width, height in pixels (y grows downwards)
 
-PUSH = 0.55  # each marker of an overlapping pair moves a bit more than half the overlap, so the pair separates
+PUSH = 0.7  # each marker of an overlapping pair moves 70 % of the overlap: 13 rounds for Europe, not 60 at 0.55
 MAX_ROUNDS = 500
 GOLDEN_ANGLE = 2.399963
 LABEL_STEPS, LABEL_STEP = 3, 16.0  # a crowded label may sit up to 2 x 16 px further out, with a line to its marker

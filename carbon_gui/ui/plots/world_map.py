@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QColor, QFont, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QToolButton
 
 from carbon_gui.core.catalog import Region
@@ -25,6 +25,7 @@ UNRANKED_SIZE = 7.0
 FULL_SIZE_AT = 2.5  # px per degree of longitude from which markers have their full size; a smaller map shrinks them
 SMALLEST_SCALE = 0.6
 YOU_SIZE = 16.0
+LABEL_POINTS = 8.0
 LABELLED_BEST = 5  # besides the selected region, the best N ranked regions get a label where it fits
 WORLD = QRectF(-170, -60, 350, 140)  # lon -170..180, lat -60..80: every region and most land
 # stacking order: every marker above the map, the selection ring and labels above the markers, "you" above all
@@ -114,9 +115,10 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         self._sizes: dict[str, float] = {}  # marker diameters at full size
         self._drawn_sizes: dict[str, float] = {}  # and as drawn at the current zoom
         self._rank: dict[str, int] = {}
-        self._spots: dict[str, dict[str, object]] = {}  # ranked regions' marker style
+        self._brushes: dict[str, QBrush] = {}  # ranked regions' marker colours
         self._positions: dict[str, tuple[float, float]] = {}  # where each marker is drawn (spread apart)
         self._laid_out_at: tuple[float, float] | None = None  # the pixel size the layout was made for
+        self._last_spread: tuple[object, list[tuple[float, float]]] | None = None  # (its input, its result)
         self._pending: tuple[Ranking, tuple[Region, ...]] | None = None
         self._selected: str | None = None
         self._tips: dict[str, str] = {}
@@ -164,7 +166,7 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         self._anchors.clear()
         self._sizes.clear()
         self._rank.clear()
-        self._spots.clear()
+        self._brushes.clear()
         self._tips.clear()
         for s in ranking.ranked:
             region = s.facts.region
@@ -173,7 +175,7 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
             self._anchors[region.name] = (region.lon, region.lat)
             self._sizes[region.name] = MIN_SIZE + (MAX_SIZE - MIN_SIZE) * s.score
             self._rank[region.name] = s.rank
-            self._spots[region.name] = {"brush": pg.mkBrush(QColor(*intensity_color(s.facts.intensity)))}
+            self._brushes[region.name] = pg.mkBrush(QColor(*intensity_color(s.facts.intensity)))
             self._tips[region.name] = (
                 f"#{s.rank} {region.name} ({region.location})\n"
                 f"{s.facts.intensity:.0f} gCO₂e/kWh · score {s.score * 100:.0f}\n"
@@ -201,15 +203,27 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         scale = min(1.0, max(SMALLEST_SCALE, 1 / px / FULL_SIZE_AT))  # about 0.65 at 1024 px: Europe stays legible
         self._drawn_sizes = {n: max(5.0, self._sizes[n] * scale) for n in names}
         radii = [self._drawn_sizes[n] / 2 for n in names]
-        spread = spread_markers(centres, radii, gap=1.5)
+        key = (tuple(centres), tuple(radii))
+        if self._last_spread is None or self._last_spread[0] != key:  # a refresh often re-sends the same scores
+            self._last_spread = (key, spread_markers(centres, radii, gap=1.5))
+        spread = self._last_spread[1]
         self._positions = {n: (x * px, -y * py) for n, (x, y) in zip(names, spread, strict=True)}
-        ranked = [n for n in names if n in self._spots]
+        ranked = [n for n in names if n in self._brushes]
         self._markers.setData(
-            [{"pos": self._positions[n], "size": self._drawn_sizes[n], "data": n, **self._spots[n]} for n in ranked],
-            symbol="o", pen=pg.mkPen(60, 60, 60),
-        )  # fmt: skip
-        unranked = [n for n in names if n not in self._spots]
-        self._unranked.setData([{"pos": self._positions[n], "size": self._drawn_sizes[n]} for n in unranked])
+            x=[self._positions[n][0] for n in ranked],
+            y=[self._positions[n][1] for n in ranked],
+            size=[self._drawn_sizes[n] for n in ranked],
+            brush=[self._brushes[n] for n in ranked],
+            data=ranked,
+            symbol="o",
+            pen=pg.mkPen(60, 60, 60),
+        )
+        unranked = [n for n in names if n not in self._brushes]
+        self._unranked.setData(
+            x=[self._positions[n][0] for n in unranked],
+            y=[self._positions[n][1] for n in unranked],
+            size=[self._drawn_sizes[n] for n in unranked],
+        )
         moved = [n for n, a, b in zip(names, centres, spread, strict=True) if np.hypot(a[0] - b[0], a[1] - b[1]) > 2]
         segments = np.array([(self._anchors[n], self._positions[n]) for n in moved]).reshape(-1, 2)
         self._leaders.setData(segments[:, 0], segments[:, 1], connect="pairs")
@@ -223,9 +237,8 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         selected = [self._selected] if self._selected in self._anchors else []
         wanted = selected + [n for n in best if n not in selected]
         # labels keep clear of ranked markers and the star; a small hollow ring of an unranked region may hide
-        obstacles: list[Box] = [
-            (x - r, y - r, 2 * r, 2 * r) for (x, y), r, n in zip(spread, radii, names, strict=True) if n in self._spots
-        ]
+        circles = zip(spread, radii, names, strict=True)
+        obstacles: list[Box] = [(x - r, y - r, 2 * r, 2 * r) for (x, y), r, n in circles if n in self._brushes]
         if self._you_at is not None:
             you_x, you_y, half = self._you_at[0] / px, -self._you_at[1] / py, YOU_SIZE / 2
             obstacles.append((you_x - half, you_y - half, YOU_SIZE, YOU_SIZE))
@@ -260,11 +273,15 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
             self._label_pool.append(text)
         text = self._label_pool[slot]
         rank = self._rank.get(name)
-        text.setText(f"#{rank} {name}" if rank else name)
-        font = QFont(text.textItem.font())
-        font.setPointSizeF(8)
-        font.setBold(name == self._selected)
-        text.setFont(font)
+        wording = f"#{rank} {name}" if rank else name
+        if text.textItem.toPlainText() != wording:  # setText and setFont re-measure the text: only on a change
+            text.setText(wording)
+        bold = name == self._selected
+        if text.textItem.font().bold() != bold or text.textItem.font().pointSizeF() != LABEL_POINTS:
+            font = QFont(text.textItem.font())
+            font.setPointSizeF(LABEL_POINTS)
+            font.setBold(bold)
+            text.setFont(font)
         return text
 
     # ----- view ---------------------------------------------------------------------------------------------------
