@@ -130,6 +130,10 @@ def test_wheel_zoom_brings_markers_back_to_their_places_and_reset_view_shows_the
     qtbot.wait(50)
     (x_low, x_high), _ = world_map.getPlotItem().getViewBox().viewRange()
     assert x_high - x_low < 200
+    # selecting a region out of the zoomed view pans to it (the table can select any region)
+    window.select_region("australia-southeast1")
+    x, y = world_map.marker_position("australia-southeast1")
+    assert world_map.getPlotItem().getViewBox().viewRect().contains(x, y)
     qtbot.mouseClick(world_map.reset_button, Qt.MouseButton.LeftButton)
     (x_low, x_high), _ = world_map.getPlotItem().getViewBox().viewRange()
     assert x_low <= -169 and x_high >= 179

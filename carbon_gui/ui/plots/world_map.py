@@ -68,10 +68,6 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         item.hideButtons()
         for side in ("bottom", "left"):  # degree axes are noise on a map and cost a fifth of its room at 1024 px
             item.hideAxis(side)
-        view_box = item.getViewBox()
-        view_box.setLimits(minXRange=4, minYRange=4)
-        view_box.sigRangeChangedManually.connect(self._on_user_view)
-        view_box.sigTransformChanged.connect(lambda *_: self._layout())
         self._show_world()
         self._load_borders: Callable[[], Rings] | None = load_borders  # on first show: start-up does not pay for it
         self.borders = QGraphicsPathItem()
@@ -123,6 +119,10 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         self._selected: str | None = None
         self._tips: dict[str, str] = {}
         self._you_at: tuple[float, float] | None = None
+        view_box = item.getViewBox()
+        view_box.setLimits(minXRange=4, minYRange=4)  # about a city's width: no zooming into emptiness
+        view_box.sigRangeChangedManually.connect(self._on_user_view)
+        view_box.sigTransformChanged.connect(lambda *_: self._layout())  # a zoom or resize changes the room
 
     def set_land(self, rings: Rings) -> None:
         """The coastline: every ring as one path, with 'connect' breaking between rings."""
@@ -303,7 +303,8 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         """The title names the figures the colours show: the colour bar is too short for them."""
         self._intensity_label = intensity_label
         # two lines: one line was wider than the map at 1024 px and pushed the map's right side out of view
-        title = f"colour: grid intensity ({intensity_label})<br>size: score · hollow ring: not ranked · ★ you"
+        title = f"colour: grid intensity ({intensity_label})<br>size: score · hollow ring: not ranked"
+        title += " · line: true place · ★ you"
         if self._borders_problem:
             title += f"<br>{self._borders_problem}"
         if title != self.title:
@@ -323,9 +324,12 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         if not follow or not changed:
             return
         view_box = self.getPlotItem().getViewBox()
-        if position is not None and not view_box.viewRect().contains(*position):
-            view = view_box.viewRect()
-            view.moveCenter(pg.Point(*position))
+        view = view_box.viewRect()
+        inner = view.adjusted(view.width() / 10, view.height() / 10, -view.width() / 10, -view.height() / 10)
+        # the true place: the spread positions still follow the zoom before the last wheel step until the next paint
+        place = self._anchors.get(region or "")
+        if place is not None and not inner.contains(*place):  # out of view or half cut by the edge
+            view.moveCenter(pg.Point(*place))
             view_box.setRange(view, padding=0)
         self._layout(force=True)  # the selected region's label comes first
 
