@@ -18,11 +18,13 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 from carbon_gui.ui.services import Services
 
 if TYPE_CHECKING:  # workers imports superqt: after the first paint, not at start-up
+    from carbon_gui.core.catalog import CarbonFigure
     from carbon_gui.core.live_carbon import LiveCarbon
     from carbon_gui.ui.dialogs.missed_start_dialog import MissedStartDialog
     from carbon_gui.ui.hardware.optimise_page import LaunchPrefill
     from carbon_gui.ui.jobs.jobs_view import JobsView
     from carbon_gui.ui.launch.wizard import LaunchWizard
+    from carbon_gui.ui.live_data import LiveData
     from carbon_gui.ui.workers import BackgroundTasks
 
 NO_CLOUD = "Training jobs are not available in this window (no job service was given)."
@@ -38,8 +40,10 @@ class LaunchContext:
         machine: Callable[[], tuple[str, str | None, int]],
         hours: Callable[[], float],
         live: Callable[[], "LiveCarbon | None"],
+        grid: Callable[[], "LiveData | None"] = lambda: None,
     ) -> None:
-        self.region, self.machine, self.hours, self.live = region, machine, hours, live
+        """`live`: the figures the ranking uses; `grid`: the window's latest grid signals (running jobs' estimates)."""
+        self.region, self.machine, self.hours, self.live, self.grid = region, machine, hours, live, grid
 
 
 class JobsController(QObject):
@@ -82,7 +86,7 @@ class JobsController(QObject):
             return
         from carbon_gui.ui.jobs.jobs_view import JobsView
 
-        self.view = JobsView(self._services.jobs, tasks)
+        self.view = JobsView(self._services.jobs, tasks, intensity=self._live_intensity)
         self._tab_layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
         self._tab_layout.addWidget(self.view)
@@ -94,6 +98,15 @@ class JobsController(QObject):
         self.ask_about_missed_starts()
         self.launch_action.setEnabled(True)
         self.gcloud_action.setEnabled(self._services.gcp_access is not None and self._services.secret_store is not None)
+
+    def _live_intensity(self, region: str) -> "CarbonFigure | None":
+        """The latest fresh live intensity of `region` the window has, for a running job's estimate."""
+        from carbon_gui.ui.jobs.job_estimates import live_intensity
+
+        grid = self._context.grid()
+        if grid is None:
+            return None
+        return live_intensity(grid.signals.get(region), self._clock(), grid.stale_after_s)
 
     def shutdown(self) -> None:
         self._schedule_timer.stop()

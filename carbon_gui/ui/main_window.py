@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
                 machine=lambda: self._good_machine,
                 hours=lambda: self.plan_form.hours.value(),
                 live=lambda: self._assessment.live if self._assessment else None,
+                grid=lambda: self.live,
             ),
         )
         self.jobs_controller.show_tab = lambda: self.views.setCurrentWidget(self.jobs_controller.tab)

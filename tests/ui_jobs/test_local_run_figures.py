@@ -20,6 +20,7 @@ from carbon_gui.ui.models.jobs_table_model import COLUMNS
 from tests.jobs.conftest import REGION
 from tests.ui_jobs.conftest import WAIT_MS, launch, row_state
 
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("local_env")]
 
 QUICK = """
@@ -72,6 +73,8 @@ def test_a_local_run_shows_this_machine_and_its_estimate_beside_codecarbons_meas
     assert "Estimate" in details.estimate_header.text() and "Measured" in details.measured_header.text()
     where_and_what = details.title.text().split("<br>")[1]  # the first line is the job's name
     assert f"this machine ({cpu.model})" in where_and_what and "n1-standard-8" not in where_and_what
+    SHOTS.mkdir(exist_ok=True)
+    assert view.grab().save(str(SHOTS / "jobs_local_run.png"))  # to be looked at
 
 
 def test_after_cleanup_the_staging_directory_is_marked_deleted(

@@ -1,14 +1,18 @@
 """The estimate of a local run, from this machine's CPU (codecarbon's power table, as `carbon-gui report` uses)
-and its region's grid intensity, so the Jobs tab shows it beside codecarbon's measurement.
+and its region's grid intensity, so the Jobs tab shows it beside codecarbon's measurement; and the intensity a
+running job's so-far figure uses: the latest live value the window re-fetched, when it has a fresh one.
 
 Finding the CPU imports codecarbon (about a second): `find_this_machine` runs once, on the pool; until it returns
 a local run's snapshot has no LocalEstimate and the tab says "estimating…". Pure data here, no Qt."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from carbon_gui.core.accounting import Utilisation
 from carbon_gui.core.catalog import CarbonFigure
+from carbon_gui.core.live_carbon import latest_figure
+from carbon_gui.core.signals import GridSignal
 from carbon_gui.jobs.local_power import RAM_WATTS_PER_GB, LocalCpu, local_run_estimate
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot, LocalEstimate
 
@@ -46,3 +50,24 @@ def local_estimate(region: str, machine: ThisMachine | str) -> LocalEstimate:
 
 def with_local_estimates(snapshots: tuple[JobSnapshot, ...], machine: ThisMachine | str) -> tuple[JobSnapshot, ...]:
     return tuple(replace(s, local=local_estimate(s.record.region, machine)) if s.is_local else s for s in snapshots)
+
+
+STALE_MARK = "STALE"  # how core.live_carbon marks a kept or too old value in its as_of
+
+
+def live_intensity(signal: GridSignal | None, now: datetime, stale_after_s: float) -> CarbonFigure | None:
+    """The latest value of a live signal for a running job's estimate; None for the 2024 replay (not re-fetched),
+    a stale value or none: the estimate then keeps the intensity it had."""
+    if signal is None or signal.is_replay:
+        return None
+    figure = latest_figure(signal, now, stale_after_s)
+    if isinstance(figure, str) or STALE_MARK in figure[1].as_of:
+        return None
+    return CarbonFigure(figure[0], None, figure[1])
+
+
+def with_live_intensities(
+    snapshots: tuple[JobSnapshot, ...], intensity: Callable[[str], CarbonFigure | None]
+) -> tuple[JobSnapshot, ...]:
+    """Running jobs get their region's latest live intensity (`intensity` region -> figure or None)."""
+    return tuple(replace(s, live_intensity=intensity(s.record.region)) if s.is_active else s for s in snapshots)

@@ -2,10 +2,11 @@
 said. Built off the GUI thread (ui/jobs/job_poll.py); pure data here, no Qt and no I/O."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from carbon_gui.cloud.ledger import JobRecord, StateChange, StepRecord
+from carbon_gui.core.catalog import CarbonFigure
 from carbon_gui.core.job_states import ACTIVE_STATES, is_terminal
 from carbon_gui.core.measured_emissions import MeasuredEmissions
 from carbon_gui.core.run_estimate import RunEstimate
@@ -33,6 +34,7 @@ class JobSnapshot:
     logs_url: str | None = None
     staging_deleted: bool = False  # its staging bucket (or local directory) existed and was cleaned up
     local: LocalEstimate | None = None  # a local run: None until the Jobs tab knows this machine's CPU
+    live_intensity: CarbonFigure | None = None  # a running job: its region's latest live value, re-fetched
 
     @property
     def id(self) -> str:
@@ -72,7 +74,16 @@ class JobSnapshot:
         return max(0.0, (end - start).total_seconds())
 
     def estimate(self) -> RunEstimate | None:
-        """The planner's estimate recorded at launch; for a local run, the one from this machine's CPU."""
+        """The planner's estimate recorded at launch (for a local run, the one from this machine's CPU); while the
+        job runs, at the latest live intensity of its region when the window has one."""
+        estimate = self.launch_estimate()
+        live = self.live_intensity
+        if estimate is None or live is None or live.intensity_gco2_kwh is None or not self.is_active:
+            return estimate
+        return replace(estimate, intensity_gco2_kwh=live.intensity_gco2_kwh, intensity=live.provenance)
+
+    def launch_estimate(self) -> RunEstimate | None:
+        """The estimate as it was made: at launch, or for a local run from this machine's CPU."""
         if self.is_local:
             return self.local.estimate if self.local else None
         if not self.record.estimate_json:

@@ -86,6 +86,10 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
         f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
         f"{'' if snapshot.has_ended else ' so far'}: {power} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\n{footer}"
     )
+    launched = snapshot.launch_estimate()
+    if launched is not None and launched != estimate:  # a live value re-fetched while it runs
+        how += (f"\nIntensity: the latest live value ({estimate.intensity.label()}), re-fetched while the job runs; "
+                f"at launch: {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()}).")  # fmt: skip
     return cell, how
 
 

@@ -28,7 +28,12 @@ from PySide6.QtWidgets import (
 from carbon_gui.ui.dialogs.cleanup_dialog import CleanupDialog
 from carbon_gui.ui.jobs.damaged_bar import DamagedBar
 from carbon_gui.ui.jobs.job_details import JobDetails
-from carbon_gui.ui.jobs.job_estimates import ThisMachine, find_this_machine, with_local_estimates
+from carbon_gui.ui.jobs.job_estimates import (
+    ThisMachine,
+    find_this_machine,
+    with_live_intensities,
+    with_local_estimates,
+)
 from carbon_gui.ui.jobs.job_monitor import JobMonitor
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
 from carbon_gui.ui.jobs.orphans_bar import OrphansBar
@@ -37,6 +42,7 @@ from carbon_gui.ui.models.jobs_table_model import Clock, JobsTableModel
 from carbon_gui.ui.workers import BackgroundTasks
 
 if TYPE_CHECKING:
+    from carbon_gui.core.catalog import CarbonFigure
     from carbon_gui.jobs.service import JobService
 
 NO_JOBS = "No jobs yet: select a region in the ranking and press Launch… (Ctrl+L)."
@@ -55,10 +61,12 @@ class JobsView(QWidget):
         intervals: PollIntervals = PollIntervals(),  # noqa: B008 - frozen
         clock: Clock = lambda: datetime.now(UTC),
         parent: QWidget | None = None,
+        intensity: Callable[[str], "CarbonFigure | None"] = lambda _region: None,
     ) -> None:
-        """`jobs` gives the JobService (called on the pool: making it may import the Google clients)."""
+        """`jobs` gives the JobService (called on the pool: making it may import the Google clients); `intensity`
+        a region's latest live intensity (None: none fresh), for the estimate of a running job."""
         super().__init__(parent)
-        self._jobs, self._tasks, self._clock = jobs, tasks, clock
+        self._jobs, self._tasks, self._clock, self._intensity = jobs, tasks, clock, intensity
         self._fetching_output = False
         self._polled: tuple[JobSnapshot, ...] = ()  # the last poll's snapshots, before the local estimates
         self._this_machine: ThisMachine | str | None = None  # str: why it could not be found
@@ -155,7 +163,7 @@ class JobsView(QWidget):
 
     def _show_jobs(self, polled: tuple[JobSnapshot, ...]) -> None:
         self._polled = polled
-        snapshots = self._with_local_estimates(polled)
+        snapshots = with_live_intensities(self._with_local_estimates(polled), self._intensity)
         chosen = self.selected()
         self.model.set_jobs(snapshots)
         if chosen is not None and self.model.row_of(chosen.id) is not None:
