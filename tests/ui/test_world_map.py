@@ -97,6 +97,14 @@ def test_the_selected_and_best_regions_are_labelled_without_overlap(qtbot, windo
     assert all(view.contains(b) for b in boxes)  # no label cut by the edge of the map
 
 
+def test_selecting_a_region_at_the_edge_of_the_world_view_keeps_the_whole_world(qtbot, window):
+    world_map = show_map(qtbot, window, SIZES[0])
+    before = world_map.getPlotItem().getViewBox().viewRange()
+    window.select_region("australia-southeast1")  # Sydney, 151 degrees east: near the right edge
+    assert world_map.getPlotItem().getViewBox().viewRange() == before
+    assert "australia-southeast1" in world_map.labels
+
+
 def test_the_you_star_is_drawn_above_everything_else(qtbot, window):
     world_map = show_map(qtbot, window, SIZES[0])
     others = [i for i in world_map.getPlotItem().getViewBox().addedItems if i is not world_map.you]

@@ -259,8 +259,8 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
                 end = leader_end(x, y, box)
                 if np.hypot(end[0] - x, end[1] - y) > radius + 4:  # set apart from its marker: draw a line to it
                     lines += [(x * px, -y * py), (end[0] * px, -end[1] * py)]
-        self._label_lines.setData(np.array(lines).reshape(-1, 2)[:, 0], np.array(lines).reshape(-1, 2)[:, 1],
-                                  connect="pairs")  # fmt: skip
+        ends = np.array(lines).reshape(-1, 2)
+        self._label_lines.setData(ends[:, 0], ends[:, 1], connect="pairs")
         for unused in self._label_pool[len(wanted) :]:
             unused.setVisible(False)
 
@@ -323,15 +323,20 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
             self._selection.setData([position[0]], [position[1]], size=ring)
         if not follow or not changed:
             return
+        place = self._anchors.get(region or "")
+        if self._zoomed and place is not None:  # the world view shows every region already
+            self._bring_into_view(place)
+        self._layout(force=True)  # the selected region's label comes first
+
+    def _bring_into_view(self, place: tuple[float, float]) -> None:
+        """Pan a zoomed view to `place` if it is outside or half cut by the edge. The true place, not the drawn one:
+        the spread positions lag a wheel step until the next paint."""
         view_box = self.getPlotItem().getViewBox()
         view = view_box.viewRect()
         inner = view.adjusted(view.width() / 10, view.height() / 10, -view.width() / 10, -view.height() / 10)
-        # the true place: the spread positions still follow the zoom before the last wheel step until the next paint
-        place = self._anchors.get(region or "")
-        if place is not None and not inner.contains(*place):  # out of view or half cut by the edge
+        if not inner.contains(*place):
             view.moveCenter(pg.Point(*place))
             view_box.setRange(view, padding=0)
-        self._layout(force=True)  # the selected region's label comes first
 
     def marker_position(self, region: str) -> tuple[float, float] | None:
         """Where the region's marker is drawn (moved from its true place when markers had to spread apart)."""
