@@ -7,9 +7,11 @@ copies it to disk. Reading the file, the keyring and the network all run on the 
 
 import re
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -66,6 +68,7 @@ class GcloudDialog(QDialog):
         box = QVBoxLayout(credentials)
         self.adc_label = QLabel("Application Default Credentials: looking…")
         self.adc_label.setWordWrap(True)
+        self.adc_label.setTextFormat(Qt.TextFormat.PlainText)  # a path or an error message, never markup
         box.addWidget(self.adc_label)
         self.key_label = QLabel("Service-account key: reading the keyring…")
         self.key_label.setWordWrap(True)
@@ -74,6 +77,7 @@ class GcloudDialog(QDialog):
         self.choose_key = QPushButton("Use a service-account &key file…")
         self.choose_key.setToolTip("Its JSON is kept in the OS keyring; the app writes it nowhere else.")
         self.remove_key = QPushButton("&Remove key")
+        self.remove_key.setEnabled(False)  # until the keyring says there is a key
         self.session_only = QCheckBox("Keep the key for this &session only (in memory)")
         self.session_only.setVisible(False)
         keys.addWidget(self.choose_key)
@@ -88,11 +92,13 @@ class GcloudDialog(QDialog):
         self.check_button.setToolTip("Lists the project's training jobs and buckets (read-only) with these credentials")
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # may quote a server's answer: its HTML is not ours
         self.status.setObjectName("gcloudStatus")
         checks.addWidget(self.check_button)
         checks.addStretch(1)
         layout.addLayout(checks)
         layout.addWidget(self.status)
+        layout.addStretch(1)  # a taller dialog keeps its lines together, the room goes above OK / Cancel
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         layout.addWidget(self.buttons)
 
@@ -103,6 +109,28 @@ class GcloudDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self._has_key = False
         self._refresh_credentials()
+
+    # --- layout --------------------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # new text laid out: it may need more lines
+            self._fit_text()
+        return handled
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """Keep the dialog tall enough for its wrapped text at its width. Qt gives a window no minimum height for
+        wrapped labels, so a long credentials line was cut mid-line and Check access's lines squashed the buttons."""
+        layout = self.layout()
+        needed = layout.totalHeightForWidth(self.width()) if layout and layout.hasHeightForWidth() else -1
+        if needed > 0:
+            self.setMinimumHeight(needed)
+            if self.height() < needed:
+                self.resize(self.width(), needed)
 
     # --- what is set ---------------------------------------------------------------------------------
 
@@ -124,10 +152,10 @@ class GcloudDialog(QDialog):
         if description is None:
             self.key_label.setText("Service-account key: none — the app uses Application Default Credentials.")
         else:
-            self.key_label.setText(f"Service-account key: <b>{description}</b> — used instead of ADC.")
+            self.key_label.setText(f"Service-account key: <b>{escape(str(description))}</b> — used instead of ADC.")
 
     def _show_key_error(self, message: str) -> None:
-        self.key_label.setText(f"Service-account key: {message}")
+        self.key_label.setText(f"Service-account key: {escape(message)}")  # the label is rich text (the <b> above)
 
     def _show_adc(self, access: object) -> None:
         assert isinstance(access, GcpAccess)
