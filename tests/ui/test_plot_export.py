@@ -4,18 +4,21 @@ not a screen grab of the tab; a file that cannot be written is a message, not a 
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QWidget
 
 from carbon_gui.ui.plots.intensity_plot import PALETTE
-from carbon_gui.ui.plots.plot_export import ExportChoice
+from carbon_gui.ui.plots.plot_export import DEFAULT_SIZE, ExportChoice, ExportDialog, ask_export, render_plot
 from tests.ui.conftest import error_boxes
 from tests.ui.test_live_window import live_window
 
 
-def pixels(path: Path) -> np.ndarray:
-    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
-    assert not image.isNull(), f"{path} is not an image"
+def pixels(source: Path | QImage) -> np.ndarray:
+    image = (source if isinstance(source, QImage) else QImage(str(source))).convertToFormat(QImage.Format.Format_RGB888)
+    assert not image.isNull(), f"{source} is not an image"
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     return rows[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
 
@@ -93,3 +96,38 @@ def test_a_file_that_cannot_be_written_is_a_clear_message(signals_window, tmp_pa
     assert len(boxes) == 1 and expected in boxes[0].text()
     assert "Traceback" not in boxes[0].text()
     assert not (tmp_path / "plot.jpg").exists()
+
+
+def test_the_dialog_offers_1600_by_900_and_returns_what_the_user_typed(qtbot, tmp_path) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+
+    def fill_in_and_save() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ExportDialog)
+        assert (dialog.width_px.value(), dialog.height_px.value()) == DEFAULT_SIZE == (1600, 900)
+        assert dialog.path.text().endswith("power-mix.png")
+        dialog.path.setText(str(tmp_path / "mix.svg"))
+        dialog.height_px.setValue(1000)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_in_and_save)  # the dialog is modal: answer it from the event loop
+    assert ask_export(parent, "power-mix") == ExportChoice(tmp_path / "mix.svg", 1600, 1000)
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+    assert ask_export(parent, "power-mix") is None
+
+
+def test_a_layout_with_its_legend_exports_at_the_chosen_size(qtbot) -> None:
+    """What the Hardware tab passes: a GraphicsLayoutWidget's layout (plot and legend side by side)."""
+    graphics = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(graphics)
+    graphics.resize(400, 300)
+    graphics.show()
+    plot = graphics.addPlot()
+    plot.plot([0, 1, 2, 3], [3, 1, 2, 0], pen=pg.mkPen((214, 39, 40), width=3))
+    before = graphics.ci.geometry()
+    data = render_plot(graphics.ci, 900, 500)
+    image = pixels(QImage.fromData(data, "PNG"))
+    assert image.shape == (500, 900, 3)
+    assert (np.abs(image.astype(int) - (214, 39, 40)).sum(axis=2) < 30).sum() > 300  # the curve is drawn
+    assert graphics.ci.geometry() == before  # put back as it was on screen
