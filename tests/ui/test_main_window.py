@@ -54,7 +54,7 @@ def test_dragging_is_throttled(window, qtbot):
     once when the throttle's timer fires, with the last value."""
     reranked_at: list[int] = []
     slider = window.weights_panel.sliders["carbon"]
-    window.table_model.modelReset.connect(lambda: reranked_at.append(slider.value()))
+    window.weights_panel.weightsChanged.connect(lambda _: reranked_at.append(slider.value()))
     for value in range(40, 60):
         slider.setValue(value)
     during_burst = len(reranked_at)

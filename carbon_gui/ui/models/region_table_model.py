@@ -1,5 +1,6 @@
 """Table model over a Ranking: one row per ranked region, every number with its unit and source."""
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -171,24 +172,82 @@ _REGION = int(REGION_ROLE)
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
+@functools.lru_cache(maxsize=512)
+def _intensity_qcolor(intensity: float) -> QColor:
+    """The colour of an intensity, kept: a region's intensity stays while sliders move (the colour map costs ~40 µs)."""
+    return QColor(*intensity_color(intensity))
+
+
 class RegionTableModel(QAbstractTableModel):
+    """Keeps its rows in the order shown (it sorts itself, see `sort`), so a re-rank that leaves the order alone
+    updates the cells in place: a model reset per slider step made the view and a sorting proxy read every cell."""
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: tuple[ScoredRegion, ...] = ()
+        self._ranked: tuple[ScoredRegion, ...] = ()  # in rank order: the tie order of every sort
+        self._rows: tuple[ScoredRegion, ...] = ()  # in the order shown
         self._texts: list[list[str]] = []  # formatted once per ranking: views ask for them often
         self._colors: list[QColor] = []
+        self._sort_column = 0
+        self._sort_order = Qt.SortOrder.AscendingOrder
         self.cfe_tooltip = ""
         self._best_starts: dict[str, tuple[str, str]] = {}  # region -> (text, tooltip) from the latest When plan
 
     def set_ranking(self, ranking: Ranking, carbon_year: int | None = None) -> None:
         """`carbon_year`: the year of Google's figures, which the CFE share always comes from (also in live mode)."""
         self.cfe_tooltip = f"Google CFE: {cfe_provenance(carbon_year).label()}. Shown for reference; not in the score."
+        self._ranked = ranking.ranked
+        rows = self._ordered()
+        if [s.name for s in rows] == [s.name for s in self._rows] and rows:
+            self._set_rows(rows)
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
+            return
         self.beginResetModel()
-        self._rows = ranking.ranked
-        self._texts = [[c.text(s) for c in COLUMNS] for s in ranking.ranked]
-        self._fill_best_starts()
-        self._colors = [QColor(*intensity_color(s.facts.intensity)) for s in ranking.ranked]
+        self._set_rows(rows)
         self.endResetModel()
+
+    def _set_rows(self, rows: tuple[ScoredRegion, ...]) -> None:
+        self._rows = rows
+        self._texts = [[c.text(s) for c in COLUMNS] for s in rows]
+        self._fill_best_starts()
+        self._colors = [_intensity_qcolor(s.facts.intensity) for s in rows]
+
+    def _sort_value(self, scored: ScoredRegion, column: int) -> Any:
+        if column == BEST_START_COLUMN:  # "now" before any time; ISO-like times sort as text; no plan last
+            text = self._best_starts.get(scored.name, ("", ""))[0]
+            return "0" if text == "now" else text or "~"
+        value = COLUMNS[column].value(scored)
+        return float("inf") if value is None else value
+
+    def _ordered(self) -> tuple[ScoredRegion, ...]:
+        """The rows in rank order, sorted (stably) by the chosen column, as Qt's sorting proxy did."""
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        column = self._sort_column
+
+        def key(scored: ScoredRegion) -> tuple[bool, Any]:  # missing (inf) last: no str-to-float comparison
+            value = self._sort_value(scored, column)
+            return value == float("inf"), value
+
+        return tuple(sorted(self._ranked, key=key, reverse=descending))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Called by the view when the user clicks a header (or `sortByColumn`)."""
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort_column, self._sort_order = column, order
+        self._reorder()
+
+    def _reorder(self) -> None:
+        rows = self._ordered()
+        if rows == self._rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        new_row = {s.name: i for i, s in enumerate(rows)}
+        old = self.persistentIndexList()  # the selection and current row follow their region
+        moved = [self.index(new_row[self._rows[i.row()].name], i.column()) for i in old]
+        self._set_rows(rows)
+        self.changePersistentIndexList(old, moved)
+        self.layoutChanged.emit()
 
     def set_best_starts(self, starts: Mapping[str, tuple[str, str]]) -> None:
         """The latest When plan's best start per region: (text such as 'now' or a UTC time, tooltip)."""
@@ -197,6 +256,8 @@ class RegionTableModel(QAbstractTableModel):
         if self._rows:
             column = BEST_START_COLUMN
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+            if self._sort_column == column:
+                self._reorder()
 
     def _fill_best_starts(self) -> None:
         for texts, scored in zip(self._texts, self._rows, strict=True):
@@ -234,11 +295,7 @@ class RegionTableModel(QAbstractTableModel):
                 return self._best_start_tooltip(self._rows[row].name)
             return self.cfe_tooltip if col == CFE_COLUMN else COLUMNS[col].tooltip(self._rows[row])
         if role == _SORT:
-            if col == BEST_START_COLUMN:  # "now" before any time; ISO-like times sort as text; no plan last
-                text = self._texts[row][col]
-                return "0" if text == "now" else text or "~"
-            value = COLUMNS[col].value(self._rows[row])
-            return float("inf") if value is None else value
+            return self._sort_value(self._rows[row], col)
         if role == _REGION:
             return self._rows[row].name
         return None

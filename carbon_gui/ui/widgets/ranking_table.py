@@ -1,9 +1,12 @@
-"""The ranking table: a sortable view over RegionTableModel that selects whole rows by region name."""
+"""The ranking table: a sortable view over RegionTableModel that selects whole rows by region name.
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+The model sorts itself: Qt's sorting proxy re-read every cell of a column on each re-rank (a slider step) to sort
+again. `proxy` stays, an identity layer, for code that maps between view and model rows."""
+
+from PySide6.QtCore import QIdentityProxyModel, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from carbon_gui.ui.models.region_table_model import REGION_ROLE, SORT_ROLE, RegionTableModel
+from carbon_gui.ui.models.region_table_model import REGION_ROLE, RegionTableModel
 
 MAX_COLUMN_PX = 340
 
@@ -15,9 +18,8 @@ class RankingTable(QTableView):
         super().__init__(parent)
         self.setObjectName("rankingTable")
         self.source = RegionTableModel()
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = QIdentityProxyModel(self)  # forwards the view's sort() to the model
         self.proxy.setSourceModel(self.source)
-        self.proxy.setSortRole(SORT_ROLE)
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
         self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
