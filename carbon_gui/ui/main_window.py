@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._live_problem: str | None = None
         self._gcp_project = settings.gcp_project
         self._table_layout: tuple[frozenset[str], str] | None = None  # rows and carbon figures the columns fit
+        self._candidates_shown: tuple[list[str], str | None, str] | None = None  # as last given to the Signals tab
         self._good_machine = (settings.machine, settings.accelerator, settings.accelerator_count)
         self._policy = SecurityPolicy(
             ResidencyRule.ANYWHERE, frozenset(settings.allowed_countries), dict(settings.trust_overrides)
@@ -429,7 +430,10 @@ class MainWindow(QMainWindow):
         keep = self._selected if self._selected in names else None
         self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
         why_none = "" if ranking.ranked else nothing_ranked_cause(self._assessment, ranking)
-        self.live_controller.set_candidates([s.name for s in ranking.ranked], self._selected, why_none)
+        candidates = ([s.name for s in ranking.ranked], self._selected, why_none)
+        if candidates != self._candidates_shown:  # the Signals tab rebuilds its list (~3 ms): not on every re-rank
+            self._candidates_shown = candidates
+            self.live_controller.set_candidates(*candidates)
         self.when_view.inputs_changed()
 
     def _shown_ranking(self) -> ShownRanking | None:
