@@ -1,7 +1,8 @@
 """carbon-gui dimension: which hardware, configuration (and region) meet the limits with the least CO2e (HADA).
 
     carbon-gui dimension --data DIR --minimize TARGET [--maximize TARGET] [--constraint "T<=V"]... [--margin Q]
-        [--region R]... [--year Y] [--budget PRICE] [--depth N] [--solver highs|cp-sat|enumeration] [--json]
+        [--region R]... [--year Y] [--budget PRICE] [--model tree|boosting] [--depth N] [--trees N]
+        [--solver highs|cp-sat|enumeration] [--json]
 
 DIR holds `<algorithm>_<hardware>.csv` + `.json` pairs (the HADA format). Exit 0 with an answer, feasible or not;
 exit 2 with one line for bad input. The JSON keys: docs/DIMENSIONING.md.
@@ -53,13 +54,23 @@ def _depth(text: str) -> int:
         raise InputError(f"'{text}' is not a whole number") from None
 
 
+def _trees(text: str) -> int:
+    from carbon_gui.dimensioning.fitting import check_trees
+
+    try:
+        return check_trees(int(text))
+    except ValueError:
+        raise InputError(f"'{text}' is not a whole number") from None
+
+
 def add_dimension_command(commands: Commands) -> None:
     d = commands.add_parser(
         "dimension",
         help="choose hardware and configuration from benchmark runs (HADA)",
-        description="Fit a decision tree per hardware x target on the benchmark runs, then find the hardware and "
-        "hyperparameters (and, with --region, the region) that optimise the objective within the constraints, with "
-        "the trees embedded in an exact solver. The answer is checked against the raw runs at that configuration.",
+        description="Fit a decision tree (or gradient boosting) per hardware x target on the benchmark runs, then find "
+        "the hardware and hyperparameters (and, with --region, the region) that optimise the objective within the "
+        "constraints, with the trees embedded in an exact solver. The answer is checked against the raw runs at that "
+        "configuration.",
     )
     d.add_argument("--data", type=Path, required=True, help="folder of <algorithm>_<hardware>.csv + .json pairs")
     goal = d.add_mutually_exclusive_group(required=True)
@@ -75,7 +86,13 @@ def add_dimension_command(commands: Commands) -> None:
                         "intensity (repeat; Google's yearly figures, as 'rank')")  # fmt: skip
     d.add_argument("--year", type=int, help="with --region: year of Google's carbon figures (default: newest)")
     d.add_argument("--budget", type=_checked(_budget), help="hardware budget: the most a platform's HW_price may be")
-    d.add_argument("--depth", type=_checked(_depth), help="tree depth (default: chosen by 5-fold cross-validation)")
+    d.add_argument("--model", default="tree", choices=("tree", "boosting"),
+                   help="surrogate per hardware x target: a decision tree (default), or gradient boosting (up to "
+                        "50 trees of depth up to 3)")  # fmt: skip
+    d.add_argument("--depth", type=_checked(_depth),
+                   help="tree depth (default: by 5-fold cross-validation; boosting: 1-3, default 3)")  # fmt: skip
+    d.add_argument("--trees", type=_checked(_trees),
+                   help="with --model boosting: how many trees, 1-50 (default: by cross-validation)")  # fmt: skip
     d.add_argument("--solver", default="highs", choices=("highs", "cp-sat", "enumeration"),
                    help="highs (default), cp-sat (needs ortools), or enumeration (the cross-check)")  # fmt: skip
     d.add_argument("--json", action="store_true", help="print one JSON object")
@@ -91,6 +108,12 @@ def _dimension(args: argparse.Namespace) -> int:
         raise InputError("The objective names no target: give e.g. --minimize 'CO2e(kg)'.")
     if args.year is not None and not args.region:
         raise InputError("--year chooses the carbon figures of --region: give --region too, or leave --year out.")
+    if args.model != "boosting" and args.trees is not None:
+        raise InputError("--trees sets the number of boosted trees: give --model boosting too, or leave --trees out.")
+    if args.model == "boosting" and args.depth is not None:
+        from carbon_gui.dimensioning.fitting import check_depth
+
+        check_depth(args.depth, args.model)
     request = DimensionRequest(objective, tuple(args.constraint), args.margin, args.budget, tuple(args.region))
     data = load_benchmarks(args.data)
     regions, prices = [], {}
@@ -100,7 +123,7 @@ def _dimension(args: argparse.Namespace) -> int:
         reference = load_reference()
         regions = service.region_carbon(reference, request.regions, args.year)
         prices = service.machine_prices(reference, data.hardware, request.regions)
-    surrogates = service.fit_for(data, request, args.depth)
+    surrogates = service.fit_for(data, request, args.depth, kind=args.model, trees=args.trees)
     service.LOADERS[args.solver]()
     # scikit-learn and scipy just added ~100,000 objects that live as long as the process: without this, the first
     # full garbage collection walks them all in the middle of the solve (~90 ms measured, 8x the solve). Collect

@@ -9,7 +9,7 @@ Measured (docs/DIMENSIONING.md): enforced bounds solve ~6x faster than the aggre
 and probing and symmetry detection cost more than they save on models this small.
 """
 
-from carbon_gui.core.dimensioning.problem import EncodedChoice, Problem, Solution
+from carbon_gui.core.dimensioning.problem import EncodedChoice, EncodedLeaf, Problem, Solution
 from carbon_gui.core.dimensioning.request import MINIMIZE
 from carbon_gui.core.errors import InputError
 from carbon_gui.dimensioning import TIME_LIMIT_S, SolverError
@@ -30,11 +30,16 @@ def solve(problem: Problem, encoded: list[EncodedChoice]) -> Solution | None:
 
     if not encoded:
         return None
+    if any(choice.sums for choice in encoded):
+        raise InputError(
+            "These gradient boosting surrogates cut the space into too many boxes to embed as one tree each, and as "
+            "sums of trees their values are real numbers, which CP-SAT cannot add: choose the HiGHS solver."
+        )
     model = cp_model.CpModel()
     uses = [model.new_bool_var(f"use{c.index}") for c in encoded]
     model.add_exactly_one(uses)
     hyper = []
-    objective_literals = []
+    objective_literals: list[tuple[tuple[EncodedLeaf, ...], list[cp_model.IntVar]]] = []  # per choice
     for choice, use in zip(encoded, uses, strict=True):
         domains = problem.choices[choice.index].domains
         x = [model.new_int_var(0, len(d) - 1, f"x{choice.index}_{j}") for j, d in enumerate(domains)]
@@ -46,12 +51,8 @@ def solve(problem: Problem, encoded: list[EncodedChoice]) -> Solution | None:
                 for j, var in enumerate(x):
                     model.add_linear_constraint(var, e.leaf.low[j], e.leaf.high[j]).only_enforce_if(lit)
             if t == choice.objective_tree:
-                objective_literals.append(literals)
-    ranks = sum(
-        e.rank * lit
-        for c, lits in zip(encoded, objective_literals, strict=True)
-        for e, lit in zip(c.trees[c.objective_tree], lits, strict=True)
-    )
+                objective_literals.append((leaves, literals))
+    ranks = sum(e.rank * lit for leaves, lits in objective_literals for e, lit in zip(leaves, lits, strict=True))
     if problem.request.objective.sense == MINIMIZE:
         model.minimize(ranks)
     else:
@@ -70,6 +71,6 @@ def solve(problem: Problem, encoded: list[EncodedChoice]) -> Solution | None:
         )
     chosen = next(k for k, use in enumerate(uses) if solver.boolean_value(use))
     choice = encoded[chosen]
-    leaf = next(k for k, lit in enumerate(objective_literals[chosen]) if solver.boolean_value(lit))
+    leaf = next(k for k, lit in enumerate(objective_literals[chosen][1]) if solver.boolean_value(lit))
     indices = tuple(int(solver.value(var)) for var in hyper[chosen])
     return Solution(choice.index, indices, choice.scores[leaf])

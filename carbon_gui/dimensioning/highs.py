@@ -5,6 +5,13 @@ and one binary per allowed leaf of each target's tree. Rows: exactly one choice 
 binaries sum to `use`; and the active leaf bounds the hyperparameters: x - sum(low*leaf) >= 0, x - sum(high*leaf)
 <= 0 (the tight form: when the choice is unused, x is 0). The objective is the sum of the objective leaves'
 integer ranks, so no value is scaled or rounded. Measured against CP-SAT: docs/DIMENSIONING.md.
+
+A boosted target (gradient boosting) is a sum: each of its trees gets leaf binaries and bound rows as above, and its
+value is constant x use + sum(leaf value x leaf binary), real coefficients, limited by rows (its limits) or
+minimised (the objective). Those rows are divided by their largest coefficient, so HiGHS's absolute tolerances
+are relative to the target's size, and tightened by SUM_GUARD, so that a point accepted within the tolerance still
+meets the limit exactly (a point within SUM_GUARD of a limit is refused: the optimum may differ from enumeration
+there). The objective value returned is the models' own, recomputed at the answer.
 highspy loads on first use.
 """
 
@@ -14,12 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from carbon_gui.core.dimensioning.problem import EncodedChoice, Problem, Solution
+from carbon_gui.core.dimensioning.problem import BoostedSum, EncodedChoice, Problem, Solution, objective_at
 from carbon_gui.core.dimensioning.request import MINIMIZE
+from carbon_gui.core.dimensioning.surrogate import Leaf
 from carbon_gui.core.errors import InputError
 from carbon_gui.dimensioning import TIME_LIMIT_S, SolverError
 
 NAME = "highs"
+SUM_TOLERANCE = 1e-9  # HiGHS's feasibility tolerances when a boosted sum is embedded (rows scaled to about 1)
+SUM_GUARD = 1e-8  # each boosted limit row is tightened by this (relative to the row's largest coefficient)
 _first_instance = threading.Lock()
 _banner_done = False
 
@@ -75,23 +85,46 @@ def solve(problem: Problem, encoded: list[EncodedChoice]) -> Solution | None:
         cost.append(objective)
         return len(lower) - 1
 
+    def leaf_columns(x: list[int], use: int, leaves: list[Leaf], costs: list[float]) -> list[int]:
+        """One binary per leaf: exactly one is set when the choice is used, and it bounds the hyperparameters."""
+        literals = [column(1.0, c) for c in costs]
+        rows.append((0.0, 0.0, [*literals, use], [1.0] * len(literals) + [-1.0]))
+        for j, var in enumerate(x):  # x - sum(low*lit) >= 0 and x - sum(high*lit) <= 0
+            rows.append((0.0, np.inf, [var, *literals], [1.0] + [-float(leaf.low[j]) for leaf in leaves]))
+            rows.append((-np.inf, 0.0, [var, *literals], [1.0] + [-float(leaf.high[j]) for leaf in leaves]))
+        return literals
+
+    objective_scale = max((_size(c.sums[c.objective_sum]) for c in encoded if c.objective_sum is not None), default=1)
     uses = [column(1.0) for _ in encoded]
     rows.append((1.0, 1.0, uses, [1.0] * len(uses)))
     hyper: list[list[int]] = []
-    objective_columns: list[list[int]] = []
-    for choice, use in zip(encoded, uses, strict=True):
+    objective_columns: dict[int, list[int]] = {}  # per choice with a single-tree objective: its leaf binaries
+    sum_columns: list[list[list[list[int]]]] = []  # per choice, per sum, per tree: the leaf binaries
+    for position, (choice, use) in enumerate(zip(encoded, uses, strict=True)):
         x = [column(len(d) - 1) for d in problem.choices[choice.index].domains]
         hyper.append(x)
-        for t, leaves in enumerate(choice.trees):
+        for t, encoded_leaves in enumerate(choice.trees):
             is_objective = t == choice.objective_tree
-            literals = [column(1.0, float(e.rank) if is_objective else 0.0) for e in leaves]
-            rows.append((0.0, 0.0, [*literals, use], [1.0] * len(literals) + [-1.0]))
-            for j, var in enumerate(x):  # x - sum(low*lit) >= 0 and x - sum(high*lit) <= 0
-                rows.append((0.0, np.inf, [var, *literals], [1.0] + [-float(e.leaf.low[j]) for e in leaves]))
-                rows.append((-np.inf, 0.0, [var, *literals], [1.0] + [-float(e.leaf.high[j]) for e in leaves]))
+            costs = [float(e.rank) if is_objective else 0.0 for e in encoded_leaves]
+            literals = leaf_columns(x, use, [e.leaf for e in encoded_leaves], costs)
             if is_objective:
-                objective_columns.append(literals)
+                objective_columns[position] = literals
+        per_sum = []
+        for k, total in enumerate(choice.sums):
+            per_tree = []
+            weight = 1 / objective_scale if k == choice.objective_sum else 0.0
+            for leaves in total.trees:
+                per_tree.append(leaf_columns(x, use, list(leaves), [leaf.value * weight for leaf in leaves]))
+            cost[use] += total.constant * weight
+            _limit_rows(total, per_tree, use, rows)
+            per_sum.append(per_tree)
+        sum_columns.append(per_sum)
     highs = _new_highs()
+    if any(c.sums for c in encoded):
+        for option in ("primal_feasibility_tolerance", "mip_feasibility_tolerance"):
+            highs.setOptionValue(option, SUM_TOLERANCE)
+        highs.setOptionValue("mip_rel_gap", 0.0)
+        highs.setOptionValue("mip_abs_gap", 0.0)
     inf = highspy.kHighsInf
     count = len(lower)
     highs.addVars(count, np.array(lower), np.array(upper))
@@ -128,5 +161,39 @@ def solve(problem: Problem, encoded: list[EncodedChoice]) -> Solution | None:
     solution = np.array(highs.getSolution().col_value)
     chosen = next(k for k, use in enumerate(uses) if solution[use] > 0.5)
     choice = encoded[chosen]
+    point = tuple(round(solution[v]) for v in hyper[chosen])
+    summed = {  # each boosted target as the solver sees it: its constant and the leaves it set
+        total.target: total.constant
+        + sum(
+            leaf.value
+            for leaves, literals in zip(total.trees, per_tree, strict=True)
+            for leaf, lit in zip(leaves, literals, strict=True)
+            if solution[lit] > 0.5
+        )
+        for total, per_tree in zip(choice.sums, sum_columns[chosen], strict=True)
+    }
+    if choice.objective_tree is None:  # a boosted objective: its value from the models, at the answer
+        return Solution(choice.index, point, objective_at(problem, choice.index, point), summed)
     leaf = next(k for k, col in enumerate(objective_columns[chosen]) if solution[col] > 0.5)
-    return Solution(choice.index, tuple(round(solution[v]) for v in hyper[chosen]), choice.scores[leaf])
+    return Solution(choice.index, point, choice.scores[leaf], summed)
+
+
+def _size(total: BoostedSum) -> float:
+    """The largest coefficient of a boosted sum's rows: rows divided by it have coefficients of about 1."""
+    largest = max([abs(total.constant), *(abs(leaf.value) for leaves in total.trees for leaf in leaves)])
+    return largest if largest > 0 else 1.0
+
+
+def _limit_rows(
+    total: BoostedSum, per_tree: list[list[int]], use: int, rows: list[tuple[float, float, list[int], list[float]]]
+) -> None:
+    """constant x use + sum(value x leaf) within [lower, upper] when the choice is used (0 <= 0 when not), scaled."""
+    columns = [lit for literals in per_tree for lit in literals]
+    values = [leaf.value for leaves in total.trees for leaf in leaves]
+    for limit, sense in ((total.upper, 1.0), (total.lower, -1.0)):
+        if not np.isfinite(limit):
+            continue
+        size = max(_size(total), abs(limit))
+        # sense x (sum - limit) <= -guard, with use multiplying the constant part
+        coefficients = [sense * v / size for v in values] + [sense * (total.constant - limit) / size + SUM_GUARD]
+        rows.append((-np.inf, 0.0, [*columns, use], coefficients))

@@ -10,6 +10,7 @@ so a QRunnable can call them and forward progress through a signal; both raise `
 (scikit-learn, highspy) happen inside the calls: run the first one off the GUI thread.
 """
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -34,6 +35,7 @@ from carbon_gui.core.dimensioning.regional import (
     first_present,
 )
 from carbon_gui.core.dimensioning.request import DimensionRequest, check_targets
+from carbon_gui.core.dimensioning.surrogate import TREE
 from carbon_gui.core.errors import InputError
 from carbon_gui.dimensioning import cpsat, highs
 from carbon_gui.dimensioning.fitting import CancelFlag, Cancelled, Progress, Surrogates, fit_surrogates
@@ -47,10 +49,23 @@ SOLVERS: dict[str, Callable[[Problem], Solution | None]] = {
 }
 LOADERS: dict[str, Callable[[], None]] = {highs.NAME: highs.load, cpsat.NAME: cpsat.load, ENUMERATION: lambda: None}
 DEFAULT_SOLVER = highs.NAME  # measured against CP-SAT: docs/DIMENSIONING.md
+SOLVER_VALUE_TOLERANCE = 1e-6  # relative: a boosted target summed by the solver vs the models at its answer
 
 
 class EncodingBug(RuntimeError):
     """The solver's answer breaks a constraint by the surrogates' own predictions: a bug, never a user error."""
+
+
+def check_encoding(problem: Problem, solution: Solution, solver: str = "solver") -> None:
+    """EncodingBug when the models, evaluated at the solver's point, break a constraint, or differ (relative 1e-6)
+    from the values the solver summed for its boosted targets: the pitfall of embedding models in a programme."""
+    broken = model_violations(problem, solution)
+    if broken:
+        raise EncodingBug(f"{solver} returned a point whose predictions break {', '.join(broken)}")
+    predicted = predictions(problem, solution)
+    for target, summed in solution.solver_values.items():
+        if not math.isclose(summed, predicted[target], rel_tol=SOLVER_VALUE_TOLERANCE, abs_tol=1e-300):
+            raise EncodingBug(f"{solver} summed {target} = {summed!r} where the models predict {predicted[target]!r}")
 
 
 def check_request_targets(data: BenchmarkSet, request: DimensionRequest) -> None:
@@ -91,11 +106,13 @@ def fit_for(
     depth: int | None = None,
     progress: Progress | None = None,
     cancelled: CancelFlag | None = None,
+    kind: str = TREE,
+    trees: int | None = None,
 ) -> Surrogates:
     """The surrogates a request needs, and only those (all targets: `fitting.fit_surrogates(data)`)."""
     check_request_targets(data, request)
     needed = [base_target(data, t, bool(request.regions)) for t in request.targets]
-    return fit_surrogates(data, needed, depth, progress, cancelled)
+    return fit_surrogates(data, needed, depth, progress, cancelled, kind, trees)
 
 
 def region_carbon(
@@ -250,9 +267,7 @@ def solve(
             return replace(base, notes=[*base.notes, "No hardware is left to choose from."])
         conflicts, distance = find_conflicts(request, lambda req: run(req) is not None, value)
         return replace(base, conflicts=list(dict.fromkeys(c.target for c in conflicts)), conflict_distance=distance)
-    broken = model_violations(problem, solution)
-    if broken:
-        raise EncodingBug(f"{solver} returned a point whose predictions break {', '.join(broken)}")
+    check_encoding(problem, solution, solver)
     choice = problem.choices[solution.choice]
     platform = data.platform(choice.hardware)
     constrained = dict.fromkeys(c.target for c in request.constraints)
@@ -276,8 +291,11 @@ def solve(
         surrogates={
             t: {
                 "fitted_on": term.surrogate.target,
+                "kind": term.surrogate.kind,
                 "depth": term.surrogate.depth,
                 "depth_chosen_by": term.surrogate.depth_chosen_by,
+                "trees": term.surrogate.trees,
+                "trees_chosen_by": term.surrogate.trees_chosen_by or None,
                 "cv_mae": term.surrogate.cv_mae * term.factor,
                 "cv_r2": term.surrogate.cv_r2,
             }

@@ -190,10 +190,10 @@ def test_the_tree_copy_predicts_as_scikit_learn_and_its_leaves_tile_the_space(
             points = grid(domains)
             model = DecisionTreeRegressor(max_depth=surrogate.depth, random_state=0)
             model.fit(platform.inputs, platform.targets[target])
-            predicted = surrogate.tree.predict(points)
+            predicted = surrogate.model.predict(points)
             np.testing.assert_array_equal(predicted, model.predict(points))
             covered = np.zeros(len(points), dtype=int)
-            for leaf in surrogate.tree.leaves(domains):
+            for leaf in surrogate.model.leaves(domains):
                 index_grid = np.array(list(itertools.product(*(range(len(d)) for d in domains))))
                 inside = np.all((index_grid >= leaf.low) & (index_grid <= leaf.high), axis=1)
                 assert np.all(predicted[inside] == leaf.value)
@@ -211,7 +211,7 @@ def test_the_carbon_by_region_is_energy_times_pue_times_intensity(
     intensity = reference.catalog.carbon(region.name, reference.catalog.latest_carbon_year).intensity_gco2_kwh
     energy = hada_depth10.get(answer.hardware or "", "totEnergy(kW)")
     assert energy is not None and intensity is not None
-    kwh = float(energy.tree.predict(np.array([[answer.configuration["nScenarios"]]], dtype=float))[0])
+    kwh = float(energy.model.predict(np.array([[answer.configuration["nScenarios"]]], dtype=float))[0])
     assert math.isclose(answer.predicted["CO2e(kg)"], kwh * region.pue * intensity / 1000, rel_tol=1e-12)
     assert answer.region == min(regions, key=lambda r: r.kg_per_it_kwh).region  # same energy: the cleanest grid
     assert any("not a machine type" in note for note in answer.notes)
@@ -235,7 +235,7 @@ def test_a_machine_type_gets_a_cost_by_region(tmp_path: Path, reference: Referen
     time_model = service.fit_for(data, request).get("n1-standard-8", "time(sec)")
     assert time_model is not None
     point = np.array([[answer.configuration["layers"], answer.configuration["lr"]]], dtype=float)
-    seconds = float(time_model.tree.predict(point)[0])
+    seconds = float(time_model.model.predict(point)[0])
     assert math.isclose(answer.predicted["cost(USD)"], seconds / 3600 * price, rel_tol=1e-12)
 
 
@@ -376,7 +376,7 @@ def test_merging_boxes_keeps_exactly_the_allowed_points(
     hardware, target = data.draw(st.sampled_from(sorted(surrogates.by_key)))
     platform = benchmark.platform(hardware)
     domains = tuple(platform.domain(i) for i in range(platform.inputs.shape[1]))
-    leaves = surrogates.by_key[(hardware, target)].tree.leaves(domains)
+    leaves = surrogates.by_key[(hardware, target)].model.leaves(domains)
     kept = [leaf for leaf in leaves if data.draw(st.booleans())]
     keys = [data.draw(st.integers(0, 2)) for _ in kept]
 

@@ -155,7 +155,7 @@ def test_a_domain_of_a_million_values_is_drawn_with_one_point_per_step(qtbot, pa
     assert len(values) <= 16 and len(edges) == len(values) + 1  # a depth-4 tree has at most 16 leaves
     probe = np.array([1.0, 2.0, 49_999.0, 50_001.0, 333_333.0, 700_000.0, 999_999.0, 1_000_000.0])
     held = float(page.plot.fixed["lr"].currentText())
-    expected = surrogates.get("cpu-slow", "time(sec)").tree.predict(np.column_stack([probe, np.full(8, held)]))
+    expected = surrogates.get("cpu-slow", "time(sec)").model.predict(np.column_stack([probe, np.full(8, held)]))
     assert list(step_values_at(page.plot, probe)) == list(expected)
 
 
@@ -176,7 +176,7 @@ def test_the_plot_shows_measured_runs_and_the_surrogate_with_labels(qtbot, page:
     assert sorted(y) == sorted(platform.targets["time(sec)"][at_lr])
     surrogate = surrogates.get("gpu-fast", "time(sec)")
     layers = np.arange(1.0, 9.0)
-    expected = surrogate.tree.predict(np.column_stack([layers, np.full(8, 0.1)]))
+    expected = surrogate.model.predict(np.column_stack([layers, np.full(8, 0.1)]))
     assert list(step_values_at(plot, layers)) == list(expected)
     assert plot.predicted.getData()[0][[0, -1]].tolist() == [0.5, 8.5]  # the line spans the whole domain
     assert plot.plot_item.getAxis("left").labelText == "time(sec)"

@@ -3,25 +3,30 @@
 A `Choice` is one thing the optimiser may pick: a hardware platform (and, with regions, a region), with the
 hyperparameters' discrete domains and, per target, a `Term`: a surrogate times a factor (1, or the region's
 kg CO2e per kWh for carbon computed from energy). `encode` gives the solvers what they embed: per choice and
-target, the tree's leaves that the constraints allow (leaf value tightened by the margin), merged into boxes,
-and an integer rank per objective box; regions that cannot win are left out (`undominated`). `enumerate_best`
-evaluates every point of every choice by walking the trees: the cross-check. docs/DIMENSIONING.md explains why.
+single-tree target, the tree's leaves that the constraints allow (leaf value tightened by the margin), merged into
+boxes, and an integer rank per objective box; per boosted target, a `BoostedSum`: every tree's leaves with their
+real contributions and the limits on their sum (a solver with real coefficients, HiGHS, embeds it). Regions that
+cannot win are left out (`undominated`). `enumerate_best` evaluates every point of every choice by walking the
+trees: the cross-check. docs/DIMENSIONING.md explains why.
 """
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from carbon_gui.core.dimensioning.dataset import FloatArray
 from carbon_gui.core.dimensioning.request import AT_MOST, MINIMIZE, DimensionRequest
-from carbon_gui.core.dimensioning.surrogate import Leaf, Surrogate
+from carbon_gui.core.dimensioning.surrogate import BoostedTrees, Leaf, Surrogate, TreeModel
 from carbon_gui.core.errors import InputError
 
 BoolArray = npt.NDArray[np.bool_]
 MAX_ENUMERATED_POINTS = 2_000_000  # per choice: beyond this the cross-check would take seconds
+MAX_COMPILED_CELLS = 20_000  # a boosted model cut into more boxes than this is embedded as a sum of trees instead
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class Term:
     factor: float = 1.0
 
     def predict(self, inputs: FloatArray) -> FloatArray:
-        return self.surrogate.tree.predict(inputs) * self.factor
+        return self.surrogate.model.predict(inputs) * self.factor
 
     def margin(self, quantile: float | None) -> float:
         return self.surrogate.margin(quantile) * self.factor
@@ -62,6 +67,7 @@ class Solution:
     choice: int  # index into Problem.choices
     indices: tuple[int, ...]  # index into each hyperparameter's domain
     objective: float  # the objective's value there (tightened when the objective says so)
+    solver_values: dict[str, float] = field(default_factory=dict)  # boosted targets: the value the solver summed
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,31 @@ class EncodedLeaf:
 
 
 @dataclass(frozen=True)
+class BoostedSum:
+    """A boosted target on one choice: its value is `constant` + the sum over `trees` of the selected leaf's value
+    (factor and learning rate already applied), and must lie within [lower, upper] (the limits moved by the margin)."""
+
+    target: str
+    constant: float
+    trees: tuple[tuple[Leaf, ...], ...]  # every leaf of each tree reachable in the discrete space
+    lower: float = -math.inf
+    upper: float = math.inf
+
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value the sum can take, each tree on its own."""
+        low = self.constant + sum(min(leaf.value for leaf in leaves) for leaves in self.trees)
+        high = self.constant + sum(max(leaf.value for leaf in leaves) for leaves in self.trees)
+        return low, high
+
+
+@dataclass(frozen=True)
 class EncodedChoice:
     index: int  # into Problem.choices
-    trees: tuple[tuple[EncodedLeaf, ...], ...]  # per target the request names: the leaves the constraints allow
-    objective_tree: int  # which of `trees` the objective reads
+    trees: tuple[tuple[EncodedLeaf, ...], ...]  # per single-tree target of the request: the leaves allowed
+    objective_tree: int | None  # which of `trees` the objective reads (None: the objective is a boosted sum)
     scores: tuple[float, ...] = field(default=())  # objective value per leaf of the objective tree
+    sums: tuple[BoostedSum, ...] = ()  # per boosted target of the request
+    objective_sum: int | None = None  # which of `sums` the objective reads
 
 
 def objective_scores(problem: Problem, term: Term, values: FloatArray) -> FloatArray:
@@ -89,6 +115,14 @@ def objective_scores(problem: Problem, term: Term, values: FloatArray) -> FloatA
         return values
     margin = term.margin(problem.request.margin_quantile)
     return values + margin if objective.sense == MINIMIZE else values - margin
+
+
+def objective_at(problem: Problem, choice: int, indices: tuple[int, ...]) -> float:
+    """The objective's value at one point of one choice, from the models (as enumeration computes it)."""
+    at = problem.choices[choice]
+    term = at.terms[problem.request.objective.target]
+    point = np.array([at.configuration(indices)], dtype=np.float64)
+    return float(objective_scores(problem, term, term.predict(point))[0])
 
 
 def allowed(problem: Problem, choice: Choice, target: str, values: FloatArray) -> BoolArray:
@@ -102,48 +136,99 @@ def allowed(problem: Problem, choice: Choice, target: str, values: FloatArray) -
     return ok
 
 
-def encode(problem: Problem) -> list[EncodedChoice]:
-    """What a solver embeds. A choice with a target whose every leaf breaks a constraint is left out; the objective's
-    leaf values become integer ranks, so the solver optimises exactly (no scaling, no rounding of values)."""
+def encode(problem: Problem, max_cells: int = MAX_COMPILED_CELLS) -> list[EncodedChoice]:
+    """What a solver embeds. A boosted model whose space splits into at most `max_cells` boxes is embedded as one
+    tree whose leaves are those boxes (`BoostedTrees.cells`: exact values, any solver); a larger one as a
+    `BoostedSum`. A choice with a target whose every leaf breaks a constraint (or a sum that cannot reach its limits)
+    is left out; a tree objective's leaf values become integer ranks, so the solver optimises exactly (no scaling,
+    no rounding of values)."""
     targets = problem.request.targets
-    objective_tree = targets.index(problem.request.objective.target)
-    staged: list[tuple[int, list[list[Leaf]], list[float]]] = []
+    objective_target = problem.request.objective.target
+    staged: list[tuple[int, dict[str, list[Leaf]], list[BoostedSum], list[float]]] = []
     tree_leaves: dict[tuple[int, int], list[Leaf]] = {}  # one walk per tree and domain, shared by its regions
+
+    def leaves_of(model: TreeModel | BoostedTrees, choice: Choice, scale: float) -> list[Leaf]:
+        key = (id(model), id(choice.domains))
+        if key not in tree_leaves:
+            tree_leaves[key] = (
+                model.leaves(choice.domains) if isinstance(model, TreeModel) else model.cells(choice.domains)
+            )
+        return [Leaf(leaf.low, leaf.high, leaf.value * scale) for leaf in tree_leaves[key]]
+
     for index in undominated(problem):
         choice = problem.choices[index]
-        trees: list[list[Leaf]] = []
+        trees: dict[str, list[Leaf]] = {}
+        sums: list[BoostedSum] = []
         for target in targets:
             term = choice.terms[target]
-            key = (id(term.surrogate.tree), id(choice.domains))
-            if key not in tree_leaves:
-                tree_leaves[key] = term.surrogate.tree.leaves(choice.domains)
-            leaves = [Leaf(leaf.low, leaf.high, leaf.value * term.factor) for leaf in tree_leaves[key]]
+            model = term.surrogate.model
+            if isinstance(model, BoostedTrees) and model.cell_count(choice.domains) > max_cells:
+                sums.append(boosted_sum(problem, choice, target, model, partial(leaves_of, choice=choice, scale=1.0)))
+                continue
+            leaves = leaves_of(model, choice, term.factor)
             keep = allowed(problem, choice, target, np.array([leaf.value for leaf in leaves], dtype=np.float64))
-            trees.append([leaf for leaf, ok in zip(leaves, keep, strict=True) if ok])
-        if all(trees):
-            objective_term = choice.terms[targets[objective_tree]]
-            values = np.array([leaf.value for leaf in trees[objective_tree]], dtype=np.float64)
-            scores = objective_scores(problem, objective_term, values).tolist()
-            staged.append((index, trees, scores))
-    all_scores = np.array([s for _, _, scores in staged for s in scores], dtype=np.float64)
+            trees[target] = [leaf for leaf, ok in zip(leaves, keep, strict=True) if ok]
+        reachable = all(s.bounds()[0] <= s.upper and s.bounds()[1] >= s.lower for s in sums)
+        if all(trees.values()) and reachable:
+            scores: list[float] = []
+            if objective_target in trees:
+                values = np.array([leaf.value for leaf in trees[objective_target]], dtype=np.float64)
+                scores = objective_scores(problem, choice.terms[objective_target], values).tolist()
+            staged.append((index, trees, sums, scores))
+    all_scores = np.array([s for *_, scores in staged for s in scores], dtype=np.float64)
     distinct = np.unique(all_scores)
     encoded = []
-    for index, trees, scores in staged:
+    for index, trees, sums, scores in staged:
         ranks = [int(r) for r in np.searchsorted(distinct, np.array(scores, dtype=np.float64))]
-        # fewer literals, same feasible set: neighbouring leaves of equal rank (objective) or any allowed
-        # neighbouring leaves (a tree only constrained) become one box
-        objective = merge_boxes(trees[objective_tree], ranks)
         rank_score = dict(zip(ranks, scores, strict=True))
-        encoded_trees = tuple(
-            tuple(EncodedLeaf(leaf, rank) for leaf, rank in objective)
-            if t == objective_tree
-            else tuple(
-                EncodedLeaf(Leaf(leaf.low, leaf.high, math.nan)) for leaf, _ in merge_boxes(tree, [0] * len(tree))
+        encoded_trees = []
+        ordered_scores: tuple[float, ...] = ()
+        for target, tree in trees.items():
+            # fewer literals, same feasible set: neighbouring leaves of equal rank (objective) or any allowed
+            # neighbouring leaves (a tree only constrained) become one box
+            if target == objective_target:
+                objective = merge_boxes(tree, ranks)
+                encoded_trees.append(tuple(EncodedLeaf(leaf, rank) for leaf, rank in objective))
+                ordered_scores = tuple(rank_score[r] for _, r in objective)
+            else:
+                boxes = merge_boxes(tree, [0] * len(tree))
+                encoded_trees.append(tuple(EncodedLeaf(Leaf(leaf.low, leaf.high, math.nan)) for leaf, _ in boxes))
+        sum_targets = [s.target for s in sums]
+        encoded.append(
+            EncodedChoice(
+                index,
+                tuple(encoded_trees),
+                list(trees).index(objective_target) if objective_target in trees else None,
+                ordered_scores,
+                tuple(sums),
+                sum_targets.index(objective_target) if objective_target in sum_targets else None,
             )
-            for t, tree in enumerate(trees)
         )
-        encoded.append(EncodedChoice(index, encoded_trees, objective_tree, tuple(rank_score[r] for _, r in objective)))
     return encoded
+
+
+def boosted_sum(
+    problem: Problem,
+    choice: Choice,
+    target: str,
+    model: BoostedTrees,
+    leaves_of: Callable[[TreeModel], list[Leaf]],
+) -> BoostedSum:
+    """A boosted target as the solver sums it: each leaf's value x learning rate x the term's factor, and the
+    constraints on the target as limits on the sum, moved by the margin as `allowed` moves them."""
+    factor = choice.terms[target].factor
+    scale = model.scale * factor
+    trees = tuple(
+        tuple(Leaf(leaf.low, leaf.high, leaf.value * scale) for leaf in leaves_of(tree)) for tree in model.trees
+    )
+    margin = choice.terms[target].margin(problem.request.margin_quantile)
+    lower, upper = -math.inf, math.inf
+    for c in problem.request.constraints:
+        if c.target == target and c.sense == AT_MOST:
+            upper = min(upper, c.bound - margin)
+        elif c.target == target:
+            lower = max(lower, c.bound + margin)
+    return BoostedSum(target, model.init * factor, trees, lower, upper)
 
 
 def undominated(problem: Problem) -> list[int]:
@@ -169,7 +254,7 @@ def undominated(problem: Problem) -> list[int]:
         prunable = len(members) > 1 and all(
             t not in upward
             and all(problem.choices[i].terms[t].factor >= 0 for i in members)
-            and float(np.min(first.terms[t].surrogate.tree.value)) >= 0
+            and first.terms[t].surrogate.model.lowest() >= 0
             for t in regional
         )
         if not prunable:

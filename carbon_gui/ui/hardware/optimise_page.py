@@ -175,7 +175,7 @@ def _predicted_hours(
         return None
     names = [h.name for h in data.platform(answer.hardware).hyperparameters]
     point = np.array([[float(answer.configuration[n]) for n in names]])
-    seconds = float(surrogate.tree.predict(point)[0])
+    seconds = float(surrogate.model.predict(point)[0])
     return max(seconds, 0.0) / 3600.0
 
 

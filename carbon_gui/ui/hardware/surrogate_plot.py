@@ -7,13 +7,12 @@ The prediction walks the plain-array tree (`Surrogate.tree.predict`): no scikit-
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pyqtgraph as pg
 from pyqtgraph.exporters import CSVExporter, ImageExporter
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet, FloatArray, Platform
-from carbon_gui.core.dimensioning.surrogate import LEAF, Surrogate, TreeModel, as_split_input
+from carbon_gui.core.dimensioning.surrogate import Surrogate, segment_starts
 from carbon_gui.dimensioning.fitting import Surrogates
 
 MEASURED = "measured (raw runs)"
@@ -34,16 +33,6 @@ def step_edges(values: FloatArray) -> FloatArray:
 def value_label(value: float) -> str:
     """A hyperparameter's value in full (the shortest text that reads back as the same float): 3, 0.0012345678."""
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def segment_starts(tree: TreeModel, axis: int, domain: FloatArray) -> npt.NDArray[np.int64]:
-    """Indices into `domain` where the tree's prediction along `axis` may change: the first value past each of its
-    thresholds on that hyperparameter (and 0). Between two starts the prediction is constant, whatever the other
-    hyperparameters are, so a step line over a domain of a million values needs only these points."""
-    inner = tree.left != LEAF
-    thresholds = tree.threshold[inner & (tree.feature == axis)]
-    cuts = np.searchsorted(as_split_input(domain), thresholds, side="right")
-    return np.unique(np.concatenate(([0], cuts[(cuts > 0) & (cuts < len(domain))]))).astype(np.int64)
 
 
 class SurrogatePlot(QWidget):
@@ -182,14 +171,14 @@ class SurrogatePlot(QWidget):
         x_runs = platform.inputs[rows, axis]
         y_runs = platform.targets[surrogate.target][rows]
         domain = platform.domain(axis)
-        starts = segment_starts(surrogate.tree, axis, domain)
+        starts = segment_starts(surrogate.model, axis, domain)
         points = np.empty((len(starts), len(names)))
         points[:, axis] = domain[starts]
         for index, value in fixed.items():
             points[:, index] = value
         edges = step_edges(domain)[np.append(starts, len(domain))]  # each step spans its segment's values
         self.measured.setData(x_runs, y_runs)
-        self.predicted.setData(edges, surrogate.tree.predict(points))
+        self.predicted.setData(edges, surrogate.model.predict(points))
         self.plot_item.setLabel("bottom", f"{names[axis]} (hyperparameter, {platform.hyperparameters[axis].kind})")
         self.plot_item.setLabel("left", surrogate.target)
         self.plot_item.setTitle(f"{surrogate.target} on {surrogate.hardware}", color="k", size="11pt")
@@ -197,7 +186,7 @@ class SurrogatePlot(QWidget):
         held = ", ".join(f"{names[i]} = {value_label(v)}" for i, v in fixed.items())
         self.caption.setText(
             f"Dots: {len(x_runs):,} measured runs from {Path(platform.source).name} ({self._source})"
-            f"{' at ' + held if held else ''}. Line: the surrogate's prediction (depth-{surrogate.depth} tree, "
+            f"{' at ' + held if held else ''}. Line: the surrogate's prediction ({surrogate.description()}, "
             f"CV MAE {surrogate.cv_mae:.4g}) — a model, not a measurement."
         )
 
