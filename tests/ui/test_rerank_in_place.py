@@ -60,3 +60,15 @@ def test_the_details_scroll_bar_follows_the_text(window, qtbot) -> None:
     details.show_region(None)
     assert not details.verticalScrollBar().isVisible()
     assert "Select a region" in details.toPlainText()
+
+
+def test_a_rerank_with_the_same_regions_left_out_keeps_the_not_ranked_table(window, qtbot) -> None:
+    resets: list[int] = []
+    window.excluded_model.modelReset.connect(lambda: resets.append(1))
+    before = window.ranking
+    reasons = [e.reason for e in before.excluded]
+    slider = window.weights_panel.sliders["cost"]
+    slider.setValue(slider.value() + 2)  # weights leave out no other region
+    qtbot.waitUntil(lambda: window.ranking is not before, timeout=3000)
+    assert [e.reason for e in window.ranking.excluded] == reasons
+    assert resets == []

@@ -17,9 +17,16 @@ class ExcludedTableModel(QAbstractTableModel):
         self._rows: tuple[Exclusion, ...] = ()
 
     def set_excluded(self, excluded: tuple[Exclusion, ...]) -> None:
+        if self._shown(excluded) == self._shown(self._rows):  # most re-ranks (a slider step) leave out the same
+            self._rows = excluded
+            return
         self.beginResetModel()
         self._rows = excluded
         self.endResetModel()
+
+    @staticmethod
+    def _shown(rows: tuple[Exclusion, ...]) -> list[tuple[str, str, str]]:
+        return [(e.region.name, e.region.location, e.reason) for e in rows]
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
