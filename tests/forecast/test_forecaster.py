@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from carbon_gui.cli_backtest import window_sums
+from carbon_gui.cli_backtest import replanned_starts, window_sums
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.forecast import Forecast, fit_model, forecast, predict, seasonal_naive
 from carbon_gui.sources.replay import GridHistory, load_hourly_history
@@ -100,3 +100,31 @@ def test_it_beats_yesterday_same_hour_over_a_held_out_year(history: GridHistory,
         baseline.append(np.abs(seasonal_naive(series[: row + 1], 24) - actual) / actual)
     own_mape, baseline_mape = float(np.mean(own)), float(np.mean(baseline))
     assert own_mape < 0.9 * baseline_mape, (own_mape, baseline_mape)  # a modest bound: the backtest measures more
+
+
+def test_a_replanned_start_reads_nothing_after_it_but_the_hours_before_it_count(history: GridHistory) -> None:
+    """The backtest's hourly re-plans (replanned_starts): a job's final start depends only on the data up to that
+    start (each re-plan sees only the hours before it), and the last hours it saw can change it."""
+    series = history.series("GB").copy()
+    first_hour = int(history.start.timestamp() // 3600)
+    hourly = history.hour_of(DECISION) + np.arange(24 * 20)
+    submissions = np.arange(0, 24 * 19, 6)  # rows of `hourly`; each has its 24 h window of re-plans inside
+    model = fit_model(series[: hourly[0] + 1], first_hour, 31)
+    assert model is not None
+
+    def starts(values: np.ndarray) -> np.ndarray:
+        return replanned_starts(predict(model, values, first_hour, hourly, 31, 0.9)[0], submissions, 4)
+
+    before = starts(series)
+    once = np.argmin(window_sums(predict(model, series, first_hour, hourly[submissions], 31, 0.9)[0], 4), axis=1)
+    assert (before != once).any()  # the re-plans moved some starts: the checks below are not about a no-op
+    rng = np.random.default_rng(3)
+    changed = 0
+    for i in range(0, submissions.size, 4):
+        last_seen = hourly[submissions[i]] + before[i]  # the last re-plan was made with this hour known
+        future = series.copy()
+        future[last_seen + 1 :] = rng.uniform(1.0, 2000.0, future.size - last_seen - 1)
+        assert starts(future)[i] == before[i]
+        future[last_seen - 2 : last_seen + 1] = rng.uniform(1.0, 2000.0, 3)  # hours the re-plans saw
+        changed += int(starts(future)[i] != before[i])
+    assert changed > 0
