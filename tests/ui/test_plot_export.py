@@ -1,6 +1,7 @@
 """Issue 11 item 9: the Signals tab exports each plot itself (pyqtgraph's exporter), at the size the user chose,
 not a screen grab of the tab; a file that cannot be written is a message, not a traceback."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
+from carbon_gui.core.signals import GridSignal, PowerMix, SignalKind, SignalPoint
 from carbon_gui.ui.plots.intensity_plot import PALETTE
 from carbon_gui.ui.plots.plot_export import DEFAULT_SIZE, ExportChoice, ExportDialog, ask_export, render_plot
+from carbon_gui.ui.plots.power_mix_plot import source_color
+from carbon_gui.ui.signals_view import SignalsView
 from tests.ui.conftest import error_boxes
 from tests.ui.test_live_window import live_window
 
@@ -131,3 +135,26 @@ def test_a_layout_with_its_legend_exports_at_the_chosen_size(qtbot) -> None:
     assert image.shape == (500, 900, 3)
     assert (np.abs(image.astype(int) - (214, 39, 40)).sum(axis=2) < 30).sum() > 300  # the curve is drawn
     assert graphics.ci.geometry() == before  # put back as it was on screen
+
+
+def test_the_power_mix_plot_is_exported_with_its_bars_and_legend(qtbot, artifacts_dir) -> None:
+    now = datetime.now(UTC)
+    mix = PowerMix(now, {"wind": 3000.0, "gas": 1000.0})
+    signal = GridSignal(zone="NL", source="Electricity Maps", kind=SignalKind.AVERAGE_LIFECYCLE, fetched_at=now,
+                        latest=SignalPoint(now, 300.0), power_mix=(mix,))  # fmt: skip
+    view = SignalsView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    view.set_candidates(["europe-west4"], "europe-west4")
+    view.set_signals({"europe-west4": signal}, set(), now)
+    assert view.export_mix_action.isEnabled()
+    target = artifacts_dir / "signals-power-mix-export.png"  # kept to look at
+    target.unlink(missing_ok=True)
+    view.choose_export, offered = choose(target, 1000, 600)
+    view.export_mix_action.trigger()
+    assert offered == ["power-mix"]
+    image = pixels(target)
+    assert image.shape == (600, 1000, 3)
+    for source in ("wind", "gas"):  # each source's colour: its bar segment and its legend entry
+        assert (np.abs(image.astype(int) - source_color(source)).sum(axis=2) < 20).sum() > 500, source

@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QSizePolicy
 
 from carbon_gui.core.signals import PowerMix
 
@@ -51,6 +52,9 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         # The legend sits in its own column right of the plot, so it never hides a bar.
         self.legend = pg.LegendItem(colCount=2)
         item.layout.addItem(self.legend, 2, 3)
+        # at its own height, at the top: stretched to the plot's height, its colours drifted away from their names
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        item.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self.bar_count = 0
         self._title = ""
         self._bars: dict[str, pg.BarGraphItem] = {}
