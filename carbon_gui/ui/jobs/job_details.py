@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
     QGroupBox,
     QLabel,
     QPlainTextEdit,
+    QScrollArea,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -35,6 +37,7 @@ from carbon_gui.ui.theme import error_style, warning_style
 
 NOTHING_SELECTED = "Select a job to see its timeline, launch steps and output."
 OUTPUT_BLOCKS = 5000  # lines kept in the output pane
+MIN_INFO_HEIGHT = 60  # px of the job's texts and figures kept in view when the pane is short (the rest scrolls)
 ESTIMATE_HEADER = "<b>Estimate</b> by carbon-gui (modelled power × time × PUE × grid intensity)"
 LOCAL_ESTIMATE_HEADER = "<b>Estimate</b> by carbon-gui (this machine's CPU power × time × grid intensity)"
 
@@ -49,6 +52,30 @@ def _wrapping_label(object_name: str) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+class _InfoArea(QScrollArea):
+    """The job's texts and figures: as tall as their wrapped lines need when the pane has room, scrolling up and
+    down when it is short (a box layout would squeeze word-wrapped labels and cut their last lines off)."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self._content = content
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        content = self._content
+        return QSize(content.sizeHint().width(), content.heightForWidth(self.viewport().width()))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, MIN_INFO_HEIGHT)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.updateGeometry()  # the wrapped text's height follows the width
 
 
 class JobDetails(QWidget):
@@ -68,8 +95,11 @@ class JobDetails(QWidget):
         self.links.setObjectName("jobLinks")
         self.links.setOpenExternalLinks(True)
         self.links.setTextFormat(Qt.TextFormat.RichText)
+        info = QWidget()
+        info_layout = QVBoxLayout(info)
+        info_layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.title, self.note, self.error, self.links):
-            layout.addWidget(widget)
+            info_layout.addWidget(widget)
 
         figures = QGroupBox("Energy and CO2e")
         grid = QGridLayout(figures)
@@ -94,7 +124,9 @@ class JobDetails(QWidget):
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
         self.estimate_source.setFont(small)
         self.measured_source.setFont(small)
-        layout.addWidget(figures)
+        info_layout.addWidget(figures)
+        self.info_area = _InfoArea(info)
+        layout.addWidget(self.info_area)
 
         self.tabs = QTabWidget()
         self.timeline = QTreeWidget()
@@ -153,6 +185,7 @@ class JobDetails(QWidget):
         self.estimate_source.setText(how)
         self.measured.setText(measured)
         self.measured_source.setText(source)
+        self.info_area.updateGeometry()  # the texts' height may have changed
 
     def append_output(self, batch: Sequence[str]) -> None:
         """Add the lines of `batch` (the run's last lines) that the pane does not show yet."""

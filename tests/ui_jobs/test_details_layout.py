@@ -1,0 +1,37 @@
+"""The job details' energy panel shows its figures and how they were made in full, at the window's sizes (issue 11
+item 7: "the Jobs energy panel is cut"): word-wrapped labels get the height their text needs."""
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from carbon_gui.jobs.local_power import LocalCpu
+from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.ui.jobs.job_details import JobDetails
+from carbon_gui.ui.jobs.job_estimates import ThisMachine, local_estimate
+from carbon_gui.ui.jobs.job_snapshot import JobSnapshot
+from tests.ui_jobs.test_jobs_table_model import MEASURED, timeline, vertex_job
+
+CPU = LocalCpu("Intel(R) Xeon(R) Processor", 8.0, False, 2, 24.0)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1200, 480), (1000, 300), (760, 260)])
+def test_the_estimate_and_the_measurement_are_shown_in_full(
+    qtbot, reference: ReferenceData, width: int, height: int
+) -> None:
+    catalog = reference.catalog
+    machine = ThisMachine(CPU, catalog.carbon_by_year[catalog.latest_carbon_year])
+    record = vertex_job("succeeded", target="local", project=None, estimate_json=None, staging_dir="/tmp/cg",
+                        measured=json.dumps(dataclasses.asdict(MEASURED)))  # fmt: skip
+    snapshot = JobSnapshot(record, timeline(("running", 10), ("succeeded", 5)),
+                           local=local_estimate(record.region, machine))  # fmt: skip
+    details = JobDetails()
+    qtbot.addWidget(details)
+    details.resize(width, height)
+    details.show()
+    details.show_job(snapshot, datetime.now(UTC))
+    qtbot.wait(50)  # the layout settles
+    for label in (details.estimate, details.estimate_source, details.measured, details.measured_source):
+        assert label.text() and label.height() >= label.heightForWidth(label.width()), label.objectName()
