@@ -12,7 +12,9 @@ import pytest
 from PySide6.QtGui import QAction
 
 from carbon_gui.cli import main as cli_main
+from carbon_gui.core.signals import CarbonMode
 from tests.ui.conftest import PARIS, error_boxes
+from tests.ui.test_live_window import live_window
 
 
 def action(window, name: str) -> QAction:
@@ -103,3 +105,17 @@ def test_with_nothing_ranked_the_csv_is_refused_and_the_json_says_why(qtbot, win
     exported = json.loads((tmp_path / "empty.json").read_text(encoding="utf-8"))
     assert exported["ranked"] == [] and exported["excluded"]
     assert all(row["reason"] for row in exported["excluded"])
+
+
+def test_a_ranking_on_replayed_values_says_so_in_the_json(qtbot, tmp_path) -> None:
+    window = live_window(qtbot)  # no key: the bundled 2024 replay
+    panel = window.carbon_panel
+    panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
+    qtbot.waitUntil(lambda: window.ranking is not None and "2024 replay" in window.summary.text(), timeout=5000)
+    export(window, "JSON", tmp_path / "replayed.json")
+    exported = json.loads((tmp_path / "replayed.json").read_text(encoding="utf-8"))
+    assert exported["sources"]["intensity"] == window._assessment.live.description  # not "Google ... yearly"
+    assert "2024 replay" in exported["sources"]["intensity"]
+    assert [r["region"] for r in exported["ranked"]] == table_regions(window)
+    assert all("2024" in r["intensity_source"] for r in exported["ranked"])
+    window.close()
