@@ -52,3 +52,12 @@ def test_the_window_paints_before_its_background_work_starts(tmp_path) -> None:
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["at_paint"] == {"background_started": False, "superqt": False}, out.stderr
     assert seen.get("ranked"), f"no ranking after the first paint: {out.stderr}"
+
+
+def test_the_when_plots_are_built_when_the_tab_is_first_shown(window, qtbot) -> None:
+    when = window.when_view
+    assert when.heatmap is None and when.window_plot is None  # ~100 ms the first paint does not wait for
+    window.views.setCurrentWidget(when)
+    qtbot.waitExposed(when)
+    assert when.heatmap is not None and when.heatmap.isVisible()
+    assert when.window_plot is not None and when.window_plot.isVisible()

@@ -39,7 +39,6 @@ from carbon_gui.core.weights import Weights
 from carbon_gui.planning import PlanRequest
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.time_planning import TimePlan, check_window, plan_when
-from carbon_gui.ui.when.when_plots import EmissionsHeatmap, WindowPlot
 from carbon_gui.ui.when.when_texts import (
     answer_html,
     best_start_tooltip,
@@ -52,6 +51,7 @@ from carbon_gui.ui.when.when_texts import (
 
 if TYPE_CHECKING:
     from carbon_gui.sources.replay import GridHistory
+    from carbon_gui.ui.when.when_plots import EmissionsHeatmap, WindowPlot
     from carbon_gui.ui.workers import BackgroundTasks
 
 DEBOUNCE_MS = 400  # planner edits come in bursts (typing, slider drags): plan once they settle
@@ -182,8 +182,8 @@ class WhenView(QWidget):
         self.answer.setObjectName("whenAnswer")
         self.answer.setWordWrap(True)
         self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.heatmap = EmissionsHeatmap()
-        self.window_plot = WindowPlot()
+        self.heatmap: EmissionsHeatmap | None = None  # built on first show: ~100 ms the window's first paint skips
+        self.window_plot: WindowPlot | None = None
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("whenTable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -203,13 +203,9 @@ class WhenView(QWidget):
         self.heatmap_caption = _caption("Expected emissions of each (region, start), estimates from each region's "
                                         "hourly data: its source is in the table below. Blank: no data.")  # fmt: skip
         self.window_caption = _caption("")
-        plots = QSplitter(Qt.Orientation.Horizontal)
-        plots.addWidget(_with_caption(self.heatmap, self.heatmap_caption))
-        plots.addWidget(_with_caption(self.window_plot, self.window_caption))
-        plots.setStretchFactor(0, 3)  # the heatmap carries region names and its colour bar
-        plots.setStretchFactor(1, 2)
+        self._plots = QSplitter(Qt.Orientation.Horizontal)  # filled by _ensure_plots
         body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(plots)
+        body.addWidget(self._plots)
         body.addWidget(self.table)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
@@ -220,6 +216,17 @@ class WhenView(QWidget):
         layout.addWidget(self.answer)
         layout.addWidget(body, 1)
         layout.addWidget(self.notes)
+
+    def _ensure_plots(self) -> tuple["EmissionsHeatmap", "WindowPlot"]:
+        if self.heatmap is None or self.window_plot is None:
+            from carbon_gui.ui.when.when_plots import EmissionsHeatmap, WindowPlot
+
+            self.heatmap, self.window_plot = EmissionsHeatmap(), WindowPlot()
+            self._plots.addWidget(_with_caption(self.heatmap, self.heatmap_caption))
+            self._plots.addWidget(_with_caption(self.window_plot, self.window_caption))
+            self._plots.setStretchFactor(0, 3)  # the heatmap carries region names and its colour bar
+            self._plots.setStretchFactor(1, 2)
+        return self.heatmap, self.window_plot
 
     # ----- planning -----------------------------------------------------------------------
     def attach(self, tasks: "BackgroundTasks") -> None:
@@ -237,6 +244,7 @@ class WhenView(QWidget):
             self._debounce.start()
 
     def showEvent(self, event: QShowEvent) -> None:
+        self._ensure_plots()  # before the first paint of the tab
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
@@ -324,7 +332,7 @@ class WhenView(QWidget):
         self.message.setText(f"Planned at {plan.decision_time:%H:%M} UTC for a {plan.run_hours:g} h run finishing "
                              f"by {plan.deadline:%Y-%m-%d %H:%M} UTC. All figures are estimates.")  # fmt: skip
         self.answer.setText(answer_html(plan))
-        self.heatmap.set_plan(plan)
+        self._ensure_plots()[0].set_plan(plan)
         self._fill_table(plan)
         self.notes.setText(notes_text(plan))
         self.planned.emit(plan)
@@ -358,7 +366,7 @@ class WhenView(QWidget):
         if self.plan is None or not 0 <= row < len(self.plan.regions):
             return
         where = self.plan.regions[row]
-        self.window_plot.set_region(self.plan, where)
+        self._ensure_plots()[1].set_region(self.plan, where)
         chosen = "no run fits before the deadline"
         if where.best is not None:
             chosen = f"green: its best run, {start_text(self.plan, where.best)}"
