@@ -94,6 +94,6 @@ def test_a_running_vertex_jobs_so_far_figure_uses_the_live_intensity_and_an_ende
     cell, tooltip = estimate_text(running, NOW)
     kwh, _ = ESTIMATE.so_far(1.0)
     assert cell.startswith(f"≈ 440 Wh, {mass_text(kwh * LIVE_G / 1000)} CO2e so far")  # 400 W × 1 h × PUE 1.1
-    assert f"at launch: {ESTIMATE.intensity_gco2_kwh:,.0f} gCO2e/kWh" in tooltip
+    assert f"in place of {ESTIMATE.intensity_gco2_kwh:,.0f} gCO2e/kWh" in tooltip
     ended = dataclasses.replace(running, record=vertex_job("succeeded", ended_at=NOW))
     assert mass_text(kwh * ESTIMATE.intensity_gco2_kwh / 1000) in estimate_text(ended, NOW)[0]

@@ -76,21 +76,23 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
     kwh, kg = estimate.so_far(elapsed / 3600)
     figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e"
     cell = f"{figures} (estimate)" if snapshot.has_ended else f"{figures} so far (estimate)"
+    launched = snapshot.launch_estimate()
+    if launched is not None and launched != estimate:  # a live value re-fetched while it runs
+        intensity = (f"Intensity: the latest live value ({estimate.intensity.label()}), re-fetched while the job "
+                     f"runs, in place of {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()}).")
+    else:  # a Vertex AI job's planned run names it
+        intensity = f"Intensity: {estimate.intensity.label()}." if snapshot.is_local else ""
     if snapshot.local is not None:
         power = f"{estimate.watts:,.0f} W from {snapshot.local.basis}; no data-centre PUE"
-        footer = f"Intensity: {estimate.intensity.label()}. Hour by hour, with a range: Report…"
+        footer = "Hour by hour, with a range: Report…"
     else:
         power = f"{estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f}"
         footer = planned.strip()
     how = (
         f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
-        f"{'' if snapshot.has_ended else ' so far'}: {power} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh.\n{footer}"
+        f"{'' if snapshot.has_ended else ' so far'}: {power} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh."
     )
-    launched = snapshot.launch_estimate()
-    if launched is not None and launched != estimate:  # a live value re-fetched while it runs
-        how += (f"\nIntensity: the latest live value ({estimate.intensity.label()}), re-fetched while the job runs; "
-                f"at launch: {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()}).")  # fmt: skip
-    return cell, how
+    return cell, "\n".join(line for line in (how, intensity, footer) if line)
 
 
 def staging_text(snapshot: JobSnapshot) -> str | None:
