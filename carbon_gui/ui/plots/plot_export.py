@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -137,6 +135,8 @@ def render_plot(item: pg.GraphicsWidget, width: int, height: int, file_format: s
     The item is re-laid out in the chosen proportions for the export and then put back, so a wide
     export gets a wide plot rather than the on-screen plot with empty margins.
     """
+    from pyqtgraph.exporters import ImageExporter  # ~30 ms: loaded on the first export, not at start-up
+
     on_screen = QRectF(item.geometry())
     scale = max(1.0, width / LAYOUT_WIDTH)
     item.setGeometry(QRectF(on_screen.topLeft(), QSizeF(width / scale, height / scale)))
@@ -158,6 +158,8 @@ def render_plot(item: pg.GraphicsWidget, width: int, height: int, file_format: s
 
 def _write_svg(item: pg.GraphicsWidget, width: int, height: int, device: QBuffer) -> None:
     # Qt's own SVG writer: pyqtgraph 0.14's SVGExporter raises ValueError in correctCoordinates on this Qt.
+    from PySide6.QtSvg import QSvgGenerator
+
     generator = QSvgGenerator()
     generator.setOutputDevice(device)
     generator.setSize(QSize(width, height))
