@@ -35,3 +35,18 @@ def test_the_estimate_and_the_measurement_are_shown_in_full(
     qtbot.wait(50)  # the layout settles
     for label in (details.estimate, details.estimate_source, details.measured, details.measured_source):
         assert label.text() and label.height() >= label.heightForWidth(label.width()), label.objectName()
+
+
+def test_a_long_error_shown_after_another_job_is_shown_in_full(qtbot) -> None:
+    details = JobDetails()
+    qtbot.addWidget(details)
+    details.resize(1000, 300)
+    details.show()
+    details.show_job(JobSnapshot(vertex_job("running"), timeline(("running", 5))), datetime.now(UTC))
+    qtbot.wait(50)
+    error = "Vertex AI refused the job: " + "quota exceeded for NVIDIA_T4_GPUS in europe-west4; " * 6
+    failed = vertex_job("failed", id="cg-20261122-110000-cd34", error=error)
+    details.show_job(JobSnapshot(failed, timeline(("running", 5), ("failed", 1))), datetime.now(UTC))
+    qtbot.wait(50)
+    label = details.error
+    assert label.isVisible() and label.height() >= label.heightForWidth(label.width())

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
@@ -76,6 +76,11 @@ class _InfoArea(QScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.updateGeometry()  # the wrapped text's height follows the width
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._content and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # a text changed: so may the height it needs
+        return super().eventFilter(watched, event)
 
 
 class JobDetails(QWidget):
@@ -185,7 +190,6 @@ class JobDetails(QWidget):
         self.estimate_source.setText(how)
         self.measured.setText(measured)
         self.measured_source.setText(source)
-        self.info_area.updateGeometry()  # the texts' height may have changed
 
     def append_output(self, batch: Sequence[str]) -> None:
         """Add the lines of `batch` (the run's last lines) that the pane does not show yet."""
