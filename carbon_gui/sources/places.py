@@ -132,6 +132,6 @@ def default_location() -> Location:
     for city in all_cities():
         if zone and city.timezone == zone:
             return Location(city.label, city.lat, city.lon, source=f"system time zone {zone}")
-    fallback = find_city(FALLBACK_CITY)
-    assert fallback is not None
+    # the most populous of that name, as find_city would say, without building the name index for it
+    fallback = next(city for city in all_cities() if city.name == FALLBACK_CITY)
     return Location(fallback.label, fallback.lat, fallback.lon, source="default (time zone names no city)")

@@ -63,3 +63,20 @@ def test_a_city_list_in_another_layout_is_still_read_whole(tmp_path, monkeypatch
         places._read_cities.cache_clear()  # the next test reads the real list again
     assert read == [("Paris, FR", 48.85, 2.35, 2100000, "Europe/Paris"), ("Zürich, CH", 47.37, 8.55, 400000,
                                                                           "Europe/Zurich")]  # fmt: skip
+
+
+FALLBACK = """
+import json
+from carbon_gui.sources import places
+location = places.default_location()
+print(json.dumps([location.name, location.source, len(places._name_index)]))
+"""
+
+
+def test_the_default_location_without_a_city_zone_builds_no_name_index(monkeypatch) -> None:
+    """On a UTC machine the fallback city is found in the list; the name index (~0.3 s, 8 MiB) waits for typing."""
+    monkeypatch.setenv("TZ", "UTC")  # tzlocal reads it first; no city lies in zone 'UTC'
+    out = subprocess.run([sys.executable, "-c", FALLBACK], capture_output=True, text=True, timeout=120, check=True)
+    name, source, indexed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (name, source) == ("London, GB", "default (time zone names no city)")
+    assert indexed == 0
