@@ -1,8 +1,15 @@
 """Keeps the latest grid signal per region: refreshes on a timer or on demand, off the GUI thread,
-keeps the last good data when a fetch fails, and reports progress as zones arrive."""
+keeps the last good data when a fetch fails, and reports progress as zones arrive.
+
+Zones arriving from the fetch thread wait in one inbox; the GUI thread takes them in slices of at most
+APPLY_SLICE_S and tells the window once per slice. A refresh answered at once (the HTTP cache, a fast provider)
+used to cost one queued signal, merge, progress update and `updated` per zone, back to back."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,10 +28,11 @@ if TYPE_CHECKING:
 
 STALE_MARK = "STALE"  # how core.live_carbon marks a stale figure's as_of
 DEFAULT_REFRESH_MIN = 15  # Electricity Maps' free tier updates hourly; 15 min keeps well within it
+APPLY_SLICE_S = 0.004  # the GUI thread applies arrived zones for at most this long before other events run
 
 
 class LiveData(QObject):
-    zoneArrived = Signal(object, object)  # GridSignal, list[str]: emitted on pool threads, delivered queued
+    arrivalsWaiting = Signal()  # the inbox was empty and a zone came in: emitted on the fetch thread, delivered queued
     updated = Signal()  # signals changed (GUI thread)
     progress = Signal(int, int)  # zones done, zones expected
     statusChanged = Signal(str)
@@ -48,7 +56,15 @@ class LiveData(QObject):
         self.retry = QTimer(self)  # after a 429, once Retry-After has passed
         self.retry.setSingleShot(True)
         self.retry.timeout.connect(self.refresh)
-        self.zoneArrived.connect(self._on_zone)
+        # (fetcher, signal, its regions), appended on the fetch thread, taken on the GUI thread
+        self._inbox: list[tuple[LiveFetcher, GridSignal, list[str]]] = []
+        self._inbox_lock = threading.Lock()
+        self._next_slice = QTimer(self)  # a zero timer: the rest of the inbox after the events waiting now
+        self._next_slice.setSingleShot(True)
+        self._next_slice.setInterval(0)
+        self._next_slice.timeout.connect(self._apply_arrivals)
+        self.arrivalsWaiting.connect(self._apply_arrivals)
+        self._when_applied: Callable[[], None] | None = None  # the end of a refresh, once its zones are applied
 
     @property
     def busy(self) -> bool:
@@ -95,14 +111,20 @@ class LiveData(QObject):
         self._expected = len({r.grid_zone for r in regions if r.grid_zone}) or len(regions)
         self._done = 0
         self._arrived = []
+        self._when_applied = None
         self._started = datetime.now(UTC)
         self.progress.emit(0, self._expected)
         self.statusChanged.emit(f"Fetching {PROVIDER_NAMES[self.provider]} data…")
         provider = self.provider
 
-        def on_signal(signal: GridSignal, zone_regions: list[str]) -> None:  # on a pool thread
-            if not fetcher.cancelled:  # after a cancel the window may be gone
-                self.zoneArrived.emit(signal, zone_regions)
+        def on_signal(signal: GridSignal, zone_regions: list[str]) -> None:  # on the fetch thread
+            if fetcher.cancelled:  # after a cancel the window may be gone
+                return
+            with self._inbox_lock:
+                first = not self._inbox
+                self._inbox.append((fetcher, signal, zone_regions))
+            if first:  # else a slice is already due to take it
+                self.arrivalsWaiting.emit()
 
         self._tasks.run(
             self._service.fetch, provider, regions, on_signal, fetcher,
@@ -111,23 +133,61 @@ class LiveData(QObject):
 
     def cancel(self) -> None:
         self.retry.stop()
+        self._when_applied = None
         if self._fetcher is not None:
             self._fetcher.cancel()
             self._fetcher = None
             self.statusChanged.emit("Refresh cancelled; the last good values stay on screen.")
 
-    def _on_zone(self, signal: GridSignal, regions: list[str]) -> None:
-        if self._fetcher is None or signal.source != SIGNAL_SOURCES.get(self.provider):
-            return  # a late answer from a cancelled or superseded refresh
+    def _apply_arrivals(self) -> None:
+        """Merge arrived zones into the signals for at most APPLY_SLICE_S, then report once; what is left follows
+        after the events waiting now (timers, paints). With the inbox empty, the refresh's end may run."""
+        deadline = time.perf_counter() + APPLY_SLICE_S
+        applied = 0
+        while True:
+            with self._inbox_lock:
+                if not self._inbox:
+                    break
+                fetcher, signal, regions = self._inbox.pop(0)
+            if fetcher is self._fetcher and signal.source == SIGNAL_SOURCES.get(self.provider):
+                self._apply_zone(signal, regions)  # else a late answer from a cancelled or superseded refresh
+                applied += 1
+            if time.perf_counter() >= deadline:
+                with self._inbox_lock:
+                    if self._inbox:
+                        self._next_slice.start()
+                break
+        if applied:
+            self.progress.emit(min(self._done, self._expected), self._expected)
+            self.updated.emit()
+        with self._inbox_lock:
+            applied_all = not self._inbox
+        if applied_all and self._when_applied is not None:
+            then, self._when_applied = self._when_applied, None
+            then()
+
+    def _after_arrivals(self, then: Callable[[], None]) -> None:
+        """Run `then` once every zone already arrived is applied (now, or after the last slice: whenever the inbox
+        holds something, a slice is due)."""
+        with self._inbox_lock:
+            waiting = bool(self._inbox)
+        if waiting:
+            self._when_applied = then
+        else:
+            then()
+
+    def _apply_zone(self, signal: GridSignal, regions: list[str]) -> None:
         self._arrived.append(signal)
         for region in regions:
             old = self.signals.get(region)
             self.signals[region] = old.merged(signal) if old is not None else signal
         self._done += 1
-        self.progress.emit(min(self._done, self._expected), self._expected)
-        self.updated.emit()
 
     def _on_finished(self, fetcher: LiveFetcher) -> None:
+        if fetcher is self._fetcher:
+            self._after_arrivals(lambda: self._finish(fetcher))
+
+    def _finish(self, fetcher: LiveFetcher) -> None:
         if fetcher is not self._fetcher:
             return
         self._fetcher = None
@@ -149,5 +209,8 @@ class LiveData(QObject):
         self.updated.emit()
 
     def _on_error(self, message: str) -> None:
+        self._after_arrivals(lambda: self._fail(message))  # the zones that came before the failure stay
+
+    def _fail(self, message: str) -> None:
         self._fetcher = None
         self.statusChanged.emit(f"Refresh failed: {message}. The last good values stay on screen.")
