@@ -291,6 +291,7 @@ def solve(
         surrogates={
             t: {
                 "fitted_on": term.surrogate.target,
+                "model": term.surrogate.description(),
                 "kind": term.surrogate.kind,
                 "depth": term.surrogate.depth,
                 "depth_chosen_by": term.surrogate.depth_chosen_by,

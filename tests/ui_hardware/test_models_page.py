@@ -103,6 +103,26 @@ def test_a_depth_set_by_the_user_is_used_for_every_model(qtbot, page: ModelsPage
     assert {r[2] for r in rows(page)} == {"2 (set)"}
 
 
+def test_gradient_boosting_is_a_choice_with_shallow_trees_counted_by_cv(qtbot, page: ModelsPage, toy_dir: Path) -> None:
+    from carbon_gui.core.dimensioning.surrogate import BoostedTrees
+
+    page.set_data(load_benchmarks(toy_dir), str(toy_dir))
+    page.kind.setCurrentIndex(page.kind.findData("boosting"))
+    assert "trees by cross-validation" in page.by_cv.text().replace("&", "")
+    qtbot.mouseClick(page.fixed, Qt.MouseButton.LeftButton)
+    assert page.depth_box.maximum() == 3 and page.depth_box.value() == 3  # 10 clamped: boosted trees stay shallow
+    page.depth_box.setValue(2)
+    surrogates = fit(qtbot, page)
+    assert all(isinstance(s.model, BoostedTrees) and s.depth == 2 for s in surrogates.by_key.values())
+    assert {r[2] for r in rows(page)} == {"2 (set)"}
+    tooltip = page.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert "boosted trees of depth 2" in tooltip
+    s = surrogates.get(page.plot.hardware.currentText(), page.plot.target.currentText())
+    assert f"{s.trees} boosted trees of depth 2" in page.plot.caption.text()
+    page.kind.setCurrentIndex(page.kind.findData("tree"))  # back to one tree: its full depth range returns
+    assert page.depth_box.maximum() == 30 and page.by_cv.text().replace("&", "") == "Depth by cross-validation"
+
+
 def many_targets_dir(tmp_path: Path, targets: int = 60) -> Path:
     """Two platforms × `targets` targets: enough fits that Cancel lands while they run."""
     folder = tmp_path / "many"

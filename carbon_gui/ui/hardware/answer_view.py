@@ -87,8 +87,8 @@ def _models(answer: Answer) -> str:
     for target, model in answer.surrogates.items():
         fitted_on = "" if model["fitted_on"] == target else f", fitted on {escape(model['fitted_on'])}"
         lines.append(
-            f"<li>{escape(target)}: decision tree of depth {model['depth']} ({escape(model['depth_chosen_by'])}"
-            f"{fitted_on}), cross-validated MAE {with_unit(model['cv_mae'], target)}, R² {model['cv_r2']:.3f}</li>"
+            f"<li>{escape(target)}: {escape(model['model'])}"
+            f"{fitted_on}, cross-validated MAE {with_unit(model['cv_mae'], target)}, R² {model['cv_r2']:.3f}</li>"
         )
     return "<p><b>Surrogate models</b></p><ul>" + "".join(lines) + "</ul>" if lines else ""
 

@@ -1,5 +1,6 @@
-"""The Models page (HADA phase 2): fit a decision tree per hardware × target on the pool, with progress and Cancel;
-a table of depth, CV MAE, R² and margin; the plot of each model against the measured runs, exportable."""
+"""The Models page (HADA phase 2): fit a decision tree (or, as an option, gradient boosting) per hardware × target on
+the pool, with progress and Cancel; a table of depth, CV MAE, R² and margin; the plot of each model against the
+measured runs, exportable."""
 
 import gc
 import threading
@@ -11,6 +12,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QGroupBox,
@@ -28,7 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
-from carbon_gui.dimensioning.fitting import DEPTHS, MAX_DEPTH, Cancelled, Surrogates
+from carbon_gui.core.dimensioning.surrogate import BOOSTING, TREE
+from carbon_gui.dimensioning.fitting import (
+    DEFAULT_BOOSTED_DEPTH,
+    DEPTHS,
+    MAX_BOOSTED_DEPTH,
+    MAX_BOOSTED_TREES,
+    MAX_DEPTH,
+    Cancelled,
+    Surrogates,
+)
 from carbon_gui.ui.hardware.data_page import as_rich_text
 from carbon_gui.ui.hardware.surrogate_plot import SurrogatePlot
 from carbon_gui.ui.models.surrogate_table_model import SurrogateTableModel
@@ -56,7 +67,8 @@ def _load_scikit_learn() -> None:
     global _libraries_frozen
     if _libraries_frozen:
         return
-    import sklearn.model_selection  # what fitting.fit_one imports
+    import sklearn.ensemble  # what fitting.fit_one and fit_boosted import
+    import sklearn.model_selection
     import sklearn.tree  # noqa: F401
 
     gc.freeze()
@@ -64,7 +76,7 @@ def _load_scikit_learn() -> None:
 
 
 def _fit(
-    data: BenchmarkSet, depth: int | None, report: _Progress, generation: int, cancel: threading.Event
+    data: BenchmarkSet, kind: str, depth: int | None, report: _Progress, generation: int, cancel: threading.Event
 ) -> Surrogates | None:
     """On the pool: every target of every platform. None when cancelled (not an error to show)."""
     from carbon_gui.dimensioning.fitting import fit_surrogates
@@ -74,7 +86,7 @@ def _fit(
 
     _load_scikit_learn()
     try:
-        return fit_surrogates(data, None, depth, progress, cancel.is_set)
+        return fit_surrogates(data, None, depth, progress, cancel.is_set, kind)
     except Cancelled:
         return None
 
@@ -94,8 +106,17 @@ class ModelsPage(QWidget):
         self._progress = _Progress(self)
         self._progress.changed.connect(self._on_progress)
 
+        self.kind = QComboBox()
+        self.kind.setObjectName("surrogateKind")
+        self.kind.addItem("Decision tree", TREE)
+        self.kind.addItem("Gradient boosting", BOOSTING)
+        self.kind.setToolTip(
+            f"Gradient boosting: up to {MAX_BOOSTED_TREES} trees of depth up to {MAX_BOOSTED_DEPTH}, as many trees as "
+            "cross-validation finds best; often more accurate than one tree, and still embedded exactly in the solver"
+        )
+        kind_label = QLabel("&Model:")
+        kind_label.setBuddy(self.kind)
         self.by_cv = QRadioButton("Depth b&y cross-validation")
-        self.by_cv.setToolTip(f"5-fold CV: the shallowest depth with the lowest MAE, from {DEPTHS[0]} to {DEPTHS[-1]}")
         self.by_cv.setChecked(True)
         self.fixed = QRadioButton("&Use depth:")
         group = QButtonGroup(self)
@@ -107,6 +128,8 @@ class ModelsPage(QWidget):
         self.depth_box.setValue(DEFAULT_FIXED_DEPTH)
         self.depth_box.setEnabled(False)
         self.fixed.toggled.connect(self.depth_box.setEnabled)
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        self._on_kind()
         self.use_margin = QCheckBox("Margin &quantile:")
         self.use_margin.setChecked(True)
         self.use_margin.setToolTip("HADA's robustness margin: this quantile of the absolute CV errors")
@@ -131,13 +154,20 @@ class ModelsPage(QWidget):
         self.status.setObjectName("modelsStatus")
         self.status.setWordWrap(True)
 
-        settings = QGroupBox("Surrogates: one decision tree per hardware × target")
-        settings_layout = QHBoxLayout(settings)
-        for widget in (self.by_cv, self.fixed, self.depth_box, self.use_margin, self.quantile):
-            settings_layout.addWidget(widget)
-        settings_layout.addStretch(1)
-        settings_layout.addWidget(self.fit_button)
-        settings_layout.addWidget(self.cancel_button)
+        settings = QGroupBox("Surrogates: one model per hardware × target")
+        settings_layout = QVBoxLayout(settings)
+        model_row = QHBoxLayout()
+        for widget in (kind_label, self.kind, self.by_cv, self.fixed, self.depth_box):
+            model_row.addWidget(widget)
+        model_row.addStretch(1)
+        margin_row = QHBoxLayout()
+        margin_row.addWidget(self.use_margin)
+        margin_row.addWidget(self.quantile)
+        margin_row.addStretch(1)
+        margin_row.addWidget(self.fit_button)
+        margin_row.addWidget(self.cancel_button)
+        settings_layout.addLayout(model_row)
+        settings_layout.addLayout(margin_row)
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.bar)
         progress_row.addWidget(self.status, 2)
@@ -223,6 +253,22 @@ class ModelsPage(QWidget):
     def chosen_depth(self) -> int | None:
         return self.depth_box.value() if self.fixed.isChecked() else None
 
+    def chosen_kind(self) -> str:
+        return str(self.kind.currentData())
+
+    def _on_kind(self) -> None:
+        """Boosting keeps its trees shallow (depth 1 to 3, default 3) and lets cross-validation count them."""
+        if self.chosen_kind() == BOOSTING:
+            self.by_cv.setText(f"Depth {DEFAULT_BOOSTED_DEPTH}, trees b&y cross-validation")
+            self.by_cv.setToolTip(f"5-fold CV: the fewest trees (1 to {MAX_BOOSTED_TREES}) with the lowest MAE")
+            self.depth_box.setRange(1, MAX_BOOSTED_DEPTH)
+        else:
+            self.by_cv.setText("Depth b&y cross-validation")
+            self.by_cv.setToolTip(
+                f"5-fold CV: the shallowest depth with the lowest MAE, from {DEPTHS[0]} to {DEPTHS[-1]}"
+            )
+            self.depth_box.setRange(1, MAX_DEPTH)
+
     # ----- fitting -------------------------------------------------------------------------
     def fit(self) -> None:
         if self._tasks is None or self._data is None or self._cancel is not None:
@@ -233,11 +279,15 @@ class ModelsPage(QWidget):
         self._cancel = cancel
         self.bar.setRange(0, 0)  # busy until the first progress report says how many
         how = "depth by cross-validation" if self.chosen_depth() is None else f"depth {self.chosen_depth()}"
+        if self.chosen_kind() == BOOSTING:
+            depth = DEFAULT_BOOSTED_DEPTH if self.chosen_depth() is None else self.chosen_depth()
+            how = f"gradient boosting, depth {depth}, trees by cross-validation"
         self.status.setText(f"<i>Fitting ({how}); the first fit loads scikit-learn, a few seconds…</i>")
         self._update_buttons()
         self._tasks.run(
             _fit,
             self._data,
+            self.chosen_kind(),
             self.chosen_depth(),
             self._progress,
             generation,

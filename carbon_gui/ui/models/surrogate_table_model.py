@@ -77,8 +77,8 @@ class SurrogateTableModel(QAbstractTableModel):
             return self._text(s, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
-                f"Decision tree for {s.target} on {s.hardware}, depth {s.depth} chosen by {s.depth_chosen_by}. "
-                "MAE and R² are cross-validated (5 folds): predictions for runs the tree did not see. The margin is "
+                f"{s.target} on {s.hardware}: {s.description()}. "
+                "MAE and R² are cross-validated (5 folds): predictions for runs the model did not see. The margin is "
                 "that quantile of the absolute CV errors; it tightens each constraint on this target."
                 + ("" if target_unit(s.target) else f" {s.target} has no unit in its name.")
             )
