@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from carbon_gui.jobs.service import JobService
 
 MIN_WINDOW = timedelta(hours=24)  # the alternatives' start window when the job had no deadline
+UNKNOWN_LENGTH_H = 1.0  # a job that never ran and whose planned length is not recorded is reported over 1 h
 
 
 @dataclass(frozen=True)
@@ -119,19 +120,28 @@ def run_span(job: JobRecord, history: list[StateChange], now: datetime) -> tuple
     asked = requested_hours(job)
     if started is None:
         start = job.scheduled_for if job.state == SCHEDULED and job.scheduled_for else now
+        if asked is None:
+            return start, UNKNOWN_LENGTH_H, f"{UNKNOWN_LENGTH_H:g} h, a stand-in: its run length was not recorded"
         return start, asked, "the run length given at launch (it has not run)"
     if is_terminal(job.state) and job.ended_at is not None:
-        hours = max(round((job.ended_at - started).total_seconds() / 60), 1) / 60  # to the minute
-        return started, hours, "as it ran"
+        return started, _to_minute(job.ended_at - started), "as it ran"
+    if asked is None:  # an immediate local run records no planned length
+        return started, _to_minute(now - started), "as it ran so far (it is still running)"
     return started, asked, "the run length given at launch (it is still running)"
 
 
-def requested_hours(job: JobRecord) -> float:
+def _to_minute(span: timedelta) -> float:
+    """Hours, to the minute, at least one minute."""
+    return max(round(span.total_seconds() / 60), 1) / 60
+
+
+def requested_hours(job: JobRecord) -> float | None:
+    """The run length given at launch, where the ledger has it (a local run started at once records none)."""
     if job.estimate_json:
         return RunEstimate.from_dict(json.loads(job.estimate_json)).hours
     if job.launch_json:
         return float(json.loads(job.launch_json)["request"]["hours"])
-    return 1.0
+    return None
 
 
 def _local_when(where: RegionWhen, power: PowerRange, plan: TimePlan) -> tuple[TimePlan, RegionWhen]:

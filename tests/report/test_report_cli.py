@@ -200,3 +200,18 @@ def test_a_scheduled_job_is_reported_on_the_forecast_at_its_start(
     expected = account_window(dataclasses.replace(plan, power=local_power(cpu, Utilisation())), here, window)
     assert report["emissions_kgco2e"] == pytest.approx(expected.operational_kg, rel=1e-9)
     assert report["high"] == pytest.approx(expected.operational_high_kg, rel=1e-9)
+
+
+def test_a_running_local_run_is_reported_as_it_ran_so_far_not_on_a_made_up_length(
+    ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An immediate local run records no planned length: the report used to say it would run 1 h 'given at launch'."""
+    _finished(ledger, LOCAL_JOB, target="local", ran_h=2.5, waited_h=0.0)
+    with __import__("sqlite3").connect(ledger.path) as db:  # still running: undo the end _finished recorded
+        db.execute("DELETE FROM job_states WHERE job_id = ? AND state = 'succeeded'", (LOCAL_JOB,))
+        db.execute("UPDATE jobs SET state = 'running', ended_at = NULL, measured = NULL WHERE id = ?", (LOCAL_JOB,))
+    code, out, err = _report(capsys, LOCAL_JOB, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["hours"] == pytest.approx(2.5, abs=2 / 60)
+    assert "so far" in report["hours_basis"] and "given at launch" not in report["hours_basis"]
