@@ -70,7 +70,13 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
 
     def _show_title(self) -> None:
         note = "<br>shaded: forecast interval from the When plan (estimate)" if self.band_items else ""
-        self.getPlotItem().setTitle(self._title + note, size="9pt")
+        item = self.getPlotItem()
+        title = self._title + note
+        item.setTitle(title or None, size="9pt")  # None hides the row; "" would keep an empty 30 px
+        if title:  # pyqtgraph fixes the title row at 30 px, which cuts a note of more than one line
+            height = max(30.0, item.titleLabel.item.boundingRect().height())
+            item.titleLabel.setMaximumHeight(height)
+            item.layout.setRowFixedHeight(0, height)
 
     def set_signals(self, signals: list[tuple[str, GridSignal]], now: datetime, title: str) -> None:
         if title != self._title:
