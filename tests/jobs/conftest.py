@@ -21,6 +21,7 @@ from tests.vertex.fake_vertex import FakeVertex
 
 PROJECT = "carbon-test"
 REGION = "europe-west4"
+IMAGE = "europe-west4-docker.pkg.dev/carbon-test/training/trainer:1.0"  # the user's own: every bundled one has ended
 
 TRAIN = """
 import time
@@ -80,7 +81,8 @@ def vertex_request(script: Path) -> LaunchRequest:
         project=PROJECT,
         accelerator_type="nvidia-tesla-t4",
         accelerator_count=1,
+        image_uri=IMAGE,
     )
 
 
-__all__ = ["PROJECT", "REGION", "wait_until"]
+__all__ = ["IMAGE", "PROJECT", "REGION", "wait_until"]

@@ -12,7 +12,7 @@ from carbon_gui.cli import main
 from carbon_gui.cloud import vertex
 from carbon_gui.cloud.ledger import JobRecord, Ledger
 from carbon_gui.cloud.vertex import VertexJobs
-from tests.jobs.conftest import PROJECT, REGION
+from tests.jobs.conftest import IMAGE, PROJECT, REGION
 from tests.vertex.fake_vertex import FakeVertex
 from tests.vertex.test_vertex import body
 
@@ -173,7 +173,7 @@ def test_launch_wait_keeps_following_through_a_failing_poll(
     fake_vertex.inject("unavailable", on="get", times=2)  # the first two polls fail; the job goes on regardless
     code, out, err = _run(
         capsys, "launch", "--script", str(script), "--region", REGION, "--machine", "n1-standard-8",
-        "--project", PROJECT, "--wait", "--json",
+        "--project", PROJECT, "--image", IMAGE, "--wait", "--json",
     )  # fmt: skip
     assert code == 0, err
     [record] = json.loads(out)
@@ -192,7 +192,7 @@ def test_launch_wait_gives_up_after_polls_keep_failing_and_says_the_job_goes_on(
     fake_vertex.inject("not-found", on="get", times=10_000)
     code, out, err = _run(
         capsys, "launch", "--script", str(script), "--region", REGION, "--machine", "n1-standard-8",
-        "--project", PROJECT, "--wait",
+        "--project", PROJECT, "--image", IMAGE, "--wait",
     )  # fmt: skip
     assert code == 2 and out == ""
     last = err.strip().splitlines()[-1]

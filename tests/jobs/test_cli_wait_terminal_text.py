@@ -8,7 +8,7 @@ import pytest
 
 from carbon_gui.cli import main
 from tests.hardening.test_cli_terminal_text import BOUND, HUGE, ONE_LINE_HOSTILE, STEERING
-from tests.jobs.conftest import PROJECT, REGION
+from tests.jobs.conftest import IMAGE, PROJECT, REGION
 from tests.vertex.fake_vertex import FakeVertex, Fault
 
 
@@ -22,7 +22,7 @@ def test_a_hostile_poll_error_while_following_is_printed_escaped_and_short(
     fake_vertex.script("succeed")
     fake_vertex.inject(Fault(400, "FAILED_PRECONDITION", f"{ONE_LINE_HOSTILE} " + "x" * HUGE), on="get", times=1)
     code = main(["launch", "--script", str(script), "--region", REGION, "--machine", "n1-standard-8",
-                 "--project", PROJECT, "--wait", "--json"])  # fmt: skip
+                 "--project", PROJECT, "--image", IMAGE, "--wait", "--json"])  # fmt: skip
     out, err = capsys.readouterr()
     assert code == 0, err[:2000]
     assert json.loads(out)[0]["state"] == "succeeded"

@@ -30,7 +30,7 @@ from carbon_gui.jobs.launcher import VERTEX_STEPS
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
 from tests.cloud.recording_proxy import RecordingProxy
-from tests.jobs.conftest import PROJECT, REGION, wait_until
+from tests.jobs.conftest import IMAGE, PROJECT, REGION, wait_until
 from tests.jobs.gate_proxy import GateProxy, Hold
 from tests.vertex.fake_vertex import FakeVertex
 
@@ -96,7 +96,7 @@ class Launch:
         self.log = folder / "launch.log"
         command = [sys.executable, "-m", "carbon_gui", "launch", "--script", str(script), "--region", REGION,
                    "--machine", "n1-standard-8", "--accelerator", "nvidia-tesla-t4:1",
-                   "--project", PROJECT]  # fmt: skip
+                   "--project", PROJECT, "--image", IMAGE]  # fmt: skip
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [*command, *(["--wait"] if wait else [])], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT

@@ -85,14 +85,14 @@ def test_a_local_run_gets_no_key_of_carbon_gui(tmp_path: Path, data_dir: Path) -
     assert not [secret for secret in SECRETS if secret in log]
 
 
-@pytest.mark.parametrize("target", ["--local", "--project=my-project"])
+@pytest.mark.parametrize("target", ["--local", "--project=my-project --image=gcr.io/my-project/trainer:1"])
 def test_a_job_variable_may_not_carry_a_key(tmp_path: Path, target: str) -> None:
     script = tmp_path / "train.py"
     script.write_text("def train():\n    pass\n", encoding="utf-8")
     env = {**os.environ, "CARBON_GUI_ELECTRICITYMAPS_TOKEN": TOKEN}
     variables = ["--env", f"API_TOKEN={TOKEN}", "--env", f"SA_KEY={SERVICE_ACCOUNT_JSON}",
                  "--env", f"CARBON_GUI_WATTTIME_PASSWORD={PASSWORD}"]  # fmt: skip
-    command = [sys.executable, "-m", "carbon_gui", "launch", "--dry-run", target, "--script", str(script),
+    command = [sys.executable, "-m", "carbon_gui", "launch", "--dry-run", *target.split(), "--script", str(script),
                "--region", "europe-west4", "--machine", "n1-standard-8", *variables]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2, result.stdout + result.stderr

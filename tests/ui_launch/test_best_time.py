@@ -18,6 +18,7 @@ from carbon_gui.core.quantities import mass_text
 from carbon_gui.jobs.request import LaunchRequest
 from carbon_gui.jobs.service import BestStart, JobService
 from carbon_gui.sources.reference import ReferenceData
+from tests.conftest import ARTIFACTS
 from tests.ui_launch.conftest import WAIT_MS, MakeWizard, click_button, current_images, go_to_review
 
 pytestmark = [pytest.mark.usefixtures("local_env"), pytest.mark.timeout(180)]
@@ -32,7 +33,8 @@ def _click(qtbot, button) -> None:
 def test_best_time_shows_the_plan_then_schedules_it_on_confirmation(
     qtbot, make_wizard: MakeWizard, script: Path, service: JobService
 ) -> None:
-    wizard = make_wizard(hours=3.0)
+    # europe-west3: the bundled hourly data covers its grid, so the start is planned on an hourly forecast
+    wizard = make_wizard(region="europe-west3", accelerator=None, accelerator_count=0, hours=3.0)
     go_to_review(qtbot, wizard, str(script))
     box = wizard.review_page.best_time
     assert box.deadline.value() == 24.0 and not box.confirm_button.isVisible()
@@ -49,8 +51,13 @@ def test_best_time_shows_the_plan_then_schedules_it_on_confirmation(
     assert best.start + timedelta(hours=3) <= asked + timedelta(hours=24, minutes=5)
     text = box.result.text()
     assert f"{best.start:%Y-%m-%d %H:%M} UTC" in text and mass_text(best.emissions_kg) in text
-    assert best.now_kg is not None and mass_text(best.now_kg) in text and "%" in text  # savings vs starting now
+    assert "own forecast" in text  # the hourly data it rests on
+    saved = best.savings()
+    assert best.now_kg is not None and saved is not None and mass_text(best.now_kg) in text  # vs starting now
+    assert f"saves {mass_text(saved[0])} ({saved[1]:.0f} %)" in text if saved[0] > 0 else "no later start" in text
     assert box.confirm_button.isVisible() and box.confirm_button.isEnabled()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    wizard.grab().save(str(ARTIFACTS / "launch_best_time.png"))
 
     _click(qtbot, box.confirm_button)
     qtbot.waitUntil(lambda: box.job_id is not None, timeout=WAIT_MS)

@@ -77,6 +77,7 @@ def test_cli_a_local_run_says_nothing_about_images(capsys, script: Path) -> None
 
 @pytest.mark.usefixtures("local_env")
 def test_service_default_is_the_first_current_image_else_a_problem(reference: ReferenceData, vertex_request) -> None:
+    vertex_request = dataclasses.replace(vertex_request, image_uri=None)  # the default, not the fixture's own image
     current = JobService(lambda: reference, Ledger(), images=current_images()).plan(vertex_request)
     assert current.ready, current.problems
     first_gpu = next(i for i in current_images() if i.accelerator == "gpu")

@@ -126,20 +126,23 @@ class BestTimeBox(QGroupBox):
         self.best = best
         self.plan_button.setEnabled(True)
         hours = self._plan.request.hours
-        wait_h = max(0.0, (best.start - datetime.now(UTC)).total_seconds() / 3600)
+        wait_h = (best.start - datetime.now(UTC)).total_seconds() / 3600
+        when = f"in {wait_h:.1f} h" if wait_h >= 0.05 else "now"
         lines = [
-            f"<b>Best start: {best.start:%Y-%m-%d %H:%M} UTC</b> (in {wait_h:.1f} h), ending "
+            f"<b>Best start: {best.start:%Y-%m-%d %H:%M} UTC</b> ({when}), ending "
             f"{best.start + timedelta(hours=hours):%Y-%m-%d %H:%M} UTC.",
             f"Expected emissions: {mass_text(best.emissions_kg)} CO₂e.",
         ]
         savings = best.savings()
-        if savings is not None and best.now_kg is not None:
-            saved_kg, saved_pct = savings
-            lines.append(
-                f"Starting now: {mass_text(best.now_kg)} CO₂e, so this saves {mass_text(saved_kg)} ({saved_pct:.0f} %)."
-            )
-        else:
+        if savings is None or best.now_kg is None:
             lines.append("Starting now: unknown, so no saving can be given.")
+        elif savings[0] <= 0:
+            lines.append(f"Starting now: {mass_text(best.now_kg)} CO₂e: no later start before the deadline emits less.")
+        else:
+            lines.append(
+                f"Starting now: {mass_text(best.now_kg)} CO₂e, so this saves {mass_text(savings[0])} "
+                f"({savings[1]:.0f} %)."
+            )
         lines.append(f"Hourly data: {html.escape(best.source)}. Nothing is recorded until you schedule it.")
         self.result.setText("<br>".join(lines))
         self.confirm_button.setText(f"Sc&hedule for {best.start:%H:%M} UTC")
