@@ -3,6 +3,7 @@ estimate comes from this machine's CPU (codecarbon's power table, worked out onc
 codecarbon's measurement, and after cleanup the staging directory is marked deleted. A real local run, the real
 ledger and the real view."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -95,3 +96,19 @@ def test_after_cleanup_the_staging_directory_is_marked_deleted(
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "(deleted)" in links.text(), timeout=WAIT_MS)
     assert record.staging_dir in links.text() and not Path(record.staging_dir).exists()
+
+
+def test_report_of_a_local_run_puts_this_machines_estimate_beside_codecarbons_measurement(
+    qtbot, view: JobsView, service: JobService, tmp_path: Path
+) -> None:
+    job_id = _ended_local_run(qtbot, view, service, tmp_path)
+    qtbot.waitUntil(lambda: "CO2e (" in view.details.measured.text(), timeout=WAIT_MS)  # codecarbon's figures read
+    path = tmp_path / "report.json"
+    view.export_report(job_id, path)  # what Report… does with the path the file dialog gives
+    qtbot.waitUntil(lambda: view.message.text().startswith("Wrote the report"), timeout=WAIT_MS)
+    report = json.loads(path.read_text(encoding="utf-8"))
+    cpu = detect_local_cpu()
+    assert cpu is not None and report["local_cpu"]["model"] == cpu.model
+    power = local_power(cpu, Utilisation())
+    assert report["energy_kwh"] == pytest.approx(power.watts * report["hours"] / 1000, rel=1e-6)  # no PUE here
+    assert report["measured"] is not None and "codecarbon" in report["methods"]
