@@ -84,15 +84,14 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
         intensity = f"Intensity: {estimate.intensity.label()}." if snapshot.is_local else ""
     if snapshot.local is not None:
         power = f"{estimate.watts:,.0f} W from {snapshot.local.basis}; no data-centre PUE"
-        footer = "Hour by hour, with a range: Report…"
     else:
         power = f"{estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f}"
-        footer = planned.strip()
     how = (
         f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
         f"{'' if snapshot.has_ended else ' so far'}: {power} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh."
     )
-    return cell, "\n".join(line for line in (how, intensity, footer) if line)
+    hourly = "Hour by hour, on the intensity of each hour, with a range: Report…"
+    return cell, "\n".join(line for line in (how, intensity, planned.strip(), hourly) if line)
 
 
 def staging_text(snapshot: JobSnapshot) -> str | None:
