@@ -18,9 +18,9 @@ LABEL_STEPS, LABEL_STEP = 3, 16.0  # a crowded label may sit up to 2 x 16 px fur
 def spread_markers(
     centres: Sequence[tuple[float, float]], radii: Sequence[float], gap: float = 1.0
 ) -> list[tuple[float, float]]:
-    """Move overlapping circles apart until no two overlap (closer than `gap` px); a circle that overlaps none stays
-    where it is. Deterministic: the same input gives the same layout, and coincident centres split along a fixed
-    direction per pair."""
+    """Move overlapping circles apart until every two are at least `gap` px apart (or MAX_ROUNDS pass); a circle that
+    overlaps none stays where it is. Deterministic: the same input gives the same layout, and coincident centres split
+    along a fixed direction per pair."""
     points = np.array(centres, dtype=float).reshape(-1, 2)
     n = len(points)
     if n < 2:
