@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from carbon_gui.ui.workers import BackgroundTasks
 
 STATUS_MESSAGE_MS = 8000
+ATTACH_REST_AT_LATEST_MS = 3000  # the Jobs and Hardware tabs start after the first ranking, or after this
 
 __all__ = ["MainWindow", "Services"]
 
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self._selected: str | None = None
         self._closing = False
         self._start_queued = False
+        self._rest_attached = False  # see _attach_rest
         self._live_problem: str | None = None
         self._gcp_project = settings.gcp_project
         self._table_layout: tuple[frozenset[str], str] | None = None  # rows and carbon figures the columns fit
@@ -106,11 +108,10 @@ class MainWindow(QMainWindow):
             return
         self._tasks = BackgroundTasks()
         self.live_controller.attach(self._tasks)
-        self.jobs_controller.attach(self._tasks)
-        self.hardware_view.attach(self._tasks)
         self.when_view.attach(self._tasks)
+        # The first ranking needs the reference data and the location: queued first, as the pool has one thread per
+        # core. In parallel: the location (the city list takes ~0.2 s to read).
         self._tasks.run(self._services.load_reference, on_result=self._on_reference, on_error=self._on_load_error)
-        # In parallel: the location (the city list takes ~0.4 s to read), then the names for completion.
         self.plan_form.location.setText(self.settings.location)
         self._tasks.run(
             self._initial_location,
@@ -118,6 +119,16 @@ class MainWindow(QMainWindow):
             on_result=self._on_location,
             on_error=self._on_location_error,
         )
+        QTimer.singleShot(ATTACH_REST_AT_LATEST_MS, self._attach_rest)
+
+    def _attach_rest(self) -> None:
+        """The Jobs and Hardware tabs' start-up work (the job service, the ledger, the optimiser) and the city names,
+        once the first ranking is on screen, or ATTACH_REST_AT_LATEST_MS after the start if none comes."""
+        if self._rest_attached or self._tasks is None or self._closing:
+            return
+        self._rest_attached = True
+        self.jobs_controller.attach(self._tasks)
+        self.hardware_view.attach(self._tasks)
         self._tasks.run(
             self._services.city_names, on_result=self.plan_form.set_city_names, on_error=lambda _: None
         )  # without the list, typing a city still works
@@ -287,6 +298,7 @@ class MainWindow(QMainWindow):
             panel.setEnabled(False)
 
     def _on_load_error(self, message: str) -> None:
+        self._attach_rest()  # jobs and their ledger work without the reference data
         self.summary.setText(f"<b>The reference data could not be loaded.</b> {message}")
         show_error(self, "Reference data", message)
         self._show_settings_warnings()
@@ -435,6 +447,7 @@ class MainWindow(QMainWindow):
             self._candidates_shown = candidates
             self.live_controller.set_candidates(*candidates)
         self.when_view.inputs_changed()
+        self._attach_rest()
 
     def _shown_ranking(self) -> ShownRanking | None:
         if self.ranking is None or self._assessment is None:
