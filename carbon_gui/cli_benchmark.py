@@ -88,6 +88,8 @@ def add_benchmark_command(commands: Commands) -> None:
     parser.add_argument("--name", help="the algorithm's name in the dataset (default: the script's name)")
     parser.add_argument("--function", default="train", help="the function called per run (default: train)")
     parser.add_argument("--requirements", type=Path, help="a requirements.txt installed with the script (Vertex AI)")
+    parser.add_argument("--image", help="the Vertex AI jobs' training container image URI (default: the first listed "
+                        "prebuilt one that fits and is still available)")  # fmt: skip
     parser.add_argument("--out", type=Path, help="the dataset folder (default: ./benchmark-<name>)")
     parser.add_argument("--dry-run", action="store_true", help="show what would run; launch nothing")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -109,6 +111,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         function=args.function,
         project=_project(args),
         requirements=args.requirements,
+        image_uri=args.image,
     )
     benchmark = Benchmark(JobService(lambda: reference), request)
     if args.dry_run:

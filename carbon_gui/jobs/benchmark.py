@@ -76,6 +76,7 @@ class BenchmarkRequest:
     function: str = "train"
     project: str | None = None
     requirements: Path | None = None
+    image_uri: str | None = None  # the Vertex AI jobs' container; None: the first listed prebuilt one still available
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,7 @@ class Benchmark:
             function="train",  # the generated runner's: it calls the user's function with each configuration
             accelerator_type=hardware.accelerator_type,
             accelerator_count=hardware.accelerator_count,
+            image_uri=request.image_uri if hardware.target == VERTEX else None,
             display_name=f"benchmark {request.algorithm} ({hardware.hardware_id}, {hardware.region})",
         )
 

@@ -26,7 +26,7 @@ from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.benchmarks import load_benchmarks
 from carbon_gui.sources.reference import ReferenceData
 from tests.benchmark_runner.conftest import cli, dataset_rows
-from tests.jobs.conftest import PROJECT, REGION
+from tests.jobs.conftest import IMAGE, PROJECT, REGION
 from tests.vertex.fake_vertex import FakeVertex
 
 pytestmark = pytest.mark.usefixtures("cloud_env")
@@ -68,7 +68,8 @@ def test_two_machine_types_each_run_the_grid_and_their_rows_are_collected(
 ) -> None:
     service = JobService(lambda: reference, Ledger())
     grid = bg.make_grid([bg.parse_axis("n=1,3")], 2)
-    request = BenchmarkRequest(solver, grid, 2, PLATFORMS, tmp_path / "out", "anticipate", project=PROJECT)
+    request = BenchmarkRequest(solver, grid, 2, PLATFORMS, tmp_path / "out", "anticipate", project=PROJECT,
+                               image_uri=IMAGE)  # fmt: skip
     benchmark = Benchmark(service, request)
     played: set[str] = set()
 
@@ -86,6 +87,9 @@ def test_two_machine_types_each_run_the_grid_and_their_rows_are_collected(
     machines = {custom_job_sent(fake_vertex, e.job_id)["jobSpec"]["workerPoolSpecs"][0]["machineSpec"]["machineType"]
                 for e in followed}  # fmt: skip
     assert machines == {"n1-standard-4", "n1-standard-8"}
+    images = {custom_job_sent(fake_vertex, e.job_id)["jobSpec"]["workerPoolSpecs"][0]["pythonPackageSpec"]
+              ["executorImageUri"] for e in followed}  # fmt: skip
+    assert images == {IMAGE}  # the benchmark's own image (every bundled prebuilt one has ended)
 
     loaded = load_benchmarks(request.out_dir)  # two hardware platforms, as HADA needs
     assert sorted(loaded.hardware) == ["n1-standard-4", "n1-standard-8+1xnvidia-tesla-t4"]
@@ -110,7 +114,8 @@ def test_cancel_stops_every_platforms_job_on_vertex_ai(
     fake_vertex.script("run")  # the jobs would run until stopped
     service = JobService(lambda: reference, Ledger())
     request = BenchmarkRequest(
-        solver, bg.make_grid([bg.parse_axis("n=1..4")], 1), 1, PLATFORMS, tmp_path / "out", "toy", project=PROJECT
+        solver, bg.make_grid([bg.parse_axis("n=1..4")], 1), 1, PLATFORMS, tmp_path / "out", "toy", project=PROJECT,
+        image_uri=IMAGE,
     )
     cancel = threading.Event()
 
@@ -134,7 +139,7 @@ def test_jobs_launched_by_an_app_that_died_are_collected_by_the_next_benchmark(
 ) -> None:
     out = tmp_path / "out"
     request = BenchmarkRequest(solver, bg.make_grid([bg.parse_axis("n=1,2")], 1), 1, PLATFORMS, out, "toy",
-                               project=PROJECT)  # fmt: skip
+                               project=PROJECT, image_uri=IMAGE)  # fmt: skip
     service = JobService(lambda: reference, Ledger())
 
     def die_once_all_are_launched(entries: list[PlatformProgress]) -> None:
@@ -147,7 +152,7 @@ def test_jobs_launched_by_an_app_that_died_are_collected_by_the_next_benchmark(
     assert len(jobs) == 2 and {j.state for j in jobs} == {"queued"}
 
     argv = ["benchmark", "--script", str(solver), "--grid", "n=1,2", "--project", PROJECT, "--name", "toy",
-            "--out", str(out), "--region", REGION, "--machine", "n1-standard-4",
+            "--image", IMAGE, "--out", str(out), "--region", REGION, "--machine", "n1-standard-4",
             "--machine", "n1-standard-8", "--accelerator", "nvidia-tesla-t4:1", "--json"]  # fmt: skip
     assert cli(argv) == 2  # still running: launching their runs again would run them twice
     assert "from an earlier run is still" in capsys.readouterr().err
