@@ -56,8 +56,10 @@ def test_a_city_list_in_another_layout_is_still_read_whole(tmp_path, monkeypatch
     path = tmp_path / "cities.json"
     path.write_text(json.dumps(cities), encoding="utf-8")
     monkeypatch.setattr(places, "_cities_file", lambda: path)
+    monkeypatch.setenv("TZ", "Europe/Paris")
     places._read_cities.cache_clear()
     try:
+        assert places.default_location().name == "Paris, FR"  # through the whole list: the fast search fails
         read = [(c.label, c.lat, c.lon, c.population, c.timezone) for c in places.all_cities()]
     finally:
         places._read_cities.cache_clear()  # the next test reads the real list again
@@ -80,3 +82,27 @@ def test_the_default_location_without_a_city_zone_builds_no_name_index(monkeypat
     name, source, indexed = json.loads(out.stdout.strip().splitlines()[-1])
     assert (name, source) == ("London, GB", "default (time zone names no city)")
     assert indexed == 0
+
+
+WITHOUT_LIST = """
+import json
+from carbon_gui.sources import places
+location = places.default_location()
+print(json.dumps([location.name, places._read_cities.cache_info().currsize]))
+"""
+
+
+@pytest.mark.parametrize(("zone", "city"), [("Europe/Paris", "Paris, FR"), ("UTC", "London, GB")])
+def test_the_default_location_does_not_read_the_whole_city_list(monkeypatch, zone: str, city: str) -> None:
+    """Start-up needs one city; the list (~0.3 s of parsing that held the GIL beside the reference data) waits."""
+    monkeypatch.setenv("TZ", zone)
+    out = subprocess.run([sys.executable, "-c", WITHOUT_LIST], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [city, 0]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC"])
+def test_the_zone_city_is_the_most_populous_of_the_list_in_that_zone(zone: str) -> None:
+    from carbon_gui.sources.places import _most_populous
+
+    expected = next((c for c in all_cities() if c.timezone == zone), None)
+    assert _most_populous(lambda c: c.timezone == zone, f'"timezone": "{zone}"') == expected
