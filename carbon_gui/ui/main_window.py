@@ -447,7 +447,8 @@ class MainWindow(QMainWindow):
             self._candidates_shown = candidates
             self.live_controller.set_candidates(*candidates)
         self.when_view.inputs_changed()
-        self._attach_rest()
+        if not self._rest_attached:
+            QTimer.singleShot(0, self._attach_rest)  # after the ranking's paint
 
     def _shown_ranking(self) -> ShownRanking | None:
         if self.ranking is None or self._assessment is None:
