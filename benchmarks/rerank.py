@@ -1,7 +1,8 @@
 """Re-rank benchmark: what one slider step costs, for the 45 regions.
 
-core: `rank()` alone; window: the whole slider path on the GUI thread (rank, table model reset,
-map markers, details). Baseline in the same run: sorting 45 floats, to show the machine's speed.
+core: `rank()` alone; window: the slider path on the GUI thread (rank, table model update, map markers), and apart
+the details pane, which follows on the next event loop turn. Baseline in the same run: sorting 45 floats, to show
+the machine's speed.
 Target (issue 11): <= 2 ms for the window path."""
 
 import os
@@ -52,7 +53,7 @@ def main() -> None:
     window.plan_form.machineChanged.emit()
     app.processEvents()
     slider = window.weights_panel.sliders["carbon"]
-    handler, with_paint, repaint_only = [], [], []
+    handler, with_paint, repaint_only, details = [], [], [], []
     for _ in range(100):
         slider.blockSignals(True)
         slider.setValue((slider.value() + 7) % 100)
@@ -62,16 +63,21 @@ def main() -> None:
         t1 = time.perf_counter()
         window.repaint()  # and the repaint that follows it
         t2 = time.perf_counter()
+        assert window._details_soon.isActive()  # the details pane follows on the next event loop turn:
+        window._show_details()  # counted apart, so the figures hide no work
+        t3 = time.perf_counter()
         handler.append((t1 - t0) * 1000)
         with_paint.append((t2 - t0) * 1000)
-        t3 = time.perf_counter()
+        details.append((t3 - t2) * 1000)
+        t4 = time.perf_counter()
         window.repaint()  # baseline: the same window repainted with nothing changed
-        repaint_only.append((time.perf_counter() - t3) * 1000)
+        repaint_only.append((time.perf_counter() - t4) * 1000)
         app.processEvents()
     med = statistics.median
     print(f"re-rank: {widest}, {len(assessment.facts)} regions assessed of {len(reference.catalog.regions)}")
     print(f"  core rank():                           {core:.3f} ms  ({core / baseline:.0f}× sorting 45 floats)")
     print(f"  slider step handler on the GUI thread: {med(handler):.2f} ms  (target <= 2 ms)")
+    print(f"  then the details pane, on the next event loop turn: {med(details):.2f} ms")
     print(
         f"  handler + repaint: {med(with_paint):.2f} ms; repaint alone with nothing changed: "
         f"{med(repaint_only):.2f} ms (ratio {med(with_paint) / med(repaint_only):.2f})"

@@ -192,6 +192,10 @@ class MainWindow(QMainWindow):
         self.views.currentChanged.connect(self._give_hardware_room)
 
         self.details = ScoreDetails()
+        self._details_soon = QTimer(self)  # see select_region
+        self._details_soon.setSingleShot(True)
+        self._details_soon.setInterval(0)
+        self._details_soon.timeout.connect(self._show_details)
         self.excluded_table = ExcludedTable()
         self.excluded_model = self.excluded_table.source
         self.below = QTabWidget()
@@ -440,7 +444,8 @@ class MainWindow(QMainWindow):
         self.weights_panel.show_used(used, " ".join(ranking.notes))
         names = {s.name for s in ranking.ranked}
         keep = self._selected if self._selected in names else None
-        self.select_region(keep or (ranking.ranked[0].name if ranking.ranked else None))
+        target = keep or (ranking.ranked[0].name if ranking.ranked else None)
+        self.select_region(target, details_soon=target is not None and target == self._selected)
         why_none = "" if ranking.ranked else nothing_ranked_cause(self._assessment, ranking)
         candidates = ([s.name for s in ranking.ranked], self._selected, why_none)
         if candidates != self._candidates_shown:  # the Signals tab rebuilds its list (~3 ms): not on every re-rank
@@ -464,18 +469,31 @@ class MainWindow(QMainWindow):
         return WhenInputs(self._reference, request, weights, self.constraints(), signals or None)
 
     # ----- selection ----------------------------------------------------------------------
-    def select_region(self, region: str | None) -> None:
+    def select_region(self, region: str | None, details_soon: bool = False) -> None:
+        """`details_soon`: the details follow on the next turn of the event loop (a re-rank of the same selection:
+        their rich-text layout is the dearest part of a slider step; several steps in one turn render them once)."""
         row = self.table_model.row_of(region) if region else None
+        self._selected = region if row is not None else None
         if region is None or row is None:
-            self._selected = None
-            self.details.show_region(None)
+            self._show_details()
             self.map.select(None)
             return
-        self._selected = region
         self.table.select_row(row)
-        year = self._assessment.scenario.carbon_year if self._assessment else None
-        self.details.show_region(self.table_model.scored(row), self.live_controller.region_notes(region), year)
+        if details_soon:
+            self._details_soon.start()
+        else:
+            self._show_details()
         self.map.select(region)
+
+    def _show_details(self) -> None:
+        self._details_soon.stop()
+        row = self.table_model.row_of(self._selected) if self._selected else None
+        if self._selected is None or row is None:
+            self.details.show_region(None)
+            return
+        year = self._assessment.scenario.carbon_year if self._assessment else None
+        notes = self.live_controller.region_notes(self._selected)
+        self.details.show_region(self.table_model.scored(row), notes, year)
 
     def selected_region(self) -> str | None:
         return self._selected

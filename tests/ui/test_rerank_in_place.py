@@ -72,3 +72,24 @@ def test_a_rerank_with_the_same_regions_left_out_keeps_the_not_ranked_table(wind
     qtbot.waitUntil(lambda: window.ranking is not before, timeout=3000)
     assert [e.reason for e in window.ranking.excluded] == reasons
     assert resets == []
+
+
+def test_reranks_in_one_event_loop_turn_render_the_details_once(window, qtbot) -> None:
+    """The details pane (a rich-text layout, the dearest part of a step) follows re-ranks of the same selection once
+    per turn of the event loop, after the table and map; choosing a region shows its details at once."""
+    renders: list[int] = []
+    window.details.textChanged.connect(lambda: renders.append(1))
+    slider = window.weights_panel.sliders["latency"]
+    for step in range(5):
+        slider.blockSignals(True)
+        slider.setValue(10 + step)
+        slider.blockSignals(False)
+        window._rerank()
+    assert renders == []
+    qtbot.waitUntil(lambda: bool(renders), timeout=3000)
+    top = window.table_model.scored(window.table_model.row_of(window.selected_region()))
+    assert f"{top.score * 100:.1f}" in window.details.toPlainText()
+    assert len(renders) == 1
+    other = window.ranking.ranked[-1].name
+    window.select_region(other)
+    assert other in window.details.toPlainText()
