@@ -93,3 +93,13 @@ def test_reranks_in_one_event_loop_turn_render_the_details_once(window, qtbot) -
     other = window.ranking.ranked[-1].name
     window.select_region(other)
     assert other in window.details.toPlainText()
+
+
+def test_new_figures_replace_the_kept_texts(window, qtbot) -> None:
+    """Texts kept between slider steps follow a new assessment (here a longer run: more energy, more emissions)."""
+    energy = shown(window, "Energy")
+    before = window.ranking
+    window.plan_form.hours.setValue(window.plan_form.hours.value() * 2)
+    qtbot.waitUntil(lambda: window.ranking is not before, timeout=3000)
+    expected = [COLUMNS[column("Energy")].text(window.table_model.scored(row)) for row in range(len(energy))]
+    assert shown(window, "Energy") == expected != energy

@@ -160,6 +160,7 @@ COLUMNS: tuple[Column, ...] = (
 INTENSITY_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Intensity")
 CFE_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Google CFE")
 BEST_START_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.header == "Best start")
+_PER_RANKING = tuple(i for i, c in enumerate(COLUMNS) if c.header in ("Rank", "Score", "Security"))  # not facts
 NO_PLAN_TOOLTIP = "No When plan yet: open the When tab (Ctrl+6); it plans the best start of every region."
 
 
@@ -187,6 +188,7 @@ class RegionTableModel(QAbstractTableModel):
         self._ranked: tuple[ScoredRegion, ...] = ()  # in rank order: the tie order of every sort
         self._rows: tuple[ScoredRegion, ...] = ()  # in the order shown
         self._texts: list[list[str]] = []  # formatted once per ranking: views ask for them often
+        self._fact_texts: dict[str, tuple[object, list[str]]] = {}  # region -> (its facts, texts): see _row_texts
         self._colors: list[QColor] = []
         self._sort_column = 0
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -208,9 +210,21 @@ class RegionTableModel(QAbstractTableModel):
 
     def _set_rows(self, rows: tuple[ScoredRegion, ...]) -> None:
         self._rows = rows
-        self._texts = [[c.text(s) for c in COLUMNS] for s in rows]
+        self._texts = [self._row_texts(s) for s in rows]
         self._fill_best_starts()
         self._colors = [_intensity_qcolor(s.facts.intensity) for s in rows]
+
+    def _row_texts(self, scored: ScoredRegion) -> list[str]:
+        """A row's texts; those that follow the region's facts alone are kept while the facts are the same object (a
+        slider step re-ranks the same assessment: only the rank, score and trust tier change)."""
+        kept = self._fact_texts.get(scored.name)
+        if kept is None or kept[0] is not scored.facts:
+            kept = (scored.facts, [c.text(scored) for c in COLUMNS])
+            self._fact_texts[scored.name] = kept
+        texts = list(kept[1])
+        for column in _PER_RANKING:
+            texts[column] = COLUMNS[column].text(scored)
+        return texts
 
     def _sort_value(self, scored: ScoredRegion, column: int) -> Any:
         if column == BEST_START_COLUMN:  # "now" before any time; ISO-like times sort as text; no plan last
