@@ -18,7 +18,7 @@ from carbon_gui.ui.workers import BackgroundTasks
 from tests.benchmark_runner.conftest import SOLVER, dataset_rows, write_script
 from tests.cloud.conftest import _emulator_and_proxy, emulator, network_guard  # noqa: F401 - fixtures
 from tests.dimensioning.conftest import write_pair
-from tests.jobs.conftest import PROJECT, REGION, cloud_env, fake_vertex  # noqa: F401 - fixtures
+from tests.jobs.conftest import IMAGE, PROJECT, REGION, cloud_env, fake_vertex  # noqa: F401 - fixtures
 from tests.ui.conftest import PARIS, open_window
 from tests.vertex.fake_vertex import FakeVertex
 
@@ -297,8 +297,11 @@ def test_a_vertex_benchmark_from_the_window_launches_a_job_per_platform_and_stop
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert "Give the Google Cloud project" in page.status.text() and not page.running
     page.project.setText(PROJECT)
+    page.image.setText(IMAGE)  # every bundled prebuilt image has ended: the user gives one
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.status.text().count(": running") == 2, timeout=60000)
+    created = [r.body for r in fake_vertex.requests if r.method == "POST" and r.path.endswith("/customJobs")]
+    assert {b["jobSpec"]["workerPoolSpecs"][0]["pythonPackageSpec"]["executorImageUri"] for b in created} == {IMAGE}
     assert "n1-standard-8+1xnvidia-tesla-t4: running, 0/4 runs" in page.status.text()
     assert page.bar.maximum() == 8
     qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)

@@ -98,6 +98,7 @@ def test_wizard_with_only_expired_images_asks_for_one_and_accepts_a_typed_uri(
     qtbot.waitUntil(lambda: hardware.image.count() > 0)
     assert hardware.image.currentIndex() == -1 and hardware.image.currentText() == ""  # no expired default
     assert "choose" in hardware.image.lineEdit().placeholderText()
+    assert "None of the listed prebuilt images is still available" in hardware.image_note.text()
     go_to_review(qtbot, wizard, str(script))
     assert any(p.startswith("No container image") for p in wizard.review_page.problems_shown)
     assert not wizard.button(COMMIT).isEnabled()

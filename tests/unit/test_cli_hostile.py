@@ -34,7 +34,7 @@ MODES = {
 SLOW_FLAGS = {("cleanest", "live"): 8, ("launch", "wait"): 4}  # 1 in N examples: each costs seconds
 EXAMPLES_PER_COMMAND = 30
 # Given in every sweep run of the command: launch in process, creating nothing; dimension without cross-validation.
-SWEEP_ALWAYS = {"launch": ("dry_run", "project"), "benchmark": ("dry_run", "local"), "dimension": ("depth",)}
+SWEEP_ALWAYS = {"launch": ("dry_run", "project", "image"), "benchmark": ("dry_run", "local"), "dimension": ("depth",)}
 
 
 def closed_port() -> int:
@@ -139,6 +139,7 @@ def sane_values(files: dict[str, Path]) -> dict[str, str]:
         "function": "train",
         "region": "europe-west4",
         "project": "carbon-test",
+        "image": "gcr.io/carbon-test/trainer:1.0",  # every bundled prebuilt image has ended: launch needs one
         "arg": "--epochs=1",
         "env": "BATCH_SIZE=64",
         "display_name": "hostile test",

@@ -84,6 +84,7 @@ class BenchmarkForm:
     out_dir: Path
     algorithm: str
     project: str | None
+    image_uri: str | None = None  # Vertex AI's container; None: the first listed prebuilt one still available
 
 
 class _Progress(QObject):
@@ -113,7 +114,7 @@ def _benchmark(form: BenchmarkForm, services: BenchmarkServices) -> "Benchmark":
     assert services.jobs is not None  # the page refuses to start without a job service
     request = BenchmarkRequest(
         script=form.script, grid=form.grid, repeat=form.repeat, hardware=_hardware(form, services),
-        out_dir=form.out_dir, algorithm=form.algorithm, project=form.project,
+        out_dir=form.out_dir, algorithm=form.algorithm, project=form.project, image_uri=form.image_uri,
     )  # fmt: skip
     return Benchmark(services.jobs(), request)
 
@@ -204,6 +205,8 @@ class BenchmarkPage(QWidget):
         self.vertex_region.setPlaceholderText("region, e.g. europe-west4")
         self.project = QLineEdit()
         self.project.setPlaceholderText("Google Cloud project (Vertex AI only)")
+        self.image = QLineEdit()
+        self.image.setPlaceholderText("container image URI (Vertex AI; default: a listed prebuilt one still available)")
         add_button = QPushButton("Add Vertex AI platform")
         add_button.clicked.connect(self._add_vertex)
         self.vertex_list = QListWidget()
@@ -218,7 +221,7 @@ class BenchmarkPage(QWidget):
             _row(QLabel("Vertex AI:"), self.machine, self.accelerator, self.vertex_region, add_button)
         )
         platforms_layout.addLayout(_row(self.vertex_list, remove_button))
-        platforms_layout.addWidget(self.project)
+        platforms_layout.addLayout(_row(self.project, self.image))
 
         self.start_button = QPushButton("Start benchmar&k")
         self.start_button.setObjectName("benchmarkStart")
@@ -316,7 +319,7 @@ class BenchmarkPage(QWidget):
             raise InputError("Give the Google Cloud project for the Vertex AI platforms.")
         return BenchmarkForm(
             script, grid, self.repeat.value(), self.local.isChecked(), self.local_region.text().strip() or None,
-            tuple(self._vertex), Path(out_text).expanduser(), algorithm, project,
+            tuple(self._vertex), Path(out_text).expanduser(), algorithm, project, self.image.text().strip() or None,
         )  # fmt: skip
 
     # ----- running -------------------------------------------------------------------------

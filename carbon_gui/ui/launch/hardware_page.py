@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.core.job_spec import GPU_COUNTS
-from carbon_gui.core.training_images import image_uri_problem
+from carbon_gui.core.training_images import PREBUILT_LIST_URL, image_uri_problem
 from carbon_gui.jobs.request import LOCAL, VERTEX
 from carbon_gui.ui.launch.env_table import EnvTable
 from carbon_gui.ui.launch.hardware_choices import (
@@ -36,6 +36,10 @@ from carbon_gui.ui.launch.hardware_choices import (
 
 NO_GPU = "None (CPU only)"
 CHOOSE_IMAGE = "choose a prebuilt image, or type an image URI"
+NO_CURRENT_IMAGE = (
+    "None of the listed prebuilt images is still available (Google's end of availability has passed): type the URI "
+    f"of a current one ({PREBUILT_LIST_URL}) or of your own image."
+)
 MAX_HOURS = 10_000.0
 
 
@@ -345,6 +349,8 @@ class HardwarePage(QWizardPage):
             problem = image_uri_problem(self.image.currentText().strip())
             custom = "A custom image: it must be a Python training container Vertex AI can pull."
             self._note(self.image_note, f"✗ {problem}" if problem else custom)
+        elif self._images:  # nothing chosen: no listed image is current
+            self._note(self.image_note, NO_CURRENT_IMAGE)
         else:
             self._note(self.image_note, "")
         self.changed.emit()
