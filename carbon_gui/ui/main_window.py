@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from carbon_gui.core.dimensioning.regional import planner_figures
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.geo import Location
 from carbon_gui.core.scoring import Assessment, Constraints, Ranking, rank
@@ -32,8 +31,6 @@ from carbon_gui.settings import UserSettings
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.ui.dialogs.messages import show_error
 from carbon_gui.ui.dialogs.security_dialog import SecurityDialog
-from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
-from carbon_gui.ui.hardware.hardware_view import HardwareView
 from carbon_gui.ui.help_menu import HelpMenu
 from carbon_gui.ui.jobs_controller import JobsController, LaunchContext
 from carbon_gui.ui.live_controller import LiveController
@@ -54,10 +51,12 @@ from carbon_gui.ui.widgets.score_details import ScoreDetails
 from carbon_gui.ui.widgets.weights_panel import WeightsPanel
 
 if TYPE_CHECKING:
+    from carbon_gui.ui.hardware.hardware_view import HardwareView
     from carbon_gui.ui.live_data import LiveData
     from carbon_gui.ui.workers import BackgroundTasks
 
 STATUS_MESSAGE_MS = 8000
+HARDWARE_TITLE = "Hard&ware"
 ATTACH_REST_AT_LATEST_MS = 3000  # the Jobs and Hardware tabs start after the first ranking, or after this
 
 __all__ = ["MainWindow", "Services"]
@@ -177,19 +176,16 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self.signals_view = SignalsView()
         views = ((self.table, "&Ranking"), (self.map, "M&ap"), (self.signals_view, "S&ignals"))
-        self.hardware_view = HardwareView(
-            BenchmarkServices(self._services.jobs, self._services.load_reference, self._services.default_location),
-            self.jobs_controller.open_prefilled_wizard,
-            planner_carbon=lambda: planner_figures(self._assessment.facts) if self._assessment else {},
-        )
+        self._hardware: HardwareView | None = None  # built on first use: see hardware_view
+        self._hardware_slot = QWidget()  # its tab's page until then
         self.when_view = WhenView(self._when_inputs)
         self.when_view.bestStarts.connect(self.table_model.set_best_starts)
         self.when_view.planned.connect(lambda plan: self.signals_view.ensure_plots()[0].set_bands(forecast_bands(plan)))
-        tabs = (*views, (self.jobs_controller.tab, "&Jobs"), (self.hardware_view, "Hard&ware"))
+        tabs = (*views, (self.jobs_controller.tab, "&Jobs"), (self._hardware_slot, HARDWARE_TITLE))
         for widget, title in (*tabs, (self.when_view, "When")):  # no Alt+letter: w, h, e, n are taken; Ctrl+6 opens it
             self.add_view(widget, title)
         self._page_policies: dict[QWidget, QSizePolicy] = {}
-        self.views.currentChanged.connect(self._give_hardware_room)
+        self.views.currentChanged.connect(self._on_tab_changed)
 
         self.details = ScoreDetails()
         self._details_soon = QTimer(self)  # see select_region
@@ -242,6 +238,38 @@ class MainWindow(QMainWindow):
         self.constraints_panel.constraintsChanged.connect(self._rerank)
         self.constraints_panel.editCountriesRequested.connect(self._edit_countries)
 
+    @property
+    def hardware_view(self) -> "HardwareView":
+        """The Hardware tab, built on first use (its tab shown, or the background work attached after the first
+        ranking): its modules and pages cost ~40 ms that the window's first paint does not wait for."""
+        if self._hardware is None:
+            from carbon_gui.core.dimensioning.regional import planner_figures
+            from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
+            from carbon_gui.ui.hardware.hardware_view import HardwareView
+
+            services = self._services
+            self._hardware = HardwareView(
+                BenchmarkServices(services.jobs, services.load_reference, services.default_location),
+                self.jobs_controller.open_prefilled_wizard,
+                planner_carbon=lambda: planner_figures(self._assessment.facts) if self._assessment else {},
+            )
+            index = self.views.indexOf(self._hardware_slot)
+            shown = self.views.currentIndex() == index
+            self.views.blockSignals(True)  # one tab replaces another: no tab change to react to
+            self.views.insertTab(index, self._hardware, HARDWARE_TITLE)
+            self.views.removeTab(index + 1)
+            self.views.setCurrentIndex(self.views.currentIndex() if not shown else index)
+            self.views.blockSignals(False)
+            self._hardware_slot.deleteLater()
+            self._give_hardware_room()
+        return self._hardware
+
+    def _on_tab_changed(self) -> None:
+        if self.views.currentWidget() is self._hardware_slot:
+            self.hardware_view  # noqa: B018 - builds the tab, which replaces its slot
+        else:
+            self._give_hardware_room()
+
     def _give_hardware_room(self) -> None:
         """The Hardware tab uses neither the plan nor the ranking's details: its plots and tables get their room (at
         1024 × 640 they were squeezed into a third of the window). The When tab uses the plan, not the details."""
@@ -254,15 +282,16 @@ class MainWindow(QMainWindow):
             own = self._page_policies.setdefault(page, page.sizePolicy())
             ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             page.setSizePolicy(own if page is current else ignored)
-        self._plan_panel.setVisible(current is not self.hardware_view)
-        self.below.setVisible(current not in (self.hardware_view, self.when_view))  # the When tab needs the room
+        on_hardware = current is not None and current in (self._hardware, self._hardware_slot)
+        self._plan_panel.setVisible(not on_hardware)
+        self.below.setVisible(not on_hardware and current is not self.when_view)  # the When tab needs the room
 
     def add_view(self, widget: QWidget, title: str) -> None:
         """One more tab beside the ranking, with a View menu entry and its Ctrl+<n> shortcut."""
         index = self.views.addTab(widget, title)
         action = QAction(title.replace("&", ""), self)
         action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-        action.triggered.connect(lambda _=False: self.views.setCurrentWidget(widget))
+        action.triggered.connect(lambda _=False: self.views.setCurrentIndex(index))  # a page may be built later
         self.view_menu.addAction(action)
 
     def _build_menu(self) -> None:
@@ -567,7 +596,8 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.live_controller.shutdown()
         self.jobs_controller.shutdown()
-        self.hardware_view.shutdown()
+        if self._hardware is not None:
+            self._hardware.shutdown()
         self.when_view.shutdown()
         if self._tasks is not None:
             self._tasks.shutdown()

@@ -1,5 +1,6 @@
-"""The window paints before it starts its background work: the worker pool (superqt), the data loads and the city
-list come after the first paint, in a fresh process as a user starts it (`carbon_gui.app.build_window`)."""
+"""The window paints before it starts its background work: the worker pool (superqt), the data loads, the city list
+and the Hardware tab come after the first paint, in a fresh process as a user starts it
+(`carbon_gui.app.build_window`)."""
 
 import json
 import subprocess
@@ -24,6 +25,7 @@ class FirstPaint(QObject):
             seen["at_paint"] = {
                 "background_started": window._tasks is not None,
                 "superqt": "superqt" in sys.modules,
+                "hardware_tab": "carbon_gui.ui.hardware.hardware_view" in sys.modules,
             }
         return False
 
@@ -50,7 +52,7 @@ print(json.dumps(seen))
 def test_the_window_paints_before_its_background_work_starts(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
-    assert seen["at_paint"] == {"background_started": False, "superqt": False}, out.stderr
+    assert seen["at_paint"] == {"background_started": False, "superqt": False, "hardware_tab": False}, out.stderr
     assert seen.get("ranked"), f"no ranking after the first paint: {out.stderr}"
 
 
