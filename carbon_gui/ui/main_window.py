@@ -35,7 +35,6 @@ from carbon_gui.ui.help_menu import HelpMenu
 from carbon_gui.ui.jobs_controller import JobsController, LaunchContext
 from carbon_gui.ui.live_controller import LiveController
 from carbon_gui.ui.live_labels import intensity_label, sources_note
-from carbon_gui.ui.plots.world_map import WorldMap
 from carbon_gui.ui.ranking_export import RankingExport, ShownRanking
 from carbon_gui.ui.services import Services
 from carbon_gui.ui.signals_view import SignalsView
@@ -53,10 +52,12 @@ from carbon_gui.ui.widgets.weights_panel import WeightsPanel
 if TYPE_CHECKING:
     from carbon_gui.ui.hardware.hardware_view import HardwareView
     from carbon_gui.ui.live_data import LiveData
+    from carbon_gui.ui.plots.world_map import WorldMap
     from carbon_gui.ui.workers import BackgroundTasks
 
 STATUS_MESSAGE_MS = 8000
 HARDWARE_TITLE = "Hard&ware"
+MAP_TITLE = "M&ap"
 ATTACH_REST_AT_LATEST_MS = 3000  # the Jobs and Hardware tabs start after the first ranking, or after this
 
 __all__ = ["MainWindow", "Services"]
@@ -156,8 +157,9 @@ class MainWindow(QMainWindow):
         self.table = RankingTable()
         self.table_model, self.proxy = self.table.source, self.table.proxy
         self.table.regionActivated.connect(self._on_table_row)
-        self.map = WorldMap()
-        self.map.regionClicked.connect(self.select_region)
+        self._map: WorldMap | None = None  # built on first use: see map
+        self._map_slot = QWidget()  # its tab's page until then
+        self._map_label = ""  # the colour legend of the latest ranking, for a map built later
         self.views = QTabWidget()
         self.jobs_controller = JobsController(
             self,
@@ -175,7 +177,7 @@ class MainWindow(QMainWindow):
         self.jobs_controller.show_tab = lambda: self.views.setCurrentWidget(self.jobs_controller.tab)
         self._build_menu()
         self.signals_view = SignalsView()
-        views = ((self.table, "&Ranking"), (self.map, "M&ap"), (self.signals_view, "S&ignals"))
+        views = ((self.table, "&Ranking"), (self._map_slot, MAP_TITLE), (self.signals_view, "S&ignals"))
         self._hardware: HardwareView | None = None  # built on first use: see hardware_view
         self._hardware_slot = QWidget()  # its tab's page until then
         self.when_view = WhenView(self._when_inputs)
@@ -253,20 +255,47 @@ class MainWindow(QMainWindow):
                 self.jobs_controller.open_prefilled_wizard,
                 planner_carbon=lambda: planner_figures(self._assessment.facts) if self._assessment else {},
             )
-            index = self.views.indexOf(self._hardware_slot)
-            shown = self.views.currentIndex() == index
-            self.views.blockSignals(True)  # one tab replaces another: no tab change to react to
-            self.views.insertTab(index, self._hardware, HARDWARE_TITLE)
-            self.views.removeTab(index + 1)
-            self.views.setCurrentIndex(self.views.currentIndex() if not shown else index)
-            self.views.blockSignals(False)
-            self._hardware_slot.deleteLater()
-            self._give_hardware_room()
+            self._replace_slot(self._hardware_slot, self._hardware, HARDWARE_TITLE)
         return self._hardware
 
+    @property
+    def map(self) -> "WorldMap":
+        """The Map tab, built on first use (~25 ms the window's first paint does not wait for), with the window's
+        land, location, ranking and selection."""
+        if self._map is None:
+            from carbon_gui.ui.plots.world_map import WorldMap
+
+            world = self._map = WorldMap()
+            world.regionClicked.connect(self.select_region)
+            if self._reference is not None:
+                world.set_land(self._reference.land_outline)
+                if self.ranking is not None:
+                    world.set_ranking(self.ranking, self._reference.catalog.regions, self._map_label)
+            if self._location is not None:
+                world.set_you(self._location.lon, self._location.lat)
+            world.select(self._selected)
+            self._replace_slot(self._map_slot, world, MAP_TITLE)
+        return self._map
+
+    def _replace_slot(self, slot: QWidget, page: QWidget, title: str) -> None:
+        """A tab's page, built on first use, takes its empty slot's place (same index and title)."""
+        index = self.views.indexOf(slot)
+        shown = self.views.currentIndex() == index
+        self.views.blockSignals(True)  # one page replaces another: no tab change to react to
+        self.views.insertTab(index, page, title)
+        self.views.removeTab(index + 1)
+        if shown:
+            self.views.setCurrentIndex(index)
+        self.views.blockSignals(False)
+        slot.deleteLater()
+        self._give_hardware_room()
+
     def _on_tab_changed(self) -> None:
-        if self.views.currentWidget() is self._hardware_slot:
+        current = self.views.currentWidget()
+        if current is self._hardware_slot:
             self.hardware_view  # noqa: B018 - builds the tab, which replaces its slot
+        elif current is self._map_slot:
+            self.map  # noqa: B018 - likewise
         else:
             self._give_hardware_room()
 
@@ -363,7 +392,8 @@ class MainWindow(QMainWindow):
         self.weights_panel.set_saved_weights(s.weights)
         rule = next((r for r in ResidencyRule if r.value == s.residency_rule), ResidencyRule.ANYWHERE)
         self.constraints_panel.set_values(s.max_usd_per_hour, s.max_emissions_kg, s.vertex_only, rule)
-        self.map.set_land(reference.land_outline)
+        if self._map is not None:
+            self._map.set_land(reference.land_outline)
         self.weights_panel.start_emitting()
         for panel in (self.plan_form, self.carbon_panel, self.weights_panel, self.constraints_panel):
             panel.setEnabled(True)
@@ -394,7 +424,8 @@ class MainWindow(QMainWindow):
         )
         if not self.plan_form.location.text().strip():
             self.plan_form.location.setPlaceholderText(f"{location.name} (from {location.source})")
-        self.map.set_you(location.lon, location.lat)
+        if self._map is not None:
+            self._map.set_you(location.lon, location.lat)
         self._reassess()
 
     def _on_location_error(self, message: str) -> None:
@@ -464,7 +495,9 @@ class MainWindow(QMainWindow):
         self.excluded_model.set_excluded(ranking.excluded)
         self.below.setTabText(1, f"Not ranked ({len(ranking.excluded)})")
         assert self._reference is not None
-        self.map.set_ranking(ranking, self._reference.catalog.regions, carbon_label)
+        self._map_label = carbon_label
+        if self._map is not None:
+            self._map.set_ranking(ranking, self._reference.catalog.regions, carbon_label)
         self.sources_note.setText(sources_note(self._assessment.live, self._assessment.scenario.carbon_year))
         rule = self.constraints_panel.residency_rule()
         no_country = rule is ResidencyRule.COUNTRIES and not self._policy.allowed_countries
@@ -505,14 +538,16 @@ class MainWindow(QMainWindow):
         self._selected = region if row is not None else None
         if region is None or row is None:
             self._show_details()
-            self.map.select(None)
+            if self._map is not None:
+                self._map.select(None)
             return
         self.table.select_row(row)
         if details_soon:
             self._details_soon.start()
         else:
             self._show_details()
-        self.map.select(region)
+        if self._map is not None:
+            self._map.select(region)
 
     def _show_details(self) -> None:
         self._details_soon.stop()
