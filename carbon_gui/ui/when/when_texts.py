@@ -1,13 +1,17 @@
 """What the When view says about a plan: the best (region, start), the savings and where each series comes from.
 Plain strings (HTML where shown in a rich-text label); every number has its unit and is called an estimate."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from carbon_gui.core.shifting import Window
-from carbon_gui.time_planning import RegionWhen, TimePlan
+if TYPE_CHECKING:  # the planner loads with the When tab's first plan, not before the window's first paint
+    from carbon_gui.core.shifting import Window
+    from carbon_gui.time_planning import RegionWhen, TimePlan
 
 
 def kg(value: float) -> str:

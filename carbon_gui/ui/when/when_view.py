@@ -38,7 +38,6 @@ from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import Weights
 from carbon_gui.planning import PlanRequest
 from carbon_gui.sources.reference import ReferenceData
-from carbon_gui.time_planning import TimePlan, check_window, plan_when
 from carbon_gui.ui.when.when_texts import (
     answer_html,
     best_start_tooltip,
@@ -51,6 +50,7 @@ from carbon_gui.ui.when.when_texts import (
 
 if TYPE_CHECKING:
     from carbon_gui.sources.replay import GridHistory
+    from carbon_gui.time_planning import TimePlan
     from carbon_gui.ui.when.when_plots import EmissionsHeatmap, WindowPlot
     from carbon_gui.ui.workers import BackgroundTasks
 
@@ -255,6 +255,8 @@ class WhenView(QWidget):
         return self._running
 
     def replan(self) -> None:
+        from carbon_gui.time_planning import check_window, plan_when  # with the first plan, not at start-up
+
         self._debounce.stop()
         inputs = self._inputs()
         if inputs is None or self._tasks is None:
@@ -279,7 +281,7 @@ class WhenView(QWidget):
                 raise PlanCancelled("Plan replaced or cancelled.")
             progress.moved.emit(generation, done, total)
 
-        def work() -> tuple[TimePlan, "GridHistory"]:
+        def work() -> tuple["TimePlan", "GridHistory"]:
             loaded = history if history is not None else load_history()
             return plan_when(inputs.reference, request, deadline, inputs.weights, inputs.constraints, now,
                              signals=inputs.signals, history=loaded, progress=report), loaded  # fmt: skip
@@ -323,7 +325,7 @@ class WhenView(QWidget):
         stale = " The figures below are from the previous plan." if self.plan is not None else ""
         self.message.setText(f"<b>{escape(message)}</b>{stale}")
 
-    def _on_plan(self, generation: int, plan: TimePlan, history: "GridHistory") -> None:
+    def _on_plan(self, generation: int, plan: "TimePlan", history: "GridHistory") -> None:
         self._history = history  # loaded once, kept for later plans
         if generation != self._generation:
             return
@@ -338,7 +340,7 @@ class WhenView(QWidget):
         self.planned.emit(plan)
         self.bestStarts.emit({name: (text, best_start_tooltip(plan, name)) for name, text in best_starts(plan).items()})
 
-    def _fill_table(self, plan: TimePlan) -> None:
+    def _fill_table(self, plan: "TimePlan") -> None:
         self.table.blockSignals(True)
         self.table.setRowCount(len(plan.regions))
         for row, where in enumerate(plan.regions):
