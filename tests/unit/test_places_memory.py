@@ -102,7 +102,9 @@ def test_the_default_location_does_not_read_the_whole_city_list(monkeypatch, zon
 
 @pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC"])
 def test_the_zone_city_is_the_most_populous_of_the_list_in_that_zone(zone: str) -> None:
-    from carbon_gui.sources.places import _most_populous
+    from carbon_gui.sources.places import _most_populous, _read_cities
 
     expected = next((c for c in all_cities() if c.timezone == zone), None)
+    _read_cities.cache_clear()  # so the file is searched, not the list just read
     assert _most_populous(lambda c: c.timezone == zone, f'"timezone": "{zone}"') == expected
+    assert _read_cities.cache_info().currsize == 0
