@@ -97,7 +97,7 @@ def replanned_starts(hourly_values: FloatArray, rows: IntArray, job_hours: int) 
     submission's row. A start is counted in hours after the submission's next hour (0 = at once). The re-plan at
     hour r + k sees only the forecast made then, and may choose any start from that hour on within the window."""
     plan_sums = window_sums(hourly_values, job_hours)  # hourly origins × starts after each
-    starts = np.argmin(plan_sums[rows], axis=1)
+    starts: IntArray = np.argmin(plan_sums[rows], axis=1)
     for k in range(1, START_WINDOW_HOURS):
         waiting = np.flatnonzero(starts >= k)  # the others have started: nothing left to re-plan
         remaining = plan_sums[rows[waiting] + k, : START_WINDOW_HOURS - k]
