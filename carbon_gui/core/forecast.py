@@ -168,13 +168,21 @@ def _features(log_series: FloatArray, first_hour: int, origins: IntArray, ahead:
     """What a forecast made at `origins` for `ahead` hours later may use: only indices ≤ origin. `ahead` is one
     number, or one per origin (every term is elementwise).
 
-    Recent level (last hours, 6 h and 24 h means), the most recent same hour and the one a day before it, the
-    mean of the same hour over the last 7 days, the same hour a week before, and the target's hour of day and
-    weekend as calendar terms (plus the level × daily-cycle interactions that let the daily shape scale)."""
+    Recent level (last hours, 6 h, 24 h, 3-day and 7-day means), the mean of the origin's hour over the 7 days
+    before (so the level now reads as above or below the usual for this hour), the most recent same hour and the
+    one a day before it, the mean of the same hour over the last 7 days, the same hour a week before, and the
+    target's hour of day and weekend as calendar terms (plus the level × daily-cycle interactions that let the
+    daily shape scale)."""
     y, t = log_series, origins
     cumulative = np.concatenate([[0.0], np.cumsum(y)])
+
+    def mean_of_last(hours: int) -> FloatArray:
+        result: FloatArray = (cumulative[t + 1] - cumulative[t + 1 - hours]) / hours
+        return result
+
     same_hour = t + ahead - HOURS_PER_DAY * -(-ahead // HOURS_PER_DAY)
     week_mean = np.mean([y[same_hour - HOURS_PER_DAY * d] for d in range(7)], axis=0)
+    origin_hour_week_mean = np.mean([y[t - HOURS_PER_DAY * d] for d in range(1, 8)], axis=0)
     target_hour = (t + ahead) % HOURS_PER_DAY  # index 0 is a midnight UTC (hourly_series' contract)
     origin_hour = t % HOURS_PER_DAY
     hour_of_day = np.zeros((t.size, HOURS_PER_DAY))
@@ -186,8 +194,11 @@ def _features(log_series: FloatArray, first_hour: int, origins: IntArray, ahead:
         y[t],
         y[t - 1],
         y[t - 2],
-        (cumulative[t + 1] - cumulative[t - 5]) / 6,
-        (cumulative[t + 1] - cumulative[t - 23]) / 24,
+        mean_of_last(6),
+        mean_of_last(HOURS_PER_DAY),
+        mean_of_last(3 * HOURS_PER_DAY),
+        mean_of_last(HOURS_PER_WEEK),
+        origin_hour_week_mean,
         y[same_hour],
         y[same_hour - HOURS_PER_DAY],
         week_mean,
