@@ -217,10 +217,11 @@ def test_the_plot_exports_png_and_csv(qtbot, page: ModelsPage, toy_dir: Path, tm
     fit(qtbot, page)
     assert page.export_png_button.isEnabled() and page.export_csv_button.isEnabled()
     page.plot.select("cpu-slow", "acc")
-    png, table = tmp_path / "plot.png", tmp_path / "plot.csv"
-    page.plot.export_png(png)
+    from carbon_gui.ui.plots.plot_export import render_plot
+
+    table = tmp_path / "plot.csv"
     page.plot.export_csv(table)
-    image = QImage(str(png))
+    image = QImage.fromData(render_plot(page.plot.graphics.ci, 800, 450))
     assert not image.isNull() and image.width() > 300 and image.height() > 200
     with open(table, newline="") as file:
         lines = list(csv.reader(file))
@@ -233,15 +234,24 @@ def test_the_plot_exports_png_and_csv(qtbot, page: ModelsPage, toy_dir: Path, tm
 def test_export_through_the_buttons_writes_the_file_the_user_chose(
     qtbot, page: ModelsPage, toy_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from carbon_gui.ui.plots.plot_export import ExportChoice
+
     page.set_data(load_benchmarks(toy_dir), str(toy_dir))
     fit(qtbot, page)
     target = tmp_path / "chosen.png"
-    # The file dialog is the OS's: no local counterpart a test can click through, so its answer is given here.
+    # The file dialogs are the OS's: no local counterpart a test can click through, so their answers are given here
+    # (the PNG's file and size through the page's chooser, as the Signals tab's tests do).
+    page.choose_export = lambda parent, name: ExportChoice(target, 1200, 700)
     monkeypatch.setattr(
-        "carbon_gui.ui.hardware.models_page.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), "")
+        "carbon_gui.ui.hardware.models_page.QFileDialog.getSaveFileName",
+        lambda *a, **k: (str(tmp_path / "grabbed.png"), ""),
     )
     qtbot.mouseClick(page.export_png_button, Qt.MouseButton.LeftButton)
     assert target.is_file() and f"Exported the plot to {target}" in page.status.text()
+    image = QImage(str(target))  # the plot item rendered at the chosen size (legend included), not a widget grab
+    assert (image.width(), image.height()) == (1200, 700)
+    colours = {image.pixelColor(x, y).name() for x in range(0, 1200, 10) for y in range(0, 700, 10)}
+    assert len(colours) > 3  # axes, dots and the step line: not a blank canvas
     monkeypatch.setattr(
         "carbon_gui.ui.hardware.models_page.QFileDialog.getSaveFileName",
         lambda *a, **k: (str(tmp_path / "missing" / "x.csv"), ""),

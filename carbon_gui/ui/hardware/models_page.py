@@ -43,6 +43,7 @@ from carbon_gui.dimensioning.fitting import (
 from carbon_gui.ui.hardware.data_page import as_rich_text
 from carbon_gui.ui.hardware.surrogate_plot import SurrogatePlot
 from carbon_gui.ui.models.surrogate_table_model import SurrogateTableModel
+from carbon_gui.ui.plots.plot_export import ChooseExport, ask_export, export_plot
 
 if TYPE_CHECKING:
     from carbon_gui.ui.workers import BackgroundTasks
@@ -103,6 +104,7 @@ class ModelsPage(QWidget):
         self._cancel: threading.Event | None = None  # set while a fit runs
         self._generation = 0
         self.surrogates: Surrogates | None = None
+        self.choose_export: ChooseExport = ask_export  # where a PNG goes and how large; tests answer without a dialog
         self._progress = _Progress(self)
         self._progress.changed.connect(self._on_progress)
 
@@ -186,9 +188,9 @@ class ModelsPage(QWidget):
         for combo in (self.plot.hardware, self.plot.target):
             combo.currentIndexChanged.connect(self._select_plotted_row)
         self.export_png_button = QPushButton("Export &PNG…")
-        self.export_png_button.clicked.connect(lambda: self._export("PNG image (*.png)", ".png"))
+        self.export_png_button.clicked.connect(self._export_png)
         self.export_csv_button = QPushButton("Export &CSV…")
-        self.export_csv_button.clicked.connect(lambda: self._export("CSV (*.csv)", ".csv"))
+        self.export_csv_button.clicked.connect(self._export_csv)
         plot_side = QWidget()
         plot_layout = QVBoxLayout(plot_side)
         plot_layout.setContentsMargins(0, 0, 0, 0)
@@ -365,17 +367,23 @@ class ModelsPage(QWidget):
         for button in (self.export_png_button, self.export_csv_button):
             button.setEnabled(self.surrogates is not None)
 
-    def _export(self, kind: str, suffix: str) -> None:
-        name = f"{self.plot.target.currentText()}_{self.plot.hardware.currentText()}".replace("/", "-")
-        path, _ = QFileDialog.getSaveFileName(self, "Export the plot", str(Path.home() / f"{name}{suffix}"), kind)
+    def _plot_name(self) -> str:
+        return f"{self.plot.target.currentText()}_{self.plot.hardware.currentText()}".replace("/", "-")
+
+    def _export_png(self) -> None:
+        """The plot and its legend at a size the user picks (the app's plot export; it reports its own errors)."""
+        written = export_plot(self, self.plot.graphics.ci, self._plot_name(), self.choose_export)
+        if written is not None:
+            self.status.setText(f"Exported the plot to {as_rich_text(str(written))}.")
+
+    def _export_csv(self) -> None:
+        suggested = str(Path.home() / f"{self._plot_name()}.csv")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the plot's points", suggested, "CSV (*.csv)")
         if not path:
             return
         chosen = Path(path)
         try:
-            if suffix == ".png":
-                self.plot.export_png(chosen)
-            else:
-                self.plot.export_csv(chosen)
+            self.plot.export_csv(chosen)
         except OSError as err:
             self.status.setText(
                 f"<b>Not exported.</b> {as_rich_text(str(chosen))} could not be written ({err.strerror})."

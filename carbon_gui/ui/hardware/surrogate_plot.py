@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import CSVExporter, ImageExporter
+from pyqtgraph.exporters import CSVExporter
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet, FloatArray, Platform
@@ -16,7 +16,7 @@ from carbon_gui.core.dimensioning.surrogate import Surrogate, segment_starts
 from carbon_gui.dimensioning.fitting import Surrogates
 
 MEASURED = "measured (raw runs)"
-PREDICTED = "surrogate (decision tree prediction)"
+PREDICTED = "surrogate (the model's prediction)"
 MAX_FIXED_CHOICES = 500  # a fixed value's combo lists at most this many of the values that were run
 
 
@@ -190,11 +190,7 @@ class SurrogatePlot(QWidget):
             f"CV MAE {surrogate.cv_mae:.4g}) — a model, not a measurement."
         )
 
-    # ----- export --------------------------------------------------------------------------
-    def export_png(self, path: Path) -> None:
-        """The plot with its legend, as shown (pyqtgraph's ImageExporter over the whole scene)."""
-        ImageExporter(self.graphics.scene()).export(str(path))
-
+    # ----- export (PNG: plot_export.export_plot on `graphics.ci`, the plot and its legend) -----------------------
     def export_csv(self, path: Path) -> None:
         """The plotted points: measured runs and the surrogate's steps (pyqtgraph's CSVExporter)."""
         CSVExporter(self.plot_item).export(str(path))
