@@ -54,7 +54,8 @@ def main() -> None:
         print(f"{job_hours} h jobs: oracle saves {s['oracle_savings_pct']:.1f} %, "
               f"forecast {s['realised_savings_pct']:.1f} % = {s['captured_pct']:.0f} % captured "
               f"(baseline forecast {s['baseline_captured_pct']:.0f} %; "
-              f"target >= {TARGET_CAPTURED:.0f} %: {mark(s['captured_pct'] >= TARGET_CAPTURED)})")  # fmt: skip
+              f"target >= {TARGET_CAPTURED:.0f} %: {mark(s['captured_pct'] >= TARGET_CAPTURED)}); "
+              f"re-planned every hour until the start: {s['replanned_captured_pct']:.0f} %")  # fmt: skip
     for job_hours, choices in report.get("across_zones", {}).items():
         spatial, joint = choices["spatial"], choices["joint"]
         print(f"{job_hours} h jobs across zones, vs the previous year's cleanest zone now: spatial "
