@@ -38,6 +38,12 @@ def hada_boosted(hada: BenchmarkSet) -> Surrogates:
 
 
 @pytest.fixture(scope="module")
+def hada_small_boosted(hada: BenchmarkSet) -> Surrogates:
+    """Fewer, shallower trees for the sum encoding: with 50 trees of depth 3 one HiGHS solve of it can take 30 s."""
+    return fit_surrogates(hada, [*HADA_TARGETS, "totEnergy(kW)"], kind=BOOSTING, depth=2, trees=10)
+
+
+@pytest.fixture(scope="module")
 def toy_boosted(tmp_path_factory: pytest.TempPathFactory) -> tuple[BenchmarkSet, Surrogates]:
     from tests.dimensioning.conftest import write_pair
 
@@ -49,10 +55,15 @@ def toy_boosted(tmp_path_factory: pytest.TempPathFactory) -> tuple[BenchmarkSet,
 
 
 def check_against_enumeration(
-    data: BenchmarkSet, surrogates: Surrogates, request: DimensionRequest, solvers: tuple[str, ...] = ("highs",)
+    data: BenchmarkSet,
+    surrogates: Surrogates,
+    request: DimensionRequest,
+    solvers: tuple[str, ...] = ("highs",),
+    summed_with: Surrogates | None = None,
 ) -> None:
     """Both encodings of a boosted model: as one tree of boxes (what the service uses here: exact, the same float as
-    enumeration) and as a sum of trees (forced; HiGHS sums real coefficients, so equal within SOLVER_TOLERANCE)."""
+    enumeration) and as a sum of trees (forced, on `summed_with` or the same models; HiGHS sums real coefficients,
+    so equal within SOLVER_TOLERANCE)."""
     problem = service.build_problem(data, surrogates, request)
     expected = enumerate_best(problem)
     for solver in solvers:
@@ -63,6 +74,9 @@ def check_against_enumeration(
             for c in request.constraints:  # the models themselves, at the answer, meet every (tightened) limit
                 value, margin = answer.predicted[c.target], answer.margins[c.target]
                 assert value + margin <= c.bound if c.sense == "<=" else value - margin >= c.bound
+    if summed_with is not None:
+        problem = service.build_problem(data, summed_with, request)
+        expected = enumerate_best(problem)
     as_sums = encode(problem, max_cells=0)
     assert all(choice.sums and not choice.trees for choice in as_sums)
     summed = highs.solve(problem, as_sums)
@@ -95,9 +109,10 @@ def test_the_boosted_copy_predicts_as_scikit_learn(
 @given(st.data())
 @FEW
 def test_highs_finds_enumerations_optimum_with_boosting_on_hada(
-    hada: BenchmarkSet, hada_boosted: Surrogates, data: st.DataObject
+    hada: BenchmarkSet, hada_boosted: Surrogates, hada_small_boosted: Surrogates, data: st.DataObject
 ) -> None:
-    check_against_enumeration(hada, hada_boosted, data.draw(requests(hada, HADA_TARGETS)))
+    request = data.draw(requests(hada, HADA_TARGETS))
+    check_against_enumeration(hada, hada_boosted, request, summed_with=hada_small_boosted)
 
 
 @given(st.data())
@@ -114,11 +129,11 @@ def test_highs_finds_enumerations_optimum_with_boosting_on_two_dimensions(
     [Objective("CO2e(kg)", "minimize"), Objective("time(sec)", "minimize"), Objective("sol(keuro)", "maximize")],
 )
 def test_the_issues_constraints_with_boosting_match_enumeration(
-    hada: BenchmarkSet, hada_boosted: Surrogates, objective: Objective
+    hada: BenchmarkSet, hada_boosted: Surrogates, hada_small_boosted: Surrogates, objective: Objective
 ) -> None:
     for margin in (None, 0.5):
         request = DimensionRequest(objective, ISSUE_REQUEST.constraints, margin)
-        check_against_enumeration(hada, hada_boosted, request, ("highs", "cp-sat"))
+        check_against_enumeration(hada, hada_boosted, request, ("highs", "cp-sat"), hada_small_boosted)
         answer = service.solve(hada, hada_boosted, request)
         assert set(answer.raw_check) == {"time(sec)", "sol(keuro)", "memAvg(MB)"}
         assert all(share is None or 0.0 <= share <= 1.0 for share in answer.raw_check.values())
@@ -139,8 +154,8 @@ def test_with_regions_boosting_chooses_the_region_too(
     assert answer.region == min(regions, key=lambda r: r.kg_per_it_kwh).region
 
 
-def test_cp_sat_refuses_a_boosted_sum_with_a_clear_message(hada: BenchmarkSet, hada_boosted: Surrogates) -> None:
-    problem = service.build_problem(hada, hada_boosted, ISSUE_REQUEST)
+def test_cp_sat_refuses_a_boosted_sum_with_a_clear_message(hada: BenchmarkSet, hada_small_boosted: Surrogates) -> None:
+    problem = service.build_problem(hada, hada_small_boosted, ISSUE_REQUEST)
     with pytest.raises(InputError, match="choose the HiGHS solver"):
         cpsat.solve(problem, encode(problem, max_cells=0))
 
@@ -167,7 +182,7 @@ def test_a_boosted_model_cut_into_boxes_predicts_as_the_model_everywhere(
 
 
 def test_an_infeasible_boosted_request_names_the_conflicting_constraints(
-    hada: BenchmarkSet, hada_boosted: Surrogates
+    hada: BenchmarkSet, hada_boosted: Surrogates, hada_small_boosted: Surrogates
 ) -> None:
     request = DimensionRequest(
         Objective("CO2e(kg)", "minimize"),
@@ -176,7 +191,7 @@ def test_an_infeasible_boosted_request_names_the_conflicting_constraints(
     )
     answer = service.solve(hada, hada_boosted, request)
     assert not answer.feasible and answer.conflicts == ["time(sec)", "sol(keuro)"]
-    problem = service.build_problem(hada, hada_boosted, request)
+    problem = service.build_problem(hada, hada_small_boosted, request)
     assert highs.solve(problem, encode(problem, max_cells=0)) is None  # the sum encoding agrees it is infeasible
     assert set(answer.conflict_distance) == {"time(sec)<=0.5", "sol(keuro)<=250"}
     assert all(distance > 0 for distance in answer.conflict_distance.values())

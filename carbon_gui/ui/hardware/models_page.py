@@ -64,15 +64,21 @@ _libraries_frozen = False
 def _load_scikit_learn() -> None:
     """Import what fitting needs, then move every object alive into gc's permanent generation, once: the first full
     collection after the import would otherwise walk scikit-learn's ~100,000 objects, a ~90 ms pause that may land
-    on the GUI thread (docs/DIMENSIONING.md). Frozen objects are still freed by reference counting."""
+    on the GUI thread (docs/DIMENSIONING.md). Frozen objects are still freed by reference counting. The collector
+    is off during the import (about a second): the collections the import's allocations trigger walk the whole
+    window's objects with the GIL held, the GUI thread's longest stall (benchmarks/hardware_gui_gaps.py)."""
     global _libraries_frozen
     if _libraries_frozen:
         return
-    import sklearn.ensemble  # what fitting.fit_one and fit_boosted import
-    import sklearn.model_selection
-    import sklearn.tree  # noqa: F401
+    gc.disable()
+    try:
+        import sklearn.ensemble  # what fitting.fit_one and fit_boosted import
+        import sklearn.model_selection
+        import sklearn.tree  # noqa: F401
 
-    gc.freeze()
+        gc.freeze()
+    finally:
+        gc.enable()
     _libraries_frozen = True
 
 
