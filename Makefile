@@ -24,6 +24,7 @@ bench: bootstrap
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/rerank.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/live_refresh.py
 	$(VENV)/python benchmarks/dimension.py
+	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/hardware_gui_gaps.py
 	$(VENV)/python benchmarks/backtest.py
 	$(VENV)/python benchmarks/plan.py
 	QT_QPA_PLATFORM=offscreen $(VENV)/python benchmarks/package.py
