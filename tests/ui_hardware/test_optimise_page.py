@@ -291,6 +291,16 @@ def test_targets_the_models_page_did_not_fit_are_fitted_for_the_request(qtbot, p
     assert "Fitted for this request" in page.answer_view.toPlainText()
 
 
+def test_targets_fitted_for_the_request_are_the_same_kind_of_model_as_the_models_pages(qtbot, page, machines):
+    _, data, _ = machines
+    page.set_fitted(data, fit_surrogates(data, ["acc"], kind="boosting", depth=2))
+    page.objective.setCurrentText("time(sec)")
+    solve(qtbot, page)
+    assert page.result.answer.feasible and page.result.fitted_here == ["time(sec)"], page.status.text()
+    assert page.result.answer.surrogates["time(sec)"]["kind"] == "boosting"
+    assert page.result.answer.surrogates["time(sec)"]["depth"] == 2
+
+
 def test_closing_the_page_stops_its_solve(qtbot, tasks, machines):  # noqa: F811
     _, data, surrogates = machines
     page = OptimisePage(tasks, lambda prefill: None)

@@ -48,6 +48,7 @@ from carbon_gui.core.dimensioning.regional import (
     first_present,
 )
 from carbon_gui.core.dimensioning.request import MAXIMIZE, MINIMIZE, DimensionRequest, Objective
+from carbon_gui.core.dimensioning.surrogate import TREE
 from carbon_gui.core.errors import InputError
 from carbon_gui.dimensioning.fitting import Surrogates
 from carbon_gui.sources.reference import ReferenceData, load_reference
@@ -143,8 +144,14 @@ def optimise(
         wanted = [*needed, *([time_target] if time_target else [])]
         missing = [t for t in dict.fromkeys(wanted) if any(surrogates.get(p.hardware, t) is None
                                                            for p in data.platforms if t in p.targets)]  # fmt: skip
-        if missing:
-            extra = fit_surrogates(data, missing, cancelled=cancel.is_set)
+        if missing:  # the same kind of model as the Models page fitted, with its depth and trees if the user set them
+            like = next(iter(surrogates.by_key.values()), None)
+            kind, depth, trees = TREE, None, None
+            if like is not None:
+                kind = like.kind
+                depth = like.depth if like.depth_chosen_by == "user" else None
+                trees = like.trees if like.trees_chosen_by == "user" else None
+            extra = fit_surrogates(data, missing, depth, cancelled=cancel.is_set, kind=kind, trees=trees)
             surrogates = Surrogates({**surrogates.by_key, **extra.by_key})
         regions, prices = [], {}
         if request.regions:
