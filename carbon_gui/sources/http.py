@@ -189,51 +189,6 @@ def refresh_budget(limit_bytes: int = REFRESH_BUDGET_BYTES) -> Iterator[None]:
         _budget.reset(token)
 
 
-class _CacheWrites:
-    """The answers one refresh stores, collected from its requests (on any thread) and written when it ends, in one
-    transaction per cache file: ~120 answers written one by one as they came were ~120 transactions, each taking
-    the backend's lock while the other fetch threads waited for it and for the GIL."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[int, tuple[_IndexedSQLiteCache, list[tuple[str, CachedResponse]]]] = {}
-        self._closed = False
-
-    def add(self, cache: "_IndexedSQLiteCache", key: str, cached: CachedResponse) -> bool:
-        """Keep the answer for the end of the refresh; False once it has ended (the caller writes it itself)."""
-        with self._lock:
-            if self._closed:
-                return False
-            self._entries.setdefault(id(cache), (cache, []))[1].append((key, cached))
-            return True
-
-    def write(self) -> None:
-        with self._lock:
-            self._closed = True
-            entries, self._entries = self._entries, {}
-        for cache, answers in entries.values():
-            cache.store_all(answers)
-
-
-_cache_writes: contextvars.ContextVar[_CacheWrites | None] = contextvars.ContextVar(
-    "carbon_gui_http_cache_writes", default=None
-)
-
-
-@contextlib.contextmanager
-def batched_cache_writes() -> Iterator[None]:
-    """One refresh: the answers its requests store in an HTTP cache (also from work started in the block with its
-    context) are written when the block ends, together; an answer stored after that (a cancelled refresh's late
-    request) is written at once. Until then a lookup of such an answer misses, as it did before it came."""
-    writes = _CacheWrites()
-    token = _cache_writes.set(writes)
-    try:
-        yield
-    finally:
-        _cache_writes.reset(token)
-        writes.write()
-
-
 @dataclass(eq=False)
 class _Call:
     """One `get_json` call's overall deadline (monotonic seconds), and whether the watchdog had to cut it."""
@@ -686,28 +641,13 @@ class _IndexedSQLiteCache(SQLiteCache):
 
     def save_response(self, response: requests.Response, cache_key: str | None = None, expires: Any = None) -> None:
         """As requests-cache stores an answer, but with nothing of what was sent beyond method and URL: credentials
-        travel in request headers, and a header the redaction list does not name would otherwise reach the file.
-        Inside `batched_cache_writes()` the answer is written when the refresh ends."""
+        travel in request headers, and a header the redaction list does not name would otherwise reach the file."""
         key = cache_key or self.create_key(response.request)
-        cached = CachedResponse.from_response(response, expires=expires)  # now: its created_at is when it came
+        cached = CachedResponse.from_response(response, expires=expires)
         cached.request = CachedRequest(method=cached.request.method, url=cached.request.url)
         cached.history = []  # (redirects are never followed: see _ProviderSession)
-        cached = redact_response(cached, self._settings.ignored_parameters)
-        writes = _cache_writes.get()
-        if writes is None or not writes.add(self, key, cached):
-            self.responses[key] = cached
-            self._index.add(key)
-
-    def store_all(self, answers: list[tuple[str, CachedResponse]]) -> None:
-        """Write answers in one transaction. A failure costs only the cache entries (logged), never the refresh."""
-        try:
-            with self.responses.bulk_commit():
-                for key, cached in answers:
-                    self.responses[key] = cached
-        except (sqlite3.Error, OSError) as exc:
-            logger.warning("HTTP cache: %d answers not stored (%s)", len(answers), type(exc).__name__)
-            return
-        self._index.update(key for key, _ in answers)
+        self.responses[key] = redact_response(cached, self._settings.ignored_parameters)
+        self._index.add(key)
 
 
 def _make_private(db_path: Path) -> None:
