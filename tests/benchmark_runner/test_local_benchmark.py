@@ -207,8 +207,11 @@ def test_rows_that_cannot_be_collected_end_the_benchmark_with_the_reason(solver:
 def test_ctrl_c_cancels_the_benchmark_and_keeps_its_completed_runs(tmp_path) -> None:
     out = tmp_path / "dataset"
     slow = write_script(tmp_path, "import time\n\ndef train(n):\n    time.sleep(0.5)\n", "slow.py")
+    # A test run started in the background (nohup, a CI runner) may inherit SIGINT ignored, and Python keeps it
+    # ignored; a user's terminal does not, so the app under test gets the default disposition back.
     app = subprocess.Popen([sys.executable, "-m", "carbon_gui", *local_args(slow, out, "--repeat", "5")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     try:
         wait_until(lambda: len(Ledger().jobs()) == 1 and _progress(Ledger().jobs()[0].id).get("done", 0) >= 1,
                    "a run recorded")  # fmt: skip
