@@ -520,7 +520,8 @@ class MainWindow(QMainWindow):
     def _shown_ranking(self) -> ShownRanking | None:
         if self.ranking is None or self._assessment is None:
             return None
-        return ShownRanking(self.ranking, self._assessment, self.weights_panel.weights(), self._policy.trust_overrides)
+        return ShownRanking(self.ranking, self._assessment, self.weights_panel.weights(), self._policy.trust_overrides,
+                            self.table_model.regions_shown())
 
     def _when_inputs(self) -> WhenInputs | None:
         """The planner's inputs for the When tab; live signals only when they are live (not the 2024 replay)."""

@@ -1,7 +1,8 @@
 """File → Export ranking as CSV / JSON: the ranking on screen, in the shape `carbon-gui rank --json` prints.
 
-The JSON is core.report's ranking_dict with the same context the CLI writes, so a script can read either. The CSV
-has one row per ranked region, in rank order, with the JSON's flat fields as columns (their names carry the units).
+The JSON is core.report's ranking_dict with the same context the CLI writes, so a script can read either. Both list
+the ranked regions in the table's order (the column sort the user chose); each keeps its rank. The CSV
+has one row per ranked region, with the JSON's flat fields as columns (their names carry the units).
 """
 
 from __future__ import annotations
@@ -32,13 +33,18 @@ class ShownRanking:
     assessment: Assessment
     weights: Weights
     trust_overrides: Mapping[str, str]  # ISO3 -> tier
+    table_order: tuple[str, ...] = ()  # the regions as the table shows them; empty: rank order
 
 
 def ranking_json(shown: ShownRanking) -> str:
     context = ranking_context(shown.assessment.scenario, shown.weights, shown.trust_overrides)
     live = shown.assessment.live
     source = YEARLY_INTENSITY_SOURCE if live is None else live.description
-    return json.dumps(ranking_dict(shown.ranking, context, source), indent=2, ensure_ascii=False) + "\n"
+    report = ranking_dict(shown.ranking, context, source)
+    if shown.table_order:
+        position = {name: i for i, name in enumerate(shown.table_order)}
+        report["ranked"].sort(key=lambda region: position.get(region["region"], len(position)))
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
 def ranking_csv(shown: ShownRanking) -> str:

@@ -9,6 +9,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from carbon_gui.cli import main as cli_main
@@ -119,3 +120,21 @@ def test_a_ranking_on_replayed_values_says_so_in_the_json(qtbot, tmp_path) -> No
     assert [r["region"] for r in exported["ranked"]] == table_regions(window)
     assert all("2024" in r["intensity_source"] for r in exported["ranked"])
     window.close()
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "JSON"])
+def test_the_export_follows_the_column_sort_the_user_chose(qtbot, window, tmp_path, fmt) -> None:
+    """Issue 11: the rows come in the order the table shows after a header click, not in rank order."""
+    region_column = next(c for c in range(window.proxy.columnCount())
+                         if window.proxy.headerData(c, Qt.Orientation.Horizontal).startswith("Region"))  # fmt: skip
+    window.table.sortByColumn(region_column, Qt.SortOrder.DescendingOrder)  # what a header click does
+    shown = table_regions(window)
+    assert shown == sorted(shown, reverse=True) and shown != [r.name for r in window.ranking.ranked]
+    path = tmp_path / f"sorted.{fmt.lower()}"
+    export(window, fmt, path)
+    text = path.read_text(encoding="utf-8")
+    exported = ([row for row in csv.DictReader(text.splitlines())] if fmt == "CSV"
+                else json.loads(text)["ranked"])  # fmt: skip
+    assert [row["region"] for row in exported] == shown
+    ranks = {r.name: r.rank for r in window.ranking.ranked}
+    assert [int(row["rank"]) for row in exported] == [ranks[name] for name in shown]  # each keeps its rank

@@ -285,6 +285,10 @@ class RegionTableModel(QAbstractTableModel):
     def scored(self, row: int) -> ScoredRegion:
         return self._rows[row]
 
+    def regions_shown(self) -> tuple[str, ...]:
+        """The regions top to bottom in the column sort the user chose."""
+        return tuple(s.name for s in self._rows)
+
     def row_of(self, region: str) -> int | None:
         return next((i for i, s in enumerate(self._rows) if s.name == region), None)
 
