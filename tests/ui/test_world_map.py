@@ -159,3 +159,27 @@ def test_a_broken_borders_file_leaves_a_working_map_that_says_why(qtbot):
     qtbot.waitExposed(world_map)
     assert world_map.borders.path().elementCount() == 0
     assert "ne_110m_admin_0_countries.geojson is missing" in world_map.title
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_small_map_labels_every_region_that_has_room_not_only_the_best_five(qtbot, window, artifacts_dir, size):
+    """Issue 11: at 1024x640 only the selected and the best 5 regions were labelled, with room for many more (Asia,
+    Australia, South America were bare). Labels go to ranked regions in rank order wherever one fits; none overlaps
+    another label or a ranked marker, none is cut by the edge."""
+    world_map = show_map(qtbot, window, size)
+    assert world_map.grab().save(str(artifacts_dir / f"map_labels_{size[0]}x{size[1]}.png"))
+    labelled = set(world_map.labels)
+    assert len(labelled) >= {1024: 10, 1600: 18}[size[0]], sorted(labelled)  # 5 before (the selected is the best)
+    for continent in ("asia-", "australia-", "southamerica-"):  # room there at any size
+        assert any(name.startswith(continent) for name in labelled), continent
+    boxes = [(n, item.mapRectToScene(item.boundingRect())) for n, item in world_map.labels.items()]
+    flat = [(b.x(), b.y(), b.width(), b.height()) for _, b in boxes]
+    for i, a in enumerate(flat):
+        assert not any(boxes_overlap(a, b) for b in flat[i + 1 :])
+    view = world_map.getPlotItem().getViewBox().sceneBoundingRect()
+    assert all(view.contains(b) for _, b in boxes)
+    for spot in world_map._markers.points():  # a label covers no ranked marker (its own included)
+        centre = world_map.getPlotItem().getViewBox().mapViewToScene(spot.pos())
+        half = spot.size() / 2 - 1
+        circle = (centre.x() - half, centre.y() - half, 2 * half, 2 * half)
+        assert not any(boxes_overlap(circle, b) for b in flat), spot.data()

@@ -93,18 +93,18 @@ def place_labels(
     obstacles: Sequence[Box] = (),
     bounds: Box | None = None,
     keep_first: bool = True,
+    far_for: int | None = None,
 ) -> list[Box | None]:
     """Greedy label placement in priority order. `anchors` are the labelled markers (x, y, radius), `sizes` the labels'
-    (width, height). Each label tries right, left, above, below and the four corners of its marker, then the same
-    spots further out, and takes the first spot inside `bounds` that overlaps no label placed before it and no
-    obstacle; no free spot leaves it out (None).
+    (width, height). Each label tries right, left, above, below and the four corners of its marker, then (the first
+    `far_for` labels, all when None) the same spots further out, and takes the first spot inside `bounds` that
+    overlaps no label placed before it and no obstacle; no free spot leaves it out (None).
     With `keep_first` the first label (the selected region) is always placed, inside `bounds` where it can be."""
     placed: list[Box] = []
     result: list[Box | None] = []
     for k, ((x, y, radius), (width, height)) in enumerate(zip(anchors, sizes, strict=True)):
-        candidates = [
-            box for step in range(LABEL_STEPS) for box in _around(x, y, radius + step * LABEL_STEP, width, height)
-        ]
+        steps = LABEL_STEPS if far_for is None or k < far_for else 1
+        candidates = [box for step in range(steps) for box in _around(x, y, radius + step * LABEL_STEP, width, height)]
         inside = [c for c in candidates if bounds is None or _contains(bounds, c)]
         free = next((c for c in inside if not any(boxes_overlap(c, other) for other in (*placed, *obstacles))), None)
         if free is None and k == 0 and keep_first:

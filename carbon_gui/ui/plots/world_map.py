@@ -26,7 +26,9 @@ FULL_SIZE_AT = 2.5  # px per degree of longitude from which markers have their f
 SMALLEST_SCALE = 0.6
 YOU_SIZE = 16.0
 LABEL_POINTS = 8.0
-LABELLED_BEST = 5  # besides the selected region, the best N ranked regions get a label where it fits
+# the selected region and the best N ranked get a label where it fits, if need be set apart with a line to the marker;
+# every other ranked region gets one, in rank order, where one fits beside its marker (a small map had room for more)
+LABELLED_BEST = 5
 WORLD = QRectF(-170, -60, 350, 140)  # lon -170..180, lat -60..80: every region and most land
 # stacking order: every marker above the map, the selection ring and labels above the markers, "you" above all
 Z_BORDERS, Z_LAND, Z_LEADERS, Z_UNRANKED, Z_MARKERS, Z_SELECTION, Z_LABELS, Z_YOU = range(-2, 6)
@@ -233,9 +235,9 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
 
     def _place_labels(self, spread: list[tuple[float, float]], radii: list[float], names: list[str]) -> None:
         px, py = self._laid_out_at or (1.0, 1.0)
-        best = sorted(self._rank, key=self._rank.__getitem__)[:LABELLED_BEST]
+        by_rank = sorted(self._rank, key=self._rank.__getitem__)
         selected = [self._selected] if self._selected in self._anchors else []
-        wanted = selected + [n for n in best if n not in selected]
+        wanted = selected + [n for n in by_rank if n not in selected]
         # labels keep clear of ranked markers and the star; a small hollow ring of an unranked region may hide
         circles = zip(spread, radii, names, strict=True)
         obstacles: list[Box] = [(x - r, y - r, 2 * r, 2 * r) for (x, y), r, n in circles if n in self._brushes]
@@ -248,7 +250,8 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         sizes = [(t.boundingRect().width(), t.boundingRect().height()) for t in texts]
         view = self.getPlotItem().getViewBox().viewRect()
         bounds = (view.left() / px, -view.bottom() / py, view.width() / px, view.height() / py)
-        boxes = place_labels(anchors, sizes, obstacles, bounds, keep_first=bool(selected))
+        far_for = len(selected) + LABELLED_BEST
+        boxes = place_labels(anchors, sizes, obstacles, bounds, keep_first=bool(selected), far_for=far_for)
         self.labels = {}
         lines = []
         for name, text, box, (x, y, radius) in zip(wanted, texts, boxes, anchors, strict=True):
