@@ -99,6 +99,10 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
         self._points.setData(x=markers.x, y=markers.y, brush=markers.brushes, pen=markers.pens, data=markers.tips,
                              size=5)  # fmt: skip
         self._now.setValue(now.timestamp())
+        plotted = self.series_count > 0  # nothing to plot: the title says why; no 0-1 scale over a 1-second time axis
+        for axis in ("left", "bottom"):
+            self.getPlotItem().showAxis(axis, plotted)
+        self._now.setVisible(plotted)
 
     def _rebuild_curves(self, labels: list[str]) -> None:
         item = self.getPlotItem()
