@@ -239,7 +239,7 @@ def _cleanest(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(f"{best_region.name} ({best_region.location}): {best.intensity_gco2_kwh} gCO2eq/kWh")
+        print(f"{best_region.name} ({best_region.location}): {best.intensity_gco2_kwh} gCO2e/kWh")
         print(f"source: {best.provenance.label()}")
         runners = ", ".join(f"{r.name} {f.intensity_gco2_kwh}" for r, f in rows[1:4])
         print(f"next: {runners}")
@@ -297,7 +297,7 @@ def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(f"{best} (zone {signal.zone}): {value:.0f} gCO2eq/kWh")
+        print(f"{best} (zone {signal.zone}): {value:.0f} gCO2e/kWh")
         print(f"source: {provenance[best].label()}")
         print("compared: " + ", ".join(f"{r} {v:.0f}" for r, v, _ in rows[1:8]))
         if problems:
