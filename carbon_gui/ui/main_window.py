@@ -207,6 +207,8 @@ class MainWindow(QMainWindow):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)
+        # room for two lines from the start: a header that wrapped from one line to two moved the tab bar (issue 11)
+        self.summary.setMinimumHeight(2 * self.summary.fontMetrics().lineSpacing())
         right = QSplitter(Qt.Orientation.Vertical)
         top = QWidget()
         top_layout = QVBoxLayout(top)

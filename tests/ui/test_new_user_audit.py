@@ -19,3 +19,20 @@ def test_an_intensity_plot_without_any_signal_shows_no_made_up_axes(qtbot, artif
     qtbot.wait(200)  # the layout settles
     assert window.grab().save(str(artifacts_dir / "signals_without_any_signal.png"))
     window.close()
+
+
+def test_the_tab_bar_stays_put_when_the_header_changes_from_one_line_to_two(qtbot):
+    """Item 7: the header wrapped from one line ('Finding your location…', a short summary) to two and moved the
+    tab bar down under the user's pointer; it keeps room for two lines at 1024 px."""
+    window = open_window(qtbot)
+    qtbot.waitUntil(lambda: window.ranking is not None, timeout=30_000)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    summary, tab_bar = window.summary, window.views.tabBar()
+    line = summary.fontMetrics().lineSpacing()
+    assert summary.height() >= 2 * line - 2, "the ranking's summary takes two lines at 1024 px"
+    two_lines_at = tab_bar.mapTo(window, tab_bar.rect().topLeft()).y()
+    summary.setText("<i>Finding your location…</i>")  # what the window shows before its first ranking
+    qtbot.wait(50)
+    assert tab_bar.mapTo(window, tab_bar.rect().topLeft()).y() == two_lines_at
+    window.close()
