@@ -12,12 +12,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from carbon_gui.ui.plots.power_mix_plot import PowerMixPlot
 
 MAX_DEFAULT_REGIONS = 5
+SHORT_TITLE_CHARS = 40  # fits one line of the intensity plot's title at 1024 px
 
 
 class SignalsView(QWidget):
@@ -66,8 +69,15 @@ class SignalsView(QWidget):
         export_plot_button.setMenu(export_menu)
         export_csv = QPushButton("Export CS&V…")
         export_csv.clicked.connect(self._export_csv)
+        # at most three lines tall, the rest scrolls: ten lines of notes left the plots a strip at 1024 x 640
+        status_area = QScrollArea()
+        status_area.setWidget(self.status)
+        status_area.setWidgetResizable(True)
+        status_area.setFrameShape(QFrame.Shape.NoFrame)
+        status_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        status_area.setMaximumHeight(3 * self.status.fontMetrics().lineSpacing() + 4)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
+        buttons.addWidget(status_area, 1)
         buttons.addWidget(export_plot_button)
         buttons.addWidget(export_csv)
         self._plots = QSplitter(Qt.Orientation.Vertical)
@@ -108,7 +118,7 @@ class SignalsView(QWidget):
             self.mix = PowerMixPlot()
             self._plots.addWidget(self.intensity)
             self._plots.addWidget(self.mix)
-            self._plots.setSizes([340, 220])
+            self._plots.setSizes([400, 200])  # the intensity plot has more around its curves: title, axis, legend
             self._redraw()
         return self.intensity, self.mix
 
@@ -141,8 +151,12 @@ class SignalsView(QWidget):
         sources = sorted({s.source for _, s in shown})
         kinds = sorted({s.kind.value for _, s in shown})
         replay = any(s.is_replay for _, s in shown)
-        # the kind on a second line: one line was wider than the plot at 1024 px and was cut off
-        title = " · ".join(sources) + (f"<br>{', '.join(kinds)}" if kinds else "")
+        # a long title on two lines (one was wider than the plot at 1024 px and was cut off), a short one on one:
+        # each line is taken from the curves' height
+        title = " · ".join(sources)
+        if kinds:
+            kind = ", ".join(kinds)
+            title += f" · {kind}" if len(title) + len(kind) <= SHORT_TITLE_CHARS else f"<br>{kind}"
         if replay:
             title = f"REPLAY of 2024 Electricity Maps data, not live<br>{', '.join(kinds)}"
         self.status.setText(self._status_text(shown))
@@ -158,6 +172,7 @@ class SignalsView(QWidget):
     def _status_text(self, shown: list[tuple[str, GridSignal]]) -> str:
         missing = [n for n in self.checked_regions() if n not in self._signals]
         lines = []
+        problem_regions: dict[str, list[str]] = {}  # said once with its regions: repeated per region it filled the tab
         for name, signal in shown:
             age = "2024 replay at this hour" if signal.is_replay else describe_age(signal.age_s(self._now))
             flags = []
@@ -165,16 +180,18 @@ class SignalsView(QWidget):
                 flags.append("STALE")
             if signal.latest is not None and signal.latest.estimated:
                 flags.append("estimated")
-            problems = "; ".join(f"{p.endpoint}: {p.message}" for p in signal.problems)
+            for problem in dict.fromkeys(f"{p.endpoint}: {p.message}" for p in signal.problems):
+                problem_regions.setdefault(problem, []).append(name)
             latest = "—" if signal.latest is None or signal.latest.value is None else f"{signal.latest.value:.0f}"
             line = f"<b>{name}</b> ({signal.zone}) {latest} gCO₂e/kWh, {age}"
             if flags:
                 line += f" <b>[{', '.join(flags)}]</b>"
-            if problems:
-                line += f" — {problems}"
             if signal.index is not None:
                 line += f"<br>&nbsp;&nbsp;{escape(index_text(signal.index, self._now))}"
             lines.append(line)
+        for problem, names in problem_regions.items():
+            which = "every region shown" if len(names) == len(shown) > 1 else ", ".join(names)
+            lines.append(f"{escape(problem)} ({which})")
         if missing:
             lines.append("No signal for: " + ", ".join(missing))
         return "<br>".join(lines) or "Tick regions on the left to plot them."
