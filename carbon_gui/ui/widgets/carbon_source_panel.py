@@ -68,7 +68,13 @@ class CarbonSourcePanel(QGroupBox):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v of %m zones")
         self.progress.hide()
-        form.addRow(self.progress)
+        # shown and hidden at every refresh: its room stays, so that does not re-lay out the whole panel
+        progress_room = QWidget()
+        progress_room.setFixedHeight(self.progress.sizeHint().height())
+        room_layout = QHBoxLayout(progress_room)
+        room_layout.setContentsMargins(0, 0, 0, 0)
+        room_layout.addWidget(self.progress)
+        form.addRow(progress_room)
         self.status = QLabel()
         self.status.setObjectName("liveStatus")
         self.status.setWordWrap(True)
@@ -103,6 +109,10 @@ class CarbonSourcePanel(QGroupBox):
     def set_progress(self, done: int, total: int) -> None:
         busy = done < total
         self.progress.setVisible(busy)
+        # QProgressBar repaints at once on a new value, and such a repaint paints every dirty part of the window (the
+        # Signals plots too: 110 ms once); with its updates off it only schedules a paint
+        self.progress.setUpdatesEnabled(False)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        self.progress.setUpdatesEnabled(True)
         self.cancel.setEnabled(busy)
