@@ -94,6 +94,10 @@ class SignalsView(QWidget):
         self._signals: dict[str, GridSignal] = {}
         self._stale: set[str] = set()
         self._now = datetime.now(UTC)
+        # What the plots show (see _plot_state): a redraw that would show the same is skipped, and a hidden tab's
+        # plots wait for the tab to be shown (a plot redraw and its paint were most of a refresh's GUI stall).
+        self._plotted: tuple[object, ...] | None = None
+        self._plotted_signals: list[tuple[str, GridSignal]] = []  # held, so the ids in _plotted stay theirs
 
     def set_candidates(self, ranked: list[str], selected: str | None) -> None:
         """Offer the ranked regions; tick the best few and the selected one unless the user chose."""
@@ -119,11 +123,12 @@ class SignalsView(QWidget):
             self._plots.addWidget(self.intensity)
             self._plots.addWidget(self.mix)
             self._plots.setSizes([400, 200])  # the intensity plot has more around its curves: title, axis, legend
-            self._redraw()
+            self._draw_plots(self.shown())
         return self.intensity, self.mix
 
     def showEvent(self, event: QShowEvent) -> None:
         self.ensure_plots()
+        self._draw_plots(self.shown())  # what came while the tab was hidden
         super().showEvent(event)
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
@@ -148,6 +153,21 @@ class SignalsView(QWidget):
 
     def _redraw(self) -> None:
         shown = self.shown()
+        self.status.setText(self._status_text(shown))
+        if self.isVisible():
+            self._draw_plots(shown)
+
+    def _plot_state(self, shown: list[tuple[str, GridSignal]]) -> tuple[object, ...]:
+        """What the plots would show: the signal objects (a zone that arrives replaces its regions' objects), their
+        STALE marks, and the minute of the 'now' line."""
+        return (tuple((name, id(signal)) for name, signal in shown),
+                frozenset(self._stale.intersection(name for name, _ in shown)), int(self._now.timestamp() // 60))
+
+    def _draw_plots(self, shown: list[tuple[str, GridSignal]]) -> None:
+        state = self._plot_state(shown)
+        if self.intensity is None or self.mix is None or state == self._plotted:
+            return  # not built yet (drawn when first shown), or showing this already
+        self._plotted, self._plotted_signals = state, shown
         sources = sorted({s.source for _, s in shown})
         kinds = sorted({s.kind.value for _, s in shown})
         replay = any(s.is_replay for _, s in shown)
@@ -159,9 +179,6 @@ class SignalsView(QWidget):
             title += f" · {kind}" if len(title) + len(kind) <= SHORT_TITLE_CHARS else f"<br>{kind}"
         if replay:
             title = f"REPLAY of 2024 Electricity Maps data, not live<br>{', '.join(kinds)}"
-        self.status.setText(self._status_text(shown))
-        if self.intensity is None or self.mix is None:
-            return  # not shown yet: drawn on first show
         self.intensity.set_signals(shown, self._now, title or "no signal yet")
         mixes = [(name, s.power_mix[-1], s.source) for name, s in shown if s.power_mix]
         empty = "No power mix in the 2024 replay (intensity only)" if replay else "No power mix for these regions"
@@ -223,6 +240,7 @@ class SignalsView(QWidget):
 
     def _export_plot(self, which: str) -> None:
         intensity, mix = self.ensure_plots()
+        self._draw_plots(self.shown())  # (from the File menu the tab may be hidden, its plots behind)
         plot, name = (intensity, "carbon-intensity") if which == "intensity" else (mix, "power-mix")
         export_plot(self, plot.getPlotItem(), name, self.choose_export)
 

@@ -5,7 +5,7 @@ every dirty part of the window then (the Signals plots too: one slice's progress
 showing and hiding at each refresh's start and end re-laid out the whole left panel. The real window (bundled
 replay, no key); the progress arrives as LiveData emits it during a refresh."""
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from tests.ui.test_live_window import live_window
 
@@ -49,4 +49,62 @@ def test_the_progress_bar_showing_and_hiding_moves_nothing_else(qtbot):
     qtbot.waitUntil(lambda: not panel.progress.isVisible(), timeout=5000)
     qtbot.wait(50)
     assert (panel.status.geometry(), panel.cleanest.geometry(), panel.geometry()) == before
+    window.close()
+
+
+def count_plot_draws(plot) -> list[int]:
+    """Calls of the plot's set_signals (its setData on every curve), counted on the instance."""
+    draws: list[int] = []
+    original = plot.set_signals
+
+    def counted(*args, **kwargs):
+        draws.append(1)
+        return original(*args, **kwargs)
+
+    plot.set_signals = counted
+    return draws
+
+
+def refresh_replay(qtbot, window) -> None:
+    """A refresh as the Refresh button starts it (no key: the replay), and the redraw that follows it."""
+    before = window.live.last_refresh
+    window.carbon_panel.refresh.click()
+    qtbot.waitUntil(lambda: window.live.last_refresh != before and not window.live.busy, timeout=10_000)
+    qtbot.wait(400)  # past the controller's redraw timer
+
+
+def test_a_refresh_leaves_the_hidden_signals_plots_alone_until_the_tab_is_shown(qtbot):
+    window = live_window(qtbot)
+    window.views.setCurrentIndex(2)
+    view = window.signals_view
+    qtbot.waitUntil(lambda: view.intensity is not None and view.intensity.series_count > 0, timeout=5000)
+    window.views.setCurrentIndex(0)  # the ranking: the plots are hidden
+    draws = count_plot_draws(view.intensity)
+    refresh_replay(qtbot, window)
+    assert draws == [], "a hidden plot was redrawn"
+    assert "2024 replay at this hour" in view.status.text()  # the tab's text still follows
+    window.views.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: len(draws) == 1, timeout=5000)  # caught up once, when shown
+    shown = dict(view.shown())
+    assert shown and all(shown[name] is window.live.signals[name] for name in shown)
+    window.close()
+
+
+def test_zones_of_regions_not_plotted_do_not_redraw_the_plots(qtbot):
+    window = live_window(qtbot)
+    window.views.setCurrentIndex(2)
+    view = window.signals_view
+    qtbot.waitUntil(lambda: view.intensity is not None and view.intensity.series_count > 0, timeout=5000)
+    qtbot.wait(300)
+    draws = count_plot_draws(view.intensity)
+    listed = [view.regions.item(i) for i in range(view.regions.count())]
+    item = next(i for i in listed if i.checkState() != Qt.CheckState.Checked and i.text() in window.live.signals)
+    other = item.text()
+    window.live.signals[other] = window.live.signals[other].merged(window.live.signals[other])  # a zone arrives
+    window.live.updated.emit()
+    qtbot.wait(400)
+    assert draws == [], "the plots were redrawn for a region they do not show"
+    assert view._signals[other] is window.live.signals[other]  # ... yet the tab has it, for when it is ticked
+    item.setCheckState(Qt.CheckState.Checked)  # the user ticks it
+    assert len(draws) == 1 and other in dict(view.shown())
     window.close()
