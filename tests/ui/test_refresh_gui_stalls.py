@@ -108,3 +108,21 @@ def test_zones_of_regions_not_plotted_do_not_redraw_the_plots(qtbot):
     item.setCheckState(Qt.CheckState.Checked)  # the user ticks it
     assert len(draws) == 1 and other in dict(view.shown())
     window.close()
+
+
+def test_a_refresh_s_status_messages_do_not_re_lay_out_the_left_panel(qtbot):
+    """Each refresh says "Fetching…" (one line) and then what it brought (often three): the label used to shrink and
+    grow with them, moving every panel below it twice per refresh (a re-layout and repaint of the whole column)."""
+    window = live_window(qtbot)
+    panel = window.carbon_panel
+    brought = ("Electricity Maps data refreshed at 21:07 UTC: no current value for 3 of 40 zones: offline (3); "
+               "forecast: endpoint not in your plan (asked again in 24 h) (37); all answers came from the cache")
+    window.live.statusChanged.emit(brought)
+    qtbot.wait(100)
+    column = (panel.geometry(), panel.cleanest.geometry(), window.weights_panel.geometry())
+    for message in ("Fetching Electricity Maps data…", brought, "Fetching Electricity Maps data…"):
+        window.live.statusChanged.emit(message)
+        qtbot.wait(100)
+        assert panel.status.text() == message
+        assert (panel.geometry(), panel.cleanest.geometry(), window.weights_panel.geometry()) == column, message
+    window.close()

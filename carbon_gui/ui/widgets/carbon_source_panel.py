@@ -104,6 +104,11 @@ class CarbonSourcePanel(QGroupBox):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+        # Each refresh says "Fetching…" (one line), then what it brought (often three): the label keeps the tallest
+        # height it needed, so the messages of every refresh do not re-lay out the whole left column twice.
+        needed = self.status.heightForWidth(self.status.width())
+        if needed > self.status.minimumHeight():
+            self.status.setMinimumHeight(needed)
         self.status.setToolTip(text)
 
     def set_progress(self, done: int, total: int) -> None:
