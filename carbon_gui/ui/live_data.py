@@ -7,6 +7,7 @@ used to cost one queued signal, merge, progress update and `updated` per zone, b
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,28 @@ if TYPE_CHECKING:
 STALE_MARK = "STALE"  # how core.live_carbon marks a stale figure's as_of
 DEFAULT_REFRESH_MIN = 15  # Electricity Maps' free tier updates hourly; 15 min keeps well within it
 APPLY_SLICE_S = 0.004  # the GUI thread applies arrived zones for at most this long before other events run
+_http_stack_frozen = False
+
+
+def _live_fetcher() -> type[LiveFetcher]:
+    """LiveFetcher; its first import loads the HTTP stack (requests, requests-cache, urllib3). Then, once, every object
+    alive (the window's and those libraries') moves to gc's permanent generation: the next full collection would
+    otherwise walk them all with the GIL held, a 72 ms stall in the middle of a refresh (benchmarks/live_refresh.py).
+    Frozen objects are still freed by reference counting; the collector is off during the import."""
+    global _http_stack_frozen
+    if _http_stack_frozen:
+        from carbon_gui.sources.live import LiveFetcher
+
+        return LiveFetcher
+    gc.disable()
+    try:
+        from carbon_gui.sources.live import LiveFetcher
+
+        gc.freeze()
+    finally:
+        gc.enable()
+    _http_stack_frozen = True
+    return LiveFetcher
 
 
 class LiveData(QObject):
@@ -104,9 +127,7 @@ class LiveData(QObject):
             self.statusChanged.emit("Replaying 2024 Electricity Maps data…")
             self._tasks.run(self._service.replay, regions, on_result=self._on_replay, on_error=self._on_error)
             return
-        from carbon_gui.sources.live import LiveFetcher  # the HTTP stack loads on the first fetch
-
-        fetcher = LiveFetcher()
+        fetcher = _live_fetcher()()  # the HTTP stack loads on the first fetch
         self._fetcher = fetcher
         self._expected = len({r.grid_zone for r in regions if r.grid_zone}) or len(regions)
         self._done = 0
