@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.core.live_carbon import describe_age
-from carbon_gui.core.signals import GridSignal
+from carbon_gui.core.signals import GridSignal, PowerMix
 from carbon_gui.ui.live_labels import index_text
 from carbon_gui.ui.plots.plot_export import ChooseExport, ask_export, export_plot
 
@@ -98,6 +98,13 @@ class SignalsView(QWidget):
         # plots wait for the tab to be shown (a plot redraw and its paint were most of a refresh's GUI stall).
         self._plotted: tuple[object, ...] | None = None
         self._plotted_signals: list[tuple[str, GridSignal]] = []  # held, so the ids in _plotted stay theirs
+        # The power mix is drawn in a later turn of the event loop than the intensity plot: painting both in one go
+        # was one of a refresh's longest GUI stalls.
+        self._mix_due: tuple[list[tuple[str, PowerMix, str]], str] | None = None
+        self._mix_timer = QTimer(self)
+        self._mix_timer.setSingleShot(True)
+        self._mix_timer.setInterval(0)
+        self._mix_timer.timeout.connect(self._draw_mix)
 
     def set_candidates(self, ranked: list[str], selected: str | None) -> None:
         """Offer the ranked regions; tick the best few and the selected one unless the user chose."""
@@ -182,9 +189,16 @@ class SignalsView(QWidget):
         self.intensity.set_signals(shown, self._now, title or "no signal yet")
         mixes = [(name, s.power_mix[-1], s.source) for name, s in shown if s.power_mix]
         empty = "No power mix in the 2024 replay (intensity only)" if replay else "No power mix for these regions"
-        self.mix.set_mixes(mixes, "Power production by source (latest)" if mixes else empty)
+        self._mix_due = (mixes, "Power production by source (latest)" if mixes else empty)
+        self._mix_timer.start()
         self.export_mix_action.setEnabled(bool(mixes))
         self.export_mix_action.setToolTip("" if mixes else empty)
+
+    def _draw_mix(self) -> None:
+        if self._mix_due is not None and self.mix is not None:
+            mixes, title = self._mix_due
+            self._mix_due = None
+            self.mix.set_mixes(mixes, title)
 
     def _status_text(self, shown: list[tuple[str, GridSignal]]) -> str:
         missing = [n for n in self.checked_regions() if n not in self._signals]
@@ -241,6 +255,7 @@ class SignalsView(QWidget):
     def _export_plot(self, which: str) -> None:
         intensity, mix = self.ensure_plots()
         self._draw_plots(self.shown())  # (from the File menu the tab may be hidden, its plots behind)
+        self._draw_mix()
         plot, name = (intensity, "carbon-intensity") if which == "intensity" else (mix, "power-mix")
         export_plot(self, plot.getPlotItem(), name, self.choose_export)
 

@@ -5,8 +5,12 @@ every dirty part of the window then (the Signals plots too: one slice's progress
 showing and hiding at each refresh's start and end re-laid out the whole left panel. The real window (bundled
 replay, no key); the progress arrives as LiveData emits it during a refresh."""
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from datetime import UTC, datetime
 
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+
+from carbon_gui.core.signals import GridSignal, PowerMix, SignalKind, SignalPoint
+from carbon_gui.ui.signals_view import SignalsView
 from tests.ui.test_live_window import live_window
 
 
@@ -126,3 +130,26 @@ def test_a_refresh_s_status_messages_do_not_re_lay_out_the_left_panel(qtbot):
         assert panel.status.text() == message
         assert (panel.geometry(), panel.cleanest.geometry(), window.weights_panel.geometry()) == column, message
     window.close()
+
+
+def test_the_power_mix_plot_is_redrawn_after_the_intensity_plot_has_had_its_turn(qtbot):
+    """One redraw painted both plots in one go (intensity ~10-25 ms, then the mix ~4-10 ms, under load): the mix
+    now follows in a later turn of the event loop, so other events (a timer, input) get in between."""
+    now = datetime.now(UTC)
+    mix = PowerMix(now, {"wind": 3000.0, "gas": 1000.0})
+    signal = GridSignal(zone="NL", source="Electricity Maps", kind=SignalKind.AVERAGE_LIFECYCLE, fetched_at=now,
+                        latest=SignalPoint(now, 300.0), power_mix=(mix,))  # fmt: skip
+    view = SignalsView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_candidates(["europe-west4"], "europe-west4")
+    qtbot.wait(50)
+    ticks: list[int] = []
+    QTimer.singleShot(0, lambda: ticks.append(view.mix.bar_count))  # an event queued before the redraw
+    view.set_signals({"europe-west4": signal}, set(), now)
+    assert view.intensity.series_count == 1
+    assert view.export_mix_action.isEnabled()  # the menu knows at once
+    qtbot.waitUntil(lambda: view.mix.bar_count == 1 and bool(ticks), timeout=5000)
+    assert ticks == [0], "the power mix was drawn before an event queued ahead of it could run"
