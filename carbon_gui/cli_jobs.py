@@ -2,7 +2,7 @@
 
     carbon-gui launch --script train.py --region europe-west4 --machine n1-standard-8 \\
         --accelerator nvidia-tesla-t4:1 --project my-project [--dry-run] [--local] [--wait] \\
-        [--at best|ISO-TIME [--deadline 24h|ISO-TIME]]
+        [--at best|ISO-TIME [--deadline 24h|ISO-TIME] [--live [--provider P]]]
     carbon-gui launch-scheduled [--missed launch|replan|drop]
     carbon-gui jobs [--refresh] [--json]
     carbon-gui cancel JOB_ID [--json]
@@ -17,7 +17,8 @@ Local servers: CARBON_GUI_VERTEX_ENDPOINT, STORAGE_EMULATOR_HOST, CARBON_GUI_GCP
 "damaged: <id>: <what is wrong>" (`{"id", "damaged"}` in --json) and is never polled, cancelled or cleaned up.
 
 `launch --at` records the job as scheduled (nothing is created yet): `best` plans the start with the least expected
-emissions in the job's region that lets the run end by --deadline (default 24 h), on the bundled hourly data. The
+emissions in the job's region that lets the run end by --deadline (default 24 h), on the bundled hourly data, or with
+--live (as `plan --live`: keys from the environment) on the provider's forecast and history. The output says which. The
 window launches it when its time comes while it runs; without the window, `launch-scheduled` launches the due ones
 (run it from cron or a timer). A start that passed while nothing ran is listed; `--missed` says what to do with it.
 """
@@ -78,6 +79,10 @@ def add_job_commands(commands: Commands) -> None:
                         help="schedule it: 'best' (least emissions before --deadline) or a UTC time")  # fmt: skip
     launch.add_argument("--deadline", type=_checked(_deadline),
                         help="with --at: end by then: 36h, 2d from now or a UTC time (default 24h)")  # fmt: skip
+    launch.add_argument("--live", action="store_true",
+                        help="with --at best: plan on the provider's forecast and history (keys from "
+                             "CARBON_GUI_ELECTRICITYMAPS_TOKEN or CARBON_GUI_WATTTIME_USERNAME/_PASSWORD)")  # fmt: skip
+    launch.add_argument("--provider", choices=("electricitymaps", "watttime"), help="with --live: which provider")
     launch.add_argument("--json", action="store_true", help="print JSON")
     launch.set_defaults(handler=_launch)
 
@@ -172,6 +177,8 @@ def _launch(args: argparse.Namespace) -> int:
     )
     if args.deadline is not None and args.at is None:
         raise InputError("--deadline goes with --at: give --at best (or a time) to schedule the job.")
+    if (args.live or args.provider) and args.at != "best":
+        raise InputError("--live goes with --at best: it plans the start on live data; leave it out otherwise.")
     if args.at is not None and args.wait:
         raise InputError("--wait follows a running job; a scheduled one starts later: leave out --wait or --at.")
     service = _service()
@@ -183,7 +190,7 @@ def _launch(args: argparse.Namespace) -> int:
     if not plan.ready:
         raise InputError("Nothing was created. Fix these first:\n  " + "\n  ".join(plan.problems))
     if args.at is not None:
-        _print_jobs([_schedule(service, plan, args.at, args.deadline)], args.json)
+        _print_jobs([_schedule(service, plan, args, args.deadline)], args.json)
         return 0
 
     def progress(step: str, status: str) -> None:
@@ -196,12 +203,19 @@ def _launch(args: argparse.Namespace) -> int:
     return 0 if record.state != "failed" else 1
 
 
-def _schedule(service: JobService, plan: LaunchPlan, at: str | datetime, deadline: Any) -> JobRecord:
-    """Record the job as scheduled, at the best start before the deadline or at the time given."""
+def _schedule(service: JobService, plan: LaunchPlan, args: argparse.Namespace, deadline: Any) -> JobRecord:
+    """Record the job as scheduled, at the best start before the deadline (on live data with --live) or at the
+    time given."""
     now = datetime.now(UTC)
     end_by = deadline.moment(now) if deadline is not None else None
+    at = args.at
     if at == "best":
-        return service.schedule_at_best(plan, end_by, now)[0]
+        signals = None
+        if args.live:
+            from carbon_gui.cli_plan import live_signals
+
+            signals = live_signals(load_reference(), args.provider, "launch --at best", (plan.request.region,))
+        return service.schedule_at_best(plan, end_by, now, signals)[0]
     assert isinstance(at, datetime)
     return service.schedule(plan, at, schedule.Schedule(plan.request, False, end_by), now)
 
@@ -236,7 +250,14 @@ def _launch_scheduled(args: argparse.Namespace) -> int:
 
 def _scheduled_text(record: JobRecord) -> str:
     start = f"{record.scheduled_for:%Y-%m-%d %H:%M} UTC" if record.scheduled_for else "an unknown time"
-    return f"starts {start}; `carbon-gui cancel {record.id}` drops it"
+    chosen = ""
+    try:
+        how = schedule.Schedule.from_json(record.launch_json or "")
+        if how.at_best and how.source:
+            chosen = f" (the best start planned on {printable(how.source, 500, one_line=True)})"
+    except InputError:
+        pass  # a damaged launch request: the start alone is still worth showing
+    return f"starts {start}{chosen}; `carbon-gui cancel {record.id}` drops it"
 
 
 def _follow(service: JobService, record: JobRecord) -> JobRecord:

@@ -128,7 +128,11 @@ def add_plan_command(commands: Commands) -> None:
     p.set_defaults(handler=_plan)
 
 
-def _live_signals(reference: ReferenceData, provider: str | None) -> dict[str, GridSignal]:
+def live_signals(
+    reference: ReferenceData, provider: str | None, command: str = "plan", regions: tuple[str, ...] = ()
+) -> dict[str, GridSignal]:
+    """The live signals of `regions` (default: all) from the environment's keys, for `command`'s --live: exit 2 with
+    one line when there is no key or no live data at all (planning on bundled data instead would hide it)."""
     from carbon_gui.live_service import LiveService
     from carbon_gui.providers import ELECTRICITYMAPS, WATTTIME
     from carbon_gui.secrets import credentials_from_env
@@ -138,17 +142,20 @@ def _live_signals(reference: ReferenceData, provider: str | None) -> dict[str, G
     has_key = {ELECTRICITYMAPS: credentials.has_electricitymaps, WATTTIME: credentials.has_watttime}
     provider = provider or next((name for name, ok in has_key.items() if ok), None)
     if provider is None or not has_key[provider]:
-        raise InputError(_missing_key_message(provider).replace("'cleanest'", "'plan'"))
+        without = f"'{command}' uses the bundled hourly data"
+        raise InputError(_missing_key_message(provider).replace("'cleanest' uses Google's yearly figures", without))
     signals: dict[str, GridSignal] = {}
 
     def collect(signal: GridSignal, names: list[str]) -> None:
         signals.update(dict.fromkeys(names, signal))
 
-    LiveService(lambda: credentials).fetch(provider, list(reference.catalog.regions), collect, LiveFetcher())
+    wanted = [reference.catalog.region(name) for name in regions] or list(reference.catalog.regions)
+    LiveService(lambda: credentials).fetch(provider, wanted, collect, LiveFetcher())
     if not any(s.forecast or s.history or s.latest for s in signals.values()):
         # --live asked for live data: planning on the bundled data instead would hide a broken key or an outage
         reasons = "; ".join(sorted({p.message for s in signals.values() for p in s.problems})) or "no signal"
-        raise InputError(f"No live data from {provider} ({reasons[:200]}). Without --live, 'plan' uses bundled data.")
+        raise InputError(f"No live data from {provider} ({reasons[:200]}). Without --live, '{command}' uses bundled "
+                         "data.")  # fmt: skip
     return signals
 
 
@@ -164,7 +171,7 @@ def _plan(args: argparse.Namespace) -> int:
     policy = dataclasses.replace(parse_rule(args.rule), trust_overrides=_saved_settings().trust_overrides)
     constraints = Constraints(args.max_price, args.max_emissions, args.vertex_only, policy)
     now = datetime.now(UTC)
-    signals = _live_signals(reference, args.provider) if args.live else None
+    signals = live_signals(reference, args.provider) if args.live else None
     result = plan_when(
         reference, request, args.deadline.moment(now), parse_weights(args.weights), constraints, now,
         tuple(args.region), signals, load_hourly_history(), args.utilisation,

@@ -1,10 +1,12 @@
 """carbon-gui report: what one job of the ledger emitted, hour by hour, against its alternatives.
 
-    carbon-gui report JOB_ID [--format text|json|csv|png] [--output PATH]
+    carbon-gui report JOB_ID [--format text|json|csv|png] [--output PATH] [--live [--provider P]]
 
 text: the methods sentence and the totals; json: everything (job_reports.report_dict); csv: the hourly accounting;
 png: the intensity over the run with the alternatives (written to --output, default `<JOB_ID>-report.png`).
-See carbon_gui/job_reports.py for how the figures are made. Every figure is an estimate.
+--live (as `plan --live`: keys from the environment): the provider's history and forecast, where they reach, instead
+of the bundled data; the report says which. See carbon_gui/job_reports.py for how the figures are made. Every figure
+is an estimate.
 """
 
 import argparse
@@ -24,6 +26,10 @@ def add_report_command(commands: Commands) -> None:
     p.add_argument("job_id", type=_checked(_job_id), metavar="JOB_ID")
     p.add_argument("--format", choices=FORMATS, default="text", help="text (default), json, csv (hourly) or png")
     p.add_argument("--output", type=Path, help="write to this file (png: default <JOB_ID>-report.png)")
+    p.add_argument("--live", action="store_true",
+                   help="use the provider's history and forecast (keys from CARBON_GUI_ELECTRICITYMAPS_TOKEN or "
+                        "CARBON_GUI_WATTTIME_USERNAME/_PASSWORD)")  # fmt: skip
+    p.add_argument("--provider", choices=("electricitymaps", "watttime"), help="with --live: which provider")
     p.set_defaults(handler=_report)
 
 
@@ -31,8 +37,17 @@ def _report(args: argparse.Namespace) -> int:
     from carbon_gui.cli_jobs import _ledger_service
     from carbon_gui.job_reports import render, report_for
 
+    if args.provider and not args.live:
+        raise InputError("--provider goes with --live: add --live to use the provider's data.")
     service = _ledger_service()
-    report = report_for(service, args.job_id)
+    signals = None
+    if args.live:
+        from carbon_gui.cli_plan import live_signals
+        from carbon_gui.sources.reference import load_reference
+
+        job = service.job(args.job_id)
+        signals = live_signals(load_reference(), args.provider, "report", (job.region,))
+    report = report_for(service, args.job_id, signals)
     if args.format == "png":
         from carbon_gui.ui.jobs.report_image import save_report_png  # Qt loads only for a picture
 

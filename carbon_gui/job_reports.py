@@ -4,9 +4,11 @@ codecarbon's measurement where there is one, and a sentence for a paper's method
 The run: from the job's first running (or queued) state to its end; a job that has not run yet is taken at its
 scheduled start (or now) with the run length the user gave. The hours and alternatives come from
 time_planning.plan_when made at the job's decision time (when it was launched or scheduled) on the bundled hourly
-data. The intensity per hour: for a job that has ended, in a zone the bundled data covers, the recorded hourly
-values of those hours (2024 replayed on today's time axis, as the plan does: observed, not forecast); otherwise
-what the plan expected (the own forecaster on the history before the decision, or Google's yearly figure, flat).
+data, or with live signals (`report --live`) on the provider's history before the decision and its forecast. The
+intensity per hour: for a job that has ended, the values recorded for those hours: the live history's when it covers
+the run, else, in a zone the bundled data covers, 2024 replayed on today's time axis, as the plan does (observed, not
+forecast); otherwise what the plan expected (the provider's forecast, the own forecaster on the history before the
+decision, or Google's yearly figure, flat). The source is always labelled.
 The accounting is time_planning.account_window for the job's start hour. A local run is charged to its
 region's grid with this machine's CPU (codecarbon's CPU power table) and no data-centre PUE.
 Alternatives: starting at the decision time in the same region, the best start there before the deadline, and
@@ -18,6 +20,7 @@ import dataclasses
 import io
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,7 @@ from carbon_gui.core.measured_emissions import MeasuredEmissions
 from carbon_gui.core.run_estimate import RunEstimate
 from carbon_gui.core.scoring import Constraints, rank
 from carbon_gui.core.shifting import Window
+from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import parse_weights
 from carbon_gui.jobs.local_power import LocalCpu, local_power
 from carbon_gui.jobs.request import LOCAL
@@ -167,6 +171,7 @@ def build_report(
     states: list[StateChange],
     local_cpu: LocalCpu | None = None,
     now: datetime | None = None,
+    signals: Mapping[str, GridSignal] | None = None,  # region -> live signal (None: the bundled data only)
 ) -> JobReport:
     now = now or datetime.now(UTC)
     start, hours, basis = run_span(job, states, now)
@@ -178,11 +183,17 @@ def build_report(
     yearly = rank(assess_request(reference, request), weights, constraints)
     top = next((s.name for s in yearly.ranked), job.region)
     regions = (job.region,) if top == job.region else (job.region, top)
-    plan = plan_when(reference, request, deadline, weights, constraints, decision, regions, None, history)
+    plan = plan_when(reference, request, deadline, weights, constraints, decision, regions, signals, history)
+    start_h = min(max(0, math.floor((start - plan.grid_start).total_seconds() / 3600)), plan.shift.starts_h[-1])
     if is_terminal(job.state) and basis == "as it ran":  # the hours are past: what the grid did, where known
-        regions_seen = tuple(_observed(w, plan, history) for w in plan.regions)
-        top_seen = plan.top_yearly and _observed(plan.top_yearly, plan, history)
-        plan = dataclasses.replace(plan, regions=regions_seen, top_yearly=top_seen)
+        slices = math.ceil(hours - 1e-9)
+
+        def seen(w: RegionWhen) -> RegionWhen:  # the job's own hours in its region, the decision's elsewhere
+            first = int(start_h) if w.facts.region.name == job.region else 0
+            return _observed(w, plan, history, range(first, first + slices))
+
+        plan = dataclasses.replace(plan, regions=tuple(seen(w) for w in plan.regions),
+                                   top_yearly=plan.top_yearly and seen(plan.top_yearly))  # fmt: skip
     where = next((w for w in plan.regions if w.facts.region.name == job.region), None)
     if where is None or where.now is None:
         why = dict(plan.excluded).get(job.region, "no hourly data")
@@ -196,7 +207,6 @@ def build_report(
         job_plan, job_where = _local_when(where, local_power(local_cpu, Utilisation()), plan)
         power_basis = f"this machine's CPU ({local_cpu.describe()}) at 25-90 % load, and its memory"
 
-    start_h = min(max(0, math.floor((start - plan.grid_start).total_seconds() / 3600)), plan.shift.starts_h[-1])
     accounting = account_window(job_plan, job_where, _window(plan, where, int(start_h)))
 
     alternatives = []
@@ -245,8 +255,33 @@ def observed_series(history: GridHistory, zone: str, grid_start: datetime, hours
     return HourlyIntensity(values, values, values, label)
 
 
-def _observed(where: RegionWhen, plan: TimePlan, history: GridHistory) -> RegionWhen:
-    series = observed_series(history, where.facts.region.grid_zone, plan.grid_start, len(where.series.expected))
+def live_observed(
+    signal: GridSignal, series: HourlyIntensity, grid_start: datetime, run: range
+) -> HourlyIntensity | None:
+    """The plan's series with the hours a live signal's history recorded put in; None unless it recorded every hour
+    of `run` (hour indices from `grid_start`)."""
+    sums, counts = np.zeros(len(series.expected)), np.zeros(len(series.expected))
+    for point in signal.history:
+        k = math.floor((point.time - grid_start).total_seconds() / 3600)
+        if point.value is not None and 0 <= k < len(sums):
+            sums[k] += point.value
+            counts[k] += 1
+    if run.stop > len(counts) or not all(counts[k] for k in run):
+        return None
+    known = counts > 0
+    values = np.where(known, sums / np.maximum(counts, 1), np.nan)
+    last = grid_start + timedelta(hours=int(np.flatnonzero(known)[-1]))
+    label = (f"{signal.source} history recorded for these hours (live; observed, not forecast; up to "
+             f"{last:%Y-%m-%d %H:00} UTC, later hours: {series.source})")  # fmt: skip
+    return HourlyIntensity(np.where(known, values, series.expected), np.where(known, values, series.low),
+                           np.where(known, values, series.high), label)  # fmt: skip
+
+
+def _observed(where: RegionWhen, plan: TimePlan, history: GridHistory, run: range) -> RegionWhen:
+    """The hours as recorded: the live history where it covers `run`, else the bundled data's, else as planned."""
+    series = None if where.signal is None else live_observed(where.signal, where.series, plan.grid_start, run)
+    if series is None:
+        series = observed_series(history, where.facts.region.grid_zone, plan.grid_start, len(where.series.expected))
     return where if series is None else dataclasses.replace(where, series=series)
 
 
@@ -321,15 +356,17 @@ def hour_dict(row: Any, iso: Any) -> dict[str, Any]:
     return dict(zip(HOURLY_COLUMNS, values, strict=True))
 
 
-def report_for(service: "JobService", job_id: str) -> JobReport:
-    """The report on a job of the service's ledger (the bundled hourly data; this machine's CPU for a local run)."""
+def report_for(service: "JobService", job_id: str, signals: Mapping[str, GridSignal] | None = None) -> JobReport:
+    """The report on a job of the service's ledger (the live `signals` where given, the bundled hourly data; this
+    machine's CPU for a local run)."""
     from carbon_gui.jobs.local_power import this_machine
     from carbon_gui.sources.reference import load_reference
     from carbon_gui.sources.replay import load_hourly_history
 
     job = service.job(job_id)
     cpu = this_machine() if job.target == LOCAL else None
-    return build_report(load_reference(), load_hourly_history(), job, service.ledger.history(job_id), cpu)
+    return build_report(load_reference(), load_hourly_history(), job, service.ledger.history(job_id), cpu,
+                        signals=signals)  # fmt: skip
 
 
 def render(report: JobReport, fmt: str) -> str:
@@ -351,6 +388,7 @@ def render(report: JobReport, fmt: str) -> str:
     ]
     lines += [f"  {a['what']} ({a['region']}, {a['start']}): {a['emissions_kgco2e']:.3g} kg CO2e"
               for a in values["alternatives"]]  # fmt: skip
+    lines.append(f"Hourly data: {values['intensity_source']}")
     measured = values["measured"]
     if measured is None:
         lines.append("codecarbon: no measurement")

@@ -141,7 +141,10 @@ def _bundled_series(history: GridHistory, zone: str, grid_start: datetime, hours
 
 
 def _signal_history(signal: GridSignal, grid_start: datetime, hours: int) -> HourlyIntensity | None:
-    points = sorted((*signal.history, *((signal.latest,) if signal.latest else ())), key=lambda p: p.time)
+    # only what was known at the decision hour: a plan made for a past decision (a report) must not see later values
+    known_by = grid_start + timedelta(hours=1)
+    points = sorted((p for p in (*signal.history, *((signal.latest,) if signal.latest else ())) if p.time < known_by),
+                    key=lambda p: p.time)  # fmt: skip
     if not points:
         return None
     return _from_history([p.time for p in points], [p.value for p in points], grid_start, hours,

@@ -31,7 +31,10 @@ from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.training_images import load_training_images
 
 if TYPE_CHECKING:  # numpy and the bundled hourly data load when a start is planned
+    from carbon_gui.core.signals import GridSignal
     from carbon_gui.sources.replay import GridHistory
+
+Signals = Mapping[str, "GridSignal"]  # region -> live signal (the provider's forecast and history)
 
 MEASURE_WAIT = timedelta(minutes=30)  # how long after its end a job is polled for codecarbon's figures
 
@@ -105,8 +108,11 @@ class JobService:
 
     # --- scheduled jobs (jobs/schedule.py) ------------------------------------------------------------------
 
-    def best_start(self, request: LaunchRequest, deadline: datetime, now: datetime | None = None) -> BestStart:
-        """Plan the request's run in its region (time_planning.plan_when on the bundled hourly data, carbon only)."""
+    def best_start(
+        self, request: LaunchRequest, deadline: datetime, now: datetime | None = None, signals: Signals | None = None
+    ) -> BestStart:
+        """Plan the request's run in its region (time_planning.plan_when, carbon only): on the live `signals` where
+        they have a forecast or history, else on the bundled hourly data; BestStart.source says which."""
         from carbon_gui.core.scoring import Constraints
         from carbon_gui.core.weights import parse_weights
         from carbon_gui.planning import PlanRequest
@@ -123,7 +129,7 @@ class JobService:
         wanted = PlanRequest(request.machine_type, request.hours, default_location(), None, request.accelerator_type,
                              count)  # fmt: skip
         plan = plan_when(self._reference(), wanted, deadline, parse_weights("carbon=1"), Constraints(), now,
-                         (request.region,), None, history)  # fmt: skip
+                         (request.region,), signals, history)  # fmt: skip
         if plan.best is None or plan.best.best is None:
             raise UserFacingError(f"No start for {request.region} could be planned: give a time with --at instead.")
         now_kg = plan.best.now.emissions_kg if plan.best.now else None
@@ -136,12 +142,12 @@ class JobService:
         how = Schedule(plan.request, True, deadline, best.emissions_kg, best.source)
         return self.schedule(plan, max(best.start, now), how, now)
 
-    def schedule_at_best(self, plan: LaunchPlan, deadline: datetime | None, now: datetime | None = None
-                         ) -> tuple[JobRecord, BestStart]:  # fmt: skip
+    def schedule_at_best(self, plan: LaunchPlan, deadline: datetime | None, now: datetime | None = None,
+                         signals: Signals | None = None) -> tuple[JobRecord, BestStart]:  # fmt: skip
         """Plan the best start before the deadline (default: DEFAULT_DEADLINE from now) and record the job for it."""
         now = now or datetime.now(UTC)
         deadline = deadline or now + DEFAULT_DEADLINE
-        best = self.best_start(plan.request, deadline, now)
+        best = self.best_start(plan.request, deadline, now, signals)
         return self.schedule_best(plan, best, deadline, now), best
 
     def schedule(self, plan: LaunchPlan, start: datetime, how: Schedule, now: datetime | None = None) -> JobRecord:
@@ -173,15 +179,15 @@ class JobService:
             raise LedgerError(f"{job_id} is not scheduled (it is {self.job(job_id).state}): nothing was dropped.")
         return self.job(job_id)
 
-    def replan(self, job_id: str, now: datetime | None = None) -> Replanned:
-        """Plan the best start again from now (a missed start, or new data); says so when it moved much."""
+    def replan(self, job_id: str, now: datetime | None = None, signals: Signals | None = None) -> Replanned:
+        """Plan the best start again from now (a missed start, or new data: `signals`); says so when it moved much."""
         now = now or datetime.now(UTC)
         record = self.job(job_id)
         how = self.schedule_of(record)
         deadline = how.deadline
         if deadline is None or deadline < now + timedelta(hours=how.request.hours):
             deadline = now + max(DEFAULT_DEADLINE, timedelta(hours=how.request.hours))
-        best = self.best_start(how.request, deadline, now)
+        best = self.best_start(how.request, deadline, now, signals)
         updated = dataclasses.replace(how, at_best=True, deadline=deadline, planned_kg=best.emissions_kg,
                                       source=best.source)  # fmt: skip
         if not self.ledger.reschedule(job_id, best.start, updated.to_json()):
@@ -202,7 +208,7 @@ class JobService:
                 lines.append(f"{job.id} was not launched at its scheduled start: {err}")
         return lines
 
-    def replan_waiting(self, now: datetime | None = None) -> list[str]:
+    def replan_waiting(self, now: datetime | None = None, signals: Signals | None = None) -> list[str]:
         """Re-plan every scheduled job whose start the planner chose and that is not due yet (new data may have
         moved its best start); one line per job whose start moved by more than schedule's thresholds."""
         now = now or datetime.now(UTC)
@@ -211,7 +217,7 @@ class JobService:
             if job.scheduled_for is None or job.scheduled_for <= now + GRACE or not self.schedule_of(job).at_best:
                 continue
             try:
-                replanned = self.replan(job.id, now)
+                replanned = self.replan(job.id, now, signals)
             except UserFacingError as err:
                 lines.append(f"{job.id}: could not re-plan its start ({err}); it keeps its start.")
                 continue

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 from carbon_gui.ui.services import Services
 
 if TYPE_CHECKING:  # workers imports superqt: after the first paint, not at start-up
+    from carbon_gui.cloud.ledger import JobRecord
     from carbon_gui.core.catalog import CarbonFigure
     from carbon_gui.core.live_carbon import LiveCarbon
+    from carbon_gui.jobs.service import Signals
     from carbon_gui.ui.dialogs.missed_start_dialog import MissedStartDialog
     from carbon_gui.ui.hardware.optimise_page import LaunchPrefill
     from carbon_gui.ui.jobs.jobs_view import JobsView
@@ -108,6 +110,12 @@ class JobsController(QObject):
             return None
         return live_intensity(grid.signals.get(region), self._clock(), grid.stale_after_s)
 
+    def _live_signals(self) -> "Signals | None":
+        """The window's live grid signals (not the 2024 replay), for planning a start: the When tab's rule."""
+        grid = self._context.grid()
+        signals = {name: s for name, s in grid.signals.items() if not s.is_replay} if grid is not None else {}
+        return signals or None
+
     def shutdown(self) -> None:
         self._schedule_timer.stop()
         if self.view is not None:
@@ -128,13 +136,13 @@ class JobsController(QObject):
             return
         from carbon_gui.jobs.schedule import REPLAN_INTERVAL
 
-        jobs, now = self._services.jobs, self._clock()
+        jobs, now, signals = self._services.jobs, self._clock(), self._live_signals()
         replan = self._last_replan is None or now - self._last_replan >= REPLAN_INTERVAL
         self._last_replan = now if replan else self._last_replan
 
         def work() -> list[str]:
             service = jobs()
-            return service.launch_due(now) + (service.replan_waiting(now) if replan else [])
+            return service.launch_due(now) + (service.replan_waiting(now, signals) if replan else [])
 
         self._checking = True
         self._tasks.run(work, on_result=self._schedule_checked, on_error=self._schedule_failed)
@@ -180,7 +188,7 @@ class JobsController(QObject):
         assert self._tasks is not None and self._services.jobs is not None  # the dialog exists only then
         from carbon_gui.ui.dialogs.missed_start_dialog import DROP, LAUNCH
 
-        jobs = self._services.jobs
+        jobs, signals = self._services.jobs, self._live_signals()
 
         def work() -> str:
             service = jobs()
@@ -190,7 +198,7 @@ class JobsController(QObject):
             if choice == DROP:
                 service.drop(job_id)
                 return f"Dropped {job_id}: it will not start."
-            replanned = service.replan(job_id, self._clock())
+            replanned = service.replan(job_id, self._clock(), signals)
             start = replanned.record.scheduled_for
             return f"{job_id} now starts {start:%Y-%m-%d %H:%M} UTC. {replanned.message or ''}".strip()
 
@@ -238,8 +246,10 @@ class JobsController(QObject):
             self._project() or None,
             live=self._context.live(),
             parent=self._window,
+            signals=self._live_signals,
         )
         wizard.job_launched.connect(self._job_launched)
+        wizard.job_scheduled.connect(self._job_scheduled)
         wizard.show_job.connect(self._show_job)
         self.wizard = wizard
         wizard.open()
@@ -249,6 +259,15 @@ class JobsController(QObject):
         if self.view is not None:
             self.view.monitor.poll_now()
             self._window.statusBar().showMessage(f"Launched {job_id}: follow it in the Jobs tab (Ctrl+4).", 10000)
+
+    def _job_scheduled(self, record: "JobRecord") -> None:
+        """Said in the status bar, and in the Jobs tab at once (not on its next poll)."""
+        start = f"{record.scheduled_for:%H:%M} UTC" if record.scheduled_for else "its start"
+        self._window.statusBar().showMessage(
+            f"Job {record.id} scheduled for {start} in {record.region}: the Jobs tab (Ctrl+4) shows it.", 15000
+        )
+        if self.view is not None:
+            self.view.show_new_job(record)
 
     def _show_job(self, job_id: str) -> None:
         if self.view is None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWizard
 from carbon_gui.cloud.ledger import Ledger
 from carbon_gui.core.quantities import mass_text
 from carbon_gui.jobs.request import LaunchRequest
-from carbon_gui.jobs.service import BestStart, JobService
+from carbon_gui.jobs.service import BestStart, JobService, Signals
 from carbon_gui.sources.reference import ReferenceData
 from tests.conftest import ARTIFACTS
 from tests.ui_launch.conftest import WAIT_MS, MakeWizard, click_button, current_images, go_to_review
@@ -123,10 +123,11 @@ class HeldService(JobService):
         self.started = threading.Event()
         self.release = threading.Event()
 
-    def best_start(self, request: LaunchRequest, deadline: datetime, now: datetime | None = None) -> BestStart:
+    def best_start(self, request: LaunchRequest, deadline: datetime, now: datetime | None = None,
+                   signals: Signals | None = None) -> BestStart:  # fmt: skip
         self.started.set()
         assert self.release.wait(WAIT_MS / 1000), "the test never released the plan"
-        return super().best_start(request, deadline, now)
+        return super().best_start(request, deadline, now, signals)
 
 
 def test_planning_runs_off_the_gui_thread_and_a_changed_input_drops_its_answer(

@@ -42,6 +42,7 @@ from carbon_gui.ui.models.jobs_table_model import Clock, JobsTableModel
 from carbon_gui.ui.workers import BackgroundTasks
 
 if TYPE_CHECKING:
+    from carbon_gui.cloud.ledger import JobRecord
     from carbon_gui.core.catalog import CarbonFigure
     from carbon_gui.jobs.service import JobService
 
@@ -160,6 +161,14 @@ class JobsView(QWidget):
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             self.table.selectionModel().select(self.model.index(row, 0), flags)
             self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def show_new_job(self, record: "JobRecord") -> None:
+        """A job just recorded (scheduled from the wizard): in the table and selected at once, before a poll reads
+        it; then a poll brings the rest up to date."""
+        if self.model.find(record.id) is None:
+            self._show_jobs((JobSnapshot(record), *self._polled))
+        self.select(record.id)
+        self.monitor.poll_now()
 
     def _show_jobs(self, polled: tuple[JobSnapshot, ...]) -> None:
         self._polled = polled

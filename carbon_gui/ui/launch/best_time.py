@@ -6,6 +6,7 @@ Both steps are JobService calls on the thread pool (best_start, then schedule_be
 """
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
@@ -24,7 +25,7 @@ from carbon_gui.core.forecast import MAX_HORIZON_HOURS
 from carbon_gui.core.quantities import mass_text
 from carbon_gui.jobs.request import LaunchPlan
 from carbon_gui.jobs.schedule import DEFAULT_DEADLINE
-from carbon_gui.jobs.service import BestStart, JobService
+from carbon_gui.jobs.service import BestStart, JobService, Signals
 from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.workers import BackgroundTasks
 
@@ -32,14 +33,18 @@ NOT_READY = "Fix the problems listed above first: a scheduled job is checked lik
 
 
 class BestTimeBox(QGroupBox):
-    """`scheduled(job_id)`: the job is in the ledger as scheduled; `show_job(job_id)`: the user asked to see it."""
+    """`scheduled(record)`: the job is in the ledger as scheduled (its JobRecord); `show_job(job_id)`: the user
+    asked to see it. `signals` gives the window's live signals when it has live ones (None: the bundled data)."""
 
-    scheduled = Signal(str)
+    scheduled = Signal(object)
     show_job = Signal(str)
 
-    def __init__(self, service: JobService, tasks: BackgroundTasks, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: JobService, tasks: BackgroundTasks, parent: QWidget | None = None,
+        signals: Callable[[], Signals | None] = lambda: None,
+    ) -> None:  # fmt: skip
         super().__init__("Or launch at the best time", parent)
-        self._service, self._tasks = service, tasks
+        self._service, self._tasks, self._signals = service, tasks, signals
         self._plan: LaunchPlan | None = None
         self._generation = 0  # bumped whenever the plan or the deadline changes: older answers are dropped
         self._deadline: datetime | None = None
@@ -115,6 +120,7 @@ class BestTimeBox(QGroupBox):
             self._plan.request,
             self._deadline,
             now,
+            self._signals(),
             on_result=while_alive(self, lambda best: self._found(generation, best)),
             on_error=while_alive(self, lambda message: self._failed(generation, message)),
         )
@@ -176,7 +182,7 @@ class BestTimeBox(QGroupBox):
         )
         self.show_button.setVisible(True)
         self.show_button.setFocus()
-        self.scheduled.emit(record.id)
+        self.scheduled.emit(record)
 
     def _failed(self, generation: int, message: str) -> None:
         if generation != self._generation:

@@ -5,6 +5,7 @@ machines and images, planning and recording a scheduled start, and the launch. T
 whenever an input changes.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
-from carbon_gui.jobs.service import JobService
+from carbon_gui.jobs.service import JobService, Signals
 from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.launch.best_time import BestTimeBox
 from carbon_gui.ui.launch.dry_run import DryRun
@@ -30,12 +31,12 @@ class LaunchWizard(QWizard):
     """Opened from the region the planner selected, with its machine, GPU and run length.
 
     `job_launched(job_id)`: the launch succeeded (the job is in the ledger).
-    `job_scheduled(job_id)`: the job is in the ledger as scheduled ("Launch at best time").
+    `job_scheduled(record)`: the job is in the ledger as scheduled ("Launch at best time"), its JobRecord.
     `show_job(job_id)`: the user pressed "Show in Jobs" (the wizard then closes).
     """
 
     job_launched = Signal(str)
-    job_scheduled = Signal(str)
+    job_scheduled = Signal(object)
     show_job = Signal(str)
 
     def __init__(
@@ -50,7 +51,10 @@ class LaunchWizard(QWizard):
         project: str | None,
         live: LiveCarbon | None = None,
         parent: QWidget | None = None,
+        signals: Callable[[], Signals | None] = lambda: None,
     ) -> None:
+        """`live`: the figures the ranking uses (the estimate); `signals`: the window's live grid signals, for the
+        best start (None: the bundled hourly data)."""
         super().__init__(parent)
         self._service, self._tasks, self._region = service, tasks, region
         self._closed = False
@@ -64,7 +68,7 @@ class LaunchWizard(QWizard):
         self.hardware_page = HardwarePage(
             region, machine_type, accelerator, accelerator_count, hours, project, date.today()
         )
-        self.review_page = ReviewPage(BestTimeBox(service, tasks))
+        self.review_page = ReviewPage(BestTimeBox(service, tasks, signals=signals))
         self.launch_page = LaunchPage(service, tasks)
         for page_id, page in ((SCRIPT, self.script_page), (HARDWARE, self.hardware_page),
                               (REVIEW, self.review_page), (LAUNCH, self.launch_page)):  # fmt: skip
