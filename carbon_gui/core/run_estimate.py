@@ -5,9 +5,13 @@ keeps its provenance (Google's yearly figure or a live value), so the Jobs view 
 estimate rests on. codecarbon's figures, read after the run, are shown beside it, never in its place.
 """
 
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from carbon_gui.core.accounting import Accounting, PowerRange, account
 from carbon_gui.core.energy import emissions_kg, run_energy_kwh
 from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.quantities import energy_text, mass_text
@@ -39,6 +43,20 @@ class RunEstimate:
         """(kWh, kg CO2e) for the time a job has run so far, at the same power, PUE and intensity."""
         energy = run_energy_kwh(self.watts, max(0.0, elapsed_hours), self.pue)
         return energy, emissions_kg(energy, self.intensity_gco2_kwh)
+
+    def hourly_so_far(
+        self, started: datetime, elapsed_hours: float, seen: Sequence[tuple[datetime, float]]
+    ) -> Accounting:
+        """The run so far, hour by hour (core.accounting.account): each hour of the run at the live intensity seen
+        for its clock hour (`seen`: (hour, gCO2e/kWh), oldest first), or the latest seen before it; hours before
+        any live value at this estimate's intensity (the one at launch)."""
+        values = []
+        for k in range(math.ceil(max(0.0, elapsed_hours) - 1e-9)):
+            hour = (started + timedelta(hours=k)).replace(minute=0, second=0, microsecond=0)
+            known = [value for at, value in seen if at <= hour]
+            values.append(known[-1] if known else self.intensity_gco2_kwh)
+        power = PowerRange(self.watts, self.watts, self.watts)
+        return account(started, max(0.0, elapsed_hours), values, values, values, power, self.pue, ())
 
     def describe(self) -> str:
         cost = "cost unknown" if self.cost_usd is None else f"${self.cost_usd:,.2f}"

@@ -68,7 +68,8 @@ def test_a_running_jobs_estimate_uses_the_latest_live_intensity_of_the_window(
 
     qtbot.waitUntil(lambda: "Electricity Maps" in running_estimate(), timeout=WAIT_MS)
     tooltip = running_estimate()
-    assert f"× {LIVE_G:,.0f} gCO2e/kWh" in tooltip and "re-fetched while the job runs" in tooltip
+    # accounted hour by hour since the hourly accounting of running jobs: the hour it runs in is at the live value
+    assert f"latest {LIVE_G:,.0f} gCO2e/kWh" in tooltip and "Intensity hour by hour" in tooltip
     service.cancel(record.id)  # the run need not go on
     window.close()
 

@@ -5,7 +5,7 @@ running job's so-far figure uses: the latest live value the window re-fetched, w
 Finding the CPU imports codecarbon (about a second): `find_this_machine` runs once, on the pool; until it returns
 a local run's snapshot has no LocalEstimate and the tab says "estimating…". Pure data here, no Qt."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -66,8 +66,21 @@ def live_intensity(signal: GridSignal | None, now: datetime, stale_after_s: floa
     return CarbonFigure(figure[0], None, figure[1])
 
 
+KeptHours = MutableMapping[str, dict[datetime, CarbonFigure]]  # job id -> clock hour -> the live value seen in it
+
+
 def with_live_intensities(
-    snapshots: tuple[JobSnapshot, ...], intensity: Callable[[str], CarbonFigure | None]
-) -> tuple[JobSnapshot, ...]:
-    """Running jobs get their region's latest live intensity (`intensity` region -> figure or None)."""
-    return tuple(replace(s, live_intensity=intensity(s.record.region)) if s.is_active else s for s in snapshots)
+    snapshots: tuple[JobSnapshot, ...], intensity: Callable[[str], CarbonFigure | None], kept: KeptHours,
+    now: datetime,
+) -> tuple[JobSnapshot, ...]:  # fmt: skip
+    """Running jobs get their region's latest live intensity (`intensity` region -> figure or None), and every
+    value seen while they run, kept per clock hour in `kept` (the latest of each hour), for the hourly estimate."""
+
+    def live(snapshot: JobSnapshot) -> JobSnapshot:
+        figure = intensity(snapshot.record.region)
+        hours = kept.setdefault(snapshot.id, {})
+        if figure is not None and figure.intensity_gco2_kwh is not None:
+            hours[now.replace(minute=0, second=0, microsecond=0)] = figure
+        return replace(snapshot, live_intensity=figure, live_hours=tuple(sorted(hours.items())))
+
+    return tuple(live(s) if s.is_active else s for s in snapshots)

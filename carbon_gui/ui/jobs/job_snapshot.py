@@ -35,6 +35,8 @@ class JobSnapshot:
     staging_deleted: bool = False  # its staging bucket (or local directory) existed and was cleaned up
     local: LocalEstimate | None = None  # a local run: None until the Jobs tab knows this machine's CPU
     live_intensity: CarbonFigure | None = None  # a running job: its region's latest live value, re-fetched
+    # a running job: the live values seen while it ran, one per clock hour (the hour's start), oldest first
+    live_hours: tuple[tuple[datetime, CarbonFigure], ...] = ()
 
     @property
     def id(self) -> str:

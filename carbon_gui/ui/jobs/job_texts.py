@@ -74,10 +74,25 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
         never = "It never ran." if snapshot.has_ended else "It has not started yet."
         return DASH, never + planned
     kwh, kg = estimate.so_far(elapsed / 3600)
+    hourly_note = ""
+    launched = snapshot.launch_estimate()
+    started = snapshot.started_at()
+    if snapshot.is_active and snapshot.live_hours and launched is not None and started is not None:
+        # hour by hour: each hour run at the live value fetched for it, not the whole run at the latest one
+        seen = [(hour, f.intensity_gco2_kwh) for hour, f in snapshot.live_hours if f.intensity_gco2_kwh is not None]
+        accounting = launched.hourly_so_far(started, elapsed / 3600, seen)
+        kwh, kg = accounting.energy_kwh, accounting.operational_kg
+        latest = snapshot.live_hours[-1][1]
+        hourly_note = (
+            f"Intensity hour by hour: each hour run at the live value fetched in it ({len(seen)} h seen; latest "
+            f"{latest.intensity_gco2_kwh:,.0f} gCO2e/kWh, {latest.provenance.label()}), the hours before the first "
+            f"at {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()})."
+        )
     figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e"
     cell = f"{figures} (estimate)" if snapshot.has_ended else f"{figures} so far (estimate)"
-    launched = snapshot.launch_estimate()
-    if launched is not None and launched != estimate:  # a live value re-fetched while it runs
+    if hourly_note:
+        intensity = hourly_note
+    elif launched is not None and launched != estimate:  # a live value re-fetched while it runs
         intensity = (f"Intensity: the latest live value ({estimate.intensity.label()}), re-fetched while the job "
                      f"runs, in place of {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()}).")
     else:  # a Vertex AI job's planned run names it
@@ -86,9 +101,10 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
         power = f"{estimate.watts:,.0f} W from {snapshot.local.basis}; no data-centre PUE"
     else:
         power = f"{estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f}"
+    per_hour = "each hour's intensity" if hourly_note else f"{estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh"
     how = (
         f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
-        f"{'' if snapshot.has_ended else ' so far'}: {power} × {estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh."
+        f"{'' if snapshot.has_ended else ' so far'}: {power} × {per_hour}."
     )
     hourly = "Hour by hour, on the intensity of each hour, with a range: Report…"
     return cell, "\n".join(line for line in (how, intensity, planned.strip(), hourly) if line)

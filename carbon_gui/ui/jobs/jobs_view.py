@@ -29,6 +29,7 @@ from carbon_gui.ui.dialogs.cleanup_dialog import CleanupDialog
 from carbon_gui.ui.jobs.damaged_bar import DamagedBar
 from carbon_gui.ui.jobs.job_details import JobDetails
 from carbon_gui.ui.jobs.job_estimates import (
+    KeptHours,
     ThisMachine,
     find_this_machine,
     with_live_intensities,
@@ -70,6 +71,7 @@ class JobsView(QWidget):
         self._jobs, self._tasks, self._clock, self._intensity = jobs, tasks, clock, intensity
         self._fetching_output = False
         self._polled: tuple[JobSnapshot, ...] = ()  # the last poll's snapshots, before the local estimates
+        self._live_hours: KeptHours = {}  # the live values seen while each job ran, per clock hour
         self._this_machine: ThisMachine | str | None = None  # str: why it could not be found
         self._finding_machine = False
         self.monitor = JobMonitor(jobs, tasks, intervals, self)
@@ -172,7 +174,8 @@ class JobsView(QWidget):
 
     def _show_jobs(self, polled: tuple[JobSnapshot, ...]) -> None:
         self._polled = polled
-        snapshots = with_live_intensities(self._with_local_estimates(polled), self._intensity)
+        snapshots = with_live_intensities(self._with_local_estimates(polled), self._intensity, self._live_hours,
+                                          self._clock())  # fmt: skip
         chosen = self.selected()
         self.model.set_jobs(snapshots)
         if chosen is not None and self.model.row_of(chosen.id) is not None:
