@@ -33,7 +33,7 @@ class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
         self.image = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
-                                          label="expected emissions, kg CO₂e (estimate)")  # fmt: skip
+                                          label="kg CO₂e (estimate)")  # fmt: skip
         self.colour_bar.setImageItem(self.image, insert_in=item)
         self.best_marker = pg.ScatterPlotItem(symbol="star", size=16, brush=BEST_BRUSH, pen=BEST_PEN)
         item.addItem(self.best_marker)
@@ -53,7 +53,8 @@ class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
             low, high = float(known.min()), float(known.max())
             self.colour_bar.setLevels((low, high if high > low else low + 1e-9))
         item.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(self.regions)]])
-        item.setTitle(f"{plan.run_hours:g} h run: kg CO₂e by start (★ best)", size="9pt")
+        # a short title: it sets the plot's minimum width; at 1024 px a longer one pushed the colour bar out of view
+        item.setTitle(f"{plan.run_hours:g} h run ★ best", size="9pt")
         item.setXRange(x0, x0 + grid.shape[1] * HOUR_S, padding=0)
         item.setYRange(0, max(1, grid.shape[0]), padding=0)
         best = plan.best.best if plan.best is not None else None

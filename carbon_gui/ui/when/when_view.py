@@ -200,8 +200,9 @@ class WhenView(QWidget):
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.PlainText)
 
-        self.heatmap_caption = _caption("Expected emissions of each (region, start), estimates from each region's "
-                                        "hourly data: its source is in the table below. Blank: no data.")  # fmt: skip
+        self.heatmap_caption = _caption("Expected emissions (kg CO₂e) of each (region, start), ★ the best; estimates "
+                                        "from each region's hourly data: its source is in the table below. Blank: "
+                                        "no data.")  # fmt: skip
         self.window_caption = _caption("")
         self._plots = QSplitter(Qt.Orientation.Horizontal)  # filled by _ensure_plots
         body = QSplitter(Qt.Orientation.Vertical)
