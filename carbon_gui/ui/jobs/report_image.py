@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from carbon_gui.job_reports import JobReport
 
 SIZE = (1200, 640)  # pixels of the exported image
+LEFT_AXIS_WIDTH = 70  # pixels
 LINE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 RUN_BRUSH = (31, 119, 180, 50)
 ALTERNATIVE_PENS = ("#ff7f0e", "#2ca02c", "#8c564b")
@@ -34,6 +35,9 @@ def report_plot(report: JobReport) -> pg.GraphicsLayoutWidget:
     plot = widget.addPlot(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
     plot.setTitle(f"{report.job.id}: grid carbon intensity over the run (estimate)", color="k", size="12pt")
     plot.setLabel("left", "gCO2e/kWh", color="k")
+    # pyqtgraph widens an axis for its numbers only after a paint, which the export never repeats: the title was
+    # drawn over the numbers. Room for four digits beside the title.
+    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
     plot.setLabel("bottom", "UTC", color="k")
     plot.showGrid(x=True, y=True, alpha=0.2)
     legend = plot.addLegend(offset=(-10, 10), labelTextColor="k", brush=pg.mkBrush(255, 255, 255, 220))
@@ -60,6 +64,7 @@ def report_plot(report: JobReport) -> pg.GraphicsLayoutWidget:
     plot.setXRange(first, last, padding=0.01)
     top = max(max(c.high) for c in report.curves)
     plot.setYRange(0, top * 1.45, padding=0)  # room above the curves for the legend
+    plot.layout.activate()  # the axis width now, not on a later event the export never waits for
     return widget
 
 
