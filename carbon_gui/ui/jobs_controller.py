@@ -88,7 +88,7 @@ class JobsController(QObject):
             return
         from carbon_gui.ui.jobs.jobs_view import JobsView
 
-        self.view = JobsView(self._services.jobs, tasks, intensity=self._live_intensity)
+        self.view = JobsView(self._services.jobs, tasks, intensity=self._live_intensity, signals=self._live_signals)
         self._tab_layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
         self._tab_layout.addWidget(self.view)

@@ -3,6 +3,8 @@ and is in the Jobs tab at once; with live data from the local fake Electricity M
 the wizard's best start and the window's hourly re-plan use the provider's forecast, and say so."""
 
 import dataclasses
+import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from carbon_gui.cloud.ledger import Ledger
+from carbon_gui.cloud.ledger import JobRecord, Ledger
 from carbon_gui.jobs.request import LaunchRequest
 from carbon_gui.jobs.schedule import Schedule
 from carbon_gui.jobs.service import JobService
@@ -108,4 +110,33 @@ def test_with_live_data_the_wizard_and_the_hourly_replan_plan_on_the_provider_fo
                     timeout=WAIT_MS)  # fmt: skip
     source = Schedule.from_json(service.job(job.id).launch_json or "").source
     assert source.startswith("provider forecast (Electricity Maps)"), source
+    window.close()
+
+
+def test_with_live_data_report_accounts_an_ended_run_on_the_live_history(
+    qtbot, reference: ReferenceData, em: FakeElectricityMaps, tmp_path: Path
+) -> None:
+    environ = {"CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url}
+    live = LiveService(lambda: Credentials(Secret(em.token), None, None), environ=environ,
+                       cache_path=tmp_path / "http.sqlite")  # fmt: skip
+    service = JobService(lambda: reference, Ledger())
+    window = _window(qtbot, service, live)
+    qtbot.waitUntil(lambda: window.live is not None and window.live.provider != "replay" and bool(window.live.signals)
+                    and not window.live.busy, timeout=30_000)  # fmt: skip
+    ledger = service.ledger
+    end = datetime.now(UTC) - timedelta(minutes=5)
+    started = end - timedelta(hours=2)
+    job_id = "cg-20261205-090000-ffff"
+    ledger.add_job(JobRecord(id=job_id, target="vertex", project="p", region="europe-west4", display_name="train",
+                             machine_type="n1-standard-8", script_path="/home/me/train.py", state="queued",
+                             created_at=started, updated_at=started))  # fmt: skip
+    ledger.set_state(job_id, "running")
+    with sqlite3.connect(ledger.path) as db:  # the run began two hours ago, not just now
+        db.execute("UPDATE job_states SET at = ? WHERE job_id = ? AND state = 'running'", (started.isoformat(), job_id))
+    ledger.set_state(job_id, "succeeded")
+    path = tmp_path / "report.json"
+    window.jobs_controller.view.export_report(job_id, path)  # what Report… does with the path the dialog gives
+    qtbot.waitUntil(path.exists, timeout=WAIT_MS)
+    source = json.loads(path.read_text(encoding="utf-8"))["intensity_source"]
+    assert "Electricity Maps history" in source and "observed" in source, source
     window.close()

@@ -45,7 +45,7 @@ from carbon_gui.ui.workers import BackgroundTasks
 if TYPE_CHECKING:
     from carbon_gui.cloud.ledger import JobRecord
     from carbon_gui.core.catalog import CarbonFigure
-    from carbon_gui.jobs.service import JobService
+    from carbon_gui.jobs.service import JobService, Signals
 
 NO_JOBS = "No jobs yet: select a region in the ranking and press Launch… (Ctrl+L)."
 REPORT_FILTERS = "PNG plot (*.png);;CSV hourly accounting (*.csv);;JSON (*.json);;Text with methods sentence (*.txt)"
@@ -64,11 +64,14 @@ class JobsView(QWidget):
         clock: Clock = lambda: datetime.now(UTC),
         parent: QWidget | None = None,
         intensity: Callable[[str], "CarbonFigure | None"] = lambda _region: None,
+        signals: Callable[[], "Signals | None"] = lambda: None,
     ) -> None:
         """`jobs` gives the JobService (called on the pool: making it may import the Google clients); `intensity`
-        a region's latest live intensity (None: none fresh), for the estimate of a running job."""
+        a region's latest live intensity (None: none fresh), for the estimate of a running job; `signals` the
+        window's live grid signals (None: none live), for reports."""
         super().__init__(parent)
         self._jobs, self._tasks, self._clock, self._intensity = jobs, tasks, clock, intensity
+        self._signals = signals
         self._fetching_output = False
         self._polled: tuple[JobSnapshot, ...] = ()  # the last poll's snapshots, before the local estimates
         self._live_hours: KeptHours = {}  # the live values seen while each job ran, per clock hour
@@ -316,7 +319,8 @@ class JobsView(QWidget):
         dialog.open()
 
     def export_report(self, job_id: str, path: Path) -> None:
-        """Build the report on the pool (plans, reads the bundled data), then write it: a PNG is rendered here, on
+        """Build the report on the pool (plans on the window's live signals, where it has live ones, and the bundled
+        data), then write it: a PNG is rendered here, on
         the GUI thread, as Qt wants; the other formats are text. The format follows the file's extension."""
         from carbon_gui.job_reports import render, report_for
 
@@ -325,7 +329,7 @@ class JobsView(QWidget):
             self._say(f"Give the report a .png, .csv, .json or .txt name, not '{path.name}'.")
             return
         self._say(f"Making the report of {job_id}…")
-        jobs = self._jobs
+        jobs, signals = self._jobs, self._signals()
 
         def written(report: Any) -> None:
             try:
@@ -340,7 +344,7 @@ class JobsView(QWidget):
                 return
             self._say(f"Wrote the report of {job_id} to {path}.")
 
-        self._tasks.run(lambda: report_for(jobs(), job_id), on_result=written,
+        self._tasks.run(lambda: report_for(jobs(), job_id, signals), on_result=written,
                         on_error=lambda message: self._say(f"No report for {job_id}: {message}"))  # fmt: skip
 
     # --- cleanup -------------------------------------------------------------------------------------
