@@ -8,10 +8,12 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from carbon_gui.core.errors import DataError
+from carbon_gui.core.signals import CarbonMode
 from carbon_gui.settings import UserSettings
 from carbon_gui.ui.plots.map_layout import boxes_overlap, overlapping_pairs
 from carbon_gui.ui.plots.world_map import WorldMap
 from tests.ui.conftest import open_window
+from tests.ui.test_live_window import live_window
 
 SIZES = ((1024, 640), (1600, 1000))
 
@@ -183,3 +185,24 @@ def test_a_small_map_labels_every_region_that_has_room_not_only_the_best_five(qt
         half = spot.size() / 2 - 1
         circle = (centre.x() - half, centre.y() - half, 2 * half, 2 * half)
         assert not any(boxes_overlap(circle, b) for b in flat), spot.data()
+
+
+def test_a_long_intensity_name_in_the_title_wraps_and_keeps_the_colour_scale_and_labels_in_view(qtbot, artifacts_dir):
+    """Issue 11 item 7: on the 2024 replay the title's one line ('colour: grid intensity (Electricity Maps hourly data,
+    2024 replay (bundled, ODbL): latest value (average, lifecycle))') was wider than a 1024 px window's map: it was
+    cut, and it pushed the colour scale out of view and cut the labels at the right edge."""
+    window = live_window(qtbot)  # no key: the bundled replay
+    panel = window.carbon_panel
+    panel.mode.setCurrentIndex(panel.mode.findData(CarbonMode.LATEST))
+    qtbot.waitUntil(lambda: "2024 replay" in window.map.title, timeout=5000)
+    world_map = show_map(qtbot, window, SIZES[0])
+    assert world_map.grab().save(str(artifacts_dir / "map_replay_1024x640.png"))
+    widget = world_map.rect()
+    title = world_map.mapFromScene(world_map.getPlotItem().titleLabel.sceneBoundingRect()).boundingRect()
+    assert widget.contains(title), (title, widget)
+    bar = world_map.mapFromScene(world_map.colour_bar.sceneBoundingRect()).boundingRect()
+    assert widget.contains(bar) and bar.height() > 100, (bar, widget)
+    assert world_map.labels
+    for item in world_map.labels.values():
+        assert widget.contains(world_map.mapFromScene(item.mapRectToScene(item.boundingRect())).boundingRect())
+    window.close()

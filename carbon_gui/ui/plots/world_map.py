@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QToolButton
 
 from carbon_gui.core.catalog import Region
@@ -33,7 +33,24 @@ WORLD = QRectF(-170, -60, 350, 140)  # lon -170..180, lat -60..80: every region 
 # stacking order: every marker above the map, the selection ring and labels above the markers, "you" above all
 Z_BORDERS, Z_LAND, Z_LEADERS, Z_UNRANKED, Z_MARKERS, Z_SELECTION, Z_LABELS, Z_YOU = range(-2, 6)
 
+TITLE_POINTS = 9.0
+TITLE_MARGIN_PX = 90  # the colour bar and the margins beside the title
+
 Rings = list[list[tuple[float, float]]]
+
+
+def _wrap(line: str, metrics: QFontMetricsF, width: float) -> list[str]:
+    """`line` broken between words into lines no wider than `width` px (a single long word stays whole)."""
+    lines: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        trial = f"{current} {word}" if current else word
+        if current and metrics.horizontalAdvance(trial) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return [*lines, current]
 
 
 def _rings_path(rings: Rings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,6 +77,7 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
             self._show_world()  # a narrow window kept the latitudes and cut off Asia and Australia
         if hasattr(self, "reset_button"):
             self._place_reset_button()
+            self._show_title()
 
     def __init__(self, load_borders: Callable[[], Rings] = load_country_borders) -> None:
         super().__init__(background="w")
@@ -106,6 +124,7 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
         self.labels: dict[str, pg.TextItem] = {}  # region -> its label, shown ones only
         self._label_pool: list[pg.TextItem] = []
         self.title = ""
+        self._shown_title = ""
         self._borders_problem = ""
         self._intensity_label = "Google yearly averages"
         self._set_title(self._intensity_label)
@@ -305,14 +324,31 @@ class WorldMap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type 
     def _set_title(self, intensity_label: str) -> None:
         """The title names the figures the colours show: the colour bar is too short for them."""
         self._intensity_label = intensity_label
-        # two lines: one line was wider than the map at 1024 px and pushed the map's right side out of view
         title = f"colour: grid intensity ({intensity_label})<br>size: score · hollow ring: not ranked"
         title += " · line: true place · ★ you"
         if self._borders_problem:
             title += f"<br>{self._borders_problem}"
         if title != self.title:
-            self.title = title
-            self.getPlotItem().setTitle(title, size="9pt")
+            self.title = title  # its lines as written; shown wrapped to the map's width
+            self._show_title()
+
+    def _show_title(self) -> None:
+        """Each line wrapped to the map's width: a line wider than the map (a long intensity name, at 1024 px) was cut
+        and pushed the colour scale and the labels at the right edge out of view."""
+        font = QFont(self.font())
+        font.setPointSizeF(TITLE_POINTS)
+        metrics = QFontMetricsF(font)
+        room = max(200.0, self.width() - TITLE_MARGIN_PX)
+        lines = [part for line in self.title.split("<br>") for part in _wrap(line, metrics, room)]
+        shown = "<br>".join(lines)
+        item = self.getPlotItem()
+        if shown == self._shown_title:
+            return
+        self._shown_title = shown
+        item.setTitle(shown, size=f"{TITLE_POINTS:g}pt")
+        height = max(30.0, item.titleLabel.item.boundingRect().height())  # pyqtgraph fixes the row at 30 px
+        item.titleLabel.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
 
     def select(self, region: str | None, follow: bool = True) -> None:
         """Ring the region's marker; with `follow`, a new selection outside a zoomed view brings it into view."""
