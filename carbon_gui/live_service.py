@@ -27,7 +27,6 @@ from carbon_gui.core.catalog import Region
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.providers import ELECTRICITYMAPS, REPLAY, WATTTIME, cache_dir, provider_url
-from carbon_gui.sources.replay import ReplayData, load_replay, replay_signal
 
 if TYPE_CHECKING:  # the HTTP stack (requests, requests-cache) loads on the first fetch, not at start-up
     import requests
@@ -37,6 +36,7 @@ if TYPE_CHECKING:  # the HTTP stack (requests, requests-cache) loads on the firs
     from carbon_gui.sources.fetch_process import FetchProcess
     from carbon_gui.sources.fetch_protocol import Finished, ProviderKeys
     from carbon_gui.sources.live import LiveFetcher, RegionCache, SignalCallback
+    from carbon_gui.sources.replay import ReplayData
     from carbon_gui.sources.watttime import WattTimeClient
 
 FORECAST_RECHECK_S = 24 * 3600
@@ -102,6 +102,8 @@ class LiveService:
         return found
 
     def replay(self, regions: Iterable[Region], now: datetime | None = None) -> dict[str, GridSignal]:
+        from carbon_gui.sources.replay import load_replay, replay_signal  # numpy: not before the window's first paint
+
         now = now or datetime.now(UTC)
         with self._lock:
             if self._replay is None:

@@ -63,6 +63,11 @@ ATTACH_REST_AT_LATEST_MS = 3000  # the Jobs and Hardware tabs start after the fi
 __all__ = ["MainWindow", "Services"]
 
 
+def load_plot_libraries() -> None:
+    """pyqtgraph and numpy (~0.2 s): for a worker, so the plots built later find them loaded."""
+    import pyqtgraph  # noqa: F401
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: UserSettings, services: Services, settings_warnings: Sequence[str] = ()) -> None:
         super().__init__()
@@ -128,10 +133,16 @@ class MainWindow(QMainWindow):
             return
         self._rest_attached = True
         self.jobs_controller.attach(self._tasks)
-        self.hardware_view.attach(self._tasks)
+        # The Hardware tab's plots need pyqtgraph, no longer loaded before the first paint: imported on the pool, so
+        # the GUI thread does not stall ~0.1 s on it just after the first ranking.
+        self._tasks.run(load_plot_libraries, on_result=self._attach_hardware, on_error=self._attach_hardware)
         self._tasks.run(
             self._services.city_names, on_result=self.plan_form.set_city_names, on_error=lambda _: None
         )  # without the list, typing a city still works
+
+    def _attach_hardware(self, _: object = None) -> None:
+        if self._tasks is not None and not self._closing:
+            self.hardware_view.attach(self._tasks)
 
     # ----- layout -------------------------------------------------------------------------
     def _build(self) -> None:

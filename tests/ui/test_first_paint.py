@@ -1,6 +1,6 @@
 """The window paints before it starts its background work: the worker pool (superqt), the data loads, the city list,
-the Hardware and Map tabs and the When planner come after the first paint, in a fresh process as a user starts it
-(`carbon_gui.app.build_window`)."""
+the Hardware and Map tabs, the When planner and the plotting libraries (pyqtgraph, numpy) come after the first paint,
+in a fresh process as a user starts it (`carbon_gui.app.build_window`)."""
 
 import json
 import subprocess
@@ -28,6 +28,8 @@ class FirstPaint(QObject):
                 "hardware_tab": "carbon_gui.ui.hardware.hardware_view" in sys.modules,
                 "map_tab": "carbon_gui.ui.plots.world_map" in sys.modules,
                 "when_planner": "carbon_gui.time_planning" in sys.modules,
+                "pyqtgraph": "pyqtgraph" in sys.modules,
+                "numpy": "numpy" in sys.modules,
             }
         return False
 
@@ -55,7 +57,7 @@ def test_the_window_paints_before_its_background_work_starts(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     at_paint = {"background_started": False, "superqt": False, "hardware_tab": False, "map_tab": False,
-                "when_planner": False}  # fmt: skip
+                "when_planner": False, "pyqtgraph": False, "numpy": False}  # fmt: skip
     assert seen["at_paint"] == at_paint, out.stderr
     assert seen.get("ranked"), f"no ranking after the first paint: {out.stderr}"
 

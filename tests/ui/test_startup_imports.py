@@ -1,5 +1,6 @@
 """Start-up pays only for what the first paint needs: superqt, the HTTP stack, the keyring and the job
-flow (Google clients, sqlite ledger) load after it, in workers."""
+flow (Google clients, sqlite ledger) load after it, in workers; pyqtgraph and numpy (~0.25 s) with the first plot or
+on the pool after the first ranking, the bundled replay with the first replayed signal."""
 
 import subprocess
 import sys
@@ -13,6 +14,9 @@ DEFERRED = (
     "carbon_gui.jobs",
     "carbon_gui.cloud",
     "codecarbon",
+    "pyqtgraph",
+    "numpy",
+    "carbon_gui.sources.replay",
 )
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from carbon_gui.ui.dialogs.messages import show_error
+
+if TYPE_CHECKING:  # pyqtgraph (~0.2 s) loads with the first plot, not before the window's first paint
+    import pyqtgraph as pg
 
 DEFAULT_SIZE = (1600, 900)
 SIZE_LIMITS = (200, 8000)  # px per side: 8000 x 8000 is a 256 MB image, more is a typo

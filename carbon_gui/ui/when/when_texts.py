@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # the planner and numpy load with the When tab's first plan, not before the window's first paint
+    import numpy as np
 
-if TYPE_CHECKING:  # the planner loads with the When tab's first plan, not before the window's first paint
     from carbon_gui.core.shifting import Window
     from carbon_gui.time_planning import RegionWhen, TimePlan
 
@@ -81,6 +81,8 @@ def answer_html(plan: TimePlan) -> str:
 def forecast_bands(plan: TimePlan) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Region -> (x in UTC seconds at mid-hour, low, high) of the hours ahead whose series has an interval (a flat
     yearly figure's assumed band is left out: it is no forecast)."""
+    import numpy as np
+
     bands = {}
     for where in plan.regions:
         series = where.series
