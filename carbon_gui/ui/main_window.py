@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 STATUS_MESSAGE_MS = 8000
 HARDWARE_TITLE = "Hard&ware"
 MAP_TITLE = "M&ap"
-ATTACH_REST_AT_LATEST_MS = 3000  # the Jobs and Hardware tabs start after the first ranking, or after this
+ATTACH_REST_AT_LATEST_MS = 3000  # the Jobs tab starts after the first ranking, or after this
 
 __all__ = ["MainWindow", "Services"]
 
@@ -127,22 +127,20 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(ATTACH_REST_AT_LATEST_MS, self._attach_rest)
 
     def _attach_rest(self) -> None:
-        """The Jobs and Hardware tabs' start-up work (the job service, the ledger, the optimiser) and the city names,
-        once the first ranking is on screen, or ATTACH_REST_AT_LATEST_MS after the start if none comes."""
+        """The Jobs tab's start-up work (the job service, the ledger), the Hardware tab's if it was shown already,
+        and the city names, once the first ranking is on screen, or ATTACH_REST_AT_LATEST_MS after the start."""
         if self._rest_attached or self._tasks is None or self._closing:
             return
         self._rest_attached = True
         self.jobs_controller.attach(self._tasks)
-        # The Hardware tab's plots need pyqtgraph, no longer loaded before the first paint: imported on the pool, so
-        # the GUI thread does not stall ~0.1 s on it just after the first ranking.
-        self._tasks.run(load_plot_libraries, on_result=self._attach_hardware, on_error=self._attach_hardware)
+        if self._hardware is not None:  # its tab was shown before: it waited for this
+            self._hardware.attach(self._tasks)
+        # The plots (Map, Signals, When, Hardware) need pyqtgraph, no longer loaded before the first paint: imported on
+        # the pool now, so the first tab with a plot shown does not wait ~0.2 s for it on the GUI thread.
+        self._tasks.run(load_plot_libraries, on_result=lambda _: None, on_error=lambda _: None)
         self._tasks.run(
             self._services.city_names, on_result=self.plan_form.set_city_names, on_error=lambda _: None
         )  # without the list, typing a city still works
-
-    def _attach_hardware(self, _: object = None) -> None:
-        if self._tasks is not None and not self._closing:
-            self.hardware_view.attach(self._tasks)
 
     # ----- layout -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -255,8 +253,8 @@ class MainWindow(QMainWindow):
 
     @property
     def hardware_view(self) -> "HardwareView":
-        """The Hardware tab, built on first use (its tab shown, or the background work attached after the first
-        ranking): its modules and pages cost ~40 ms that the window's first paint does not wait for."""
+        """The Hardware tab, built on first use (its tab shown): its modules, pages and plots cost ~0.1 s that
+        neither the first paint nor the time just after the first ranking (the pool at its busiest) should wait for."""
         if self._hardware is None:
             from carbon_gui.core.dimensioning.regional import planner_figures
             from carbon_gui.ui.hardware.benchmark_page import BenchmarkServices
@@ -269,6 +267,8 @@ class MainWindow(QMainWindow):
                 planner_carbon=lambda: planner_figures(self._assessment.facts) if self._assessment else {},
             )
             self._replace_slot(self._hardware_slot, self._hardware, HARDWARE_TITLE)
+            if self._rest_attached and self._tasks is not None:
+                self._hardware.attach(self._tasks)
         return self._hardware
 
     @property

@@ -69,3 +69,14 @@ def test_the_when_plots_are_built_when_the_tab_is_first_shown(window, qtbot) -> 
     qtbot.waitExposed(when)
     assert when.heatmap is not None and when.heatmap.isVisible()
     assert when.window_plot is not None and when.window_plot.isVisible()
+
+
+def test_the_hardware_tab_is_built_when_first_shown_not_after_the_first_ranking(window, qtbot) -> None:
+    # Built just after the first ranking, its plots and pages (~0.1 s on the GUI thread, three times that while the
+    # pool loaded the replay and the job service) stalled the window 0.4-0.6 s in half the starts.
+    qtbot.waitUntil(lambda: window._rest_attached, timeout=15000)
+    qtbot.wait(300)
+    assert window._hardware is None
+    window.views.setCurrentWidget(window._hardware_slot)
+    assert window._hardware is not None and window.views.currentWidget() is window._hardware
+    assert window.hardware_view.optimise_page is not None  # the background work had started: attached at once

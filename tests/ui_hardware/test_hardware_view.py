@@ -258,7 +258,6 @@ def test_launch_with_this_opens_the_wizard_filled_in(qtbot) -> None:
     services = replace(make_services(), jobs=job_service)
     window = open_window(qtbot, services=services)
     qtbot.waitUntil(lambda: window.jobs_controller.launch_action.isEnabled(), timeout=15000)
-    qtbot.waitUntil(lambda: window.hardware_view.optimise_page is not None, timeout=15000)  # after pyqtgraph loads
     arguments = ("--layers", "3", "--lr", "0.1")
     prefill = LaunchPrefill("n1-standard-8", "NVIDIA_TESLA_T4", 1, "europe-west4", 0.5, arguments)
     window.hardware_view.optimise_page._open_launch_wizard(prefill)  # what its "Launch with this" button calls
