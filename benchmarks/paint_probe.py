@@ -1,6 +1,7 @@
 """Child process of startup.py: open a window, report when it first paints, then quit.
 
-argv[1] is "app" (carbon_gui's main window) or "bare" (an empty PySide6 + pyqtgraph window).
+argv[1] is "app" (carbon_gui's main window), "bare" (an empty PySide6 + pyqtgraph window) or "qt" (an empty PySide6
+window: carbon_gui no longer loads pyqtgraph before its first paint, so this is the floor it is also compared with).
 Prints one JSON line: wall-clock time of the first paint, of the first ranking (app only) and RSS.
 """
 
@@ -27,11 +28,15 @@ def main(kind: str) -> None:
 
         window = build_window()
     else:
-        import pyqtgraph as pg
-        from PySide6.QtWidgets import QMainWindow
+        from PySide6.QtWidgets import QMainWindow, QWidget
 
         window = QMainWindow()
-        window.setCentralWidget(pg.PlotWidget())
+        if kind == "bare":
+            import pyqtgraph as pg
+
+            window.setCentralWidget(pg.PlotWidget())
+        else:
+            window.setCentralWidget(QWidget())
         window.resize(1380, 860)
     result: dict[str, float] = {}
 
