@@ -3,7 +3,7 @@
     carbon-gui launch --script train.py --region europe-west4 --machine n1-standard-8 \\
         --accelerator nvidia-tesla-t4:1 --project my-project [--dry-run] [--local] [--wait] \\
         [--at best|ISO-TIME [--deadline 24h|ISO-TIME] [--live [--provider P]]]
-    carbon-gui launch-scheduled [--missed launch|replan|drop]
+    carbon-gui launch-scheduled [--missed launch|replan|drop] [--live [--provider P]]
     carbon-gui jobs [--refresh] [--json]
     carbon-gui cancel JOB_ID [--json]
     carbon-gui cleanup JOB_ID [--yes] [--json]  |  carbon-gui cleanup --orphans [--yes] [--json]
@@ -20,7 +20,8 @@ Local servers: CARBON_GUI_VERTEX_ENDPOINT, STORAGE_EMULATOR_HOST, CARBON_GUI_GCP
 emissions in the job's region that lets the run end by --deadline (default 24 h), on the bundled hourly data, or with
 --live (as `plan --live`: keys from the environment) on the provider's forecast and history. The output says which. The
 window launches it when its time comes while it runs; without the window, `launch-scheduled` launches the due ones
-(run it from cron or a timer). A start that passed while nothing ran is listed; `--missed` says what to do with it.
+(run it from cron or a timer). A start that passed while nothing ran is listed; `--missed` says what to do with it;
+`--missed replan --live` re-plans it on the provider's data; each re-planned start says its source.
 """
 
 import argparse
@@ -89,6 +90,10 @@ def add_job_commands(commands: Commands) -> None:
     due = commands.add_parser("launch-scheduled", help="launch the scheduled jobs whose start has come")
     due.add_argument("--missed", choices=("launch", "replan", "drop"),
                      help="what to do with starts that passed while nothing ran (default: list them)")  # fmt: skip
+    due.add_argument("--live", action="store_true",
+                     help="with --missed replan: re-plan on the provider's forecast and history (keys as for "
+                          "`plan --live`)")  # fmt: skip
+    due.add_argument("--provider", choices=("electricitymaps", "watttime"), help="with --live: which provider")
     due.set_defaults(handler=_launch_scheduled)
 
     jobs = commands.add_parser("jobs", help="the jobs carbon-gui launched")
@@ -221,10 +226,21 @@ def _schedule(service: JobService, plan: LaunchPlan, args: argparse.Namespace, d
 
 
 def _launch_scheduled(args: argparse.Namespace) -> int:
+    if args.provider and not args.live:
+        raise InputError("--provider goes with --live: add --live to use the provider's data.")
+    if args.live and args.missed != "replan":
+        raise InputError("--live goes with --missed replan: it re-plans missed starts on live data; leave it out "
+                         "otherwise.")  # fmt: skip
     service = _ledger_service()
     now = datetime.now(UTC)
     jobs = service.jobs()
     missed = schedule.missed(jobs, now)
+    signals = None
+    if args.live and missed:  # fetched before anything is launched: a missing key changes nothing
+        from carbon_gui.cli_plan import live_signals
+
+        regions = tuple(sorted({job.region for job in missed}))
+        signals = live_signals(load_reference(), args.provider, "launch-scheduled --missed replan", regions)
     failed = False
     for job in schedule.due(jobs, now) + (missed if args.missed == "launch" else []):
         try:
@@ -237,7 +253,7 @@ def _launch_scheduled(args: argparse.Namespace) -> int:
         if args.missed == "drop":
             print(f"{_job_line(service.drop(job.id))}")
         elif args.missed == "replan":
-            replanned = service.replan(job.id, now)
+            replanned = service.replan(job.id, now, signals)
             print(_job_line(replanned.record))
             print(f"    {_scheduled_text(replanned.record)}" + (f" {replanned.message}" if replanned.message else ""))
         elif args.missed is None:

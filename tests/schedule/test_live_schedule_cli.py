@@ -133,3 +133,57 @@ def test_report_live_without_a_key_exits_2_with_one_line(
     code = _exit_code(["report", job_id, "--live"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "report" in err and "Traceback" not in err
+
+
+def _missed_job(script: Path) -> str:
+    """A job scheduled in REGION whose start passed two hours ago (as if nothing had run since)."""
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds")
+    assert main(_launch(script, "--hours", "2", "--at", soon)) == 0
+    ledger = Ledger()
+    [job] = ledger.jobs()
+    assert job.launch_json is not None
+    assert ledger.reschedule(job.id, datetime.now(UTC) - timedelta(hours=2), job.launch_json)
+    return job.id
+
+
+def test_replanning_a_missed_start_live_plans_on_the_provider_forecast_and_says_so(
+    script: Path, em: FakeElectricityMaps, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job_id = _missed_job(script)
+    capsys.readouterr()
+    code = _exit_code(["launch-scheduled", "--missed", "replan", "--live"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert em.count("carbon-intensity/forecast") > 0
+    job = Ledger().job(job_id)
+    assert job is not None and job.state == "scheduled" and job.launch_json is not None
+    source = Schedule.from_json(job.launch_json).source
+    assert source.startswith("provider forecast (Electricity Maps)"), source
+    assert "provider forecast (Electricity Maps)" in out, out
+    assert em.token not in out + err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--missed", "replan", "--live"), "CARBON_GUI_ELECTRICITYMAPS_TOKEN"),  # no key in the environment
+        (("--live",), "--live goes with --missed replan"),
+        (("--missed", "launch", "--live"), "--live goes with --missed replan"),
+        (("--missed", "replan", "--provider", "electricitymaps"), "--provider goes with --live"),
+    ],
+)
+def test_launch_scheduled_live_misuse_exits_2_with_one_line_and_changes_nothing(
+    script: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, extra: tuple[str, ...],
+    message: str,
+) -> None:  # fmt: skip
+    for name in ("CARBON_GUI_ELECTRICITYMAPS_TOKEN", "CARBON_GUI_WATTTIME_USERNAME", "CARBON_GUI_WATTTIME_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    job_id = _missed_job(script)
+    before = Ledger().job(job_id)
+    capsys.readouterr()
+    code = _exit_code(["launch-scheduled", *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
+    assert Ledger().job(job_id) == before  # neither launched, re-planned nor dropped
