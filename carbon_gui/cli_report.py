@@ -5,8 +5,8 @@
 text: the methods sentence and the totals; json: everything (job_reports.report_dict); csv: the hourly accounting;
 png: the intensity over the run with the alternatives (written to --output, default `<JOB_ID>-report.png`).
 --live (as `plan --live`: keys from the environment): the provider's history and forecast, where they reach, instead
-of the bundled data; the report says which. See carbon_gui/job_reports.py for how the figures are made. Every figure
-is an estimate.
+of the bundled data, for the job's region and the region it is compared with; the report says which for each. See
+carbon_gui/job_reports.py for how the figures are made. Every figure is an estimate.
 """
 
 import argparse
@@ -35,7 +35,7 @@ def add_report_command(commands: Commands) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from carbon_gui.cli_jobs import _ledger_service
-    from carbon_gui.job_reports import render, report_for
+    from carbon_gui.job_reports import render, report_for, report_regions
 
     if args.provider and not args.live:
         raise InputError("--provider goes with --live: add --live to use the provider's data.")
@@ -45,8 +45,7 @@ def _report(args: argparse.Namespace) -> int:
         from carbon_gui.cli_plan import live_signals
         from carbon_gui.sources.reference import load_reference
 
-        job = service.job(args.job_id)
-        signals = live_signals(load_reference(), args.provider, "report", (job.region,))
+        signals = live_signals(load_reference(), args.provider, "report", report_regions(service, args.job_id))
     report = report_for(service, args.job_id, signals)
     if args.format == "png":
         from carbon_gui.ui.jobs.report_image import save_report_png  # Qt loads only for a picture

@@ -12,7 +12,8 @@ decision, or Google's yearly figure, flat). The source is always labelled.
 The accounting is time_planning.account_window for the job's start hour. A local run is charged to its
 region's grid with this machine's CPU (codecarbon's CPU power table) and no data-centre PUE.
 Alternatives: starting at the decision time in the same region, the best start there before the deadline, and
-starting at the decision time in the region ranked first on Google's yearly figures. Every figure is an estimate.
+starting at the decision time in the region ranked first on Google's yearly figures; each says where its hours came
+from (`report --live` fetches both regions: report_regions). Every figure is an estimate.
 """
 
 import csv
@@ -59,6 +60,7 @@ class Alternative:
     region: str
     start: datetime
     accounting: Accounting
+    source: str  # where its hourly intensity came from (its region's series)
 
 
 @dataclass(frozen=True)
@@ -104,16 +106,17 @@ class JobReport:
             f"{self.end:%Y-%m-%d %H:%M} UTC ({self.run_hours:.3g} h). Its energy, {a.energy_kwh:.3g} kWh "
             f"(range {a.energy_low_kwh:.3g}-{a.energy_high_kwh:.3g}), was estimated from {self.power_basis}; "
             f"multiplied hour by hour by the grid's carbon intensity ({self.intensity_source}) it gives an "
-            f"estimated {a.operational_kg:.3g} kg CO2e (range {a.operational_low_kg:.3g}-{a.operational_high_kg:.3g}), "
+            f"estimated {a.operational_kg:.3g} kg CO₂e (range {a.operational_low_kg:.3g}-{a.operational_high_kg:.3g}), "
             f"computed with carbon-gui's hourly accounting."
         )
         for alt in self.alternatives:
-            text += (f" Had it started {alt.start:%Y-%m-%d %H:%M} UTC in {alt.region} ({alt.what}), it would have "
-                     f"emitted an estimated {alt.accounting.operational_kg:.3g} kg CO2e.")  # fmt: skip
+            data = "" if alt.source == self.intensity_source else f"; hourly data: {alt.source}"
+            text += (f" Had it started {alt.start:%Y-%m-%d %H:%M} UTC in {alt.region} ({alt.what}{data}), it would "
+                     f"have emitted an estimated {alt.accounting.operational_kg:.3g} kg CO₂e.")  # fmt: skip
         if self.measured is not None:
             m = self.measured
             text += (f" codecarbon {m.codecarbon_version} measured {m.energy_kwh:.3g} kWh and {m.emissions_kg:.3g} kg "
-                     f"CO2e ({m.kind}; its own yearly intensity for {m.country_name}).")  # fmt: skip
+                     f"CO₂e ({m.kind}; its own yearly intensity for {m.country_name}).")  # fmt: skip
         return text
 
 
@@ -164,6 +167,27 @@ def _window(plan: TimePlan, where: RegionWhen, start_h: int) -> Window:
                   float(shift.high_kg[index, start_h]))  # fmt: skip
 
 
+def _plan_request(job: JobRecord, hours: float) -> PlanRequest:
+    return PlanRequest(job.machine_type, hours, default_location(), None, job.accelerator_type,
+                       job.accelerator_count or 1)  # fmt: skip
+
+
+def _compared_regions(reference: ReferenceData, job: JobRecord, request: PlanRequest) -> tuple[str, ...]:
+    """The job's region, and the region ranked first on Google's yearly figures when it is another."""
+    yearly = rank(assess_request(reference, request), parse_weights("carbon=1"), Constraints())
+    top = next((s.name for s in yearly.ranked), job.region)
+    return (job.region,) if top == job.region else (job.region, top)
+
+
+def report_regions(service: "JobService", job_id: str, now: datetime | None = None) -> tuple[str, ...]:
+    """The regions a report on the job compares (for `report --live` to fetch them all)."""
+    from carbon_gui.sources.reference import load_reference
+
+    job = service.job(job_id)
+    hours = run_span(job, service.ledger.history(job_id), now or datetime.now(UTC))[1]
+    return _compared_regions(load_reference(), job, _plan_request(job, hours))
+
+
 def build_report(
     reference: ReferenceData,
     history: GridHistory,
@@ -177,12 +201,9 @@ def build_report(
     start, hours, basis = run_span(job, states, now)
     decision = min(job.created_at, start)
     deadline = _deadline(job, decision, start + timedelta(hours=hours))
-    request = PlanRequest(job.machine_type, hours, default_location(), None, job.accelerator_type,
-                          job.accelerator_count or 1)  # fmt: skip
+    request = _plan_request(job, hours)
     weights, constraints = parse_weights("carbon=1"), Constraints()
-    yearly = rank(assess_request(reference, request), weights, constraints)
-    top = next((s.name for s in yearly.ranked), job.region)
-    regions = (job.region,) if top == job.region else (job.region, top)
+    regions = _compared_regions(reference, job, request)
     plan = plan_when(reference, request, deadline, weights, constraints, decision, regions, signals, history)
     start_h = min(max(0, math.floor((start - plan.grid_start).total_seconds() / 3600)), plan.shift.starts_h[-1])
     if is_terminal(job.state) and basis == "as it ran":  # the hours are past: what the grid did, where known
@@ -210,17 +231,19 @@ def build_report(
     accounting = account_window(job_plan, job_where, _window(plan, where, int(start_h)))
 
     alternatives = []
+    here = where.series.source
     if start_h != 0:  # it did not start at once: what starting at once would have emitted
         alternatives.append(Alternative("starting at the decision time in the same region", job.region, decision,
-                                        account_window(job_plan, job_where, where.now)))  # fmt: skip
+                                        account_window(job_plan, job_where, where.now), here))  # fmt: skip
     if where.best is not None and where.best.start_h != start_h:
         alternatives.append(Alternative("its best start there before the deadline", job.region,
-                                        plan.start_time(where.best), account_window(job_plan, job_where, where.best)))
+                                        plan.start_time(where.best), account_window(job_plan, job_where, where.best),
+                                        here))  # fmt: skip
     top_when = plan.top_yearly
     if top_when is not None and top_when.now is not None and top_when.facts.region.name != job.region:
         alternatives.append(Alternative("starting at the decision time in the region ranked first on yearly data",
                                         top_when.facts.region.name, decision,
-                                        account_window(plan, top_when, top_when.now)))  # fmt: skip
+                                        account_window(plan, top_when, top_when.now), top_when.series.source))
     measured = None
     if job.measured:
         measured = MeasuredEmissions(**json.loads(job.measured))
@@ -338,8 +361,8 @@ def report_dict(report: JobReport) -> dict[str, Any]:
         **accounting(report.accounting),
         "sources": list(report.accounting.sources),
         "hourly": [hour_dict(r, iso) for r in report.accounting.rows],
-        "alternatives": [{"what": a.what, "region": a.region, "start": iso(a.start), **accounting(a.accounting)}
-                         for a in report.alternatives],
+        "alternatives": [{"what": a.what, "region": a.region, "start": iso(a.start), **accounting(a.accounting),
+                          "source": a.source} for a in report.alternatives],
         "measured": None if report.measured is None else dataclasses.asdict(report.measured),
         "local_cpu": None if report.local_cpu is None else dataclasses.asdict(report.local_cpu),
         "methods": report.methods(),
@@ -348,6 +371,7 @@ def report_dict(report: JobReport) -> dict[str, Any]:
 
 HOURLY_COLUMNS = ("start", "hours", "energy_kwh", "intensity_gco2_kwh", "intensity_low", "intensity_high",
                   "emissions_kgco2e", "low", "high")  # fmt: skip
+CSV_COLUMNS = (*HOURLY_COLUMNS, "intensity_source")  # the CSV has no other place to say where the hours came from
 
 
 def hour_dict(row: Any, iso: Any) -> dict[str, Any]:
@@ -376,23 +400,23 @@ def render(report: JobReport, fmt: str) -> str:
         return json.dumps(values, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, HOURLY_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(values["hourly"])
+        writer.writerows(hour | {"intensity_source": values["intensity_source"]} for hour in values["hourly"])
         return out.getvalue()
     lines = [
         f"{values['job']['id']}: {values['start']} to {values['end']} ({values['hours']:.3g} h, "
         f"{values['hours_basis']}), {values['job']['region']}",
-        f"Estimate: {values['energy_kwh']:.3g} kWh, {values['emissions_kgco2e']:.3g} kg CO2e "
-        f"(range {values['low']:.3g}-{values['high']:.3g})",
+        f"Estimate: {values['energy_kwh']:.3g} kWh, {values['emissions_kgco2e']:.3g} kg CO₂e "
+        f"(range {values['low']:.3g}–{values['high']:.3g})",
     ]
-    lines += [f"  {a['what']} ({a['region']}, {a['start']}): {a['emissions_kgco2e']:.3g} kg CO2e"
-              for a in values["alternatives"]]  # fmt: skip
+    lines += [f"  {a['what']} ({a['region']}, {a['start']}): {a['emissions_kgco2e']:.3g} kg CO₂e; hourly data: "
+              f"{a['source']}" for a in values["alternatives"]]  # fmt: skip
     lines.append(f"Hourly data: {values['intensity_source']}")
     measured = values["measured"]
     if measured is None:
         lines.append("codecarbon: no measurement")
     else:
-        lines.append(f"codecarbon measured: {measured['energy_kwh']:.3g} kWh, {measured['emissions_kg']:.3g} kg CO2e")
+        lines.append(f"codecarbon measured: {measured['energy_kwh']:.3g} kWh, {measured['emissions_kg']:.3g} kg CO₂e")
     lines += ["", values["methods"], ""]
     return "\n".join(lines)

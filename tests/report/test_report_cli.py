@@ -102,7 +102,7 @@ def test_json_report_matches_account_window_and_has_alternatives_and_measurement
     assert top["region"] == plan.top_yearly.facts.region.name  # type: ignore[union-attr]
     assert report["measured"]["emissions_kg"] == MEASURED["emissions_kg"]
     methods = report["methods"]
-    for part in (REGION, "kWh", "kg CO2e", "codecarbon 2.8.0 measured", "Had it started", "observed"):
+    for part in (REGION, "kWh", "kg CO₂e", "codecarbon 2.8.0 measured", "Had it started", "observed"):
         assert part in methods
 
 

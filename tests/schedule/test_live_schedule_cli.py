@@ -11,6 +11,7 @@ import pytest
 from carbon_gui.cli import main
 from carbon_gui.cloud.ledger import JobRecord, Ledger
 from carbon_gui.jobs.schedule import Schedule
+from carbon_gui.sources.reference import load_reference
 from tests.integration.fake_providers import FakeElectricityMaps
 
 pytestmark = [pytest.mark.usefixtures("data_dir"), pytest.mark.timeout(180)]
@@ -187,3 +188,42 @@ def test_launch_scheduled_live_misuse_exits_2_with_one_line_and_changes_nothing(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], err
     assert Ledger().job(job_id) == before  # neither launched, re-planned nor dropped
+
+
+def test_report_live_fetches_the_alternatives_regions_and_labels_each_alternatives_data(
+    em: FakeElectricityMaps, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    job_id = _ended_job(3.0)
+    assert main(["report", job_id, "--format", "json", "--live"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    others = [a for a in report["alternatives"] if a["region"] != REGION]
+    assert others, report["alternatives"]  # the region first on yearly data is compared
+    reference = load_reference()
+    asked = {r.query["zone"][0] for r in em.requests_to("carbon-intensity/history") if "zone" in r.query}
+    for alternative in others:  # its hours are the provider's too, not the bundled data's
+        assert reference.catalog.region(alternative["region"]).grid_zone in asked, asked
+    for alternative in report["alternatives"]:
+        assert "Electricity Maps history" in alternative["source"], alternative
+        assert "bundled" not in alternative["source"], alternative
+
+    assert main(["report", job_id, "--live"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for alternative in report["alternatives"]:  # each alternative's line says where its hours come from
+        [line] = [x for x in lines if x.startswith(f"  {alternative['what']} ({alternative['region']}")]
+        assert f"hourly data: {alternative['source']}" in line, line
+        assert "kg CO₂e" in line
+
+
+def test_report_offline_labels_each_alternatives_data_as_bundled_or_yearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    job_id = _ended_job(3.0)
+    assert main(["report", job_id, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["alternatives"]
+    for alternative in report["alternatives"]:
+        assert "bundled" in alternative["source"] or "Google yearly" in alternative["source"], alternative
+    assert main(["report", job_id, "--format", "csv", "--output", str(tmp_path / "hours.csv")]) == 0
+    header, *rows = (tmp_path / "hours.csv").read_text(encoding="utf-8").splitlines()
+    assert header.isascii() and "intensity_source" in header.split(",")  # machine keys stay ASCII
+    assert rows and all(report["intensity_source"] in row for row in rows)
