@@ -232,10 +232,12 @@ def build_report(
 
     alternatives = []
     here = where.series.source
+    best_at_once = where.best is not None and where.best.start_h == where.now.start_h
     if start_h != 0:  # it did not start at once: what starting at once would have emitted
-        alternatives.append(Alternative("starting at the decision time in the same region", job.region, decision,
-                                        account_window(job_plan, job_where, where.now), here))  # fmt: skip
-    if where.best is not None and where.best.start_h != start_h:
+        what = "starting at the decision time in the same region" + (", its best start there" if best_at_once else "")
+        alternatives.append(Alternative(what, job.region, decision, account_window(job_plan, job_where, where.now),
+                                        here))  # fmt: skip
+    if where.best is not None and where.best.start_h != start_h and not best_at_once:  # said once, not twice
         alternatives.append(Alternative("its best start there before the deadline", job.region,
                                         plan.start_time(where.best), account_window(job_plan, job_where, where.best),
                                         here))  # fmt: skip
