@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 MAX_DEFAULT_REGIONS = 5
 SHORT_TITLE_CHARS = 40  # fits one line of the intensity plot's title at 1024 px
+REGIONS_MAX_WIDTH = 220
+REGIONS_CHROME_PX = 50  # a region list's check box, margins and scroll bar
+INTENSITY_MIN_HEIGHT = 220  # two title lines, curves, the time axis and two legend rows
 
 
 class SignalsView(QWidget):
@@ -46,7 +49,7 @@ class SignalsView(QWidget):
         self.regions = QListWidget()
         self.regions.setObjectName("signalRegions")
         self.regions.setAccessibleName("Regions to plot")
-        self.regions.setMaximumWidth(220)
+        self.regions.setMaximumWidth(REGIONS_MAX_WIDTH)
         self.regions.itemChanged.connect(self._on_item_changed)
         self._user_choice: dict[str, Qt.CheckState] = {}  # ticks the user set; others follow the ranking
         # The plots are built when the tab is first shown: two plot widgets cost ~25 ms of start-up.
@@ -87,7 +90,15 @@ class SignalsView(QWidget):
         left.addWidget(QLabel("Regions"))
         left.addWidget(self.regions)
         body.addLayout(left)
-        body.addWidget(plots, 1)
+        # The plots scroll up and down when the tab is shorter than both need (at 1024 x 640 the power mix got 90 px:
+        # its legend, region names and axis were cut); a taller tab gives them all its height.
+        plots_area = QScrollArea()
+        plots_area.setObjectName("signalPlots")
+        plots_area.setWidget(plots)
+        plots_area.setWidgetResizable(True)
+        plots_area.setFrameShape(QFrame.Shape.NoFrame)
+        plots_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body.addWidget(plots_area, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addLayout(body, 1)
@@ -118,6 +129,9 @@ class SignalsView(QWidget):
             item.setCheckState(state)
             self.regions.addItem(item)
         self.regions.blockSignals(False)
+        # as wide as the longest name needs, so the plots keep the rest (at 1024 px every pixel counts)
+        longest = max((self.regions.fontMetrics().horizontalAdvance(name) for name in ranked), default=0)
+        self.regions.setMaximumWidth(min(REGIONS_MAX_WIDTH, longest + REGIONS_CHROME_PX))
         self._redraw()
 
     def ensure_plots(self) -> tuple[IntensityPlot, PowerMixPlot]:
@@ -126,6 +140,7 @@ class SignalsView(QWidget):
             from carbon_gui.ui.plots.power_mix_plot import PowerMixPlot
 
             self.intensity = IntensityPlot()
+            self.intensity.setMinimumHeight(INTENSITY_MIN_HEIGHT)
             self.mix = PowerMixPlot()
             self._plots.addWidget(self.intensity)
             self._plots.addWidget(self.mix)

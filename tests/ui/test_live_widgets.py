@@ -74,15 +74,15 @@ def test_power_mix_hover_names_value_source_time_and_data_source(qtbot):
     ]
     plot.set_mixes(mixes, "Power production by source (latest)")
     assert plot.bar_count == 2
-    # stacked in source order: gas (0-1000 MW) then wind (1000-4000 MW) for the first bar
+    # stacked in source order: gas (0-1000 MW) then wind (1000-4000 MW) for the first bar (row 0)
     assert plot.segment_at(0.1, 500) == "europe-west4: gas 1,000 MW\nat 2026-03-02 11:00 UTC\ndata: Electricity Maps"
     assert plot.segment_at(-0.2, 3900).startswith("europe-west4: wind 3,000 MW")
     assert plot.segment_at(1.0, 100).startswith("europe-west1: nuclear 2,500 MW\nat 2026-03-02 11:00 UTC, estimated")
     assert plot.segment_at(0.5, 500) == "" and plot.segment_at(0, 4500) == ""  # between bars, above a bar
     # a real mouse move over the first bar's wind segment shows its text
     view = plot.getPlotItem().getViewBox()
-    view.setRange(xRange=(-0.5, 1.5), yRange=(0, 4200), padding=0)
-    target = plot.mapFromScene(view.mapViewToScene(QPointF(0, 2500)))
+    view.setRange(yRange=(-0.5, 1.5), xRange=(0, 4200), padding=0)  # the bars lie along x, a row per region
+    target = plot.mapFromScene(view.mapViewToScene(QPointF(2500, 0)))
     qtbot.mouseMove(plot.viewport(), QPoint(target))
     qtbot.waitUntil(lambda: plot.hover_text.startswith("europe-west4: wind 3,000 MW"), timeout=3000)
     tooltips = [i.toolTip() for i in plot.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
