@@ -54,7 +54,12 @@ def index_text(index: RelativeIndex, now: datetime) -> str:
 
 
 CACHE_NOTE = "from the 5-minute cache"
-OFFLINE_MESSAGES = ("offline", "timed out", "connection lost")  # sources.provider_errors' MSG_OFFLINE and kin
+# sources.provider_errors' MSG_OFFLINE and kin -> what happened, so the status says "offline" once, and how
+OFFLINE_CAUSES = {
+    "offline": "could not connect to {provider}",
+    "timed out": "{provider} did not answer in time",
+    "connection lost": "{provider} closed the connection without answering",
+}
 
 
 def _current_value(signal: GridSignal) -> bool:
@@ -86,8 +91,9 @@ def refresh_status(provider: str, arrived: Sequence[GridSignal], started: dateti
         messages = {p.message for p in problems}
         waits = [p.retry_after_s for p in problems if p.retry_after_s]
         at = f"at {finished:%H:%M} UTC"
-        if messages and messages <= set(OFFLINE_MESSAGES):
-            return f"Offline: could not reach {provider} {at} ({', '.join(sorted(messages))}); {kept}."
+        if messages and messages <= OFFLINE_CAUSES.keys():
+            causes = " or ".join(OFFLINE_CAUSES[m].format(provider=provider) for m in sorted(messages))
+            return f"Offline: {causes} {at}; {kept}."
         if "key rejected" in messages:
             return f"Refused: {provider} rejected the key {at} (check it under Settings → Keys); {kept}."
         if waits:

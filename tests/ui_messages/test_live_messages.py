@@ -84,8 +84,19 @@ def test_an_offline_refresh_says_offline_not_refreshed(qtbot, em, tmp_path):
     fresh_session(window, tmp_path)
     status = refresh_and_wait(qtbot, window)
     assert "refreshed" not in status, status
-    assert status.startswith("Offline: could not reach Electricity Maps"), status
+    assert status.startswith("Offline: could not connect to Electricity Maps at "), status
+    assert status.lower().count("offline") == 1, status  # said once ("Offline: … (offline)" said it twice)
     assert "the last good values stay on screen, marked STALE" in status
+    window.close()
+
+
+def test_a_dropped_connection_says_what_happened_once(qtbot, em, tmp_path):
+    window: MainWindow = em_window(qtbot, em, tmp_path)
+    fresh_session(window, tmp_path)
+    em.faults["carbon-intensity/latest"] = Fault("disconnect")  # the server hangs up without answering
+    status = refresh_and_wait(qtbot, window)
+    assert status.startswith("Offline: Electricity Maps closed the connection without answering at "), status
+    assert "connection lost" not in status and status.lower().count("offline") == 1, status
     window.close()
 
 
