@@ -567,7 +567,10 @@ class MainWindow(QMainWindow):
         self._details_soon.stop()
         row = self.table_model.row_of(self._selected) if self._selected else None
         if self._selected is None or row is None:
-            self.details.show_region(None)
+            if self.ranking is not None and not self.ranking.ranked:
+                self.details.show_nothing_ranked(len(self.ranking.excluded))
+            else:
+                self.details.show_region(None)
             return
         year = self._assessment.scenario.carbon_year if self._assessment else None
         notes = self.live_controller.region_notes(self._selected)

@@ -10,7 +10,7 @@ from carbon_gui.core.catalog import PRICE_PROVENANCE
 from carbon_gui.core.energy import POWER_PROVENANCE
 from carbon_gui.core.geo import LATENCY_METHOD
 from carbon_gui.core.scoring import ScoredRegion
-from carbon_gui.ui.formatting import fmt, fmt_mass, fmt_money, place
+from carbon_gui.ui.formatting import fmt, fmt_mass, fmt_money, place, plural
 from carbon_gui.ui.live_labels import cfe_provenance
 
 RAW_FORMAT: dict[str, Callable[[float | None], str]] = {
@@ -36,6 +36,15 @@ class ScoreDetails(QTextBrowser):
         if scored is None:
             self._set_html("<p><i>Select a region in the table or on the map to see why it scores as it does.</i></p>")
             return
+        self._show_scored(scored, notes, carbon_year)
+
+    def show_nothing_ranked(self, excluded: int) -> None:
+        """No region to select: say why there is no score, and where the reasons are."""
+        self._set_html(f"<p><i>No region is ranked, so there is no score to explain. The "
+                       f"{plural(excluded, 'region')} are under Not ranked, with the reason each one is left out; the "
+                       "headline above the tabs names the main cause.</i></p>")  # fmt: skip
+
+    def _show_scored(self, scored: ScoredRegion, notes: Sequence[str], carbon_year: int | None) -> None:
         f = scored.facts
         region = f.region
         j = region.jurisdiction
