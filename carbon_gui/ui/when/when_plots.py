@@ -1,11 +1,14 @@
 """The When view's plots: expected emissions per (region, start hour) as a heatmap with a colour bar, and one
 region's hourly intensity with its forecast band and the chosen run window shaded."""
 
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QEvent, QPointF, QRectF
+from PySide6.QtGui import QFontMetricsF, QHelpEvent
+from PySide6.QtWidgets import QToolTip
 
 from carbon_gui.time_planning import RegionWhen, TimePlan
 
@@ -17,7 +20,8 @@ INTENSITY_COLOR = (31, 119, 180)
 
 class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     """Rows: regions in the plan's order (best first, at the top); columns: start hours (UTC). Unknown cells (a
-    window the data does not cover) stay blank. The best (region, start) is starred."""
+    window the data does not cover) stay blank. The best (region, start) is starred. Where the rows are lower than
+    a line of text, only every n-th region is named (the best one always); hovering a cell names its region."""
 
     def __init__(self) -> None:
         super().__init__(background="w", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
@@ -38,6 +42,9 @@ class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
         self.best_marker = pg.ScatterPlotItem(symbol="star", size=16, brush=BEST_BRUSH, pen=BEST_PEN)
         item.addItem(self.best_marker)
         self.regions: list[str] = []
+        self._grid = np.empty((0, 0))
+        self._x0 = 0.0
+        item.getViewBox().sigResized.connect(self._name_rows)
 
     def set_plan(self, plan: TimePlan) -> None:
         item = self.getPlotItem()
@@ -52,7 +59,8 @@ class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
         if known.size:
             low, high = float(known.min()), float(known.max())
             self.colour_bar.setLevels((low, high if high > low else low + 1e-9))
-        item.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(self.regions)]])
+        self._grid, self._x0 = grid, x0
+        self._name_rows()
         # a short title: it sets the plot's minimum width; at 1024 px a longer one pushed the colour bar out of view
         item.setTitle(f"{plan.run_hours:g} h run ★ best", size="9pt")
         item.setXRange(x0, x0 + grid.shape[1] * HOUR_S, padding=0)
@@ -62,6 +70,39 @@ class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships 
             self.best_marker.setData([x0 + (best.start_h + 0.5) * HOUR_S], [0.5])  # the best region is row 0
         else:
             self.best_marker.setData([], [])
+
+    def _name_rows(self) -> None:
+        """Name every n-th row, n chosen so that the names are a text line apart at the plot's present height."""
+        axis = self.getPlotItem().getAxis("left")
+        row_px = self.getPlotItem().getViewBox().height() / max(1, len(self.regions))
+        line_px = QFontMetricsF(axis.style["tickFont"] or self.font()).height()
+        step = max(1, math.ceil(line_px / row_px)) if row_px > 0 else 1
+        axis.setTicks([[(i + 0.5, name) for i, name in enumerate(self.regions) if i % step == 0]])
+        axis.setLabel("region" if step == 1 else f"region (1 in {step})")  # the rest in the tooltips
+
+    def cell_text(self, scene_pos: QPointF) -> str:
+        """The region, start and expected emissions of the cell at `scene_pos`; "" outside the cells."""
+        view_box = self.getPlotItem().getViewBox()
+        point = view_box.mapSceneToView(scene_pos)
+        row, col = math.floor(point.y()), math.floor((point.x() - self._x0) / HOUR_S)
+        inside = view_box.sceneBoundingRect().contains(scene_pos)  # not over an axis or the colour bar
+        if not inside or not (0 <= row < self._grid.shape[0] and 0 <= col < self._grid.shape[1]):
+            return ""
+        start = datetime.fromtimestamp(self._x0 + col * HOUR_S, UTC)
+        value = self._grid[row, col]
+        emissions = f"{value:.3g} kg CO₂e (estimate)" if np.isfinite(value) else "no data for this start"
+        return f"{self.regions[row]}, start {start:%a %H:%M} UTC: {emissions}"
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # Qt asks for a tooltip where the mouse rests (pyqtgraph's own move signal drops fast moves)
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.cell_text(self.mapToScene(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return bool(super().viewportEvent(event))
 
 
 class WindowPlot(pg.PlotWidget):  # type: ignore[misc]
