@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 DEBOUNCE_MS = 400  # planner edits come in bursts (typing, slider drags): plan once they settle
 SHOW_PROGRESS_MS = 500
+NO_INPUTS = "No plan: the planner needs a machine it knows, a run length and a weight above 0."
 DEFAULT_WITHIN_H = 36.0
 COLUMNS = ("Region", "Best start", "kg CO₂e, est.", "low–high, kg", "Start now, kg", "Hourly data (source)")
 
@@ -175,7 +176,7 @@ class WhenView(QWidget):
         inputs.addWidget(self.cancel_button)
         inputs.addStretch(0)
 
-        self.message = QLabel("The plan starts once the ranking is ready.")
+        self.message = QLabel("No plan yet: planning starts when this tab is first shown.")
         self.message.setObjectName("whenMessage")
         self.message.setWordWrap(True)
         self.answer = QLabel()
@@ -227,7 +228,15 @@ class WhenView(QWidget):
             self._plots.addWidget(_with_caption(self.window_plot, self.window_caption))
             self._plots.setStretchFactor(0, 3)  # the heatmap carries region names and its colour bar
             self._plots.setStretchFactor(1, 2)
+            self._show_axes(False)  # no plan yet: no made-up 0-1 scales
         return self.heatmap, self.window_plot
+
+    def _show_axes(self, shown: bool) -> None:
+        heatmap, window_plot = self._ensure_plots()
+        for plot in (heatmap, window_plot):
+            for side in ("left", "bottom"):
+                plot.getPlotItem().showAxis(side, shown)
+        heatmap.colour_bar.setVisible(shown)
 
     # ----- planning -----------------------------------------------------------------------
     def attach(self, tasks: "BackgroundTasks") -> None:
@@ -243,6 +252,10 @@ class WhenView(QWidget):
             self.run_hours.blockSignals(False)
         if self._shown_once:
             self._debounce.start()
+            if inputs is not None:  # what the plan's wait looks like from the tab (the last plan stays below)
+                self.message.setText("<i>Planning…</i>")
+            elif not self._running:
+                self._show_problem(NO_INPUTS)
 
     def showEvent(self, event: QShowEvent) -> None:
         self._ensure_plots()  # before the first paint of the tab
@@ -261,6 +274,8 @@ class WhenView(QWidget):
         self._debounce.stop()
         inputs = self._inputs()
         if inputs is None or self._tasks is None:
+            if inputs is None:
+                self._show_problem(NO_INPUTS)
             return
         now = datetime.now(UTC)
         deadline = now + timedelta(hours=self.within.value())
@@ -336,6 +351,7 @@ class WhenView(QWidget):
                              f"by {plan.deadline:%Y-%m-%d %H:%M} UTC. All figures are estimates.")  # fmt: skip
         self.answer.setText(answer_html(plan))
         self._ensure_plots()[0].set_plan(plan)
+        self._show_axes(True)
         self._fill_table(plan)
         self.notes.setText(notes_text(plan))
         self.planned.emit(plan)
