@@ -98,7 +98,7 @@ def moved(old_start: datetime, old_kg: float | None, new_start: datetime, new_kg
         change = (new_kg - old_kg) / old_kg
     if abs(shift_h) <= MOVE_HOURS and (change is None or abs(change) <= MOVE_FRACTION):
         return None
-    emissions = "" if change is None else f"; expected emissions {change:+.0%} ({old_kg:.3g} -> {new_kg:.3g} kg CO2e)"
+    emissions = "" if change is None else f"; expected emissions {change:+.0%} ({old_kg:.3g} -> {new_kg:.3g} kg CO₂e)"
     return (
         f"New data moved the best start from {old_start:%Y-%m-%d %H:%M} to {new_start:%Y-%m-%d %H:%M} UTC "
         f"({shift_h:+.1f} h){emissions}."

@@ -44,7 +44,7 @@ def test_a_replan_is_reported_only_beyond_the_thresholds() -> None:
     later = schedule.moved(NOW, 1.0, NOW + timedelta(hours=3), 1.0)
     assert later is not None and "+3.0 h" in later
     cleaner = schedule.moved(NOW, 1.0, NOW, 0.8)
-    assert cleaner is not None and "-20%" in cleaner
+    assert cleaner is not None and "-20%" in cleaner and "kg CO₂e" in cleaner  # shown in the window
     assert schedule.moved(NOW, None, NOW + timedelta(hours=2), 0.5) is not None  # a fixed time had no figure
 
 

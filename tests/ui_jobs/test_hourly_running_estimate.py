@@ -31,7 +31,7 @@ def test_each_hour_run_keeps_the_live_value_fetched_for_it() -> None:
     power = PowerRange(ESTIMATE.watts, ESTIMATE.watts, ESTIMATE.watts)
     hourly = [ESTIMATE.intensity_gco2_kwh, 100.0, 250.0]
     expected = account(NOW - timedelta(minutes=150), 2.5, hourly, hourly, hourly, power, ESTIMATE.pue, [])
-    assert f"{mass_text(expected.operational_kg)} CO2e so far (estimate)" in cell, cell
+    assert f"{mass_text(expected.operational_kg)} CO₂e so far (estimate)" in cell, cell
     flat = ESTIMATE.so_far(2.5)[0] * 250.0 / 1000  # the whole run at the latest value: what it used to show
     assert mass_text(flat) not in cell
     assert "hour by hour" in tooltip and "Electricity Maps" in tooltip and "10 min old" in tooltip

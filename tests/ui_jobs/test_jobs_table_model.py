@@ -80,7 +80,7 @@ def test_a_running_vertex_job_shows_where_what_how_long_and_the_estimate_so_far(
     assert cell(model, "Elapsed") == "1 h 30 min"  # from the first pending, not from the queue
     kwh, kg = ESTIMATE.so_far(1.5)  # 400 W × 1.5 h × 1.1 = 0.66 kWh; × 300 g/kWh = 198 g
     assert (kwh, kg) == pytest.approx((0.66, 0.198))
-    assert cell(model, "Energy") == "≈ 660 Wh, 198 g CO2e so far (estimate)"
+    assert cell(model, "Energy") == "≈ 660 Wh, 198 g CO₂e so far (estimate)"
     assert "not a measurement" in cell(model, "Energy", TOOLTIP)
     assert "Google region-carbon-info" in cell(model, "Energy", TOOLTIP)
     assert "for the 1 h 30 min the job ran so far" in cell(model, "Energy", TOOLTIP)
@@ -92,8 +92,8 @@ def test_an_ended_job_shows_the_estimate_for_its_actual_length_and_codecarbons_f
     record = vertex_job("succeeded", ended_at=NOW - timedelta(minutes=70), measured=json.dumps(MEASURED.__dict__))
     model = model_with(JobSnapshot(record, history))
     assert cell(model, "Elapsed") == "2 h 00 min"  # stops at the end, not now
-    assert cell(model, "Energy") == "≈ 880 Wh, 264 g CO2e (estimate)"
-    assert cell(model, "codecarbon") == "247 Wh, 190 g CO2e (estimated)"
+    assert cell(model, "Energy") == "≈ 880 Wh, 264 g CO₂e (estimate)"
+    assert cell(model, "codecarbon") == "247 Wh, 190 g CO₂e (estimated)"
     tooltip = cell(model, "codecarbon", TOOLTIP)
     assert "estimated" in tooltip and MEASURED.source in tooltip  # how codecarbon got them: TDP model, no RAPL
 

@@ -178,6 +178,6 @@ def test_a_local_runs_output_appears_as_it_runs_and_codecarbons_figures_after(
     qtbot.waitUntil(lambda: "step 49" in output.toPlainText(), timeout=WAIT_MS)
     lines = output.toPlainText().splitlines()
     assert [line for line in lines if line.startswith("step ")] == [f"step {i}" for i in range(50)]  # each once
-    qtbot.waitUntil(lambda: "CO2e (" in view.details.measured.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "CO₂e (" in view.details.measured.text(), timeout=WAIT_MS)
     assert "codecarbon" in view.details.measured_source.text()
     assert view.details.estimate.text().endswith("(estimate)")  # this machine's CPU, beside codecarbon's figure

@@ -69,7 +69,7 @@ def test_a_running_jobs_estimate_uses_the_latest_live_intensity_of_the_window(
     qtbot.waitUntil(lambda: "Electricity Maps" in running_estimate(), timeout=WAIT_MS)
     tooltip = running_estimate()
     # accounted hour by hour since the hourly accounting of running jobs: the hour it runs in is at the live value
-    assert f"latest {LIVE_G:,.0f} gCO2e/kWh" in tooltip and "Intensity hour by hour" in tooltip
+    assert f"latest {LIVE_G:,.0f} gCO₂e/kWh" in tooltip and "Intensity hour by hour" in tooltip
     service.cancel(record.id)  # the run need not go on
     window.close()
 
@@ -94,7 +94,7 @@ def test_a_running_vertex_jobs_so_far_figure_uses_the_live_intensity_and_an_ende
     running = JobSnapshot(vertex_job("running"), timeline(("running", 60)), live_intensity=live)
     cell, tooltip = estimate_text(running, NOW)
     kwh, _ = ESTIMATE.so_far(1.0)
-    assert cell.startswith(f"≈ 440 Wh, {mass_text(kwh * LIVE_G / 1000)} CO2e so far")  # 400 W × 1 h × PUE 1.1
-    assert f"in place of {ESTIMATE.intensity_gco2_kwh:,.0f} gCO2e/kWh" in tooltip
+    assert cell.startswith(f"≈ 440 Wh, {mass_text(kwh * LIVE_G / 1000)} CO₂e so far")  # 400 W × 1 h × PUE 1.1
+    assert f"in place of {ESTIMATE.intensity_gco2_kwh:,.0f} gCO₂e/kWh" in tooltip
     ended = dataclasses.replace(running, record=vertex_job("succeeded", ended_at=NOW))
     assert mass_text(kwh * ESTIMATE.intensity_gco2_kwh / 1000) in estimate_text(ended, NOW)[0]

@@ -65,10 +65,10 @@ def test_a_local_run_shows_this_machine_and_its_estimate_beside_codecarbons_meas
     assert yearly is not None and yearly.intensity_gco2_kwh is not None
     kwh = local_power(cpu, Utilisation()).watts * elapsed / 3600 / 1000  # this machine: no data-centre PUE
     kg = kwh * yearly.intensity_gco2_kwh / 1000
-    assert _cell(view, job_id, "Energy") == f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e (estimate)"
+    assert _cell(view, job_id, "Energy") == f"≈ {energy_text(kwh)}, {mass_text(kg)} CO₂e (estimate)"
 
     details = view.details
-    qtbot.waitUntil(lambda: "CO2e (" in details.measured.text(), timeout=WAIT_MS)  # codecarbon's, read after the run
+    qtbot.waitUntil(lambda: "CO₂e (" in details.measured.text(), timeout=WAIT_MS)  # codecarbon's, read after the run
     assert details.estimate.text() == _cell(view, job_id, "Energy")
     assert cpu.model in details.estimate_source.text() and "codecarbon's" in details.estimate_source.text()
     assert "Estimate" in details.estimate_header.text() and "Measured" in details.measured_header.text()
@@ -102,7 +102,7 @@ def test_report_of_a_local_run_puts_this_machines_estimate_beside_codecarbons_me
     qtbot, view: JobsView, service: JobService, tmp_path: Path
 ) -> None:
     job_id = _ended_local_run(qtbot, view, service, tmp_path)
-    qtbot.waitUntil(lambda: "CO2e (" in view.details.measured.text(), timeout=WAIT_MS)  # codecarbon's figures read
+    qtbot.waitUntil(lambda: "CO₂e (" in view.details.measured.text(), timeout=WAIT_MS)  # codecarbon's figures read
     path = tmp_path / "report.json"
     view.export_report(job_id, path)  # what Report… does with the path the file dialog gives
     qtbot.waitUntil(lambda: view.message.text().startswith("Wrote the report"), timeout=WAIT_MS)

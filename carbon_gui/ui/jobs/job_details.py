@@ -106,7 +106,7 @@ class JobDetails(QWidget):
         for widget in (self.title, self.note, self.error, self.links):
             info_layout.addWidget(widget)
 
-        figures = QGroupBox("Energy and CO2e")
+        figures = QGroupBox("Energy and CO₂e")
         grid = QGridLayout(figures)
         self.estimate_header = QLabel(ESTIMATE_HEADER)
         self.measured_header = QLabel("<b>Measured</b> by codecarbon (read from the run's emissions.csv)")

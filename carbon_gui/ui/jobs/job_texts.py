@@ -1,4 +1,4 @@
-"""How the Jobs tab words a job: where it runs, on what, for how long, and its energy and CO2e — the app's
+"""How the Jobs tab words a job: where it runs, on what, for how long, and its energy and CO₂e — the app's
 estimate and codecarbon's figures, each with its unit and a label saying what kind of number it is."""
 
 from datetime import datetime
@@ -85,23 +85,23 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
         latest = snapshot.live_hours[-1][1]
         hourly_note = (
             f"Intensity hour by hour: each hour run at the live value fetched in it ({len(seen)} h seen; latest "
-            f"{latest.intensity_gco2_kwh:,.0f} gCO2e/kWh, {latest.provenance.label()}), the hours before the first "
-            f"at {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()})."
+            f"{latest.intensity_gco2_kwh:,.0f} gCO₂e/kWh, {latest.provenance.label()}), the hours before the first "
+            f"at {launched.intensity_gco2_kwh:,.0f} gCO₂e/kWh ({launched.intensity.label()})."
         )
-    figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO2e"
+    figures = f"≈ {energy_text(kwh)}, {mass_text(kg)} CO₂e"
     cell = f"{figures} (estimate)" if snapshot.has_ended else f"{figures} so far (estimate)"
     if hourly_note:
         intensity = hourly_note
     elif launched is not None and launched != estimate:  # a live value re-fetched while it runs
         intensity = (f"Intensity: the latest live value ({estimate.intensity.label()}), re-fetched while the job "
-                     f"runs, in place of {launched.intensity_gco2_kwh:,.0f} gCO2e/kWh ({launched.intensity.label()}).")
+                     f"runs, in place of {launched.intensity_gco2_kwh:,.0f} gCO₂e/kWh ({launched.intensity.label()}).")
     else:  # a Vertex AI job's planned run names it
         intensity = f"Intensity: {estimate.intensity.label()}." if snapshot.is_local else ""
     if snapshot.local is not None:
         power = f"{estimate.watts:,.0f} W from {snapshot.local.basis}; no data-centre PUE"
     else:
         power = f"{estimate.watts:,.0f} W (modelled) × PUE {estimate.pue:.2f}"
-    per_hour = "each hour's intensity" if hourly_note else f"{estimate.intensity_gco2_kwh:,.0f} gCO2e/kWh"
+    per_hour = "each hour's intensity" if hourly_note else f"{estimate.intensity_gco2_kwh:,.0f} gCO₂e/kWh"
     how = (
         f"Estimate by carbon-gui, not a measurement, for the {duration_text(elapsed)} the job ran"
         f"{'' if snapshot.has_ended else ' so far'}: {power} × {per_hour}."
@@ -134,9 +134,9 @@ def measured_text(snapshot: JobSnapshot) -> tuple[str, str]:
                 "or the script ran as it is, without the codecarbon wrapper."
             )
         return "after the run", "codecarbon's figures are read from the job's output once it ends."
-    cell = f"{energy_text(measured.energy_kwh)}, {mass_text(measured.emissions_kg)} CO2e ({measured.kind})"
+    cell = f"{energy_text(measured.energy_kwh)}, {mass_text(measured.emissions_kg)} CO₂e ({measured.kind})"
     tooltip = (
         f"codecarbon's figures ({measured.kind}) over {duration_text(measured.duration_s)}: "
-        f"{energy_text(measured.energy_kwh)}, {mass_text(measured.emissions_kg)} CO2e.\nSource: {measured.source}"
+        f"{energy_text(measured.energy_kwh)}, {mass_text(measured.emissions_kg)} CO₂e.\nSource: {measured.source}"
     )
     return cell, tooltip
