@@ -353,9 +353,9 @@ def _assumptions(request: CompareRequest, metric: Metric, year: int) -> tuple[st
         "are left out unless they are the reference's own type.",
         "Energy: Cloud Carbon Footprint power model (vCPUs at 50 % load, memory per GB, GPUs at TDP) × hours × "
         "the region's PUE.",
-        f"CO2e: energy × Google's {year} yearly average grid intensity of the region (location-based).",
+        f"CO₂e: energy × Google's {year} yearly average grid intensity of the region (location-based).",
         "Cost: Compute Engine on-demand list price × hours, a proxy for Vertex AI training prices; unknown for "
         "GPUs attached to N1 (no list price in the data).",
-        "Pareto-optimal: no other option is at least as good on CO2e, cost and time and better on one; options "
+        "Pareto-optimal: no other option is at least as good on CO₂e, cost and time and better on one; options "
         "with unknown cost are not compared.",
     )

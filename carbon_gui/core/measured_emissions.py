@@ -61,7 +61,7 @@ class MeasuredEmissions:
         gpu = f"GPU power read through NVML ({self.gpu_model})" if self.gpu_count else "no GPU"
         return (
             f"codecarbon {self.codecarbon_version}, offline — {self.kind}: CPU power {self.cpu_method}; "
-            f"RAM power estimated from its size; {gpu}; CO2e from codecarbon's yearly average intensity "
+            f"RAM power estimated from its size; {gpu}; CO₂e from codecarbon's yearly average intensity "
             f"for {self.country_name or self.country_iso}"
         )
 

@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 from carbon_gui.core.signals import PowerMix, SignalKind, SignalPoint
 
 T = TypeVar("T")
-G_PER_KWH = "gCO2eq/kWh"
+G_PER_KWH = "gCO₂e/kWh"
 
 
 @dataclass(frozen=True)

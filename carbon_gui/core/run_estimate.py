@@ -62,7 +62,7 @@ class RunEstimate:
         cost = "cost unknown" if self.cost_usd is None else f"${self.cost_usd:,.2f}"
         return (
             f"{self.hours:g} h × {self.watts:,.0f} W × PUE {self.pue:.2f} = {energy_text(self.energy_kwh)}; "
-            f"× {self.intensity_gco2_kwh:,.0f} gCO2e/kWh = {mass_text(self.emissions_kg)} CO2e (estimate); {cost}. "
+            f"× {self.intensity_gco2_kwh:,.0f} gCO₂e/kWh = {mass_text(self.emissions_kg)} CO₂e (estimate); {cost}. "
             f"Intensity: {self.intensity.label()}"
         )
 

@@ -274,7 +274,7 @@ def solve(
     chosen_region = next((r for r in regions or [] if r.region == choice.region), None)
     if chosen_region is not None:
         base.notes.append(
-            f"{chosen_region.region}: {chosen_region.intensity_gco2_kwh:g} gCO2e/kWh ({chosen_region.source}), "
+            f"{chosen_region.region}: {chosen_region.intensity_gco2_kwh:g} gCO₂e/kWh ({chosen_region.source}), "
             f"PUE {chosen_region.pue:g}."
         )
     return replace(

@@ -215,7 +215,7 @@ def test_the_carbon_by_region_is_energy_times_pue_times_intensity(
     assert math.isclose(answer.predicted["CO2e(kg)"], kwh * region.pue * intensity / 1000, rel_tol=1e-12)
     assert answer.region == min(regions, key=lambda r: r.kg_per_it_kwh).region  # same energy: the cleanest grid
     assert any("not a machine type" in note for note in answer.notes)
-    assert f"{region.name}: {intensity:g} gCO2e/kWh (Google" in "\n".join(answer.notes)  # the figure used, sourced
+    assert f"{region.name}: {intensity:g} gCO₂e/kWh (Google" in "\n".join(answer.notes)  # the figure used, sourced
 
 
 def test_a_machine_type_gets_a_cost_by_region(tmp_path: Path, reference: ReferenceData) -> None:

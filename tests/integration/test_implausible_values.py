@@ -71,7 +71,7 @@ def test_an_implausible_latest_value_is_refused(
     assert signal.latest is None and PART_LATEST not in signal.part_times
     assert _problems(fetched) == {
         "carbon-intensity/latest": (
-            f"Electricity Maps reported {written} gCO2eq/kWh for NL, outside the plausible 0–2000: value refused"
+            f"Electricity Maps reported {written} gCO₂e/kWh for NL, outside the plausible 0–2000: value refused"
         )
     }
     assert len(signal.history) == 24  # the other parts stand
@@ -89,7 +89,7 @@ def test_a_series_of_implausible_values_is_refused(
     assert getattr(fetched.one(), attribute) == ()
     assert _problems(fetched) == {
         route: f"Electricity Maps reported only implausible {part} values for NL "
-        f"(24 of 24, e.g. {written} gCO2eq/kWh; plausible 0–2000): {part} refused"
+        f"(24 of 24, e.g. {written} gCO₂e/kWh; plausible 0–2000): {part} refused"
     }
 
 
@@ -104,7 +104,7 @@ def test_an_implausible_point_of_a_series_becomes_a_gap_with_a_note(
     assert len(points) == 24 and points[0].value is None and points[1].value is not None
     assert all(p.value is None or p.value >= 0 for p in points)
     assert signal.problems == ()
-    assert f"{part}: 1 of 24 values refused (-5 gCO2eq/kWh; plausible 0–2000)" in signal.notes
+    assert f"{part}: 1 of 24 values refused (-5 gCO₂e/kWh; plausible 0–2000)" in signal.notes
 
 
 @pytest.mark.parametrize(("source", "mw", "written"), [("coal", -300, "-300"), ("wind", 1e9, "1e+09")])
@@ -176,9 +176,9 @@ def test_a_negative_moer_is_refused_and_does_not_become_the_latest_value(
     written = f"{-5 * LBS_PER_MWH_TO_G_PER_KWH:.4g}"  # -2.268 g/kWh
     assert _problems(fetched) == {
         "forecast": f"WattTime reported only implausible forecast values for CAISO_NORTH "
-        f"(10 of 10, e.g. {written} gCO2eq/kWh; plausible 0–1500): forecast refused",
+        f"(10 of 10, e.g. {written} gCO₂e/kWh; plausible 0–1500): forecast refused",
         "historical": f"WattTime reported only implausible history values for CAISO_NORTH "
-        f"(4 of 4, e.g. {written} gCO2eq/kWh; plausible 0–1500): history refused",
+        f"(4 of 4, e.g. {written} gCO₂e/kWh; plausible 0–1500): history refused",
     }
 
 
@@ -189,7 +189,7 @@ def test_a_refused_current_forecast_falls_back_to_a_measured_moer(
     signal = fetch_wt(wt_client, now=WT_NOW).one()
     assert signal.latest is not None and signal.latest == signal.history[-1]  # not the refused current period
     assert signal.forecast[0].value is None and len(signal.forecast) == 10
-    assert "forecast: 1 of 10 values refused (4.536e+08 gCO2eq/kWh; plausible 0–1500)" in signal.notes
+    assert "forecast: 1 of 10 values refused (4.536e+08 gCO₂e/kWh; plausible 0–1500)" in signal.notes
     assert PART_HISTORY in signal.part_times and signal.problems == ()
 
 
@@ -209,7 +209,7 @@ def test_empty_answers_say_what_was_missing(wt_client: WattTimeClient, wt_server
 # --- where the user sees it: `cleanest --live` and the ranking ----------------------------------------------
 
 
-REFUSED_FR = "Electricity Maps reported -5 gCO2eq/kWh for FR, outside the plausible 0–2000: value refused"
+REFUSED_FR = "Electricity Maps reported -5 gCO₂e/kWh for FR, outside the plausible 0–2000: value refused"
 
 
 def _em_env(server: FakeElectricityMaps, cache: Path) -> dict[str, str]:

@@ -63,7 +63,7 @@ def test_a_partly_refused_series_keeps_its_time_grid() -> None:
     assert [p.value for p in screened.items] == [300.0, None, None, None]
     assert [p.time for p in screened.items] == [p.time for p in points(0, 0, 0, 0)]
     assert screened.problem is None
-    assert screened.note == "history: 2 of 4 values refused (-5, 2500 gCO2eq/kWh; plausible 0–2000)"
+    assert screened.note == "history: 2 of 4 values refused (-5, 2500 gCO₂e/kWh; plausible 0–2000)"
 
 
 def test_a_part_with_nothing_usable_is_refused_with_a_reason() -> None:
@@ -73,7 +73,7 @@ def test_a_part_with_nothing_usable_is_refused_with_a_reason() -> None:
     mixed = check(points(None, -1.0))
     assert mixed.items == () and mixed.problem == (
         "WattTime reported only implausible forecast values for CAISO_NORTH "
-        "(1 of 2, e.g. -1 gCO2eq/kWh; plausible 0–1500): forecast refused"
+        "(1 of 2, e.g. -1 gCO₂e/kWh; plausible 0–1500): forecast refused"
     )
 
 

@@ -35,4 +35,4 @@ def test_so_far_is_proportional_to_elapsed_time(reference: ReferenceData) -> Non
 def test_round_trip_through_a_dict(reference: ReferenceData) -> None:
     estimate = estimate_run(_facts(reference, "europe-west4", 2.5), 2.5)
     assert RunEstimate.from_dict(estimate.to_dict()) == estimate
-    assert "CO2e (estimate)" in estimate.describe()
+    assert "CO₂e (estimate)" in estimate.describe()

@@ -112,7 +112,7 @@ class CompareHardwareDialog(QDialog):
         proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
         self.table.setObjectName("compareTable")
-        self.table.setAccessibleName("Estimated options, lowest CO2e first")
+        self.table.setAccessibleName("Estimated options, lowest CO₂e first")
         self.table.setModel(proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the model's order: lowest CO2e first

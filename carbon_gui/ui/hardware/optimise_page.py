@@ -318,7 +318,7 @@ class OptimisePage(QWidget):
         self.choose_region.setCheckable(True)
         self.choose_region.setChecked(False)
         self.choose_region.setToolTip(
-            "CO2e by region = the benchmark's energy x the region's PUE x its grid intensity (the planner's "
+            "CO₂e by region = the benchmark's energy x the region's PUE x its grid intensity (the planner's "
             "current figure: yearly, live or forecast, as chosen there); cost(USD) from the machine type's price there."
         )
         regions_layout = QVBoxLayout(self.choose_region)
@@ -510,7 +510,7 @@ class OptimisePage(QWidget):
             figure = reference.catalog.carbon(region.name, year)
             if figure is None or figure.intensity_gco2_kwh is None:
                 continue  # no grid figure: carbon cannot be computed there
-            item = QListWidgetItem(f"{region.name}  ({region.location}, {figure.intensity_gco2_kwh:g} gCO2e/kWh)")
+            item = QListWidgetItem(f"{region.name}  ({region.location}, {figure.intensity_gco2_kwh:g} gCO₂e/kWh)")
             item.setData(Qt.ItemDataRole.UserRole, region.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)

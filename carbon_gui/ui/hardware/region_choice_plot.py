@@ -19,7 +19,7 @@ SAME_EVERYWHERE = (
     " The same hardware wins in every region: a grid's intensity and PUE scale every platform's energy alike, so "
     "only the limits (e.g. on cost(USD), priced per region) can make the choice depend on the region."
 )
-COLUMNS = ("region", "hardware", "CO2e estimate", "grid intensity", "PUE", "configuration")
+COLUMNS = ("region", "hardware", "CO₂e estimate", "grid intensity", "PUE", "configuration")
 
 
 class RegionCarbonPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
@@ -116,7 +116,7 @@ class RegionChoice(QWidget):
                 region,
                 answer.hardware or "no feasible configuration",
                 "–" if value is None else f"{value:.4g} {unit}".strip(),
-                "–" if figure is None else f"{figure.intensity_gco2_kwh:g} gCO2e/kWh",
+                "–" if figure is None else f"{figure.intensity_gco2_kwh:g} gCO₂e/kWh",
                 "–" if figure is None else f"{figure.pue:g}",
                 config,
             )
@@ -132,7 +132,7 @@ class RegionChoice(QWidget):
         if not by_region:
             self.caption.setText(
                 "Tick regions under 'Pick the region too' and Optimise: this shows, for each region alone, the "
-                "hardware and configuration with the least CO2e within the same limits."
+                "hardware and configuration with the least CO₂e within the same limits."
             )
             return
         sources = "; ".join(dict.fromkeys(r.source for r in regions))

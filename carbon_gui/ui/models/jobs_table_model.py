@@ -61,7 +61,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Machine", _machine),
     Column("State", _state),
     Column("Elapsed", _elapsed, ticks=True),
-    Column("Energy & CO2e (estimate)", estimate_text, ticks=True),
+    Column("Energy & CO₂e (estimate)", estimate_text, ticks=True),
     Column("codecarbon", lambda s, _now: measured_text(s)),
 )
 
