@@ -38,7 +38,7 @@ MAX_DEFAULT_REGIONS = 5
 SHORT_TITLE_CHARS = 40  # fits one line of the intensity plot's title at 1024 px
 REGIONS_MAX_WIDTH = 220
 REGIONS_CHROME_PX = 50  # a region list's check box, margins and scroll bar
-INTENSITY_MIN_HEIGHT = 220  # two title lines, curves, the time axis and two legend rows
+INTENSITY_MIN_HEIGHT = 200  # two title lines, curves, the time axis and two legend rows
 
 
 class SignalsView(QWidget):

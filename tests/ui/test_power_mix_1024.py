@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QScrollArea
 
 from tests.integration.fake_providers import FakeElectricityMaps
 from tests.ui.test_live_providers import em_window
+from tests.ui.test_live_window import live_window
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -86,4 +87,18 @@ def test_the_live_power_mix_shows_each_region_its_axis_and_its_legend(qtbot, em,
     if size == (1600, 1000):
         assert not area.verticalScrollBar().isVisible()
     assert window.grab().save(str(artifacts_dir / f"power_mix_live_{size[0]}x{size[1]}.png"))
+    window.close()
+
+
+def test_the_replay_has_no_power_mix_and_no_scroll_bar_for_it_at_1024(qtbot):
+    """Without a key the power mix is only a title saying why: the plots fit the tab without scrolling."""
+    window = live_window(qtbot)
+    window.resize(1024, 640)
+    view = window.signals_view
+    window.views.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.intensity is not None and view.intensity.series_count > 0, timeout=5000)
+    qtbot.wait(150)
+    assert view.mix.bar_count == 0
+    area = view.findChild(QScrollArea, "signalPlots")
+    assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
     window.close()
