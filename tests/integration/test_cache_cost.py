@@ -1,8 +1,11 @@
 """What the HTTP cache costs a request. A refresh after the cache's TTL sends ~120 requests at once, and their CPU is
-spent one after another under the GIL: the cache's share of each request delays the last send."""
+spent one after another under the GIL: the cache's share of each request delays the last send, and a write that
+waits for a lock holds every answer queued behind it."""
 
 import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -53,3 +56,36 @@ def test_the_cache_adds_less_to_a_request_than_the_request_itself_costs(
     # requests-cache's own per-request policy (CacheActions, Cache-Control parsing, signature inspection) made it
     # ~1080 calls on top of a plain request's ~830
     assert with_cache - without <= without, f"the cache adds {with_cache - without} calls to {without}"
+
+
+def test_an_answer_is_stored_while_another_thread_holds_requests_cache_s_lock(
+    session_factory: Callable[..., requests.Session], em_server: FakeElectricityMaps, tmp_path: Path
+) -> None:
+    path = tmp_path / "cache.sqlite"
+    session = session_factory(path)
+    url = f"{em_server.api_url}/{LATEST}"
+    headers = {"auth-token": em_server.token}
+    get_json(session, url, params={"zone": "DE"}, headers=headers, endpoint_name=LATEST)  # the index is read now
+    lock = session.cache.responses._lock  # type: ignore[attr-defined]
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # as a thread in the middle of a write of requests-cache's own would
+        with lock:
+            held.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(5)
+        with ThreadPoolExecutor(1) as pool:
+            asked = pool.submit(get_json, session, url, params={"zone": "NL"}, headers=headers, endpoint_name=LATEST)
+            # Before, each write took that lock (and held it across three GIL releases): the answers of a refresh
+            # waited for it 30-50 ms each, measured
+            assert asked.result(timeout=5)["carbonIntensity"] == 274
+    finally:
+        done.set()
+        holder.join()
+    other = session_factory(path)  # another process, say: the answer is in the file
+    assert cached_json(other, url, params={"zone": "NL"}, endpoint_name=LATEST) is not None
+    assert em_server.count(LATEST) == 2
