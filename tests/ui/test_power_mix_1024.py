@@ -90,10 +90,12 @@ def test_the_live_power_mix_shows_each_region_its_axis_and_its_legend(qtbot, em,
     window.close()
 
 
-def test_the_replay_has_no_power_mix_and_no_scroll_bar_for_it_at_1024(qtbot):
-    """Without a key the power mix is only a title saying why: the plots fit the tab without scrolling."""
+@pytest.mark.parametrize("size", [(1024, 640), (1600, 1000)])
+def test_the_replay_has_no_power_mix_and_no_room_or_scroll_bar_for_it(qtbot, size):
+    """Without a key the power mix is only a title saying why: the plots fit the tab without scrolling, and the
+    intensity plot gets the room (at 1600 x 1000 an empty white box of 200 px took it)."""
     window = live_window(qtbot)
-    window.resize(1024, 640)
+    window.resize(*size)
     view = window.signals_view
     window.views.setCurrentWidget(view)
     qtbot.waitUntil(lambda: view.intensity is not None and view.intensity.series_count > 0, timeout=5000)
@@ -101,4 +103,5 @@ def test_the_replay_has_no_power_mix_and_no_scroll_bar_for_it_at_1024(qtbot):
     assert view.mix.bar_count == 0
     area = view.findChild(QScrollArea, "signalPlots")
     assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
+    assert view.mix.height() <= 2 * view.mix.fontMetrics().height() + 20, view.mix.height()  # its title's line
     window.close()

@@ -35,6 +35,7 @@ LEGEND_POINT_SIZE = 9
 LEGEND_SWATCH_PX = 50  # a legend entry beside its name: the colour sample and the gaps (40 overflowed by 3 px)
 LEGEND_ROW_PX = 22
 PLOT_MARGIN_PX = 10
+NO_MAXIMUM = 16_777_215  # Qt's QWIDGETSIZE_MAX, which PySide6 does not export
 EMPTY_HEIGHT_PX = 40  # no bars: only the title saying why (a taller minimum scrolled the Signals plots for it)
 
 
@@ -66,6 +67,7 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         self._legend_columns = 0
         item.layout.addItem(self.legend, 4, 1)
         self.setMinimumHeight(EMPTY_HEIGHT_PX)
+        self.setMaximumHeight(EMPTY_HEIGHT_PX)
         self.bar_count = 0
         self._title = ""
         self._bars: dict[str, pg.BarGraphItem] = {}
@@ -161,6 +163,7 @@ class PowerMixPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         legend_rows = -(-len(sources) // columns)
         height = AXIS_AND_TITLE_PX + len(regions) * ROW_PX + legend_rows * LEGEND_ROW_PX
         self.setMinimumHeight(height if regions else EMPTY_HEIGHT_PX)
+        self.setMaximumHeight(NO_MAXIMUM if regions else EMPTY_HEIGHT_PX)  # no bars: no empty box
 
     def _rebuild(self, sources: list[str]) -> None:
         item = self.getPlotItem()
