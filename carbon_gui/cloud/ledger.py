@@ -62,7 +62,8 @@ __all__ = [  # the records are the ledger's vocabulary: import them from here
     "default_path",
 ]
 
-SCHEMA_VERSION = 2  # 2: a scheduled job's start and launch request (jobs.scheduled_for, jobs.launch_json)
+SCHEMA_VERSION = 3  # 2: a scheduled job's start and launch request (jobs.scheduled_for, jobs.launch_json);
+# 3: the live intensity seen per hour while a job ran (jobs.live_hours)
 DATA_DIR_ENV = "CARBON_GUI_DATA_DIR"
 LEDGER_FILE = "jobs.sqlite3"
 
@@ -104,7 +105,8 @@ CREATE TABLE jobs (
     measured TEXT,
     error TEXT,
     scheduled_for TEXT,
-    launch_json TEXT
+    launch_json TEXT,
+    live_hours TEXT
 );
 CREATE TABLE steps (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -137,7 +139,7 @@ CREATE INDEX job_states_by_job ON job_states (job_id);
 
 _JOB_COLUMNS = tuple(f.name for f in fields(JobRecord))
 # Columns added since schema 1, each with its type: a ledger of an older version gets them on open.
-_ADDED_JOB_COLUMNS = {2: (("scheduled_for", "TEXT"), ("launch_json", "TEXT"))}
+_ADDED_JOB_COLUMNS = {2: (("scheduled_for", "TEXT"), ("launch_json", "TEXT")), 3: (("live_hours", "TEXT"),)}
 
 
 def default_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -249,6 +251,13 @@ class Ledger:
     def set_measured(self, job_id: str, measured_json: str) -> None:
         """codecarbon's figures for the run, as JSON text."""
         self._update(job_id, "measured = ?", (measured_json,))
+
+    def set_live_hours(self, job_id: str, live_hours_json: str) -> None:
+        """The live intensity seen per clock hour while the job runs (JSON). Not a change of the job: updated_at,
+        which the cleanup rule's grace reads, stays as it was."""
+        with self._write() as db:
+            if not db.execute("UPDATE jobs SET live_hours = ? WHERE id = ?", (live_hours_json, job_id)).rowcount:
+                raise LedgerError(f"The ledger has no job {job_id}.")
 
     def job(self, job_id: str) -> JobRecord | None:
         """The job, or None when the ledger has none by that id. Raises DamagedError when a row of it is damaged."""

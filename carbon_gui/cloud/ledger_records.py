@@ -59,6 +59,9 @@ class JobRecord:
     error: str | None = None  # user-facing message of the failure, if it failed
     scheduled_for: datetime | None = None  # a scheduled job's start (`launch --at`), UTC
     launch_json: str | None = None  # a scheduled job's launch request and how its start was chosen (jobs/schedule.py)
+    # the live intensity seen per clock hour while it ran (JSON, ui/jobs/job_estimates.py): only an estimate's input,
+    # so read leniently there; a value that cannot be read is ignored, it never makes the job damaged
+    live_hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,7 @@ def _job(row: sqlite3.Row) -> JobRecord:
         error=c.text("error", optional=True),
         scheduled_for=c.time("scheduled_for", optional=True),
         launch_json=c.json("launch_json", "a JSON object", _object),
+        live_hours=_text_or_none(row["live_hours"]),
     )
 
 

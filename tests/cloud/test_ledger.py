@@ -186,7 +186,7 @@ def test_bucket_life_cycle(ledger: Ledger) -> None:
 def test_file_is_in_wal_mode_with_a_schema_version(ledger: Ledger) -> None:
     with sqlite3.connect(ledger.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     Ledger(ledger.path)  # opening again keeps it as it is
 
 

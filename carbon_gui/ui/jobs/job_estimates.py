@@ -5,13 +5,16 @@ running job's so-far figure uses: the latest live value the window re-fetched, w
 Finding the CPU imports codecarbon (about a second): `find_this_machine` runs once, on the pool; until it returns
 a local run's snapshot has no LocalEstimate and the tab says "estimating…". Pure data here, no Qt."""
 
-from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass, replace
+import json
+import math
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from carbon_gui.core.accounting import Utilisation
 from carbon_gui.core.catalog import CarbonFigure
 from carbon_gui.core.live_carbon import latest_figure
+from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.jobs.local_power import RAM_WATTS_PER_GB, LocalCpu, local_run_estimate
 from carbon_gui.ui.jobs.job_snapshot import JobSnapshot, LocalEstimate
@@ -69,18 +72,56 @@ def live_intensity(signal: GridSignal | None, now: datetime, stale_after_s: floa
 KeptHours = MutableMapping[str, dict[datetime, CarbonFigure]]  # job id -> clock hour -> the live value seen in it
 
 
+def kept_hours_json(hours: Sequence[tuple[datetime, CarbonFigure]]) -> str:
+    """The hours seen, as the ledger keeps them (jobs.live_hours)."""
+    return json.dumps([{"hour": hour.isoformat(), "gco2_kwh": figure.intensity_gco2_kwh,
+                        "provenance": asdict(figure.provenance)} for hour, figure in hours])  # fmt: skip
+
+
+def read_kept_hours(text: str | None) -> dict[datetime, CarbonFigure]:
+    """The hours the ledger kept; none when the value cannot be read (an estimate's input only: the job itself is
+    fine, and the hours seen from now on are kept again)."""
+    try:
+        hours = {}
+        for entry in json.loads(text or "[]"):
+            hour, value = datetime.fromisoformat(entry["hour"]), float(entry["gco2_kwh"])
+            if hour.tzinfo is None or not math.isfinite(value) or value < 0:
+                return {}
+            hours[hour] = CarbonFigure(value, None, Provenance(**entry["provenance"]))
+        return hours
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
 def with_live_intensities(
     snapshots: tuple[JobSnapshot, ...], intensity: Callable[[str], CarbonFigure | None], kept: KeptHours,
     now: datetime,
 ) -> tuple[JobSnapshot, ...]:  # fmt: skip
     """Running jobs get their region's latest live intensity (`intensity` region -> figure or None), and every
-    value seen while they run, kept per clock hour in `kept` (the latest of each hour), for the hourly estimate."""
+    value seen while they run, kept per clock hour in `kept` (the latest of each hour), for the hourly estimate.
+    A job not in `kept` yet starts from the hours its ledger record kept (seen before a restart); an ended job
+    keeps the hours seen while it ran."""
 
     def live(snapshot: JobSnapshot) -> JobSnapshot:
+        hours = kept.get(snapshot.id)
+        if hours is None:
+            hours = kept[snapshot.id] = read_kept_hours(snapshot.record.live_hours)
+        if not snapshot.is_active:
+            return replace(snapshot, live_hours=tuple(sorted(hours.items()))) if hours else snapshot
         figure = intensity(snapshot.record.region)
-        hours = kept.setdefault(snapshot.id, {})
         if figure is not None and figure.intensity_gco2_kwh is not None:
             hours[now.replace(minute=0, second=0, microsecond=0)] = figure
         return replace(snapshot, live_intensity=figure, live_hours=tuple(sorted(hours.items())))
 
-    return tuple(live(s) if s.is_active else s for s in snapshots)
+    return tuple(map(live, snapshots))
+
+
+def hours_to_keep(snapshots: tuple[JobSnapshot, ...]) -> dict[str, str]:
+    """job id -> the hours to write to the ledger, for the running jobs whose record does not hold them yet."""
+    due = {}
+    for snapshot in snapshots:
+        if snapshot.is_active and snapshot.live_hours:
+            text = kept_hours_json(snapshot.live_hours)
+            if text != snapshot.record.live_hours:
+                due[snapshot.id] = text
+    return due

@@ -77,8 +77,9 @@ def estimate_text(snapshot: JobSnapshot, now: datetime) -> tuple[str, str]:
     hourly_note = ""
     launched = snapshot.launch_estimate()
     started = snapshot.started_at()
-    if snapshot.is_active and snapshot.live_hours and launched is not None and started is not None:
-        # hour by hour: each hour run at the live value fetched for it, not the whole run at the latest one
+    if snapshot.live_hours and launched is not None and started is not None:
+        # hour by hour: each hour run at the live value fetched for it, not the whole run at the latest one (an
+        # ended job: the hours seen while it ran, kept in the ledger)
         seen = [(hour, f.intensity_gco2_kwh) for hour, f in snapshot.live_hours if f.intensity_gco2_kwh is not None]
         accounting = launched.hourly_so_far(started, elapsed / 3600, seen)
         kwh, kg = accounting.energy_kwh, accounting.operational_kg

@@ -32,6 +32,7 @@ from carbon_gui.ui.jobs.job_estimates import (
     KeptHours,
     ThisMachine,
     find_this_machine,
+    hours_to_keep,
     with_live_intensities,
     with_local_estimates,
 )
@@ -75,6 +76,7 @@ class JobsView(QWidget):
         self._fetching_output = False
         self._polled: tuple[JobSnapshot, ...] = ()  # the last poll's snapshots, before the local estimates
         self._live_hours: KeptHours = {}  # the live values seen while each job ran, per clock hour
+        self._hours_written: dict[str, str] = {}  # job id -> the hours last sent to the ledger
         self._this_machine: ThisMachine | str | None = None  # str: why it could not be found
         self._finding_machine = False
         self.monitor = JobMonitor(jobs, tasks, intervals, self)
@@ -179,6 +181,7 @@ class JobsView(QWidget):
         self._polled = polled
         snapshots = with_live_intensities(self._with_local_estimates(polled), self._intensity, self._live_hours,
                                           self._clock())  # fmt: skip
+        self._keep_live_hours(snapshots)
         chosen = self.selected()
         self.model.set_jobs(snapshots)
         if chosen is not None and self.model.row_of(chosen.id) is not None:
@@ -190,6 +193,27 @@ class JobsView(QWidget):
         elif self.message.text() in (NO_JOBS, "Reading the jobs…"):
             self._say("")
         self._show_selected()
+
+    def _keep_live_hours(self, snapshots: tuple[JobSnapshot, ...]) -> None:
+        """The hours seen while jobs run go to the ledger (on the pool), so their hourly estimate survives a
+        restart; each new set once."""
+        due = {job_id: text for job_id, text in hours_to_keep(snapshots).items()
+               if self._hours_written.get(job_id) != text}  # fmt: skip
+        if not due:
+            return
+        self._hours_written.update(due)
+
+        def write() -> None:
+            ledger = self._jobs().ledger
+            for job_id, text in due.items():
+                ledger.set_live_hours(job_id, text)
+
+        def failed(message: str) -> None:
+            for job_id in due:  # tried again at the next poll
+                self._hours_written.pop(job_id, None)
+            self._say(f"Could not keep the live intensity of running jobs in the ledger: {message}")
+
+        self._tasks.run(write, on_result=lambda _: None, on_error=failed)
 
     def _with_local_estimates(self, snapshots: tuple[JobSnapshot, ...]) -> tuple[JobSnapshot, ...]:
         """Local runs get their estimate once this machine's CPU is known; the first one asks for it, on the pool."""
