@@ -151,16 +151,22 @@ class SurrogatePlot(QWidget):
         return self._surrogates.get(self.hardware.currentText(), self.target.currentText())
 
     # ----- drawing -------------------------------------------------------------------------
+    def _show_frame(self, shown: bool) -> None:
+        for side in ("left", "bottom"):
+            self.plot_item.showAxis(side, shown)
+        self.plot_item.showGrid(x=shown, y=shown, alpha=0.3)
+        self.legend.setVisible(shown)
+
     def redraw(self) -> None:
         platform, surrogate = self._platform(), self._surrogate()
         if platform is None or surrogate is None or not self.axis.currentText():
             self.measured.setData([], [])
             self.predicted.setData([], [])
             self.plot_item.setTitle("")
-            self.plot_item.setLabel("bottom", "hyperparameter")
-            self.plot_item.setLabel("left", "target")
+            self._show_frame(False)  # nothing to show: no made-up 0-1 axes, no legend of nothing
             self.caption.setText("Fit the models to see each one against the measured runs.")
             return
+        self._show_frame(True)
         names = [h.name for h in platform.hyperparameters]
         axis = names.index(self.axis.currentText())
         fixed = {names.index(name): float(combo.currentData()) for name, combo in self.fixed.items() if combo.count()}
