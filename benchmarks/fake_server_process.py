@@ -17,7 +17,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.fake_providers import Answer, FakeElectricityMaps
+from tests.integration.fake_providers import Answer, FakeElectricityMaps, _Handler
+
+IDLE_CLOSE_S = 0.5  # a keep-alive connection idle this long is closed, as a provider's is between two refreshes
 
 
 class PromptElectricityMaps(FakeElectricityMaps):
@@ -38,6 +40,7 @@ class PromptElectricityMaps(FakeElectricityMaps):
 
 
 def main() -> None:
+    _Handler.timeout = IDLE_CLOSE_S  # (this process only)
     latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.3
     faults = {"carbon-intensity/forecast": "403"} if "free" in sys.argv[2:] else {}
     with PromptElectricityMaps.start(delay_s=latency, faults=faults) as em:
