@@ -654,20 +654,22 @@ def _cache_key(
 
 
 class _IndexedSQLiteCache(SQLiteCache):
-    """requests-cache's SQLite backend, with the keys it holds also in memory, read again from the file at most
-    every INDEX_MAX_AGE_S (so answers another process stored are seen at the next refresh). A lookup for a key
-    that is not there then costs no query; a refresh after the TTL asks ~120 of them at once, two queries each,
-    every one a GIL release and re-acquire among the fetch threads."""
+    """requests-cache's SQLite backend, with the keys it holds and when each expires also in memory, read again from
+    the file at most every INDEX_MAX_AGE_S (so answers another process stored are seen at the next refresh). A
+    lookup for a key that is not there, or whose answer has expired, then costs no query: a refresh after the TTL
+    asks ~120 of them at once, and reading each expired answer back only to find it expired cost a query (a GIL
+    release and re-acquire among the fetch threads) and ~90 Python calls of unpickling per request."""
 
     def __init__(self, db_path: str, **kwargs: Any) -> None:
         super().__init__(db_path, **kwargs)
         self._index_lock = threading.Lock()
-        self._index: set[str] = set()
+        self._index: dict[str, float | None] = {}  # key -> when its answer expires (Unix time), None: never
         self._index_read_at = -math.inf
         self._writer_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None  # see _write
 
     def _holds(self, key: str) -> bool:
+        """Whether the file holds an answer for `key` that has not expired (as far as the index knows)."""
         if time.monotonic() - self._index_read_at > INDEX_MAX_AGE_S:
             with self._index_lock:
                 if time.monotonic() - self._index_read_at > INDEX_MAX_AGE_S:
@@ -676,14 +678,17 @@ class _IndexedSQLiteCache(SQLiteCache):
                     except sqlite3.Error:
                         return True  # no index this time: ask the file
                     self._index_read_at = time.monotonic()
-        return key in self._index
+        if key not in self._index:
+            return False
+        expires = self._index[key]
+        return expires is None or expires > time.time()
 
-    def _read_index(self) -> set[str]:
-        keys: set[str] = set()
+    def _read_index(self) -> dict[str, float | None]:
+        index: dict[str, float | None] = {}
         for table in (self.responses, self.redirects):
             with table.connection() as con:
-                keys.update(row[0] for row in con.execute(f"SELECT key FROM {table.table_name}"))
-        return keys
+                index.update(con.execute(f"SELECT key, expires FROM {table.table_name}"))
+        return index
 
     def get_response(self, key: str, default: Any = None) -> Any:
         if not self._holds(key):
@@ -697,8 +702,9 @@ class _IndexedSQLiteCache(SQLiteCache):
         cached = CachedResponse.from_response(response, expires=expires)
         cached.request = CachedRequest(method=cached.request.method, url=cached.request.url)
         cached.history = []  # (redirects are never followed: see _ProviderSession)
-        self._write(key, redact_response(cached, self._settings.ignored_parameters))
-        self._index.add(key)
+        stored = redact_response(cached, self._settings.ignored_parameters)
+        self._write(key, stored)
+        self._index[key] = stored.expires_unix
 
     def _write(self, key: str, cached: CachedResponse) -> None:
         """One INSERT on a connection of its own, committed on its own (autocommit), with no lock of ours: SQLite
@@ -720,7 +726,7 @@ class _IndexedSQLiteCache(SQLiteCache):
                 writer = self._writer
         writer.execute(
             f"INSERT OR REPLACE INTO {table.table_name} (key, value, expires) VALUES (?, ?, ?)",
-            (key, value, cached.expires_unix),
+            (key, value, cached.expires_unix),  # (requests-cache's columns: its expiry sweep reads this one)
         )
 
     def close(self) -> None:

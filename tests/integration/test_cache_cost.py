@@ -4,14 +4,17 @@ waits for a lock holds every answer queued behind it."""
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import pytest
 import requests
 
+from carbon_gui.sources import http
 from carbon_gui.sources.http import cached_json, get_json
 
 from .fake_providers import FakeElectricityMaps
@@ -89,3 +92,27 @@ def test_an_answer_is_stored_while_another_thread_holds_requests_cache_s_lock(
     other = session_factory(path)  # another process, say: the answer is in the file
     assert cached_json(other, url, params={"zone": "NL"}, endpoint_name=LATEST) is not None
     assert em_server.count(LATEST) == 2
+
+
+def test_an_expired_answer_is_not_read_back_before_the_request_goes_out(
+    session_factory: Callable[..., requests.Session],
+    em_server: FakeElectricityMaps,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(http, "INDEX_MAX_AGE_S", 3600.0)  # the index is read once, when the session starts
+    session = session_factory(tmp_path / "cache.sqlite", ttl_s=1.0)
+    url = f"{em_server.api_url}/{LATEST}"
+    headers = {"auth-token": em_server.token}
+
+    def ask(zone: str) -> None:
+        get_json(session, url, params={"zone": zone}, headers=headers, endpoint_name=LATEST)
+
+    for zone in ("DE", "FR", "NL"):
+        ask(zone)
+    time.sleep(1.6)  # every answer has expired (their expiry is kept to the second)
+    after_the_ttl = _python_calls(lambda: ask("NL"))
+    never_stored = _python_calls(lambda: ask("BE"))
+    assert em_server.count(LATEST) == 5  # both asked the provider
+    # before, the expired answer was read from the file and unpickled only to be found expired (~90 calls more)
+    assert after_the_ttl <= never_stored + 10, f"{after_the_ttl} calls after the TTL, {never_stored} for a new answer"
