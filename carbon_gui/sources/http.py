@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
-from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
 import requests
 import requests.auth
@@ -96,6 +96,7 @@ MAX_CACHED_BYTES = 256 * 1024  # a larger answer is used but not stored: the cac
 MAX_ERROR_TEXT = 120
 NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
 INDEX_MAX_AGE_S = 2.0  # the cache's in-memory key index is read again after this (see _IndexedSQLiteCache)
+WRITE_WAIT_S = 1.0  # an answer whose write waits longer for another writer's lock is used without being stored
 # A 404 here means "no coverage at this place": as lasting as a 200, so it is cached too (reopening the app
 # within the TTL then asks nothing, not even a login, for a region without coverage).
 CACHED_404_PATHS = ("/region-from-loc",)
@@ -703,31 +704,47 @@ class _IndexedSQLiteCache(SQLiteCache):
         cached.request = CachedRequest(method=cached.request.method, url=cached.request.url)
         cached.history = []  # (redirects are never followed: see _ProviderSession)
         stored = redact_response(cached, self._settings.ignored_parameters)
-        self._write(key, stored)
-        self._index[key] = stored.expires_unix
+        if self._write(key, stored):
+            self._index[key] = stored.expires_unix
 
-    def _write(self, key: str, cached: CachedResponse) -> None:
-        """One INSERT on a connection of its own, committed on its own (autocommit), with no lock of ours: SQLite
-        queues concurrent writers on its connection mutex while they do not hold the GIL. requests-cache's write
-        (BEGIN IMMEDIATE, INSERT, COMMIT under a Python lock) let go of the GIL three times while holding that lock;
-        with a refresh's answers arriving on ~120 threads, each waited for the lock 30-50 ms (median, measured in the
-        helper), the last ones after all others. A connection of its own also keeps these writes out of any
-        transaction requests-cache has open on its own; no statement cache, so no two threads share a statement."""
+    def _write(self, key: str, cached: CachedResponse) -> bool:
+        """Store one answer: one INSERT on a connection of its own, committed on its own (autocommit), with no lock of
+        ours: SQLite queues concurrent writers on its connection mutex while they do not hold the GIL. requests-cache's
+        write (BEGIN IMMEDIATE, INSERT, COMMIT under a Python lock) let go of the GIL three times while holding that
+        lock; with a refresh's answers arriving on ~120 threads, each waited for the lock 30-50 ms (median, measured
+        in the helper), the last ones after all others. A connection of its own also keeps these writes out of any
+        transaction requests-cache has open on its own; no statement cache, so no two threads share a statement.
+
+        False when the answer could not be stored (the file locked by another writer for WRITE_WAIT_S, or gone: it is
+        never created again here, where it would not be private); the answer is used all the same."""
         table = self.responses
         value = table.serialize(cached)
-        writer = self._writer
-        if writer is None:
-            with self._writer_lock:
-                if self._writer is None:
-                    self._writer = sqlite3.connect(
-                        table.db_path, isolation_level=None, check_same_thread=False, cached_statements=0
-                    )
-                    self._writer.execute("PRAGMA synchronous=OFF")  # as fast_save: a crash may lose an entry, no more
-                writer = self._writer
-        writer.execute(
-            f"INSERT OR REPLACE INTO {table.table_name} (key, value, expires) VALUES (?, ?, ?)",
-            (key, value, cached.expires_unix),  # (requests-cache's columns: its expiry sweep reads this one)
-        )
+        try:
+            writer = self._writer or self._open_writer(table.db_path)
+            writer.execute(
+                f"INSERT OR REPLACE INTO {table.table_name} (key, value, expires) VALUES (?, ?, ?)",
+                (key, value, cached.expires_unix),  # (requests-cache's columns: its expiry sweep reads this one)
+            )
+        except sqlite3.Error as exc:
+            logger.warning("HTTP cache: an answer could not be stored (%s); it is used all the same", exc)
+            return False
+        return True
+
+    def _open_writer(self, db_path: str | Path) -> sqlite3.Connection:
+        with self._writer_lock:
+            if self._writer is None:
+                uri = f"file:{quote(os.path.abspath(db_path))}?mode=rw"  # never creates the file
+                writer = sqlite3.connect(
+                    uri,
+                    uri=True,
+                    timeout=WRITE_WAIT_S,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    cached_statements=0,
+                )
+                writer.execute("PRAGMA synchronous=OFF")  # as requests-cache's fast_save: a crash may lose an entry
+                self._writer = writer
+            return self._writer
 
     def close(self) -> None:
         with self._writer_lock:

@@ -2,6 +2,7 @@
 spent one after another under the GIL: the cache's share of each request delays the last send, and a write that
 waits for a lock holds every answer queued behind it."""
 
+import sqlite3
 import sys
 import threading
 import time
@@ -116,3 +117,42 @@ def test_an_expired_answer_is_not_read_back_before_the_request_goes_out(
     assert em_server.count(LATEST) == 5  # both asked the provider
     # before, the expired answer was read from the file and unpickled only to be found expired (~90 calls more)
     assert after_the_ttl <= never_stored + 10, f"{after_the_ttl} calls after the TTL, {never_stored} for a new answer"
+
+
+def test_an_answer_that_cannot_be_stored_is_used_all_the_same(
+    session_factory: Callable[..., requests.Session],
+    em_server: FakeElectricityMaps,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = tmp_path / "cache.sqlite"
+    session = session_factory(path)
+    url = f"{em_server.api_url}/{LATEST}"
+    headers = {"auth-token": em_server.token}
+    get_json(session, url, params={"zone": "DE"}, headers=headers, endpoint_name=LATEST)
+    other = sqlite3.connect(path, isolation_level=None)  # another process writing for a long time, say
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        answer = get_json(session, url, params={"zone": "NL"}, headers=headers, endpoint_name=LATEST)
+        waited = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert answer["carbonIntensity"] == 274 and waited < 3
+    assert "could not be stored" in caplog.text
+    get_json(session, url, params={"zone": "NL"}, headers=headers, endpoint_name=LATEST)
+    assert em_server.count(LATEST) == 3  # it was not stored: asked again
+
+
+def test_the_cache_file_is_never_created_again_by_a_write(
+    session_factory: Callable[..., requests.Session], em_server: FakeElectricityMaps, tmp_path: Path
+) -> None:
+    path = tmp_path / "cache.sqlite"
+    session = session_factory(path)
+    url = f"{em_server.api_url}/{LATEST}"
+    path.unlink()  # removed while the app runs (a cleaner, say): a new file would not be private
+    headers = {"auth-token": em_server.token}
+    answer = get_json(session, url, params={"zone": "NL"}, headers=headers, endpoint_name=LATEST)
+    assert answer["carbonIntensity"] == 274
+    assert not path.exists()
