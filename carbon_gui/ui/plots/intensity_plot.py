@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 
 from carbon_gui.core.signals import GridSignal, SignalPoint
 
@@ -15,6 +16,7 @@ PALETTE = [
     (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
     (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
 ]  # fmt: skip
+QUANTITY, UNIT = "carbon intensity", "gCO₂e/kWh"
 
 
 def _xy(points: tuple[SignalPoint, ...]) -> tuple[list[float], list[float]]:
@@ -28,7 +30,8 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
     def __init__(self) -> None:
         super().__init__(background="w", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         item = self.getPlotItem()
-        item.setLabel("left", "carbon intensity", units="gCO₂e/kWh")
+        item.setLabel("left", QUANTITY, units=UNIT)
+        item.getAxis("left").geometryChanged.connect(self._fit_left_title)
         item.setLabel("bottom", "time (UTC)")
         item.showGrid(x=True, y=True, alpha=0.2)
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -46,6 +49,19 @@ class IntensityPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
         self.series_count = 0
         self._bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # label -> (x, low, high)
         self.band_items: dict[str, pg.FillBetweenItem] = {}
+
+    def _fit_left_title(self) -> None:
+        """The left axis's title, centred on the axis, is cut at the widget's edges when longer than the plot is high
+        (at 1024 x 640 in live mode the plot is ~200 px, the full title ~180 px on an axis of ~70): then the unit
+        alone, which the plot's title and the tooltips complete."""
+        axis = self.getPlotItem().getAxis("left")
+        full = f"{QUANTITY} ({UNIT})"
+        length = QFontMetricsF(axis.label.font()).horizontalAdvance(full) + 2 * axis.label.document().documentMargin()
+        centre = self.mapFromScene(axis.parentItem().mapRectToScene(axis.geometry()).center()).y()  # (not its grid)
+        fits = centre - length / 2 >= 0 and centre + length / 2 <= self.height()
+        quantity, unit = (QUANTITY, UNIT) if fits else (UNIT, "")
+        if axis.labelText != quantity:
+            axis.setLabel(quantity, units=unit)
 
     def set_bands(self, bands: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
         """Forecast intervals by label: x (UTC seconds), low and high (gCO₂e/kWh); drawn for the plotted labels."""
