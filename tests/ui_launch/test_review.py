@@ -31,7 +31,7 @@ def test_review_shows_spec_command_and_estimate_and_copies_them(qtbot, make_wiza
     assert command.startswith("gcloud ai custom-jobs create") and f"--region={REGION}" in command
     assert f"--project={PROJECT}" in command or PROJECT in command
     assert "workerPoolSpecs" in review.config.text_view.toPlainText()
-    assert "gCO2e/kWh" in review.estimate.text() and "(estimate)" in review.estimate.text()
+    assert "gCO₂e/kWh" in review.estimate.text() and "(estimate)" in review.estimate.text()
 
     qtbot.mouseClick(review.spec.copy_button, Qt.MouseButton.LeftButton)
     assert json.loads(QGuiApplication.clipboard().text()) == spec
