@@ -7,7 +7,9 @@ the user can fix. Argument values are checked by argparse types built with `_che
 """
 
 import argparse
+import codecs
 import dataclasses
+import io
 import json
 import os
 import sys
@@ -86,7 +88,7 @@ def _max_price(text: str) -> float | None:
 
 
 def _max_emissions(text: str) -> float | None:
-    return check_limit(_number(text), "The maximum emissions (kg CO2e)")
+    return check_limit(_number(text), "The maximum emissions (kg CO₂e)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,7 +137,7 @@ def _add_rank(commands: Commands) -> None:
     r.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
     r.add_argument("--rule", default="anywhere", help="data residency: anywhere, eu, or countries:FRA,DEU")
     r.add_argument("--max-price", type=_checked(_max_price), help="maximum USD per hour")
-    r.add_argument("--max-emissions", type=_checked(_max_emissions), help="maximum kg CO2e for the run")
+    r.add_argument("--max-emissions", type=_checked(_max_emissions), help="maximum kg CO₂e for the run")
     r.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
     r.add_argument("--top", type=_checked(_positive_int), help="print only the best N (table output)")
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -197,7 +199,7 @@ def _saved_settings() -> UserSettings:
 
 
 def _print_table(ranking: Ranking, top: int | None) -> None:
-    print(f"{'#':>3} {'region':<24} {'score':>6} {'gCO2e/kWh':>10} {'kg CO2e':>9} {'USD/h':>8} {'~ms':>6}")
+    print(f"{'#':>3} {'region':<24} {'score':>6} {'gCO₂e/kWh':>10} {'kg CO₂e':>9} {'USD/h':>8} {'~ms':>6}")
     for s in ranking.ranked[:top]:
         f = s.facts
         price = "unknown" if f.price.usd_per_hour is None else f"{f.price.usd_per_hour:.2f}"
@@ -239,7 +241,7 @@ def _cleanest(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(f"{best_region.name} ({best_region.location}): {best.intensity_gco2_kwh} gCO2e/kWh")
+        print(f"{best_region.name} ({best_region.location}): {best.intensity_gco2_kwh} gCO₂e/kWh")
         print(f"source: {best.provenance.label()}")
         runners = ", ".join(f"{r.name} {f.intensity_gco2_kwh}" for r, f in rows[1:4])
         print(f"next: {runners}")
@@ -297,7 +299,7 @@ def _cleanest_live(reference: ReferenceData, args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(f"{best} (zone {signal.zone}): {value:.0f} gCO2e/kWh")
+        print(f"{best} (zone {signal.zone}): {value:.0f} gCO₂e/kWh")
         print(f"source: {provenance[best].label()}")
         print("compared: " + ", ".join(f"{r} {v:.0f}" for r, v, _ in rows[1:8]))
         if problems:
@@ -341,10 +343,44 @@ def _machines(args: argparse.Namespace) -> int:
     return 0
 
 
+# Characters a terminal without them reads best as ASCII: "CO₂e" -> "CO2e".
+_ASCII_LOOKALIKES = {"₂": "2"}
+_FALLBACK_ERRORS = "carbon_gui.terminal_fallback"
+
+
+def _terminal_fallback(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler for output the terminal's encoding lacks: an ASCII look-alike, else a \\uXXXX escape
+    (UTF-16 units, so a JSON string stays valid and decodes to the same character)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start : error.end]
+    return "".join(_ASCII_LOOKALIKES.get(c) or _escaped(c) for c in text), error.end
+
+
+def _escaped(character: str) -> str:
+    units = character.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+
+
+codecs.register_error(_FALLBACK_ERRORS, _terminal_fallback)
+
+
+def _fit_terminal_encoding(stream: object) -> None:
+    """PYTHONIOENCODING=ascii, or LANG=C under an old Python, gives a stream that cannot encode "CO₂e": without
+    this, a command would end in a UnicodeEncodeError halfway through its output."""
+    if isinstance(stream, io.TextIOWrapper):
+        try:
+            "CO₂e ×—…".encode(stream.encoding)
+        except UnicodeEncodeError:
+            stream.reconfigure(errors=_FALLBACK_ERRORS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command. All it prints goes through EscapingStream: server, ledger and typed text cannot steer the
     terminal, whichever command prints it."""
     stdout, stderr = sys.stdout, sys.stderr
+    _fit_terminal_encoding(stdout)
+    _fit_terminal_encoding(stderr)
     sys.stdout, sys.stderr = EscapingStream(stdout), EscapingStream(stderr)
     try:
         return _run(argv)

@@ -71,7 +71,7 @@ def add_benchmark_command(commands: Commands) -> None:
         help="run your script over a grid on each hardware: a HADA dataset",
         description="Phase 1 of hardware dimensioning: call train(**configuration) for every configuration of the "
         "grid, --repeat times, on each platform (--local, or --machine [--accelerator] --region on Vertex AI), each "
-        "run measured (time, memory, codecarbon's energy and CO2e, train()'s metrics). The rows go to "
+        "run measured (time, memory, codecarbon's energy and CO₂e, train()'s metrics). The rows go to "
         "--out/<name>_<hardware>.csv + .json, which 'carbon-gui dimension --data' reads; runs already there are not "
         "run again. Ctrl+C cancels and keeps the completed runs. See docs/BENCHMARK.md.",
     )

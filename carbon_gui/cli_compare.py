@@ -1,4 +1,4 @@
-"""carbon-gui compare-hardware: a rough estimate of run length, energy, cost and CO2e on other hardware.
+"""carbon-gui compare-hardware: a rough estimate of run length, energy, cost and CO₂e on other hardware.
 
     carbon-gui compare-hardware --machine M [--accelerator G:N] --hours H [--metric fp16|fp32] [--speedup G=X]...
         [--region R]... [--year Y] [--top N] [--json]
@@ -31,9 +31,9 @@ from carbon_gui.sources.reference import load_gpu_throughput, load_reference
 def add_compare_command(commands: Commands) -> None:
     c = commands.add_parser(
         "compare-hardware",
-        help="rough estimate of run length, energy, cost and CO2e on other GPUs (no benchmark data needed)",
+        help="rough estimate of run length, energy, cost and CO₂e on other GPUs (no benchmark data needed)",
         description="Estimate, from the job's run length on one machine, its run length on the other GPU types from "
-        "their peak throughput (or your speed-ups), and the energy, cost and CO2e of every machine option x region. "
+        "their peak throughput (or your speed-ups), and the energy, cost and CO₂e of every machine option x region. "
         "A rough estimate: benchmark the promising options before choosing.",
     )
     c.add_argument("--machine", required=True, help="the machine the run length was measured on, e.g. n1-standard-8")
@@ -49,7 +49,7 @@ def add_compare_command(commands: Commands) -> None:
                         "reference CPU machine); replaces the throughput ratio; repeatable")  # fmt: skip
     c.add_argument("--region", action="append", default=[], help="only this region; repeatable (default: all)")
     c.add_argument("--year", type=int, help="year of Google's carbon figures (default: newest)")
-    c.add_argument("--top", type=_checked(_positive_int), help="show only the N lowest-CO2e options")
+    c.add_argument("--top", type=_checked(_positive_int), help="show only the N lowest-CO₂e options")
     c.add_argument("--json", action="store_true", help="print JSON instead of a table")
     c.set_defaults(handler=_compare_hardware)
 
@@ -118,7 +118,7 @@ def _estimate_dict(estimate: Estimate) -> dict[str, Any]:
 
 def _print_table(comparison: Comparison, top: int | None) -> None:
     print(comparison.label)
-    print(f"{'':1} {'machine':<40} {'region':<24} {'hours':>8} {'energy':>10} {'USD':>9} {'CO2e':>9}")
+    print(f"{'':1} {'machine':<40} {'region':<24} {'hours':>8} {'energy':>10} {'USD':>9} {'CO₂e':>9}")
     for e in comparison.estimates[:top]:
         mark = {True: "*", False: " ", None: "?"}[e.pareto]
         cost = "unknown" if e.cost_usd is None else f"{e.cost_usd:.2f}"
@@ -129,7 +129,7 @@ def _print_table(comparison: Comparison, top: int | None) -> None:
     if not comparison.estimates:
         print("(no option can be estimated in the chosen regions: see below)")
     shown = len(comparison.estimates[:top])
-    print(f"\n{shown} of {len(comparison.estimates)} options shown, lowest CO2e first. * Pareto-optimal on CO2e, cost "
+    print(f"\n{shown} of {len(comparison.estimates)} options shown, lowest CO₂e first. * Pareto-optimal on CO₂e, cost "
           "and time; ? cost unknown, not compared.")  # fmt: skip
     if comparison.not_offered:
         print(f"Not offered: {comparison.not_offered} option × region pairs (Compute Engine price and GPU lists).")

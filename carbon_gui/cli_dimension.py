@@ -1,4 +1,4 @@
-"""carbon-gui dimension: which hardware, configuration (and region) meet the limits with the least CO2e (HADA).
+"""carbon-gui dimension: which hardware, configuration (and region) meet the limits with the least CO₂e (HADA).
 
     carbon-gui dimension --data DIR --minimize TARGET [--maximize TARGET] [--constraint "T<=V"]... [--margin Q]
         [--region R]... [--year Y] [--budget PRICE] [--model tree|boosting] [--depth N] [--trees N]
@@ -82,7 +82,7 @@ def add_dimension_command(commands: Commands) -> None:
                    help="robustness margin: tighten each limit by this quantile (0..1) of the surrogate's "
                         "cross-validated absolute errors, e.g. 0.9")  # fmt: skip
     d.add_argument("--region", action="append", default=[], metavar="R",
-                   help="choose the region too: CO2e from the benchmark's energy x the region's PUE and grid "
+                   help="choose the region too: CO₂e from the benchmark's energy x the region's PUE and grid "
                         "intensity (repeat; Google's yearly figures, as 'rank')")  # fmt: skip
     d.add_argument("--year", type=int, help="with --region: year of Google's carbon figures (default: newest)")
     d.add_argument("--budget", type=_checked(_budget), help="hardware budget: the most a platform's HW_price may be")

@@ -339,11 +339,11 @@ def _print_plan(plan: LaunchPlan, as_json: bool) -> None:
 
 
 def _job_line(job: JobRecord) -> str:
-    estimate = f"{mass_text(job.estimate_kg)} CO2e (estimate)" if job.estimate_kg is not None else "no estimate"
+    estimate = f"{mass_text(job.estimate_kg)} CO₂e (estimate)" if job.estimate_kg is not None else "no estimate"
     measured = ""
     if job.measured:  # the ledger checked its shape
         figures = json.loads(job.measured)
-        measured = f", codecarbon: {mass_text(figures['emissions_kg'])} CO2e, {energy_text(figures['energy_kwh'])}"
+        measured = f", codecarbon: {mass_text(figures['emissions_kg'])} CO₂e, {energy_text(figures['energy_kwh'])}"
     where = "this machine" if job.target == LOCAL else _field(f"{job.project}/{job.region}")
     return f"{_field(job.id)}  {_field(job.state):<11} {where:<28} {_field(job.machine_type):<16} {estimate}{measured}"
 

@@ -117,7 +117,7 @@ def add_plan_command(commands: Commands) -> None:
     p.add_argument("--weights", default=DEFAULT_WEIGHTS, help=f"criterion weights (default {DEFAULT_WEIGHTS})")
     p.add_argument("--rule", default="anywhere", help="data residency: anywhere, eu, or countries:FRA,DEU")
     p.add_argument("--max-price", type=_checked(_max_price), help="maximum USD per hour")
-    p.add_argument("--max-emissions", type=_checked(_max_emissions), help="maximum kg CO2e for the run")
+    p.add_argument("--max-emissions", type=_checked(_max_emissions), help="maximum kg CO₂e for the run")
     p.add_argument("--vertex-only", action="store_true", help="only regions where Vertex AI runs")
     p.add_argument("--utilisation", type=_checked(parse_utilisation), default=None,
                    help="expected utilisation, e.g. cpu=0.6,gpu=0.9 (default cpu=0.5,gpu=1; the low-high range "
@@ -269,7 +269,7 @@ def _plan_dict(result: "TimePlan") -> dict[str, Any]:
 
 
 def _print_plan(out: dict[str, Any]) -> None:
-    print(f"{'region':<24} {'best start (UTC)':<21} {'kg CO2e':>9} {'low-high':>15} {'now kg':>9}  hourly data")
+    print(f"{'region':<24} {'best start (UTC)':<21} {'kg CO₂e':>9} {'low-high':>15} {'now kg':>9}  hourly data")
     for r in out["regions"]:
         kg = "-" if r["emissions_kgco2e"] is None else f"{r['emissions_kgco2e']:.3f}"
         band = "-" if r["low"] is None else f"{r['low']:.3f}-{r['high']:.3f}"
@@ -277,7 +277,7 @@ def _print_plan(out: dict[str, Any]) -> None:
         print(f"{r['region']:<24} {r['best_start'] or '-':<21} {kg:>9} {band:>15} {now:>9}  {r['forecast_source']}")
     best = out["best"]
     if best:
-        print(f"\nBest: {best['region']} from {best['start']} to {best['end']}: {best['emissions_kgco2e']:.3f} kg CO2e "
+        print(f"\nBest: {best['region']} from {best['start']} to {best['end']}: {best['emissions_kgco2e']:.3f} kg CO₂e "
               f"(range {best['low']:.3f}-{best['high']:.3f}), estimate.")  # fmt: skip
     for what, key in (("starting now in the same region", "same_region"), ("starting now in the region ranked "
                       f"first on yearly data ({out['top_region_yearly']})", "top_region")):  # fmt: skip
@@ -286,7 +286,7 @@ def _print_plan(out: dict[str, Any]) -> None:
             print(f"Saves {kg:.3f} kg" + ("" if pct is None else f" ({pct:.1f} %)") + f" against {what}.")
     if "accounting" in out:
         a = out["accounting"]
-        embodied = "" if a["embodied_kgco2e"] is None else f"; embodied share {a['embodied_kgco2e']:.3g} kg CO2e"
+        embodied = "" if a["embodied_kgco2e"] is None else f"; embodied share {a['embodied_kgco2e']:.3g} kg CO₂e"
         print(f"Energy {a['energy_kwh']:.3g} kWh ({a['energy_low_kwh']:.3g}-{a['energy_high_kwh']:.3g}); water "
               f"{a['water_l']:.3g} L ({a['water_note']}){embodied}. All estimates.")  # fmt: skip
     for note in out["notes"]:

@@ -24,6 +24,6 @@ def test_minus_zero_from_the_provider_is_read_and_shown_as_zero(tmp_path: Path) 
         text = run_cli("cleanest", "--live", env=env)
         as_json = run_cli("cleanest", "--live", "--json", env=env)
     assert text.returncode == 0 and as_json.returncode == 0, text.stderr + as_json.stderr
-    assert ": 0 gCO2e/kWh" in text.stdout and not MINUS_ZERO.search(text.stdout)
+    assert ": 0 gCO₂e/kWh" in text.stdout and not MINUS_ZERO.search(text.stdout)
     out = json.loads(as_json.stdout)
     assert out["intensity_gco2_kwh"] == 0.0 and not MINUS_ZERO.search(as_json.stdout)

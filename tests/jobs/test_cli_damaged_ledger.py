@@ -102,7 +102,7 @@ def test_jobs_lists_a_damaged_row_as_damaged_and_the_others_as_usual(
     _ledger_with_one_bad_job(data_dir, sql)
     code, out, _ = _run(capsys, "jobs")
     assert code == 0
-    assert GOOD in out and OTHER in out and "codecarbon: 100 g CO2e" in out.replace("100.0", "100")
+    assert GOOD in out and OTHER in out and "codecarbon: 100 g CO₂e" in out.replace("100.0", "100")
     [line] = [line for line in out.splitlines() if BAD in line]
     assert line.startswith(f"damaged: {BAD}: ") and said in line
 

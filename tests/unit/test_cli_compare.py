@@ -78,7 +78,7 @@ def test_table(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("ROUGH ESTIMATE")
     assert "europe-west4" in out and "us-central1" not in out
-    assert "CO2e" in out and "Benchmark" in out
+    assert "CO₂e" in out and "Benchmark" in out
     assert "kWh" in out or "Wh" in out, "a unit on every number"
     assert "Not offered:" in out, "us-east2 offers none of the options: the table says how many pairs are missing"
 
