@@ -37,7 +37,8 @@ def _live_fetcher() -> type[LiveFetcher]:
     """LiveFetcher; its first import loads the HTTP stack (requests, requests-cache, urllib3). Then, once, every object
     alive (the window's and those libraries') moves to gc's permanent generation: the next full collection would
     otherwise walk them all with the GIL held, a 72 ms stall in the middle of a refresh (benchmarks/live_refresh.py).
-    Frozen objects are still freed by reference counting; the collector is off during the import."""
+    Frozen objects are still freed by reference counting; the collector is off during the import. The first call runs
+    on the pool (`LiveData.refresh`)."""
     global _http_stack_frozen
     if _http_stack_frozen:
         from carbon_gui.sources.live import LiveFetcher
@@ -68,6 +69,7 @@ class LiveData(QObject):
         self.signals: dict[str, GridSignal] = {}  # region -> signal of its zone
         self.last_refresh: datetime | None = None
         self._fetcher: LiveFetcher | None = None
+        self._loading: object | None = None  # the first live refresh, while the HTTP stack loads on the pool
         self._expected = 0
         self._done = 0
         self._regions: list[Region] = []
@@ -91,7 +93,7 @@ class LiveData(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._fetcher is not None
+        return self._fetcher is not None or self._loading is not None
 
     def set_regions(self, regions: list[Region]) -> None:
         self._regions = regions
@@ -127,8 +129,6 @@ class LiveData(QObject):
             self.statusChanged.emit("Replaying 2024 Electricity Maps data…")
             self._tasks.run(self._service.replay, regions, on_result=self._on_replay, on_error=self._on_error)
             return
-        fetcher = _live_fetcher()()  # the HTTP stack loads on the first fetch
-        self._fetcher = fetcher
         self._expected = len({r.grid_zone for r in regions if r.grid_zone}) or len(regions)
         self._done = 0
         self._arrived = []
@@ -136,7 +136,29 @@ class LiveData(QObject):
         self._started = datetime.now(UTC)
         self.progress.emit(0, self._expected)
         self.statusChanged.emit(f"Fetching {PROVIDER_NAMES[self.provider]} data…")
+        if _http_stack_frozen:
+            self._start_fetch(self.provider, regions)
+            return
+        # The first live refresh: the HTTP stack loads on the pool (on this thread it stalled the window), then the
+        # fetch starts, unless the refresh was cancelled or superseded meanwhile.
+        loading = self._loading = object()
         provider = self.provider
+
+        def loaded(_: object) -> None:
+            if self._loading is loading:
+                self._loading = None
+                self._start_fetch(provider, regions)
+
+        def failed(message: str) -> None:
+            if self._loading is loading:
+                self._loading = None
+                self._fail(message)
+
+        self._tasks.run(_live_fetcher, on_result=loaded, on_error=failed)
+
+    def _start_fetch(self, provider: str, regions: list[Region]) -> None:
+        fetcher = _live_fetcher()()
+        self._fetcher = fetcher
 
         def on_signal(signal: GridSignal, zone_regions: list[str]) -> None:  # on the fetch thread
             if fetcher.cancelled:  # after a cancel the window may be gone
@@ -155,9 +177,11 @@ class LiveData(QObject):
     def cancel(self) -> None:
         self.retry.stop()
         self._when_applied = None
-        if self._fetcher is not None:
-            self._fetcher.cancel()
+        if self._fetcher is not None or self._loading is not None:
+            if self._fetcher is not None:
+                self._fetcher.cancel()
             self._fetcher = None
+            self._loading = None
             self.statusChanged.emit("Refresh cancelled; the last good values stay on screen.")
 
     def _apply_arrivals(self) -> None:

@@ -1,23 +1,60 @@
 """Background work: plain functions run on the thread pool; results return to the GUI thread
-through signals (superqt workers), never by touching widgets from the pool thread."""
+through signals, never by touching widgets from the pool thread.
+
+The workers are our own, not superqt's: superqt's wrapped every task in `warnings.catch_warnings()` on its pool
+thread, which swaps the process-wide warning filters at each task's start and end. A library importing on another
+thread meanwhile lost the filters it had just installed: requests' first import then failed half-way (urllib3's
+SOCKS DependencyWarning turned into an error), and every later `import requests` returned a module without its
+submodules (tests/ui/test_import_race.py)."""
 
 import atexit
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QThreadPool
-from superqt.utils import WorkerBase, create_worker
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from carbon_gui.core.errors import UserFacingError
 
 EXIT_WAIT_MS = 3000
 
 
+class _Signals(QObject):
+    """Created on the GUI thread, emitted on the pool thread: delivered queued, on the GUI thread."""
+
+    returned = Signal(object)
+    errored = Signal(object)
+    finished = Signal()
+
+
+class _Worker(QRunnable):
+    """Runs `func(*args)` once on the pool and reports how it went; touches no process-wide state."""
+
+    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        super().__init__()  # the pool deletes it after `run` (as superqt's); BackgroundTasks holds it till `finished`
+        self._func, self._args = func, args
+        self.signals = _Signals()
+        self.abort_requested = False
+
+    def run(self) -> None:
+        try:
+            result = self._func(*self._args)
+        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which says what went wrong
+            self.signals.errored.emit(exc)
+        else:
+            if not self.abort_requested:
+                self.signals.returned.emit(result)
+        self.signals.finished.emit()
+
+    def quit(self) -> None:
+        """Ask it not to deliver its result (a running function is not interrupted)."""
+        self.abort_requested = True
+
+
 class BackgroundTasks:
     """Starts workers and keeps them alive until they finish; `shutdown` stops delivering their results."""
 
     def __init__(self) -> None:
-        self._running: set[WorkerBase[Any]] = set()
+        self._running: set[_Worker] = set()
         self._closed = False
         _wait_at_exit()
 
@@ -27,10 +64,10 @@ class BackgroundTasks:
         *args: Any,
         on_result: Callable[[Any], None],
         on_error: Callable[[str], None],
-    ) -> WorkerBase[Any] | None:
+    ) -> _Worker | None:
         if self._closed:
             return None
-        worker: WorkerBase[Any] = create_worker(func, *args, _start_thread=False, _ignore_errors=True)  # errors: `fail`
+        worker = _Worker(func, args)
 
         def deliver(result: Any) -> None:
             if not self._closed:
@@ -44,11 +81,11 @@ class BackgroundTasks:
             else:  # a bug, not bad input: say so without showing a traceback in the window
                 on_error(f"Unexpected error ({type(exc).__name__}: {exc}). Please report it.")
 
-        worker.returned.connect(deliver)
-        worker.errored.connect(fail)
-        worker.finished.connect(lambda *_: self._running.discard(worker))
+        worker.signals.returned.connect(deliver)
+        worker.signals.errored.connect(fail)
+        worker.signals.finished.connect(lambda: self._running.discard(worker))
         self._running.add(worker)
-        worker.start()
+        QThreadPool.globalInstance().start(worker)
         return worker
 
     @property

@@ -63,6 +63,7 @@ def refresh_after_burst(qtbot, data: LiveData) -> tuple[int, list[tuple[int, int
     progress: list[tuple[int, int]] = []
     data.updated.connect(lambda: updates.append(1))
     data.progress.connect(lambda done, expected: progress.append((done, expected)))
+    live_data._live_fetcher()  # loaded already, as after a first refresh: this one's fetch starts at once
     data.refresh()
     progress.clear()  # (the 0 of N at the start)
     assert data._service.returned.wait(20)
