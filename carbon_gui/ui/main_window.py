@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStyle,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -326,6 +327,9 @@ class MainWindow(QMainWindow):
             page.setSizePolicy(own if page is current else ignored)
         on_hardware = current is not None and current in (self._hardware, self._hardware_slot)
         self._plan_panel.setVisible(not on_hardware)
+        # without the panel the header would touch the window's edge: indent it as far as the panel's contents
+        indent = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin) if on_hardware else 0
+        self.summary.setContentsMargins(indent, 0, 0, 0)
         self.below.setVisible(not on_hardware and current is not self.when_view)  # the When tab needs the room
 
     def add_view(self, widget: QWidget, title: str) -> None:
