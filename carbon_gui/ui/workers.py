@@ -14,8 +14,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from carbon_gui.core.errors import UserFacingError
+from carbon_gui.sources.http_imports import skip_absent_socks_support
 
 EXIT_WAIT_MS = 3000
+skip_absent_socks_support()  # before any task can import requests (other code may swap the warning filters then)
 
 
 class _Signals(QObject):

@@ -111,3 +111,32 @@ def test_the_fetch_helper_loads_the_http_stack_before_it_starts_a_thread():
     done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["4", "1"], done.stdout
+
+
+def test_requests_imports_whole_even_when_another_thread_swaps_the_warning_filters_meanwhile():
+    """Other code still swaps the filters at times (pyqtgraph on the GUI thread while it finds a curve's bounds,
+    google-auth on the pool while it reads credentials). Here the swap is made to land exactly where it hurt: just
+    before urllib3.contrib.socks is imported, after requests installed its filter. The process imports the
+    workers module first, as the window does before its first background task."""
+    script = textwrap.dedent(
+        """
+        import sys, warnings
+        warnings.simplefilter("error")
+        import carbon_gui.ui.workers
+        pytest_filters = list(warnings.filters)  # without requests' filter, as a concurrent catch_warnings leaves them
+
+        class SwapAtSocks:
+            def find_spec(self, name, path=None, target=None):
+                if name == "urllib3.contrib.socks":
+                    warnings.filters[:] = pytest_filters
+                return None
+
+        sys.meta_path.insert(0, SwapAtSocks())
+        import requests
+        print(requests.exceptions.RequestException.__name__)
+        """
+    )
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["RequestException"], done.stdout
