@@ -14,7 +14,9 @@ import threading
 import warnings
 from pathlib import Path
 
-from carbon_gui.ui.workers import BackgroundTasks
+from carbon_gui.ui import live_data
+from carbon_gui.ui.workers import BackgroundTasks, wait_for_background_work
+from tests.ui.test_live_data_batches import em, live_for, regions  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,8 +95,24 @@ def test_the_first_live_refresh_loads_the_http_stack_off_the_gui_thread(tmp_path
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "imported on a pool thread" in done.stdout, done.stdout
-    regions = int(done.stdout.split("signals for ")[1].split()[0])
-    assert regions > 10, done.stdout
+    with_signals = int(done.stdout.split("signals for ")[1].split()[0])
+    assert with_signals > 10, done.stdout
+
+
+def test_a_first_refresh_cancelled_while_the_http_stack_loads_sends_nothing(qtbot, em, tmp_path, regions,  # noqa: F811
+                                                                               monkeypatch):  # fmt: skip
+    monkeypatch.setattr(live_data, "_http_stack_frozen", False, raising=False)  # as in a new process
+    data = live_for(em, tmp_path, regions)
+    data.refresh()
+    assert data.busy  # a second refresh now would not start another
+    data.cancel()
+    assert not data.busy
+    assert wait_for_background_work(30_000)
+    qtbot.wait(200)  # the load's result is delivered, and ignored
+    assert em.count() == 0 and not data.busy and data.signals == {}
+    data.refresh()  # the next refresh fetches
+    qtbot.waitUntil(lambda: not data.busy, timeout=20_000)
+    assert em.count() > 0 and len(data.signals) > 10
 
 
 def test_the_fetch_helper_loads_the_http_stack_before_it_starts_a_thread():
