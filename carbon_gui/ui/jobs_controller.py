@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from carbon_gui.ui.services import Services
 
-if TYPE_CHECKING:  # workers imports superqt: after the first paint, not at start-up
+if TYPE_CHECKING:  # workers loads after the first paint, not at start-up
     from carbon_gui.cloud.ledger import JobRecord
     from carbon_gui.core.catalog import CarbonFigure
     from carbon_gui.core.live_carbon import LiveCarbon

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         return handled
 
     def _start(self) -> None:
-        from carbon_gui.ui.workers import BackgroundTasks  # imports superqt: after the first paint
+        from carbon_gui.ui.workers import BackgroundTasks  # the pool: after the first paint
 
         if self._tasks is not None or self._closing:
             return

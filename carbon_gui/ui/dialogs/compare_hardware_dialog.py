@@ -36,7 +36,7 @@ from carbon_gui.sources.reference import ReferenceData, load_gpu_throughput
 from carbon_gui.ui.models.hardware_compare_model import HEADERS, SORT_ROLE, HardwareCompareModel
 
 if TYPE_CHECKING:
-    from carbon_gui.ui.workers import BackgroundTasks  # imports superqt: the window passes its own
+    from carbon_gui.ui.workers import BackgroundTasks  # the window passes its own
 
 
 @dataclass(frozen=True)

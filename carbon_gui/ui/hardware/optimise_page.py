@@ -56,7 +56,7 @@ from carbon_gui.ui.hardware.answer_view import AnswerView
 from carbon_gui.ui.hardware.constraint_editor import ConstraintEditor
 from carbon_gui.ui.hardware.region_choice_plot import RegionChoice
 
-if TYPE_CHECKING:  # the page is built after start-up; superqt (workers) loads then
+if TYPE_CHECKING:  # the page is built after start-up; the workers module loads then
     from carbon_gui.ui.workers import BackgroundTasks
 
 # Alt+letters the window around the page already uses: its menus (File, Settings, Training, View, Help), its tabs
