@@ -3,14 +3,11 @@ spent one after another under the GIL: the cache's share of each request delays 
 waits for a lock holds every answer queued behind it."""
 
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import pytest
 import requests
@@ -18,27 +15,10 @@ import requests
 from carbon_gui.sources import http
 from carbon_gui.sources.http import cached_json, get_json
 
+from .conftest import python_calls
 from .fake_providers import FakeElectricityMaps
 
 LATEST = "carbon-intensity/latest"
-
-
-def _python_calls(action: Callable[[], object]) -> int:
-    """How many Python functions `action` calls on this thread: a stand-in for its CPU that a busy machine does not
-    change."""
-    calls = 0
-
-    def count(frame: FrameType, event: str, arg: Any) -> None:
-        nonlocal calls
-        if event == "call":
-            calls += 1
-
-    sys.setprofile(count)
-    try:
-        action()
-    finally:
-        sys.setprofile(None)
-    return calls
 
 
 def test_the_cache_adds_less_to_a_request_than_the_request_itself_costs(
@@ -55,7 +35,7 @@ def test_the_cache_adds_less_to_a_request_than_the_request_itself_costs(
     for n in range(3):  # connections open, the cache's index read
         ask(cached, n)
         ask(plain, n)
-    with_cache, without = _python_calls(lambda: ask(cached, 10)), _python_calls(lambda: ask(plain, 10))
+    with_cache, without = python_calls(lambda: ask(cached, 10)), python_calls(lambda: ask(plain, 10))
     assert cached_json(cached, url, params={"zone": "NL", "n": 10}, endpoint_name=LATEST) is not None  # was stored
     # requests-cache's own per-request policy (CacheActions, Cache-Control parsing, signature inspection) made it
     # ~1080 calls on top of a plain request's ~830
@@ -112,8 +92,8 @@ def test_an_expired_answer_is_not_read_back_before_the_request_goes_out(
     for zone in ("DE", "FR", "NL"):
         ask(zone)
     time.sleep(1.6)  # every answer has expired (their expiry is kept to the second)
-    after_the_ttl = _python_calls(lambda: ask("NL"))
-    never_stored = _python_calls(lambda: ask("BE"))
+    after_the_ttl = python_calls(lambda: ask("NL"))
+    never_stored = python_calls(lambda: ask("BE"))
     assert em_server.count(LATEST) == 5  # both asked the provider
     # before, the expired answer was read from the file and unpickled only to be found expired (~90 calls more)
     assert after_the_ttl <= never_stored + 10, f"{after_the_ttl} calls after the TTL, {never_stored} for a new answer"
