@@ -4,6 +4,7 @@ tells the window when the carbon figures changed and which region to select."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -207,10 +208,16 @@ class LiveController(QObject):
         """Write a PNG (a QImage) or CSV (bytes) export off the GUI thread."""
 
         def write() -> str:
-            if isinstance(payload, bytes):
-                Path(path).write_bytes(payload)
-            elif not payload.save(path, "PNG"):  # type: ignore[attr-defined]  # a QImage
-                raise OSError(f"could not write {path}")
+            # Written whole, then renamed: the file never exists half-written (a kill, a reader polling for it).
+            temporary = Path(path).with_name(f".{Path(path).name}.part")
+            try:
+                if isinstance(payload, bytes):
+                    temporary.write_bytes(payload)
+                elif not payload.save(str(temporary), "PNG"):  # type: ignore[attr-defined]  # a QImage
+                    raise OSError(f"could not write {path}")
+                os.replace(temporary, path)
+            finally:
+                temporary.unlink(missing_ok=True)
             return path
 
         self._background().run(
