@@ -165,9 +165,7 @@ class GcloudDialog(QDialog):
             self.project.setText(access.default_project)
 
     def _show_adc_missing(self, message: str) -> None:
-        # The shared message points to this very dialog; here the key button is right below.
-        message = message.replace("in Settings → Google Cloud", "with the button below")
-        self.adc_label.setText(f"Application Default Credentials: {message}")
+        self.adc_label.setText(f"Application Default Credentials: {_here(message, 'the button below')}")
 
     # --- actions -------------------------------------------------------------------------------------
 
@@ -199,7 +197,7 @@ class GcloudDialog(QDialog):
         self._set_busy(None)
         if NoKeyringAvailable.__name__ in message or "keyring" in message.lower():
             self.session_only.setVisible(True)
-        self.status.setText(message)
+        self.status.setText(self._below_the_key_button(message))
 
     def _remove_key(self) -> None:
         self._set_busy("Removing the key…")
@@ -230,11 +228,14 @@ class GcloudDialog(QDialog):
     def _checked(self, report: object) -> None:
         assert isinstance(report, AccessReport)
         self._set_busy(None)
-        self.status.setText(report.text())
+        self.status.setText(self._below_the_key_button(report.text()))
 
     def _check_failed(self, message: str) -> None:
         self._set_busy(None)
-        self.status.setText(message)
+        self.status.setText(self._below_the_key_button(message))
+
+    def _below_the_key_button(self, message: str) -> str:
+        return _here(message, f"'{self.choose_key.text().replace('&', '')}' above")
 
     def _set_busy(self, what: str | None) -> None:
         for button in (self.choose_key, self.check_button):
@@ -250,6 +251,11 @@ class GcloudDialog(QDialog):
             return
         self.project_changed.emit(project)
         self.accept()
+
+
+def _here(message: str, key_button: str) -> str:
+    """The shared cloud messages point to this very dialog ("… in Settings → Google Cloud"): point to its key button."""
+    return message.replace("in Settings → Google Cloud", f"with {key_button}")
 
 
 def _project_id_problem(project: str) -> str:
