@@ -40,7 +40,7 @@ from carbon_gui.cloud.errors import CloudError
 from carbon_gui.cloud.ledger import DamagedRecord, JobRecord
 from carbon_gui.core.errors import InputError
 from carbon_gui.core.job_ids import is_job_id
-from carbon_gui.core.job_states import SCHEDULED, is_terminal
+from carbon_gui.core.job_states import ACTIVE_STATES, SCHEDULED, is_terminal
 from carbon_gui.core.quantities import energy_text, mass_text
 from carbon_gui.jobs import schedule
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
@@ -458,6 +458,7 @@ def _cleanup(args: argparse.Namespace) -> int:
         else:
             print("\n".join(deleted))
         return 0
+    _ask_if_still_active(service, args.job_id)
     preview = service.cleanup_preview(args.job_id)
     if preview.already_gone:
         message = f"{preview.what}: nothing to delete ({preview.reason})."
@@ -471,6 +472,17 @@ def _cleanup(args: argparse.Namespace) -> int:
         return 1
     _cleanup_answer(args, True, service.cleanup(args.job_id))
     return 0
+
+
+def _ask_if_still_active(service: JobService, job_id: str) -> None:
+    """The ledger's "running" may be out of date (a run ends unseen): ask the job, as `jobs --refresh` does. When it
+    cannot be asked, the ledger's state stands and the reason is said."""
+    if service.job(job_id).state not in ACTIVE_STATES:
+        return
+    try:
+        service.refresh(job_id)
+    except CloudError as err:
+        print(f"carbon-gui: {job_id}: state unknown: {_one_line(err.message)}", file=sys.stderr)
 
 
 def _cleanup_answer(args: argparse.Namespace, deleted: bool, message: str) -> None:
