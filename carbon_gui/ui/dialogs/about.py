@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, Q
 
 from carbon_gui.app_log import app_version
 from carbon_gui.sources.reference import bundled_data_dir
+from carbon_gui.ui.dialogs.screen_fit import resize_within_screen
 
 ODBL_ATTRIBUTION = (
     "Contains data from Electricity Maps (electricitymaps.com), available under the Open Database License (ODbL)"
@@ -84,7 +85,7 @@ class AboutDialog(QDialog):
         layout.addWidget(self.header)
         layout.addWidget(self.notice, 1)
         layout.addWidget(buttons)
-        self.resize(820, 620)
+        resize_within_screen(self, 820, 620)
 
 
 def show_about(parent: QWidget) -> AboutDialog:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from carbon_gui.core.live_carbon import latest_figure
 from carbon_gui.core.provenance import Provenance
 from carbon_gui.core.signals import GridSignal
+from carbon_gui.ui.dialogs.screen_fit import resize_within_screen
 
 MAX_ROWS = 12
 HEADERS = ("Region", "gCO₂e/kWh", "Zone", "Source", "Kind", "Estimated", "As of, age")
@@ -109,7 +110,7 @@ class CleanestDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.left_out)
         layout.addWidget(buttons)
-        self.resize(min(max(width, 640), 1300), 140 + 30 * self.table.rowCount())
+        resize_within_screen(self, min(max(width, 640), 1300), 140 + 30 * self.table.rowCount())
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def cell(self, row: int, column: int) -> str:

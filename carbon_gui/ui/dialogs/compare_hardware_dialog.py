@@ -33,6 +33,7 @@ from carbon_gui.core.hardware_compare import (
     speedup_map,
 )
 from carbon_gui.sources.reference import ReferenceData, load_gpu_throughput
+from carbon_gui.ui.dialogs.screen_fit import resize_within_screen
 from carbon_gui.ui.models.hardware_compare_model import HEADERS, SORT_ROLE, HardwareCompareModel
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class CompareHardwareDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notes)
         layout.addWidget(buttons)
-        self.resize(1024, 640)
+        resize_within_screen(self, 1024, 640)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.start()
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from carbon_gui.core.catalog import Jurisdiction
 from carbon_gui.core.security import TRUST_TIERS, ResidencyRule, SecurityPolicy
+from carbon_gui.ui.dialogs.screen_fit import resize_within_screen
 
 COLUMNS = ("Country", "EU/EEA", "EU adequacy", "Allowed (named-countries rule)", "Trust tier")
 
@@ -26,14 +27,14 @@ class SecurityDialog(QDialog):
         self._jurisdictions = sorted(jurisdictions, key=lambda j: j.country)
         self._rule = policy.rule
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                "Defaults: EU/EEA members are <b>trusted</b>, countries with an EU adequacy decision "
-                "<b>adequate</b>, others <b>standard</b>. Scores: "
-                + ", ".join(f"{t} {s:g}" for t, s in TRUST_TIERS.items())
-                + ".<br>Tick the countries allowed under the “named countries” rule."
-            )
+        intro = QLabel(
+            "Defaults: EU/EEA members are <b>trusted</b>, countries with an EU adequacy decision "
+            "<b>adequate</b>, others <b>standard</b>. Scores: "
+            + ", ".join(f"{t} {s:g}" for t, s in TRUST_TIERS.items())
+            + ".<br>Tick the countries allowed under the “named countries” rule."
         )
+        intro.setWordWrap(True)  # unwrapped, it made the dialog 1075 px wide at least
+        layout.addWidget(intro)
         self.table = QTableWidget(len(self._jurisdictions), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -66,7 +67,7 @@ class SecurityDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(820, 560)
+        resize_within_screen(self, 820, 560)
 
     @staticmethod
     def _readonly(text: str) -> QTableWidgetItem:

@@ -93,12 +93,16 @@ class BestTimeBox(QGroupBox):
         self.show_button.setVisible(False)
         self._reset()
 
+    def _show_result(self, text: str) -> None:
+        self.result.setText(text)
+        self.result.setVisible(bool(text))  # an empty line would take the room the review page lacks at 1024x640
+
     def _reset(self) -> None:
         """What was planned no longer answers the inputs."""
         self._generation += 1
         self.best, self._deadline = None, None
         self.confirm_button.setVisible(False)
-        self.result.setText("")
+        self._show_result("")
         ready = self._plan is not None and self._plan.ready and self.job_id is None
         self.plan_button.setEnabled(ready)
         self.deadline.setEnabled(ready)
@@ -114,7 +118,7 @@ class BestTimeBox(QGroupBox):
         generation, now = self._generation, datetime.now(UTC)
         self._deadline = now + timedelta(hours=self.deadline.value())
         self.plan_button.setEnabled(False)
-        self.result.setText("Planning the start on the hourly data…")
+        self._show_result("Planning the start on the hourly data…")
         self._tasks.run(
             self._service.best_start,
             self._plan.request,
@@ -150,7 +154,7 @@ class BestTimeBox(QGroupBox):
                 f"({savings[1]:.0f} %)."
             )
         lines.append(f"Hourly data: {html.escape(best.source)}. Nothing is recorded until you schedule it.")
-        self.result.setText("<br>".join(lines))
+        self._show_result("<br>".join(lines))
         self.confirm_button.setText(f"Sc&hedule for {best.start:%H:%M} UTC")
         self.confirm_button.setVisible(True)
         self.confirm_button.setEnabled(True)
@@ -176,7 +180,7 @@ class BestTimeBox(QGroupBox):
         self.deadline.setEnabled(False)
         self.confirm_button.setVisible(False)
         start = f"{record.scheduled_for:%Y-%m-%d %H:%M} UTC" if record.scheduled_for else "its start"
-        self.result.setText(
+        self._show_result(
             f"<b>{record.id} is scheduled for {start}.</b> carbon-gui launches it then while it runs "
             "(or `carbon-gui launch-scheduled`); the Jobs tab shows it and can drop it."
         )
@@ -191,4 +195,4 @@ class BestTimeBox(QGroupBox):
         self.confirm_button.setVisible(False)
         self.plan_button.setEnabled(self._plan is not None and self._plan.ready)
         first_line = message.strip().splitlines()[0] if message.strip() else "unknown error"
-        self.result.setText(f"<b>Not scheduled:</b> {html.escape(first_line)}")
+        self._show_result(f"<b>Not scheduled:</b> {html.escape(first_line)}")

@@ -5,9 +5,12 @@ file, each with a Copy button."""
 import html
 
 from PySide6.QtWidgets import (
+    QFrame,
     QGroupBox,
     QLabel,
     QListWidget,
+    QScrollArea,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -66,13 +69,25 @@ class ReviewPage(QWizardPage):
         self.tabs.addTab(self.spec, "CustomJob &spec (JSON)")
         self.tabs.addTab(self.command, "&gcloud command")
         self.tabs.addTab(self.config, "gcloud con&fig file")
+        # the spec takes the room that is left, at least a few lines, but never asks for more: else the page would
+        # scroll even when the window is tall enough
+        self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.tabs.setMinimumHeight(140)
 
-        layout = QVBoxLayout(self)
+        contents = QWidget()
+        layout = QVBoxLayout(contents)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status)
         layout.addWidget(self.problems)
         layout.addWidget(estimate_box)
         layout.addWidget(best_time)
         layout.addWidget(self.tabs, 1)
+        # on a low screen (1024x640) the page scrolls instead of squeezing the estimate's lines into one another
+        scroll = QScrollArea()
+        scroll.setWidget(contents)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        QVBoxLayout(self).addWidget(scroll)
         self.show_checking()
 
     def isComplete(self) -> bool:

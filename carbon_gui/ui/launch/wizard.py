@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget, QWizard
 from carbon_gui.core.live_carbon import LiveCarbon
 from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService, Signals
+from carbon_gui.ui.dialogs.screen_fit import resize_within_screen
 from carbon_gui.ui.launch.alive import while_alive
 from carbon_gui.ui.launch.best_time import BestTimeBox
 from carbon_gui.ui.launch.dry_run import DryRun
@@ -62,7 +63,7 @@ class LaunchWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)  # the launch page has its own Cancel
-        self.resize(900, 720)
+        resize_within_screen(self, 900, 720)
 
         self.script_page = ScriptPage(tasks)
         self.hardware_page = HardwarePage(

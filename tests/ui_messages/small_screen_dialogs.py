@@ -1,0 +1,35 @@
+"""Run by test_dialogs_fit_a_small_screen.py in a process whose offscreen screen is 1024x640 (not collected alone:
+the screen is fixed when the first QApplication starts)."""
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QWidget
+
+from carbon_gui.ui.dialogs.screen_fit import FRAME_HEIGHT, FRAME_WIDTH
+from tests.jobs.conftest import local_env, reference, script, service  # noqa: F401 - fixtures
+from tests.ui_messages.test_co2e_in_the_dialogs import open_every_dialog, window  # noqa: F401 - fixture
+
+
+def test_every_dialog_fits_the_screen(qtbot, window, script):  # noqa: F811
+    screen = QGuiApplication.primaryScreen().availableGeometry()
+    assert (screen.width(), screen.height()) == (1024, 640), "run with the small screen's configfile"
+    window.resize(1024, 640 - FRAME_HEIGHT)
+    open_every_dialog(qtbot, window, script)
+    window.constraints_panel.editCountriesRequested.emit()
+    dialogs = [w for w in window.findChildren(QWidget) if w.isWindow() and w.isVisible()]
+    assert len(dialogs) >= 10, [type(w).__name__ for w in dialogs]
+    too_large = {
+        type(w).__name__: (w.width(), w.height())
+        for w in dialogs
+        if w.width() + FRAME_WIDTH > screen.width() or w.height() + FRAME_HEIGHT > screen.height()
+    }
+    assert not too_large, f"larger than a 1024x640 screen with its window frame: {too_large}"
+    squashed = [
+        f"{type(dialog).__name__}: {label.text()[:60]!r} {label.height()} px < {label.heightForWidth(label.width())}"
+        for dialog in dialogs
+        for label in dialog.findChildren(QLabel)
+        if label.isVisible()
+        and label.wordWrap()
+        and label.text()
+        and label.height() < label.heightForWidth(label.width())
+    ]
+    assert not squashed, f"wrapped texts cut: {squashed}"
