@@ -88,7 +88,8 @@ class JobsController(QObject):
             return
         from carbon_gui.ui.jobs.jobs_view import JobsView
 
-        self.view = JobsView(self._services.jobs, tasks, intensity=self._live_intensity, signals=self._live_signals)
+        self.view = JobsView(self._services.jobs, tasks, intensity=self._live_intensity, signals=self._live_signals,
+                             launch=self.launch_action)  # fmt: skip
         self._tab_layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
         self._tab_layout.addWidget(self.view)

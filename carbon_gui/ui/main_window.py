@@ -315,7 +315,8 @@ class MainWindow(QMainWindow):
 
     def _give_hardware_room(self) -> None:
         """The Hardware tab uses neither the plan nor the ranking's details: its plots and tables get their room (at
-        1024 × 640 they were squeezed into a third of the window). The When tab uses the plan, not the details."""
+        1024 × 640 they were squeezed into a third of the window); so do the Jobs tab's table and details. The When tab
+        uses the plan, not the details."""
         current = self.views.currentWidget()
         # A tab stack is as wide as its widest page, shown or not: the Hardware pages (~760 px) beside the plan
         # panel made the window 1108 px at least. Hidden pages ignore their size (Qt's qSmartMinSize), so the
@@ -325,12 +326,12 @@ class MainWindow(QMainWindow):
             own = self._page_policies.setdefault(page, page.sizePolicy())
             ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             page.setSizePolicy(own if page is current else ignored)
-        on_hardware = current is not None and current in (self._hardware, self._hardware_slot)
-        self._plan_panel.setVisible(not on_hardware)
+        own_room = current is not None and current in (self._hardware, self._hardware_slot, self.jobs_controller.tab)
+        self._plan_panel.setVisible(not own_room)
         # without the panel the header would touch the window's edge: indent it as far as the panel's contents
-        indent = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin) if on_hardware else 0
+        indent = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin) if own_room else 0
         self.summary.setContentsMargins(indent, 0, 0, 0)
-        self.below.setVisible(not on_hardware and current is not self.when_view)  # the When tab needs the room
+        self.below.setVisible(not own_room and current is not self.when_view)  # the When tab needs the room
 
     def add_view(self, widget: QWidget, title: str) -> None:
         """One more tab beside the ranking, with a View menu entry and its Ctrl+<n> shortcut."""

@@ -11,22 +11,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from carbon_gui.ui.dialogs.cleanup_dialog import CleanupDialog
 from carbon_gui.ui.jobs.damaged_bar import DamagedBar
+from carbon_gui.ui.jobs.fitting_table import FittingTableView
 from carbon_gui.ui.jobs.job_details import JobDetails
 from carbon_gui.ui.jobs.job_estimates import (
     KeptHours,
@@ -53,7 +54,6 @@ REPORT_FILTERS = "PNG plot (*.png);;CSV hourly accounting (*.csv);;JSON (*.json)
 REPORT_FORMATS = {".png": "png", ".csv": "csv", ".json": "json", ".txt": "text"}
 TICK_MS = 1000
 OUTPUT_LINES = 2000
-JOB_COLUMN, MIN_COLUMN_WIDTH = 0, 60
 
 
 class JobsView(QWidget):
@@ -66,10 +66,12 @@ class JobsView(QWidget):
         parent: QWidget | None = None,
         intensity: Callable[[str], "CarbonFigure | None"] = lambda _region: None,
         signals: Callable[[], "Signals | None"] = lambda: None,
+        launch: QAction | None = None,
     ) -> None:
         """`jobs` gives the JobService (called on the pool: making it may import the Google clients); `intensity`
         a region's latest live intensity (None: none fresh), for the estimate of a running job; `signals` the
-        window's live grid signals (None: none live), for reports."""
+        window's live grid signals (None: none live), for reports; `launch` the window's Launch action, offered
+        beside the job buttons."""
         super().__init__(parent)
         self._jobs, self._tasks, self._clock, self._intensity = jobs, tasks, clock, intensity
         self._signals = signals
@@ -85,6 +87,7 @@ class JobsView(QWidget):
         self.confirmation: QMessageBox | None = None
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # the Jobs tab's page has its margins
         self.orphans_bar = OrphansBar()
         layout.addWidget(self.orphans_bar)
         self.damaged_bar = DamagedBar()
@@ -94,18 +97,13 @@ class JobsView(QWidget):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
 
-        self.table = QTableView()
+        self.table = FittingTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # the figures keep their full width; the job's name (its tooltip has it all, and the details) takes the rest
-        header.setSectionResizeMode(JOB_COLUMN, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(MIN_COLUMN_WIDTH)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.details = JobDetails()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -126,6 +124,11 @@ class JobsView(QWidget):
         for button in (self.refresh_button, self.cancel_button, self.delete_button, self.report_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        if launch is not None:
+            launch_button = QToolButton()
+            launch_button.setDefaultAction(launch)
+            launch_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            buttons.addWidget(launch_button)
         layout.addLayout(buttons)
         self.setTabOrder(self.table, self.details.tabs)
         self.setTabOrder(self.details.tabs, self.refresh_button)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.DateAxisItem import DAY_SPACING, TickSpec, ZoomLevel, makeSStepper
 from PySide6.QtCore import QEvent, QPointF, QRectF
 from PySide6.QtGui import QFontMetricsF, QHelpEvent
 from PySide6.QtWidgets import QToolTip
@@ -18,13 +19,22 @@ BEST_PEN = pg.mkPen((0, 0, 0), width=1.5)
 INTENSITY_COLOR = (31, 119, 180)
 
 
+def _time_axis() -> pg.DateAxisItem:
+    """A UTC time axis whose day ticks name the weekday: where the plot is narrow (1024 px windows) pyqtgraph labels
+    days by number alone ("07"), which reads as an hour."""
+    axis = pg.DateAxisItem(utcOffset=0)
+    day = DAY_SPACING
+    axis.zoomLevels[5 * day] = ZoomLevel([TickSpec(day, makeSStepper(day), "%a %d", autoSkip=[1, 2, 7])], "Mon 07")
+    return axis
+
+
 class EmissionsHeatmap(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     """Rows: regions in the plan's order (best first, at the top); columns: start hours (UTC). Unknown cells (a
     window the data does not cover) stay blank. The best (region, start) is starred. Where the rows are lower than
     a line of text, only every n-th region is named (the best one always); hovering a cell names its region."""
 
     def __init__(self) -> None:
-        super().__init__(background="w", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        super().__init__(background="w", axisItems={"bottom": _time_axis()})
         item = self.getPlotItem()
         item.setLabel("bottom", "start time (UTC)")
         item.setLabel("left", "region")
@@ -109,9 +119,9 @@ class WindowPlot(pg.PlotWidget):  # type: ignore[misc]
     """One region's hourly intensity (expected line, low-high band) with the chosen run window shaded."""
 
     def __init__(self) -> None:
-        super().__init__(background="w", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        super().__init__(background="w", axisItems={"bottom": _time_axis()})
         item = self.getPlotItem()
-        item.setLabel("left", "carbon intensity", units="gCO₂e/kWh")
+        item.setLabel("left", "intensity", units="gCO₂e/kWh")  # short: whole on a 1024 × 640 window's short plot
         item.setLabel("bottom", "time (UTC)")
         item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.2)
@@ -142,5 +152,5 @@ class WindowPlot(pg.PlotWidget):  # type: ignore[misc]
             self.window.setRegion((start.timestamp(), (start + timedelta(hours=plan.run_hours)).timestamp()))
         self.window.setVisible(window is not None)
         # a short title: a long one sets the plot's minimum width and pushes it out of a 1024 px window
-        self.getPlotItem().setTitle(f"{where.facts.region.name}: intensity, estimate", size="9pt")
+        self.getPlotItem().setTitle(where.facts.region.name, size="9pt")  # the caption says it is an estimate
         self.getPlotItem().setXRange(edges[0], edges[-1], padding=0.01)

@@ -69,10 +69,12 @@ def answer_html(plan: TimePlan) -> str:
     lines = [
         f"<b>Best: {name}, starting {when}</b>, ending {utc(start + timedelta(hours=plan.run_hours))}: "
         f"<b>{kg(window.emissions_kg)} kg CO₂e</b> (range {kg(window.low_kg)}–{kg(window.high_kg)} kg), estimate.",
-        _savings_line(window, best.now, f"starting now in {name}"),
     ]
     top = plan.top_yearly
-    if top is not None:
+    first_on_yearly = top is not None and top.facts.region.name == best.facts.region.name
+    also = ", also first on the yearly data" if first_on_yearly else ""
+    lines.append(_savings_line(window, best.now, f"starting now in {name}{also}"))
+    if top is not None and not first_on_yearly:  # one line, not the same figures twice
         lines.append(_savings_line(window, top.now, f"starting now in {escape(top.facts.region.name)}, first on "
                                                     "the yearly data"))  # fmt: skip
     return "<br>".join(lines)
@@ -99,6 +101,15 @@ def source_text(where: RegionWhen) -> str:
     if source.startswith("Google yearly"):
         return f"yearly figure, no hourly data — {source}"
     return source
+
+
+def window_caption(plan: TimePlan, where: RegionWhen) -> str:
+    """What the one-region plot shows; its source is in the table's selected row."""
+    chosen = "no run fits before the deadline"
+    if where.best is not None:
+        chosen = f"green: its best run, {start_text(plan, where.best)}"
+    flat = " Flat: a yearly figure, no hourly data." if source_text(where).startswith("yearly figure") else ""
+    return f"Intensity, estimate. Line: expected; band: interval; {chosen}.{flat}"
 
 
 def notes_text(plan: TimePlan) -> str:

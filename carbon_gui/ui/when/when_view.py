@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -38,6 +38,7 @@ from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import Weights
 from carbon_gui.planning import PlanRequest
 from carbon_gui.sources.reference import ReferenceData
+from carbon_gui.ui.when.scroll_when_short import ScrollWhenShort
 from carbon_gui.ui.when.when_texts import (
     answer_html,
     best_start_tooltip,
@@ -46,6 +47,7 @@ from carbon_gui.ui.when.when_texts import (
     notes_text,
     source_text,
     start_text,
+    window_caption,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +60,20 @@ DEBOUNCE_MS = 400  # planner edits come in bursts (typing, slider drags): plan o
 SHOW_PROGRESS_MS = 500
 NO_INPUTS = "No plan: the planner needs a machine it knows, a run length and a weight above 0."
 DEFAULT_WITHIN_H = 36.0
-COLUMNS = ("Region", "Best start", "kg CO₂e, est.", "low–high, kg", "Start now, kg", "Hourly data (source)")
+# (header, its tooltip: the full name with the unit); short headers, so that all fit beside the plan at 1024 px
+COLUMNS = (
+    ("Region", "Google Cloud region, ranked by your weights with each region's emissions at its best start"),
+    ("Best start", "The start with the least expected emissions for a run finishing by the deadline: 'now' or a "
+                   "time in UTC"),
+    ("kg CO₂e, est.", "Expected emissions of the run at its best start, in kg CO₂e (estimate)"),
+    ("low–high, kg", "Low and high ends of those emissions, in kg CO₂e (estimate: forecast interval and power range)"),
+    ("Start now, kg", "Expected emissions of the run starting now in this region, in kg CO₂e (estimate)"),
+    ("Source", "Where the region's hourly grid intensity comes from: a provider's forecast, the own forecast from "
+               "past hourly data, or Google's yearly figure (flat: no hourly data)"),
+)  # fmt: skip
+SOURCE_COLUMN = 5
+PLOT_MIN_HEIGHT = 220  # px: a region name on every other heatmap row, and a readable intensity axis
+TABLE_ROWS_SHOWN = 3  # the table never gets shorter than this many rows: the splitter takes it from the plots
 
 
 @dataclass(frozen=True)
@@ -95,13 +110,27 @@ def _caption(text: str) -> QLabel:
     return label
 
 
-def _with_caption(plot: QWidget, caption: QLabel) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(plot, 1)
-    layout.addWidget(caption)
-    return box
+class _Captioned(QWidget):
+    """A plot above its caption. Its least height counts the caption's wrapped lines at the present width (a splitter
+    asks for the least height only, and gave the caption one line: its second was drawn over the plot's axis)."""
+
+    def __init__(self, plot: QWidget, caption: QLabel) -> None:
+        super().__init__()
+        self._plot, self._caption = plot, caption
+        self._layout = layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(plot, 1)
+        layout.addWidget(caption)
+
+    def minimumSizeHint(self) -> QSize:
+        least = super().minimumSizeHint()
+        spacing = max(0, self._layout.spacing())
+        height = self._plot.minimumHeight() + spacing + self._caption.heightForWidth(self.width())
+        return QSize(least.width(), max(least.height(), height))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.updateGeometry()  # the caption's lines follow the width
 
 
 class WhenView(QWidget):
@@ -187,23 +216,30 @@ class WhenView(QWidget):
         self.window_plot: WindowPlot | None = None
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("whenTable")
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        for column, (title, tooltip) in enumerate(COLUMNS):
+            header_item = QTableWidgetItem(title)
+            header_item.setToolTip(tooltip)
+            self.table.setHorizontalHeaderItem(column, header_item)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.table.horizontalHeader()
+        # the figures keep their width; the source takes the rest, elided (its tooltip has it all), but never less
+        # than its header: where even that does not fit, the table scrolls sideways
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SOURCE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(header.sectionSizeHint(SOURCE_COLUMN))
+        self.table.setMinimumHeight(self._table_height(TABLE_ROWS_SHOWN))
         self.table.currentCellChanged.connect(lambda row, *_: self._show_region(row))
         self.notes = QLabel()
         self.notes.setObjectName("whenNotes")
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.PlainText)
 
-        self.heatmap_caption = _caption("Expected emissions (kg CO₂e) of each (region, start), ★ the best; estimates "
-                                        "from each region's hourly data: its source is in the table below. Blank: "
-                                        "no data.")  # fmt: skip
+        self.heatmap_caption = _caption("Each cell: a run starting at that hour, kg CO₂e (estimate); ★ the best. "
+                                        "Blank: no data.")  # fmt: skip
         self.window_caption = _caption("")
         self._plots = QSplitter(Qt.Orientation.Horizontal)  # filled by _ensure_plots
         body = QSplitter(Qt.Orientation.Vertical)
@@ -212,22 +248,36 @@ class WhenView(QWidget):
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
         body.setSizes([3000, 1000])  # scaled to the room there is: plots three parts, the table one
-        layout = QVBoxLayout(self)
+        page = QWidget()
+        layout = QVBoxLayout(page)
         layout.addLayout(inputs)
         layout.addWidget(self.message)
         layout.addWidget(self.answer)
         layout.addWidget(body, 1)
         layout.addWidget(self.notes)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(ScrollWhenShort(page))  # a short window scrolls rather than squash the plots
+
+    def _table_height(self, rows: int) -> int:
+        """The height that shows the header and `rows` rows whole, with room for a sideways scroll bar."""
+        table = self.table
+        scroll_bar = table.horizontalScrollBar().sizeHint().height()
+        rows_height = rows * table.verticalHeader().defaultSectionSize()
+        return table.horizontalHeader().sizeHint().height() + rows_height + scroll_bar + 2 * table.frameWidth()
 
     def _ensure_plots(self) -> tuple["EmissionsHeatmap", "WindowPlot"]:
         if self.heatmap is None or self.window_plot is None:
             from carbon_gui.ui.when.when_plots import EmissionsHeatmap, WindowPlot
 
             self.heatmap, self.window_plot = EmissionsHeatmap(), WindowPlot()
-            self._plots.addWidget(_with_caption(self.heatmap, self.heatmap_caption))
-            self._plots.addWidget(_with_caption(self.window_plot, self.window_caption))
+            for plot in (self.heatmap, self.window_plot):
+                plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+            self._plots.addWidget(_Captioned(self.heatmap, self.heatmap_caption))
+            self._plots.addWidget(_Captioned(self.window_plot, self.window_caption))
             self._plots.setStretchFactor(0, 3)  # the heatmap carries region names and its colour bar
             self._plots.setStretchFactor(1, 2)
+            self._plots.setSizes([3000, 2000])  # scaled to the room there is, so also where the window is narrow
             self._show_axes(False)  # no plan yet: no made-up 0-1 scales
         return self.heatmap, self.window_plot
 
@@ -376,7 +426,6 @@ class WhenView(QWidget):
                 if 1 < column < 5:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        self.table.resizeColumnsToContents()
         self.table.blockSignals(False)
         self.table.selectRow(0)
         self._show_region(0)
@@ -386,10 +435,7 @@ class WhenView(QWidget):
             return
         where = self.plan.regions[row]
         self._ensure_plots()[1].set_region(self.plan, where)
-        chosen = "no run fits before the deadline"
-        if where.best is not None:
-            chosen = f"green: its best run, {start_text(self.plan, where.best)}"
-        self.window_caption.setText(f"Line: expected; band: interval; {chosen}. Source: {source_text(where)}.")
+        self.window_caption.setText(window_caption(self.plan, where))
 
     def shutdown(self) -> None:
         self._debounce.stop()
