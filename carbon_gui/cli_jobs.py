@@ -344,8 +344,11 @@ def _job_line(job: JobRecord) -> str:
     if job.measured:  # the ledger checked its shape
         figures = json.loads(job.measured)
         measured = f", codecarbon: {mass_text(figures['emissions_kg'])} CO₂e, {energy_text(figures['energy_kwh'])}"
-    where = "this machine" if job.target == LOCAL else _field(f"{job.project}/{job.region}")
-    return f"{_field(job.id)}  {_field(job.state):<11} {where:<28} {_field(job.machine_type):<16} {estimate}{measured}"
+    if job.target == LOCAL:  # its machine type is only what --local asks for: it runs on this machine
+        where, machine = _field(f"this machine (grid: {job.region})"), "-"
+    else:
+        where, machine = _field(f"{job.project}/{job.region}"), _field(job.machine_type)
+    return f"{_field(job.id)}  {_field(job.state):<11} {where:<28} {machine:<16} {estimate}{measured}"
 
 
 def _field(text: str) -> str:

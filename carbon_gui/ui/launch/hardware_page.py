@@ -291,7 +291,7 @@ class HardwarePage(QWizardPage):
 
     def _target_changed(self) -> None:
         vertex = self.vertex.isChecked()
-        for widget in (self.project, self.accelerator, self.image):
+        for widget in (self.project, self.machine, self.accelerator, self.image):  # a local run uses this machine
             widget.setEnabled(vertex)
         self._accelerator_changed()
         self._image_changed()
