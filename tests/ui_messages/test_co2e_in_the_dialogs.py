@@ -82,7 +82,7 @@ def fit_and_optimise(qtbot, window: MainWindow, folder: Path) -> None:
     with qtbot.waitSignal(view.models_page.fitted, timeout=WAIT_MS):
         qtbot.mouseClick(view.models_page.fit_button, Qt.MouseButton.LeftButton)
     page = view.optimise_page
-    view.pages.setCurrentWidget(page)
+    view.pages.setCurrentIndex(view.pages.indexOf(page.parentWidget()))
     qtbot.waitUntil(lambda: page.regions.count() > 0, timeout=WAIT_MS)
     page.choose_region.setChecked(True)
     for i in range(3):
@@ -108,7 +108,7 @@ def test_the_hardware_tab_after_a_fit_writes_co2e_one_way(qtbot, window, tmp_pat
     write_pair(folder, "n1-standard-8", price=3.0)
     fit_and_optimise(qtbot, window, folder)
     view = window.hardware_view
-    for page in (view.models_page, view.optimise_page):
+    for page in (view.models_page, view.optimise_page.parentWidget()):
         view.pages.setCurrentWidget(page)
         qtbot.wait(300)
     texts = "\n".join(text for _where, text in window_texts(view))

@@ -43,6 +43,10 @@ class AnswerView(QTextBrowser):
         self.setHtml("".join(parts))
 
 
+# single words and numbers with their unit stay whole (Qt's rich text ignores the nowrap attribute, not the style)
+NOWRAP = "style='white-space: nowrap'"
+
+
 def _feasible(answer: Answer, request: DimensionRequest) -> str:
     where = f" in <b>{escape(answer.region)}</b>" if answer.region else ""
     config = ", ".join(f"{escape(k)} = {v}" for k, v in answer.configuration.items())
@@ -56,9 +60,9 @@ def _feasible(answer: Answer, request: DimensionRequest) -> str:
     )
     limits = {c.target: c for c in request.constraints}
     rows = [
-        "<tr><th align='left'>target</th><th align='right'>predicted by the surrogate</th>"
-        "<th align='right'>margin</th><th align='left'>limit</th><th align='left'>binds</th>"
-        "<th align='right'>measured: runs here meeting the limit</th></tr>"
+        f"<tr><th align='left' {NOWRAP}>target</th><th align='right'>predicted by the surrogate</th>"
+        f"<th align='right' {NOWRAP}>margin</th><th align='left' {NOWRAP}>limit</th>"
+        f"<th align='left' {NOWRAP}>binds</th><th align='right'>measured: runs here meeting the limit</th></tr>"
     ]
     for target, value in answer.predicted.items():
         constraint = limits.get(target)
@@ -67,8 +71,9 @@ def _feasible(answer: Answer, request: DimensionRequest) -> str:
         limit = f"{escape(constraint.sense)} {with_unit(constraint.bound, target)}" if constraint else "–"
         measured = "–" if constraint is None else ("no run at this configuration" if check is None else f"{check:.0%}")
         rows.append(
-            f"<tr><td nowrap>{escape(target)}</td><td align='right' nowrap>{with_unit(value, target)}</td>"
-            f"<td align='right'>{'–' if margin is None else '± ' + with_unit(margin, target)}</td><td>{limit}</td>"
+            f"<tr><td {NOWRAP}>{escape(target)}</td><td align='right' {NOWRAP}>{with_unit(value, target)}</td>"
+            f"<td align='right' {NOWRAP}>{'–' if margin is None else '± ' + with_unit(margin, target)}</td>"
+            f"<td {NOWRAP}>{limit}</td>"
             f"<td>{'yes' if target in answer.binding else ''}</td><td align='right'>{measured}</td></tr>"
         )
     table = "<table width='100%' cellspacing='0' cellpadding='4' border='1'>" + "".join(rows) + "</table>"
