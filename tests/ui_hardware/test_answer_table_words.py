@@ -13,8 +13,8 @@ from tests.ui_jobs.conftest import tasks  # noqa: F401 - fixture
 BREAKS_AFTER = (" ", "-", "/")
 
 
-def cell_blocks(page: OptimisePage) -> list[QTextBlock]:
-    document = page.answer_view.document()
+def cell_blocks(optimise: OptimisePage) -> list[QTextBlock]:
+    document = optimise.answer_view.document()
     [table] = [frame for frame in document.rootFrame().childFrames() if isinstance(frame, QTextTable)]
     blocks = []
     for row in range(table.rows()):
