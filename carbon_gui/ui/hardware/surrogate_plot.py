@@ -118,6 +118,7 @@ class SurrogatePlot(QWidget):
         combo.addItems(items)
         if current in items:
             combo.setCurrentText(current)
+        combo.setMinimumWidth(combo.sizeHint().width())  # its minimum hint ignores the names: a tight row cut them
         combo.blockSignals(False)
 
     def _rebuild_fixed(self) -> None:
