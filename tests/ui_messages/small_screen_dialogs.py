@@ -1,8 +1,9 @@
 """Run by test_dialogs_fit_a_small_screen.py in a process whose offscreen screen is 1024x640 (not collected alone:
 the screen is fixed when the first QApplication starts)."""
 
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
 
 from carbon_gui.ui.dialogs.screen_fit import FRAME_HEIGHT, FRAME_WIDTH
 from tests.jobs.conftest import local_env, reference, script, service  # noqa: F401 - fixtures
@@ -33,3 +34,29 @@ def test_every_dialog_fits_the_screen(qtbot, window, script):  # noqa: F811
         and label.height() < label.heightForWidth(label.width())
     ]
     assert not squashed, f"wrapped texts cut: {squashed}"
+    cut_cells = [
+        f"{type(dialog).__name__}: {text!r}"
+        for dialog in dialogs
+        for table in dialog.findChildren(QTableWidget)
+        if table.isVisible()
+        for text, needed, given in cell_room(table)
+        if needed > given
+    ]
+    assert not cut_cells, f"table cells cut: {cut_cells}"
+
+
+def cell_room(table: QTableWidget) -> list[tuple[str, int, int]]:
+    """(text, height its lines need at the column's width, the row's height) for each text cell."""
+    metrics = table.fontMetrics()
+    flags = Qt.TextFlag.TextWordWrap if table.wordWrap() else Qt.TextFlag.TextSingleLine
+    room = []
+    for row in range(table.rowCount()):
+        for column in range(table.columnCount()):
+            item = table.item(row, column)
+            if item is None or not item.text():
+                continue
+            width = table.columnWidth(column) - 6  # the cell's own margins, about 3 px a side
+            bounds = metrics.boundingRect(QRect(0, 0, width, 10_000), int(flags), item.text())
+            fits = bounds.width() <= width
+            room.append((item.text(), bounds.height() if fits else 10_000, table.rowHeight(row)))
+    return room

@@ -99,10 +99,11 @@ class CleanestDialog(QDialog):
                 if column == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        self.table.setWordWrap(False)
         self.table.resizeColumnsToContents()
         width = sum(self.table.columnWidth(c) for c in range(len(HEADERS))) + 60
         self.table.horizontalHeader().setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        # on a narrow screen the source and the age wrap onto a second line instead of being cut
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
@@ -111,6 +112,10 @@ class CleanestDialog(QDialog):
         layout.addWidget(self.left_out)
         layout.addWidget(buttons)
         resize_within_screen(self, min(max(width, 640), 1300), 140 + 30 * self.table.rowCount())
+        if self.width() < width:  # the source column gives up what the screen lacks; the age gets the rest
+            source = HEADERS.index("Source")
+            short = max(self.table.columnWidth(source) - (width - self.width()) // 2, 120)
+            self.table.setColumnWidth(source, short)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def cell(self, row: int, column: int) -> str:

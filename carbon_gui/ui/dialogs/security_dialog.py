@@ -43,6 +43,7 @@ class SecurityDialog(QDialog):
         # the long adequacy notes take the room that is left (their tooltip has the whole note): country names and
         # the tier menus stay whole, with no sideways scrolling
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a long note wraps
         self._tiers: list[QComboBox] = []
         for row, j in enumerate(self._jurisdictions):
             self.table.setItem(row, 0, self._readonly(f"{j.country} ({j.iso3})"))
