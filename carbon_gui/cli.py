@@ -199,7 +199,11 @@ def _saved_settings() -> UserSettings:
 
 
 def _print_table(ranking: Ranking, top: int | None) -> None:
-    print(f"{'#':>3} {'region':<24} {'score':>6} {'gCO₂e/kWh':>10} {'kg CO₂e':>9} {'USD/h':>8} {'~ms':>6}")
+    if ranking.ranked:
+        print(f"{'#':>3} {'region':<24} {'score':>6} {'gCO₂e/kWh':>10} {'kg CO₂e':>9} {'USD/h':>8} {'~ms':>6}")
+    else:
+        print(f"No region is ranked: each of the {len(ranking.excluded)} regions is listed under Not ranked with its "
+              "reason.")  # fmt: skip
     for s in ranking.ranked[:top]:
         f = s.facts
         price = "unknown" if f.price.usd_per_hour is None else f"{f.price.usd_per_hour:.2f}"
