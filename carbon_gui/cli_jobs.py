@@ -43,6 +43,7 @@ from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.job_states import ACTIVE_STATES, SCHEDULED, is_terminal
 from carbon_gui.core.quantities import energy_text, mass_text
 from carbon_gui.jobs import schedule
+from carbon_gui.jobs.planner import NO_IMAGE
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.planning import parse_accelerator
@@ -193,7 +194,7 @@ def _launch(args: argparse.Namespace) -> int:
         return 0 if plan.ready else 2
     _ledger_service(service)
     if not plan.ready:
-        raise InputError("Nothing was created. Fix these first:\n  " + "\n  ".join(plan.problems))
+        raise InputError("Nothing was created. Fix these first:\n  " + "\n  ".join(_problems(plan)))
     if args.at is not None:
         _print_jobs([_schedule(service, plan, args, args.deadline)], args.json)
         return 0
@@ -311,13 +312,18 @@ def _follow(service: JobService, record: JobRecord) -> JobRecord:
     return record
 
 
+def _problems(plan: LaunchPlan) -> list[str]:
+    """The plan's problems in the CLI's words: the planner's say what to do, and here the option that does it."""
+    return [f"{p} Give its URI with --image." if p.startswith(NO_IMAGE) else p for p in plan.problems]
+
+
 def _print_plan(plan: LaunchPlan, as_json: bool) -> None:
     estimate = plan.estimate
     if as_json:
         out: dict[str, Any] = {
             "job_id": plan.job_id,
             "ready": plan.ready,
-            "problems": list(plan.problems),
+            "problems": _problems(plan),
             "custom_job": plan.body,
             "gcloud": plan.gcloud,
             "gcloud_config": plan.gcloud_config,
@@ -328,7 +334,7 @@ def _print_plan(plan: LaunchPlan, as_json: bool) -> None:
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
-    for problem in plan.problems:
+    for problem in _problems(plan):
         print(f"problem: {problem}")
     if plan.body is not None:
         print("CustomJob spec (Vertex AI v1):")

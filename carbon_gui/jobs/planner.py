@@ -38,6 +38,8 @@ from carbon_gui.planning import PlanRequest, assess_request, check_hours
 from carbon_gui.secrets import env_secret_values, key_holding_variables
 from carbon_gui.sources.reference import ReferenceData
 
+NO_IMAGE = "No container image"  # how the problem of a Vertex AI job without an image begins
+
 
 def offered(reference: ReferenceData) -> Offered:
     return offered_from(reference.catalog, reference.machine_types)
@@ -56,8 +58,8 @@ def _image_problems(images: tuple[TrainingImage, ...], uri: str | None, gpu: boo
     if uri is None:
         kind = "GPU" if gpu else "CPU"
         return [
-            f"No container image: no prebuilt {kind} image in carbon_gui's list is still available on "
-            f"{today.isoformat()}. Pick or type a current one (--image in the CLI; {PREBUILT_LIST_URL})."
+            f"{NO_IMAGE}: no prebuilt {kind} image in carbon_gui's list is still available on {today.isoformat()}: "
+            f"choose a current one ({PREBUILT_LIST_URL})."  # each front end says where: cli_jobs adds --image
         ]
     problem = image_uri_problem(uri) or expired_image_problem(images, uri, today)
     return [problem] if problem else []

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QWizard
 
 from carbon_gui.cli import main
 from carbon_gui.cloud.ledger import Ledger
-from carbon_gui.core.training_images import TrainingImage
+from carbon_gui.core.training_images import PREBUILT_LIST_URL, TrainingImage
+from carbon_gui.jobs import service as service_module
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.training_images import load_training_images
@@ -76,6 +77,22 @@ def test_cli_a_local_run_says_nothing_about_images(capsys, script: Path) -> None
 
 
 @pytest.mark.usefixtures("local_env")
+def test_cli_without_a_current_image_names_its_image_option(capsys, monkeypatch, script: Path) -> None:
+    """The CLI's wording of the problem the wizard shows without the option: --image is what to give here."""
+    monkeypatch.setattr(service_module, "load_training_images", _expired_images)  # data: the bundled list, ended
+    code, out, _ = _dry_run(capsys, script, "--project", PROJECT)
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert code == 2
+    assert len(problems) == 1 and problems[0].startswith("problem: No container image"), out
+    assert "--image" in problems[0] and "in the CLI" not in problems[0] and PREBUILT_LIST_URL in problems[0], out
+
+    launch = ["launch", "--script", str(script), "--region", "us-central1", "--machine", "n1-standard-8"]
+    assert main([*launch, "--project", PROJECT]) == 2
+    err = capsys.readouterr().err
+    assert "Nothing was created" in err and "--image" in err and "in the CLI" not in err, err
+
+
+@pytest.mark.usefixtures("local_env")
 def test_service_default_is_the_first_current_image_else_a_problem(reference: ReferenceData, vertex_request) -> None:
     vertex_request = dataclasses.replace(vertex_request, image_uri=None)  # the default, not the fixture's own image
     current = JobService(lambda: reference, Ledger(), images=current_images()).plan(vertex_request)
@@ -100,7 +117,10 @@ def test_wizard_with_only_expired_images_asks_for_one_and_accepts_a_typed_uri(
     assert "choose" in hardware.image.lineEdit().placeholderText()
     assert "None of the listed prebuilt images is still available" in hardware.image_note.text()
     go_to_review(qtbot, wizard, str(script))
-    assert any(p.startswith("No container image") for p in wizard.review_page.problems_shown)
+    [no_image] = [p for p in wizard.review_page.problems_shown if p.startswith("No container image")]
+    # the window has no --image option: the problem names what to do here, the CLI's option is the CLI's to add
+    assert "--image" not in no_image and "CLI" not in no_image, no_image
+    assert "choose a current one" in no_image and PREBUILT_LIST_URL in no_image, no_image
     assert not wizard.button(COMMIT).isEnabled()
 
     click_button(qtbot, wizard, QWizard.WizardButton.BackButton)
