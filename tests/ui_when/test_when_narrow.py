@@ -1,22 +1,11 @@
 """The When tab at the smallest supported window (1024 x 640): the heatmap keeps its colour bar (the only scale for
 its colours) and its whole title inside the widget. The real window, planned on the bundled data."""
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtWidgets import QApplication
 
 from carbon_gui.ui.main_window import MainWindow
-from tests.ui.conftest import open_window
 from tests.ui_when.test_when_view import _planned
-
-
-@pytest.fixture
-def window(qtbot) -> Iterator[MainWindow]:
-    w = open_window(qtbot)
-    qtbot.waitUntil(lambda: w.ranking is not None, timeout=15000)
-    yield w
-    w.close()
 
 
 @pytest.mark.timeout(120)

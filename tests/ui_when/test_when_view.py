@@ -1,6 +1,5 @@
 """The When tab in the real window, with the real reference data and the bundled hourly data (offline)."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import numpy as np
@@ -17,18 +16,10 @@ from carbon_gui.time_planning import plan_when
 from carbon_gui.ui.main_window import MainWindow
 from carbon_gui.ui.models.region_table_model import BEST_START_COLUMN, NO_PLAN_TOOLTIP
 from carbon_gui.ui.when.when_texts import forecast_bands, source_text, start_text
-from tests.ui.conftest import error_boxes, open_window
+from tests.ui.conftest import error_boxes
 from tests.ui.test_live_window import live_window
 
 PLAN_TIMEOUT_MS = 90_000  # the first plan fits the own forecaster for every bundled zone (seconds on a busy machine)
-
-
-@pytest.fixture
-def window(qtbot) -> Iterator[MainWindow]:
-    w = open_window(qtbot)
-    qtbot.waitUntil(lambda: w.ranking is not None, timeout=15000)
-    yield w
-    w.close()
 
 
 def _planned(window: MainWindow, qtbot, previous=None):

@@ -5,7 +5,6 @@ a tooltip giving its full name and unit, a cell cut short has its full text as a
 the plots keep their least height, and no text is cut, with a row selected and without. The real window, planned on
 the bundled data; the pictures go to test-artifacts/."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,19 +14,10 @@ from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 
 from carbon_gui.ui.main_window import MainWindow
 from carbon_gui.ui.when.when_view import PLOT_MIN_HEIGHT, TABLE_ROWS_SHOWN, WhenView
-from tests.ui.conftest import open_window
 from tests.ui_when.test_when_view import _planned
 
 CELL_PADDING = 8  # px a cell's text needs beside its own width (the style's margins)
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
-
-
-@pytest.fixture
-def window(qtbot) -> Iterator[MainWindow]:
-    w = open_window(qtbot)
-    qtbot.waitUntil(lambda: w.ranking is not None, timeout=15000)
-    yield w
-    w.close()
 
 
 def _check_table(view: WhenView) -> None:
