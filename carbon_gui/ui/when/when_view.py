@@ -232,7 +232,9 @@ class WhenView(QWidget):
         header.setSectionResizeMode(SOURCE_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(header.sectionSizeHint(SOURCE_COLUMN))
         self.table.setMinimumHeight(self._table_height(TABLE_ROWS_SHOWN))
-        self.table.currentCellChanged.connect(lambda row, *_: self._show_region(row))
+        # the plot shows the selected row; a table left without one selects its top row, the best (the plot kept
+        # showing the row that was current last, often the last one, while the table highlighted nothing)
+        self.table.itemSelectionChanged.connect(self._on_selection)
         self.notes = QLabel()
         self.notes.setObjectName("whenNotes")
         self.notes.setWordWrap(True)
@@ -427,8 +429,15 @@ class WhenView(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
-        self.table.selectRow(0)
-        self._show_region(0)
+        self.table.clearSelection()  # a row selected before keeps its index, not its region
+        self._on_selection()
+
+    def _on_selection(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self._show_region(rows[0].row())
+        elif self.table.rowCount():
+            self.table.selectRow(0)  # selects: this runs again and shows it
 
     def _show_region(self, row: int) -> None:
         if self.plan is None or not 0 <= row < len(self.plan.regions):
