@@ -181,6 +181,10 @@ def _launch(args: argparse.Namespace) -> int:
         env=dict(args.env),
         display_name=args.display_name,
     )
+    if args.local and args.image is not None:  # refused, not dropped: the user expects that image's libraries
+        raise InputError("--image applies to Vertex AI runs: a local run uses this machine's Python and the "
+                         "libraries installed in it, not a container. Drop --image, or remove --local to run on "
+                         "Vertex AI.")  # fmt: skip
     if args.deadline is not None and args.at is None:
         raise InputError("--deadline goes with --at: give --at best (or a time) to schedule the job.")
     if (args.live or args.provider) and args.at != "best":

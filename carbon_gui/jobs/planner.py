@@ -84,7 +84,7 @@ def make_plan(
         accelerator, count = built_in[0], int(built_in[1])
     gpu = accelerator is not None
     image = request.image_uri or default_image(images, gpu, request.region, today)
-    display_name = request.display_name or f"{request.script.stem} ({request.machine_type}, {request.region})"
+    display_name = request.display_name or default_display_name(request)
     region = next((r for r in reference.catalog.regions if r.name == request.region), None)
     if region is None:
         problems.append(f"Unknown region '{request.region}': pick one of the planner's regions.")
@@ -144,6 +144,14 @@ def make_plan(
         problems=tuple(dict.fromkeys(problems)),  # each problem once, in order
         env=env,
     )
+
+
+def default_display_name(request: LaunchRequest) -> str:
+    """'train (n1-standard-8, europe-west4)'; a local run uses this machine, whatever --machine says, and its region
+    is only the grid codecarbon charges it to: 'train (this machine, grid: europe-west4)', as the job lists say."""
+    if request.target == LOCAL:
+        return f"{request.script.stem} (this machine, grid: {request.region})"
+    return f"{request.script.stem} ({request.machine_type}, {request.region})"
 
 
 def _script_problems(request: LaunchRequest) -> list[str]:

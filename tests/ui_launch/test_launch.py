@@ -14,7 +14,7 @@ from carbon_gui.jobs.launcher import STEP_BUCKET, STEP_PACKAGE, STEP_START, STEP
 from carbon_gui.jobs.request import LaunchPlan
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
-from tests.jobs.conftest import PROJECT
+from tests.jobs.conftest import PROJECT, REGION
 from tests.ui_launch.conftest import WAIT_MS, MakeWizard, click_button, current_images, go_to_review
 from tests.ui_launch.test_screenshots import SHOTS
 from tests.vertex.fake_vertex import FakeVertex
@@ -61,11 +61,14 @@ def test_local_launch_runs_the_script_on_this_machine(
     click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
     wizard.hardware_page.local.setFocus()
     qtbot.keyClick(wizard.hardware_page.local, Qt.Key.Key_Space)
+    assert wizard.hardware_page.display_name.placeholderText() == "default: <script> (this machine, grid: <region>)"
     click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
     qtbot.waitUntil(lambda: wizard.button(COMMIT).isEnabled(), timeout=WAIT_MS)
     with qtbot.waitSignal(wizard.job_launched, timeout=WAIT_MS) as launched:
         click_button(qtbot, wizard, COMMIT)
     job_id = launched.args[0]
+    # the Jobs tab lists it by this name: the machine type the wizard greys out for a local run is not in it
+    assert service.job(job_id).display_name == f"{script.stem} (this machine, grid: {REGION})"
     assert wizard.launch_page.step_status(STEP_START) == "done"
     assert "started on this machine" in wizard.launch_page.message.text()
     # the real script runs to its end (the test polls the service as the Jobs tab would)

@@ -41,6 +41,9 @@ NO_CURRENT_IMAGE = (
     f"of a current one ({PREBUILT_LIST_URL}) or of your own image."
 )
 MAX_HOURS = 10_000.0
+# the planner's default names (jobs.planner.default_display_name)
+VERTEX_NAME = "default: <script> (<machine type>, <region>)"
+LOCAL_NAME = "default: <script> (this machine, grid: <region>)"
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class HardwarePage(QWizardPage):
         self._add_row(form, "&Environment:", self.env.table, self.env)
 
         self.display_name = QLineEdit()
-        self.display_name.setPlaceholderText("default: <script> (<machine type>, <region>)")
+        self.display_name.setPlaceholderText(VERTEX_NAME)
         self._add_row(form, "&Display name:", self.display_name)
 
         for edit in (self.project, self.args, self.display_name):
@@ -293,6 +296,7 @@ class HardwarePage(QWizardPage):
         vertex = self.vertex.isChecked()
         for widget in (self.project, self.machine, self.accelerator, self.image):  # a local run uses this machine
             widget.setEnabled(vertex)
+        self.display_name.setPlaceholderText(VERTEX_NAME if vertex else LOCAL_NAME)
         self._accelerator_changed()
         self._image_changed()
         if not vertex:
