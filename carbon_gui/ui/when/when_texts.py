@@ -28,6 +28,11 @@ def start_text(plan: TimePlan, window: Window) -> str:
     return "now" if window.start_h == 0 else utc(plan.start_time(window))
 
 
+def short_start_text(plan: TimePlan, window: Window) -> str:
+    """'now', or weekday, day of the month and time in UTC ('Mon 07 03:00'): a plan looks at most a week ahead."""
+    return "now" if window.start_h == 0 else f"{plan.start_time(window).astimezone(UTC):%a %d %H:%M}"
+
+
 def best_starts(plan: TimePlan) -> dict[str, str]:
     """Region -> its best start ('now' or a UTC time), for the ranking's Best start column."""
     return {w.facts.region.name: start_text(plan, w.best) for w in plan.regions if w.best is not None}

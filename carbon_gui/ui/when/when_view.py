@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,7 @@ from carbon_gui.ui.when.when_texts import (
     best_starts,
     kg,
     notes_text,
+    short_start_text,
     source_text,
     start_text,
     window_caption,
@@ -60,18 +61,24 @@ DEBOUNCE_MS = 400  # planner edits come in bursts (typing, slider drags): plan o
 SHOW_PROGRESS_MS = 500
 NO_INPUTS = "No plan: the planner needs a machine it knows, a run length and a weight above 0."
 DEFAULT_WITHIN_H = 36.0
-# (header, its tooltip: the full name with the unit); short headers, so that all fit beside the plan at 1024 px
+# (header, its tooltip: the full name with the unit); short headers on two lines, each with its unit, so that 29
+# regions' rows fit beside the plan at 1024 px without sideways scrolling
 COLUMNS = (
     ("Region", "Google Cloud region, ranked by your weights with each region's emissions at its best start"),
-    ("Best start", "The start with the least expected emissions for a run finishing by the deadline: 'now' or a "
-                   "time in UTC"),
-    ("kg CO₂e, est.", "Expected emissions of the run at its best start, in kg CO₂e (estimate)"),
-    ("low–high, kg", "Low and high ends of those emissions, in kg CO₂e (estimate: forecast interval and power range)"),
-    ("Start now, kg", "Expected emissions of the run starting now in this region, in kg CO₂e (estimate)"),
+    ("Best start\nUTC", "The start with the least expected emissions for a run finishing by the deadline: 'now' or "
+                        "a weekday, day of the month and time in UTC (the full date in the cell's tooltip)"),
+    ("Best start\nkg CO₂e", "Expected emissions of the run at its best start, in kg CO₂e (estimate; its low–high "
+                            "range in the cell's tooltip)"),
+    ("low–high\nkg CO₂e", "Low and high ends of those emissions, in kg CO₂e (estimate: forecast interval and power "
+                          "range). Left out where the window is too narrow: the range is then in the tooltip of the "
+                          "best start's emissions"),
+    ("Start now\nkg CO₂e", "Expected emissions of the run starting now in this region, in kg CO₂e (estimate)"),
     ("Source", "Where the region's hourly grid intensity comes from: a provider's forecast, the own forecast from "
                "past hourly data, or Google's yearly figure (flat: no hourly data)"),
 )  # fmt: skip
+RANGE_COLUMN = 3
 SOURCE_COLUMN = 5
+SOURCE_LEAST_CHARS = 24  # the source's kind and a little more ('own forecast from 433 d…'), else the range gives way
 PLOT_MIN_HEIGHT = 220  # px: a region name on every other heatmap row, and a readable intensity axis
 TABLE_ROWS_SHOWN = 3  # the table never gets shorter than this many rows: the splitter takes it from the plots
 
@@ -232,6 +239,7 @@ class WhenView(QWidget):
         header.setSectionResizeMode(SOURCE_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(header.sectionSizeHint(SOURCE_COLUMN))
         self.table.setMinimumHeight(self._table_height(TABLE_ROWS_SHOWN))
+        self.table.viewport().installEventFilter(self)  # its width decides whether the range column fits
         # the plot shows the selected row; a table left without one selects its top row, the best (the plot kept
         # showing the row that was current last, often the last one, while the table highlighted nothing)
         self.table.itemSelectionChanged.connect(self._on_selection)
@@ -260,6 +268,23 @@ class WhenView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(ScrollWhenShort(page))  # a short window scrolls rather than squash the plots
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Show the low-high column only where every column fits beside it whole, the source with a few words: at
+        1024 px with 29 regions the table scrolled sideways. Its range is always in the estimate's tooltip."""
+        table, header = self.table, self.table.horizontalHeader()
+        if not table.rowCount():
+            header.setSectionHidden(RANGE_COLUMN, False)
+            return
+        figures = sum(max(header.sectionSizeHint(column), table.sizeHintForColumn(column))
+                      for column in range(len(COLUMNS)) if column != SOURCE_COLUMN)  # fmt: skip
+        source = max(header.sectionSizeHint(SOURCE_COLUMN), SOURCE_LEAST_CHARS * table.fontMetrics().averageCharWidth())
+        header.setSectionHidden(RANGE_COLUMN, figures + source > table.viewport().width())
 
     def _table_height(self, rows: int) -> int:
         """The height that shows the header and `rows` rows whole, with room for a sideways scroll bar."""
@@ -416,19 +441,28 @@ class WhenView(QWidget):
             best, now = where.best, where.now
             cells = (
                 where.facts.region.name,
-                "—" if best is None else start_text(plan, best),
+                "—" if best is None else short_start_text(plan, best),
                 "—" if best is None else kg(best.emissions_kg),
                 "—" if best is None else f"{kg(best.low_kg)}–{kg(best.high_kg)}",
                 "—" if now is None else kg(now.emissions_kg),
                 source_text(where),
             )
+            tooltips = list(cells)
+            if best is not None:
+                full = start_text(plan, best)
+                tooltips[1] = full if best.start_h == 0 else f"{cells[1]} UTC, {full}"
+                tooltips[2] = f"{cells[2]} kg CO₂e, range {cells[3]} kg (estimate)"
+                tooltips[3] = f"{cells[3]} kg CO₂e (estimate)"
+            if now is not None:
+                tooltips[4] = f"{cells[4]} kg CO₂e (estimate)"
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tooltips[column])
                 if 1 < column < 5:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
+        self._fit_columns()
         self.table.clearSelection()  # a row selected before keeps its index, not its region
         self._on_selection()
 
