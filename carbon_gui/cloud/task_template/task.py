@@ -37,8 +37,20 @@ COUNTRY_ENV = "CARBON_GUI_COUNTRY_ISO"
 RUN_STATE_ENV = "CARBON_GUI_RUN_STATE"
 
 
+ASCII_LOOKALIKES = {ord("₂"): "2"}  # "CO₂e" -> "CO2e" where the output cannot say it
+
+
 def say(message: str) -> None:
-    print(f"[carbon-gui] {message}", flush=True)
+    """One line of the job log. Python 3.7+ writes UTF-8 even in a container's C locale, but a stream set to
+    another encoding (PYTHONIOENCODING=ascii, a Latin-1 locale) would raise UnicodeEncodeError and fail the run over
+    a log line: there "CO₂e" reads "CO2e", and other characters it lacks (in a path, an error) are escaped."""
+    line = f"[carbon-gui] {message}"
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        line.encode(encoding)
+    except UnicodeEncodeError:
+        line = line.translate(ASCII_LOOKALIKES).encode(encoding, "backslashreplace").decode(encoding)
+    print(line, flush=True)
 
 
 def output_dir() -> Path:
@@ -93,7 +105,7 @@ def stop_tracker(tracker: Any) -> None:
         say(f"emissions not saved: codecarbon could not stop ({type(err).__name__}: {err})")
         return
     if kg is not None:
-        say(f"emissions: {kg:.6g} kg CO2e (codecarbon, see {EMISSIONS_FILE})")
+        say(f"emissions: {kg:.6g} kg CO₂e (codecarbon, see {EMISSIONS_FILE})")
 
 
 def run_user_code(script_name: str, function: str | None) -> None:
