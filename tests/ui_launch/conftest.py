@@ -4,10 +4,11 @@ storage emulator, the local Vertex AI server, real local runs, a private ledger 
 import dataclasses
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QRadioButton, QWizard
 
 from carbon_gui.cloud.ledger import Ledger
 from carbon_gui.core.training_images import TrainingImage
@@ -15,6 +16,7 @@ from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.sources.training_images import load_training_images
 from carbon_gui.ui.launch import LaunchWizard
+from carbon_gui.ui.launch.hardware_page import HardwarePage
 from carbon_gui.ui.workers import BackgroundTasks
 from tests.jobs.conftest import (  # noqa: F401 - fixtures
     PROJECT,
@@ -70,6 +72,24 @@ def make_wizard(qtbot, service: JobService, tasks: BackgroundTasks) -> MakeWizar
         return wizard
 
     return make
+
+
+@pytest.fixture
+def hardware_page(qtbot, make_wizard: MakeWizard, script: Path) -> HardwarePage:  # noqa: F811
+    """The hardware page of a wizard without a project, reached by typing the tests/jobs script on page 1 and Next;
+    its machine and image lists have arrived."""
+    wizard = make_wizard(project=None)
+    qtbot.keyClicks(wizard.script_page.script_edit, str(script))
+    click_button(qtbot, wizard, QWizard.WizardButton.NextButton)
+    page = wizard.hardware_page
+    qtbot.waitUntil(lambda: page.machine.count() > 1 and page.image.count() > 0, timeout=WAIT_MS)
+    return page
+
+
+def pick_target(qtbot, target: QRadioButton) -> None:
+    """Chooses Vertex AI or this machine on the hardware page with the keyboard, as a user does."""
+    target.setFocus()
+    qtbot.keyClick(target, Qt.Key.Key_Space)
 
 
 def click_button(qtbot, wizard: LaunchWizard, which: QWizard.WizardButton) -> None:

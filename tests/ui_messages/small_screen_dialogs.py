@@ -1,6 +1,9 @@
 """Run by test_dialogs_fit_a_small_screen.py in a process whose offscreen screen is 1024x640 (not collected alone:
 the screen is fixed when the first QApplication starts)."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
@@ -8,6 +11,8 @@ from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
 from carbon_gui.ui.dialogs.screen_fit import FRAME_HEIGHT, FRAME_WIDTH
 from tests.jobs.conftest import local_env, reference, script, service  # noqa: F401 - fixtures
 from tests.ui_messages.test_co2e_in_the_dialogs import open_every_dialog, window  # noqa: F401 - fixture
+
+W = TypeVar("W", bound=QWidget)
 
 
 def test_every_dialog_fits_the_screen(qtbot, window, script):  # noqa: F811
@@ -24,25 +29,34 @@ def test_every_dialog_fits_the_screen(qtbot, window, script):  # noqa: F811
         if w.width() + FRAME_WIDTH > screen.width() or w.height() + FRAME_HEIGHT > screen.height()
     }
     assert not too_large, f"larger than a 1024x640 screen with its window frame: {too_large}"
-    squashed = [
-        f"{type(dialog).__name__}: {label.text()[:60]!r} {label.height()} px < {label.heightForWidth(label.width())}"
-        for dialog in dialogs
-        for label in dialog.findChildren(QLabel)
-        if label.isVisible()
-        and label.wordWrap()
-        and label.text()
-        and label.height() < label.heightForWidth(label.width())
-    ]
+    squashed = in_dialogs(dialogs, QLabel, squashed_text)
     assert not squashed, f"wrapped texts cut: {squashed}"
-    cut_cells = [
-        f"{type(dialog).__name__}: {text!r}"
-        for dialog in dialogs
-        for table in dialog.findChildren(QTableWidget)
-        if table.isVisible()
-        for text, needed, given in cell_room(table)
-        if needed > given
-    ]
+    cut_cells = in_dialogs(dialogs, QTableWidget, cut_cells_texts)
     assert not cut_cells, f"table cells cut: {cut_cells}"
+
+
+def in_dialogs(dialogs: list[QWidget], kind: type[W], cut: Callable[[W], list[str]]) -> list[str]:
+    """'Dialog: what is cut' for each cut text that `cut` finds in a visible widget of this kind in the dialogs."""
+    return [
+        f"{type(dialog).__name__}: {text}"
+        for dialog in dialogs
+        for widget in dialog.findChildren(kind)
+        if widget.isVisible()
+        for text in cut(widget)
+    ]
+
+
+def squashed_text(label: QLabel) -> list[str]:
+    """The label's start and heights when its wrapped text needs more height than it has."""
+    needed = label.heightForWidth(label.width())
+    if label.wordWrap() and label.text() and label.height() < needed:
+        return [f"{label.text()[:60]!r} {label.height()} px < {needed}"]
+    return []
+
+
+def cut_cells_texts(table: QTableWidget) -> list[str]:
+    """The texts of the table's cells whose lines need more height than their row has."""
+    return [repr(text) for text, needed, given in cell_room(table) if needed > given]
 
 
 def cell_room(table: QTableWidget) -> list[tuple[str, int, int]]:
