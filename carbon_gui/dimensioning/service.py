@@ -25,7 +25,7 @@ from carbon_gui.core.dimensioning.answer import (
     raw_check,
 )
 from carbon_gui.core.dimensioning.dataset import BenchmarkSet
-from carbon_gui.core.dimensioning.problem import Choice, Problem, Solution, Term, encode, enumerate_best
+from carbon_gui.core.dimensioning.problem import Choice, Problem, Solution, Term, elsewhere, encode, enumerate_best
 from carbon_gui.core.dimensioning.regional import (
     COST_TARGET,
     ENERGY_TARGETS,
@@ -34,7 +34,7 @@ from carbon_gui.core.dimensioning.regional import (
     carbon_target,
     first_present,
 )
-from carbon_gui.core.dimensioning.request import DimensionRequest, check_targets
+from carbon_gui.core.dimensioning.request import MINIMIZE, DimensionRequest, check_targets
 from carbon_gui.core.dimensioning.surrogate import TREE
 from carbon_gui.core.errors import InputError
 from carbon_gui.dimensioning import cpsat, highs
@@ -268,6 +268,7 @@ def solve(
         conflicts, distance = find_conflicts(request, lambda req: run(req) is not None, value)
         return replace(base, conflicts=list(dict.fromkeys(c.target for c in conflicts)), conflict_distance=distance)
     check_encoding(problem, solution, solver)
+    solution, why = cleanest_region(problem, solution, regions or [], prices or {})
     choice = problem.choices[solution.choice]
     platform = data.platform(choice.hardware)
     constrained = dict.fromkeys(c.target for c in request.constraints)
@@ -277,6 +278,7 @@ def solve(
             f"{chosen_region.region}: {chosen_region.intensity_gco2_kwh:g} gCO₂e/kWh ({chosen_region.source}), "
             f"PUE {chosen_region.pue:g}."
         )
+    base.notes.extend(why)
     return replace(
         base,
         feasible=True,
@@ -303,6 +305,64 @@ def solve(
             for t, term in choice.terms.items()
         },
     )
+
+
+def cleanest_region(
+    problem: Problem, solution: Solution, regions: list[RegionCarbon], prices: Mapping[tuple[str, str], float]
+) -> tuple[Solution, list[str]]:
+    """Among the regions where the solution's hardware and configuration is as good (the same objective value, every
+    limit met), the one with the least CO2e there, then the lowest cost, then the first name; and why, in words.
+
+    Solvers and enumeration pick any of equally optimal choices (the first region listed, in practice, and
+    `undominated` models only one region of several with equal factors), so an objective that does not depend on
+    the region (energy, time) used to land on the first region ticked, however dirty. At one configuration the
+    energy and run time are the same everywhere, so CO2e orders as the region's kg CO2e per kWh and cost as its
+    price per hour (unknown: last)."""
+    chosen = problem.choices[solution.choice]
+    figures = {r.region: r for r in regions}
+    if chosen.region is None or len(figures) < 2:
+        return solution, []
+    found = elsewhere(problem, solution)
+    value = found[0].objective
+    ties = [e for e in found if not e.broken and e.objective == value]
+
+    def order(index: int) -> tuple[float, float, str]:
+        region = problem.choices[index].region or ""
+        return figures[region].kg_per_it_kwh, prices.get((chosen.hardware, region), math.inf), region
+
+    best = min((e.choice for e in ties), key=order)
+    picked = problem.choices[best].region or ""
+    figure = figures[picked]
+    target = problem.request.objective.target
+    why: list[str] = []
+    rivals = [e.choice for e in ties if e.choice != best]
+    if rivals:
+        names = ", ".join(sorted(problem.choices[i].region or "" for i in rivals))
+        line = (
+            f"{picked} chosen: this answer's {target} is the same in {names}, and {picked} has the least CO₂e of "
+            f"these regions ({figure.intensity_gco2_kwh:g} gCO₂e/kWh x PUE {figure.pue:g})."
+        )
+        level = [i for i in rivals if order(i)[0] == order(best)[0]]  # as clean: decided by cost, then by name
+        if level:
+            cheaper = order(best)[1] < min(order(i)[1] for i in level)
+            reason = "it costs less there" if cheaper else "its name comes first (no lower cost known)"
+            level_names = ", ".join(sorted(problem.choices[i].region or "" for i in level))
+            line += f" The CO₂e is the same in {level_names}: {picked} is chosen as {reason}."
+        why.append(line)
+    worse = "higher" if problem.request.objective.sense == MINIMIZE else "lower"
+    cleaner = sorted((e for e in found if e.choice not in (best, *rivals) and order(e.choice)[0] < order(best)[0]),
+                     key=lambda e: order(e.choice))  # fmt: skip
+    if cleaner:
+        reasons = [
+            f"{problem.choices[e.choice].region} ("
+            + (f"breaks {', '.join(e.broken)}" if e.broken else f"{target} {worse}")
+            + ")"
+            for e in cleaner
+        ]
+        why.append(f"Cleaner regions not chosen, at this configuration: {'; '.join(reasons)}.")
+    if best == solution.choice:
+        return solution, why
+    return Solution(best, solution.indices, solution.objective), why
 
 
 def solve_per_region(

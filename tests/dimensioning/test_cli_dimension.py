@@ -135,3 +135,20 @@ def test_regions_need_an_energy_column(tmp_path: Path, capsys: pytest.CaptureFix
     code, out, err = run(capsys, "--data", str(tmp_path), "--minimize", "CO2e(kg)", "--region", "europe-west1")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "Carbon by region needs an energy column (one of totEnergy(kW)" in err
+
+
+@pytest.mark.parametrize("solver", ["highs", "cp-sat", "enumeration"])
+def test_an_objective_the_region_does_not_change_picks_the_cleanest_region(
+    hada_dir: Path, capsys: pytest.CaptureFixture[str], solver: str
+) -> None:
+    """Minimising time, every region is as good: the first --region (asia-south1, ~680 gCO₂e/kWh) used to win; the
+    one with the least CO₂e (europe-north1, ~39) must, and the notes say why."""
+    regions = ["--region", "asia-south1", "--region", "africa-south1", "--region", "us-central1",
+               "--region", "europe-north1"]  # fmt: skip
+    out = answer(capsys, "--data", str(hada_dir), "--minimize", "time(sec)", *regions, "--solver", solver)
+    assert out["feasible"] is True and out["region"] == "europe-north1"
+    assert any("least CO₂e" in note and "europe-north1" in note for note in out["notes"])  # type: ignore[union-attr]
+    code, text, err = run(capsys, "--data", str(hada_dir), "--minimize", "time(sec)", *regions, "--solver", solver)
+    assert code == 0, err
+    assert " in europe-north1 with nScenarios=" in text.splitlines()[0]
+    assert "note: europe-north1 chosen: this answer's time(sec) is the same in" in text

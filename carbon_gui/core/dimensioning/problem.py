@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carbon_gui.core.dimensioning.dataset import FloatArray
-from carbon_gui.core.dimensioning.request import AT_MOST, MINIMIZE, DimensionRequest
+from carbon_gui.core.dimensioning.request import AT_MOST, MINIMIZE, Constraint, DimensionRequest
 from carbon_gui.core.dimensioning.surrogate import BoostedTrees, Leaf, Surrogate, TreeModel
 from carbon_gui.core.errors import InputError
 
@@ -132,8 +132,15 @@ def allowed(problem: Problem, choice: Choice, target: str, values: FloatArray) -
     ok = np.ones(values.shape, dtype=bool)
     for c in request.constraints:
         if c.target == target:
-            ok &= values + margin <= c.bound if c.sense == AT_MOST else values - margin >= c.bound
+            ok &= meets(c, values, margin)
     return ok
+
+
+def meets(constraint: Constraint, values: FloatArray, margin: float) -> BoolArray:
+    """Which `values` meet one constraint tightened by `margin`."""
+    if constraint.sense == AT_MOST:
+        return np.asarray(values + margin <= constraint.bound)
+    return np.asarray(values - margin >= constraint.bound)
 
 
 def encode(problem: Problem, max_cells: int = MAX_COMPILED_CELLS) -> list[EncodedChoice]:
@@ -314,7 +321,8 @@ def grid(domains: tuple[FloatArray, ...]) -> FloatArray:
 
 def enumerate_best(problem: Problem) -> Solution | None:
     """The optimum by trying every point of every choice; None when no point meets the constraints.
-    Ties go to the first choice and point in order (the optimum value is what must agree with a solver)."""
+    Ties go to the first choice and point in order (the optimum value is what must agree with a solver; among
+    regions, service.cleanest_region then breaks the tie, for every solver alike)."""
     request = problem.request
     best: Solution | None = None
     for index, choice in enumerate(problem.choices):
@@ -336,6 +344,38 @@ def enumerate_best(problem: Problem) -> Solution | None:
             indices = tuple(int(i) for i in np.unravel_index(int(pick), sizes))
             best = Solution(index, indices, value)
     return best
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """The solution's hardware and configuration in one of the problem's choices (another region, or its own)."""
+
+    choice: int  # index into Problem.choices
+    objective: float  # the objective's value there, from the models (`objective_at`)
+    broken: tuple[str, ...]  # the constraints the point breaks there, margin included (Constraint.text)
+
+
+def elsewhere(problem: Problem, solution: Solution) -> list[Elsewhere]:
+    """The solution's point in every choice of the same hardware, its own included (first): what a region changes
+    about the answer. Regions differ only in their terms' factors, so the point exists in each; the objective and
+    the limits are evaluated there as enumeration evaluates them."""
+    chosen = problem.choices[solution.choice]
+    point = np.array([chosen.configuration(solution.indices)], dtype=np.float64)
+    same = [solution.choice] + [
+        i for i, c in enumerate(problem.choices) if c.hardware == chosen.hardware and i != solution.choice
+    ]
+    found = []
+    for index in same:
+        choice = problem.choices[index]
+        broken = tuple(
+            c.text()
+            for c in problem.request.constraints
+            if not meets(
+                c, choice.terms[c.target].predict(point), choice.terms[c.target].margin(problem.request.margin_quantile)
+            )[0]
+        )
+        found.append(Elsewhere(index, objective_at(problem, index, solution.indices), broken))
+    return found
 
 
 def _better(value: float, incumbent: float, sense: str) -> bool:
