@@ -15,8 +15,12 @@ HEADERS = (
     "Energy",
     "USD",
     "CO₂e",
-    "How the run length was estimated",
+    "Speed-up",  # short: the whole header fits a 1024 px screen; its full name is its tooltip
 )
+HEADER_TOOLTIPS = {
+    len(HEADERS) - 1: "How the run length was estimated: the speed-up against your job (×), and what it rests on "
+    "(peak throughput, your speed-up, or your own run length). A basis cut short: hover the row for all of it",
+}
 NUMBER_COLUMNS = (3, 4, 5, 6)
 SORT_ROLE = Qt.ItemDataRole.UserRole  # the raw value of a cell, for sorting
 
@@ -86,4 +90,6 @@ class HardwareCompareModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TOOLTIPS.get(section)
         return None
