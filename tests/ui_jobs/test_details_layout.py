@@ -50,3 +50,26 @@ def test_a_long_error_shown_after_another_job_is_shown_in_full(qtbot) -> None:
     qtbot.wait(50)
     label = details.error
     assert label.isVisible() and label.height() >= label.heightForWidth(label.width())
+
+
+@pytest.mark.parametrize(("width", "height"), [(1000, 300), (760, 260)])
+def test_a_long_staging_path_wraps_inside_the_pane(qtbot, artifacts_dir, width: int, height: int) -> None:
+    """The staging line did not wrap: a local run's directory under a long home ran past the pane's right edge at
+    1024 px (the pane scrolls up and down only), cut mid-path. It now wraps, between path parts."""
+    staging = ("/home/a.long.user.name/.local/share/carbon-gui/local_jobs/cg-20261122-100000-ab12/"
+               "staging/output/checkpoints/final_model_weights_and_optimizer_state")  # fmt: skip
+    record = vertex_job("running", target="local", project=None, estimate_json=None, staging_dir=staging)
+    details = JobDetails()
+    qtbot.addWidget(details)
+    details.resize(width, height)
+    details.show()
+    details.show_job(JobSnapshot(record, timeline(("running", 5))), datetime.now(UTC))
+    qtbot.wait(50)  # the layout settles
+    links = details.links
+    assert links.isVisible() and f"Staging directory: {staging}" in links.text()
+    room = details.info_area.viewport().width()
+    assert links.mapTo(details.info_area.viewport(), links.rect().topRight()).x() < room, "cut on the right"
+    assert links.minimumSizeHint().width() <= links.width() <= room
+    assert links.height() >= links.heightForWidth(links.width()), "its last line cut"
+    assert links.visibleRegion().boundingRect() == links.rect()
+    assert details.grab().save(str(artifacts_dir / f"job_details_staging_{width}x{height}.png"))

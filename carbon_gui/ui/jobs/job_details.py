@@ -100,6 +100,10 @@ class JobDetails(QWidget):
         self.links.setObjectName("jobLinks")
         self.links.setOpenExternalLinks(True)
         self.links.setTextFormat(Qt.TextFormat.RichText)
+        # the staging path wraps (Qt breaks a path after its '/' and '-') and can be selected to copy; on one line
+        # it ran past the pane's right edge at 1024 px
+        self.links.setWordWrap(True)
+        self.links.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         info = QWidget()
         info_layout = QVBoxLayout(info)
         info_layout.setContentsMargins(0, 0, 0, 0)
