@@ -43,7 +43,7 @@ from carbon_gui.sources.fetch_protocol import (
     read_message,
     write_message,
 )
-from carbon_gui.sources.http import make_session
+from carbon_gui.sources.http import make_session, wait_for_stores
 from carbon_gui.sources.live import DEFAULT_POOL_SIZE, LiveFetcher, RegionCache
 from carbon_gui.sources.watttime import WattTimeClient
 
@@ -80,6 +80,7 @@ class Helper:
                 message = None
             if message is None:
                 _dump_profiles()
+                wait_for_stores()  # the last refresh's answers, for the next start within the TTL
                 os._exit(0)  # end of stdin: the parent closed it or died. Threads mid-request die with us.
             if isinstance(message, FetchOrder):
                 fetcher = LiveFetcher(executor=self._executor)

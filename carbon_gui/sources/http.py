@@ -23,6 +23,7 @@ import binascii
 import contextlib
 import contextvars
 import email.utils
+import functools
 import hashlib
 import heapq
 import json
@@ -44,7 +45,9 @@ from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
 import requests
 import requests.auth
+import requests.cookies
 import requests.sessions
+import requests.structures
 import requests.utils
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -97,12 +100,14 @@ MAX_ERROR_TEXT = 120
 NO_CACHE_PATHS = ("/login", "/register")  # answers carrying tokens
 INDEX_MAX_AGE_S = 2.0  # the cache's in-memory key index is read again after this (see _IndexedSQLiteCache)
 WRITE_WAIT_S = 1.0  # an answer whose write waits longer for another writer's lock is used without being stored
+STORE_WAIT_S = 2 * WRITE_WAIT_S  # the longest wait for a refresh's answers to be stored (see store_after_refresh)
 # A 404 here means "no coverage at this place": as lasting as a 200, so it is cached too (reopening the app
 # within the TTL then asks nothing, not even a login, for a region without coverage).
 CACHED_404_PATHS = ("/region-from-loc",)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
+_PLAIN_QUERY_TEXT = re.compile(r"[A-Za-z0-9_.\-]*")  # what quote_plus leaves as it is
 
 _current_call: contextvars.ContextVar["_Call | None"] = contextvars.ContextVar("carbon_gui_http_call", default=None)
 _sleep = time.sleep  # tests may patch it
@@ -189,6 +194,63 @@ def refresh_budget(limit_bytes: int = REFRESH_BUDGET_BYTES) -> Iterator[None]:
         yield
     finally:
         _budget.reset(token)
+
+
+@dataclass(frozen=True)
+class _Store:
+    """An answer to store once its refresh has ended: with what `get_json` knew when it came (the call's secrets,
+    for the filter) and when it came (the entry's creation time, so its age is the answer's)."""
+
+    cache: "_IndexedSQLiteCache"
+    response: requests.Response
+    key: str
+    expires: datetime
+    call_secrets: tuple[str, ...]
+    received: datetime
+
+
+_stores: contextvars.ContextVar[list[_Store] | None] = contextvars.ContextVar("carbon_gui_http_stores", default=None)
+
+
+@contextlib.contextmanager
+def store_after_refresh() -> Iterator[None]:
+    """One refresh: the answers it gets (also in work started from it with its context) go into the HTTP cache when
+    the block ends, on a thread of their own, in one transaction per cache file, instead of one by one as they come.
+    Storing an answer (filter, serialisation, INSERT) costs about a third of a request's CPU; spent while the
+    refresh's other answers are still arriving, under the one GIL, it delayed them. Each cache waits for its pending
+    stores before it answers a lookup or closes, so nothing that asks the cache can tell the difference."""
+    pending: list[_Store] = []
+    token = _stores.set(pending)
+    try:
+        yield
+    finally:
+        _stores.reset(token)
+        if pending:
+            _store_in_background(pending)
+
+
+_store_threads: set[threading.Thread] = set()
+_store_threads_lock = threading.Lock()
+
+
+def _store_in_background(pending: list[_Store]) -> None:
+    by_cache: dict[_IndexedSQLiteCache, list[_Store]] = {}
+    for item in pending:
+        by_cache.setdefault(item.cache, []).append(item)
+    for cache, items in by_cache.items():
+        cache.store_soon(items)
+
+
+def wait_for_stores(timeout_s: float = STORE_WAIT_S) -> None:
+    """Wait, at most `timeout_s`, for every answer of this process handed to a background store to be stored: before
+    a lookup (any session's: the app reopened within the TTL shares the file) and before an exit."""
+    if not _store_threads:
+        return
+    deadline = time.monotonic() + timeout_s
+    with _store_threads_lock:
+        threads = [thread for thread in _store_threads if thread is not threading.current_thread()]
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @dataclass(eq=False)
@@ -335,9 +397,43 @@ class _DeadlineAdapter(HTTPAdapter):
     call's limit and the refresh's budget. Reading here (below the cache layer) means requests-cache only ever sees
     complete bodies."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pool_keys: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # (origin, verify, cert) -> pool key attributes
+        super().__init__(*args, **kwargs)
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str | None,
+        proxies: Mapping[str, str] | None = None,
+        cert: Any = None,
+    ) -> ConnectionPool:
+        """requests' own; without a proxy, the pool's key attributes are remembered per origin (requests parses the
+        URL twice and scans the proxy table for each request)."""
+        if proxies or verify is None or not isinstance(cert, str | tuple | None):
+            return super().get_connection_with_tls_context(request, verify, dict(proxies or {}), cert)
+        key = (*(request.url or "").split("/", 3)[:3], verify, cert)
+        if key not in self._pool_keys:
+            try:
+                attributes = self.build_connection_pool_key_attributes(request, verify, cert)
+            except ValueError as exc:
+                raise requests.exceptions.InvalidURL(exc, request=request) from None
+            if len(self._pool_keys) >= 256:
+                self._pool_keys.clear()
+            self._pool_keys[key] = attributes
+        host_params, pool_kwargs = self._pool_keys[key]
+        pool: ConnectionPool = self.poolmanager.connection_from_host(**host_params, pool_kwargs=dict(pool_kwargs))
+        return pool
+
+    def request_url(self, request: requests.PreparedRequest, proxies: Mapping[str, str] | None) -> str:
+        """Without a proxy, the path (as requests finds after parsing the URL and scanning the proxy table)."""
+        if proxies:
+            return super().request_url(request, dict(proxies))
+        return request.path_url
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.PoolManager:
         manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
@@ -374,6 +470,14 @@ class _DeadlineAdapter(HTTPAdapter):
         response._content = body
         response._content_consumed = True  # type: ignore[attr-defined]
         return response
+
+
+@functools.lru_cache(maxsize=4096)  # a refresh asks the same ~150 URLs each time
+def _prepared_url(url: str, query: str | None) -> str:
+    """The URL requests sends for `url` and `query` (checked, IDNA-encoded, requoted), or its error."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, query)
+    return prepared.url or ""
 
 
 def _read_body(response: requests.Response, max_bytes: int, budget: _Budget | None) -> bytes:
@@ -476,8 +580,9 @@ class _ProviderSession(requests.Session):
         merged_proxies = {**env_proxies, **(proxies or {})}
         if verify is True or verify is None:
             verify = ca_bundle or verify
+        proxies = {**self.proxies, **merged_proxies}  # as merge_setting merges them, without its protocol checks
         return {  # as requests.Session.merge_environment_settings ends
-            "proxies": _merge_setting(merged_proxies, self.proxies),
+            "proxies": {name: value for name, value in proxies.items() if value is not None},
             "stream": _merge_setting(stream, self.stream),
             "verify": _merge_setting(verify, self.verify),
             "cert": _merge_setting(cert, self.cert),
@@ -485,6 +590,40 @@ class _ProviderSession(requests.Session):
 
     def get_redirect_target(self, resp: requests.Response) -> None:
         return None  # see the class docstring
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """requests' own, without the merging this session never needs: for a GET with no body and no cookie, and a
+        session with no cookie, parameter or hook, the headers are merged here (a request's header overrides the
+        session's; None removes it, as in requests) and the other steps run as requests runs them. requests'
+        general merge checks each setting against runtime protocols (typing.Protocol isinstance checks, ~8 per
+        request): a quarter of a request's CPU before it is sent, spent one request after another under the GIL
+        while a refresh's ~120 requests go out."""
+        plain = (
+            (request.method or "").upper() == "GET"
+            and not (request.data or request.json or request.files or request.cookies)
+            and not (len(self.cookies) or self.params)
+            and not any(hooks for hooks in (*self.hooks.values(), *request.hooks.values()))
+        )
+        if not plain:
+            return super().prepare_request(request)
+        headers = requests.structures.CaseInsensitiveDict(self.headers)
+        for name, value in (request.headers or {}).items():
+            if value is None:
+                headers.pop(name, None)
+            else:
+                headers[name] = value
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method("GET")
+        if isinstance(request.url, str) and isinstance(request.params, str | None):
+            prepared.url = _prepared_url(request.url, request.params)
+        else:
+            prepared.prepare_url(request.url, request.params)
+        prepared.prepare_headers(headers)
+        prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]  # (none to send)
+        prepared.prepare_body(None, None)
+        prepared.prepare_auth(request.auth or self.auth, request.url)
+        prepared.prepare_hooks({})
+        return prepared
 
 
 def _merge_setting(request_setting: Any, session_setting: Any) -> Any:
@@ -542,15 +681,21 @@ class _CachedSession(CachedSession, _ProviderSession):
         allowed = response.status_code in self.settings.allowable_codes
         if not allowed or not isinstance(ttl_s, int | float) or ttl_s <= 0:
             return response
-        if _cacheable(response):
-            self.cache.save_response(response, key, datetime.now(UTC) + timedelta(seconds=ttl_s))
+        cache = self.cache
+        expires = datetime.now(UTC) + timedelta(seconds=ttl_s)
+        if isinstance(cache, _IndexedSQLiteCache):
+            cache.store(response, key, expires)
+        elif _cacheable(response):
+            cache.save_response(response, key, expires)
         return response
 
 
-def _cacheable(response: requests.Response) -> bool:
+def _cacheable(response: requests.Response, call_secrets: Iterable[str] | None = None) -> bool:
     """requests-cache filter (asked before an answer is stored, and again when one is read back: a stored answer it
     refuses is deleted): never store a login answer, anything sent with HTTP Basic credentials, or an answer holding
-    a secret of its request (a server echoing the key back); a 404 only where it means "no coverage here"."""
+    a secret of its request (a server echoing the key back) or one of `call_secrets` (by default, those of the
+    running `get_json` call: a password the request does not carry, say); a 404 only where it means "no coverage
+    here"."""
     request = response.request
     url = response.url or (request.url if request is not None else "") or ""
     path = urllib3.util.parse_url(url).path or ""
@@ -564,9 +709,11 @@ def _cacheable(response: requests.Response) -> bool:
             return False
     if len(response.content or b"") > MAX_CACHED_BYTES:
         return False
-    call = _current_call.get()
+    if call_secrets is None:
+        call = _current_call.get()
+        call_secrets = call.secrets if call is not None else ()
     secrets = _request_secrets(request.headers if request is not None else {})
-    return not _holds_secret(response, [*secrets, *(call.secrets if call is not None else ())])
+    return not _holds_secret(response, [*secrets, *call_secrets])
 
 
 def _request_secrets(headers: Mapping[str, Any]) -> list[str]:
@@ -642,16 +789,21 @@ def _cache_key(
     (secret) parameters, body, TLS verification on or off, serializer. No header takes part (`match_headers` is
     off), so no key ever depends on a key. The library's own key function normalises far more (IDN hosts, default
     ports, JSON bodies): ~0.2 ms per request, most of a cached request's overhead before it is sent."""
-    parts = urllib3.util.parse_url(request.url or "")
-    ignored = frozenset(ignored_parameters or ())
-    query = sorted((k, v) for k, v in parse_qsl(parts.query or "", keep_blank_values=True) if k not in ignored)
-    where = f"{(parts.scheme or '').lower()}://{(parts.netloc or '').lower()}{parts.path or '/'}?{urlencode(query)}"
+    where = _normalised_url(request.url or "", frozenset(ignored_parameters or ()))
     body = request.body or b""
     key = hashlib.blake2b(digest_size=8)
     for part in (request.method or "GET", where, body, str(bool(request_kwargs.get("verify", True))), str(serializer)):
         key.update(part if isinstance(part, bytes) else part.encode("utf-8"))
         key.update(b"\0")
     return key.hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)  # a refresh asks the same ~150 URLs each time
+def _normalised_url(url: str, ignored: frozenset[str]) -> str:
+    """`url` as the cache key sees it: scheme and host in lower case, the query sorted, without `ignored`."""
+    parts = urllib3.util.parse_url(url)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query or "", keep_blank_values=True) if k not in ignored)
+    return f"{(parts.scheme or '').lower()}://{(parts.netloc or '').lower()}{parts.path or '/'}?{urlencode(query)}"
 
 
 class _IndexedSQLiteCache(SQLiteCache):
@@ -688,45 +840,88 @@ class _IndexedSQLiteCache(SQLiteCache):
         index: dict[str, float | None] = {}
         for table in (self.responses, self.redirects):
             with table.connection() as con:
-                index.update(con.execute(f"SELECT key, expires FROM {table.table_name}"))
+                for key, expires in con.execute(f"SELECT key, expires FROM {table.table_name}"):
+                    # the file keeps the expiry rounded to the second: taken as up to half a second earlier
+                    index[key] = expires - 0.5 if isinstance(expires, int | float) else None
         return index
 
     def get_response(self, key: str, default: Any = None) -> Any:
+        wait_for_stores()
         if not self._holds(key):
             return default
         return super().get_response(key, default)
 
-    def save_response(self, response: requests.Response, cache_key: str | None = None, expires: Any = None) -> None:
-        """As requests-cache stores an answer, but with nothing of what was sent beyond method and URL: credentials
+    def store(self, response: requests.Response, key: str, expires: datetime) -> None:
+        """Store a fresh answer the filter (`_cacheable`) accepts: now, or inside `store_after_refresh`, when the
+        refresh ends."""
+        pending = _stores.get()
+        if pending is None:
+            if _cacheable(response):
+                self.save_response(response, key, expires)
+            return
+        call = _current_call.get()
+        secrets = call.secrets if call is not None else ()
+        pending.append(_Store(self, response, key, expires, secrets, datetime.now(UTC)))
+
+    def store_soon(self, items: list[_Store]) -> None:
+        """Store `items` on a thread of their own (not a daemon: an exiting CLI finishes the write first)."""
+        thread = threading.Thread(target=self._store_all, args=(items,), name="carbon-gui-http-cache-store")
+        with _store_threads_lock:
+            _store_threads.add(thread)
+        thread.start()
+
+    def _store_all(self, items: list[_Store]) -> None:
+        try:
+            rows = [
+                (item.key, self._stored_form(item.response, item.expires, item.received))
+                for item in items
+                if _cacheable(item.response, item.call_secrets)
+            ]
+            if rows and self._write_all(rows):
+                for key, stored in rows:
+                    self._index[key] = _expiry(stored)
+        except Exception:  # a store is an optimisation: whatever breaks it, the answers were used all the same
+            logger.exception("HTTP cache: a refresh's answers could not be stored")
+        finally:
+            with _store_threads_lock:
+                _store_threads.discard(threading.current_thread())
+
+    def _stored_form(self, response: requests.Response, expires: Any, received: datetime | None = None) -> Any:
+        """The entry requests-cache would store, with nothing of what was sent beyond method and URL: credentials
         travel in request headers, and a header the redaction list does not name would otherwise reach the file."""
-        key = cache_key or self.create_key(response.request)
-        cached = CachedResponse.from_response(response, expires=expires)
+        extra = {"created_at": received} if received is not None else {}
+        cached = CachedResponse.from_response(response, expires=expires, **extra)
         cached.request = CachedRequest(method=cached.request.method, url=cached.request.url)
         cached.history = []  # (redirects are never followed: see _ProviderSession)
-        stored = redact_response(cached, self._settings.ignored_parameters)
-        if self._write(key, stored):
-            self._index[key] = stored.expires_unix
+        return redact_response(cached, self._settings.ignored_parameters)
 
-    def _write(self, key: str, cached: CachedResponse) -> bool:
-        """Store one answer: one INSERT on a connection of its own, committed on its own (autocommit), with no lock of
+    def save_response(self, response: requests.Response, cache_key: str | None = None, expires: Any = None) -> None:
+        """As requests-cache stores an answer (see `_stored_form`)."""
+        key = cache_key or self.create_key(response.request)
+        stored = self._stored_form(response, expires)
+        if self._write_all([(key, stored)]):
+            self._index[key] = _expiry(stored)
+
+    def _write_all(self, rows: list[tuple[str, CachedResponse]]) -> bool:
+        """Store answers: INSERTs on a connection of its own, each committed on its own (autocommit), with no lock of
         ours: SQLite queues concurrent writers on its connection mutex while they do not hold the GIL. requests-cache's
         write (BEGIN IMMEDIATE, INSERT, COMMIT under a Python lock) let go of the GIL three times while holding that
         lock; with a refresh's answers arriving on ~120 threads, each waited for the lock 30-50 ms (median, measured
         in the helper), the last ones after all others. A connection of its own also keeps these writes out of any
         transaction requests-cache has open on its own; no statement cache, so no two threads share a statement.
 
-        False when the answer could not be stored (the file locked by another writer for WRITE_WAIT_S, or gone: it is
-        never created again here, where it would not be private); the answer is used all the same."""
+        False when the answers could not be stored (the file locked by another writer for WRITE_WAIT_S, or gone: it
+        is never created again here, where it would not be private); they are used all the same."""
         table = self.responses
-        value = table.serialize(cached)
+        values = [(key, table.serialize(cached), cached.expires_unix) for key, cached in rows]
         try:
             writer = self._writer or self._open_writer(table.db_path)
-            writer.execute(
+            writer.executemany(
                 f"INSERT OR REPLACE INTO {table.table_name} (key, value, expires) VALUES (?, ?, ?)",
-                (key, value, cached.expires_unix),  # (requests-cache's columns: its expiry sweep reads this one)
+                values,  # (requests-cache's columns: its expiry sweep reads `expires`)
             )
         except sqlite3.Error as exc:
-            logger.warning("HTTP cache: an answer could not be stored (%s); it is used all the same", exc)
+            logger.warning("HTTP cache: %d answer(s) could not be stored (%s); used all the same", len(rows), exc)
             return False
         return True
 
@@ -747,11 +942,18 @@ class _IndexedSQLiteCache(SQLiteCache):
             return self._writer
 
     def close(self) -> None:
+        wait_for_stores()
         with self._writer_lock:
             writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
         super().close()  # type: ignore[no-untyped-call]
+
+
+def _expiry(stored: CachedResponse) -> float | None:
+    """When a stored answer expires (Unix time), to the microsecond: the file's column is rounded to the second, so
+    an answer up to half a second past its expiry was read back and unpickled only to be found expired."""
+    return stored.expires.timestamp() if stored.expires is not None else None
 
 
 def _make_private(db_path: Path) -> None:
@@ -983,7 +1185,7 @@ def _send(
     try:
         response = session.get(
             url,
-            params=dict(params) if params else None,
+            params=_query(params),
             headers=dict(headers) if headers else None,
             auth=auth,
             timeout=timeout,
@@ -996,6 +1198,17 @@ def _send(
     if failure is not None:
         raise failure  # outside the except block: no chaining to an exception that holds the request
     return response
+
+
+def _query(params: Mapping[str, str | int | float] | None) -> str | None:
+    """The query string requests would make of `params` (UTF-8, quote_plus, None values left out), made here:
+    requests' own encoding checks each parameter against runtime protocols."""
+    if not params:
+        return None
+    pairs = [(k, str(v)) for k, v in params.items() if v is not None]
+    if all(_PLAIN_QUERY_TEXT.fullmatch(k) and _PLAIN_QUERY_TEXT.fullmatch(v) for k, v in pairs):
+        return "&".join(f"{k}={v}" for k, v in pairs)  # nothing to quote
+    return urlencode(pairs)
 
 
 def get_json(

@@ -40,7 +40,7 @@ from carbon_gui.core.signals import (
     SignalPoint,
 )
 from carbon_gui.sources.electricitymaps import EP_FORECAST, EP_HISTORY, EP_LATEST, IntensitySeries, signal_kind
-from carbon_gui.sources.http import receipts, refresh_budget
+from carbon_gui.sources.http import receipts, refresh_budget, store_after_refresh
 from carbon_gui.sources.provider_errors import KeyRejected, NoAccess, Offline, ProviderError, RateLimited, UnknownZone
 from carbon_gui.sources.watttime import EP_FORECAST as WT_EP_FORECAST
 from carbon_gui.sources.watttime import EP_HISTORICAL as WT_EP_HISTORICAL
@@ -254,15 +254,18 @@ class LiveFetcher:
         results = {zone: ZoneResult(zone, pending=len(tasks)) for zone in by_zone}
         pool = _TaskPool(self._pool_size, self._cancelled, self._executor)
         try:
-            with refresh_budget():  # entered before the tasks are submitted: each runs in a copy of this context
-                for zone in by_zone:
-                    for name, task in tasks.items():
-                        pool.submit(zone, name, partial(task, zone))
-            for zone, name, outcome in pool.results():
-                result = results[zone]
-                _record(result, name, outcome, now)
-                if result.pending == 0:
-                    on_signal(_electricitymaps_signal(client, result, now, skipped), by_zone[zone])
+            # Both entered before the tasks are submitted: each runs in a copy of this context. The answers are
+            # stored once the last signal is out (`store_after_refresh`).
+            with store_after_refresh():
+                with refresh_budget():
+                    for zone in by_zone:
+                        for name, task in tasks.items():
+                            pool.submit(zone, name, partial(task, zone))
+                for zone, name, outcome in pool.results():
+                    result = results[zone]
+                    _record(result, name, outcome, now)
+                    if result.pending == 0:
+                        on_signal(_electricitymaps_signal(client, result, now, skipped), by_zone[zone])
         finally:
             pool.close()
         self._note_denials(results.values(), tasks)
@@ -281,9 +284,9 @@ class LiveFetcher:
         """Per region: its WattTime region (region-from-loc, remembered in `region_cache`, "no coverage" too),
         then forecast, historical and signal-index once per WattTime region. Every lookup and every data request
         is a task on the pool; `on_signal` is called once per region as soon as its data is in. The whole fetch is
-        one refresh: one login attempt, whose failure every region is told (`one_login_per_refresh`), and one byte
-        budget for all its answers (`refresh_budget`)."""
-        with one_login_per_refresh(), refresh_budget():
+        one refresh: one login attempt, whose failure every region is told (`one_login_per_refresh`), one byte
+        budget for all its answers (`refresh_budget`), and its answers stored once it ends (`store_after_refresh`)."""
+        with store_after_refresh(), one_login_per_refresh(), refresh_budget():
             self._fetch_watttime(client, regions, on_signal, region_cache, now)
 
     def _fetch_watttime(
