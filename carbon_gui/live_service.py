@@ -29,6 +29,8 @@ from carbon_gui.core.signals import GridSignal
 from carbon_gui.providers import ELECTRICITYMAPS, REPLAY, WATTTIME, cache_dir, provider_url
 
 if TYPE_CHECKING:  # the HTTP stack (requests, requests-cache) loads on the first fetch, not at start-up
+    from concurrent.futures import ThreadPoolExecutor
+
     import requests
 
     from carbon_gui.secrets import Credentials
@@ -73,6 +75,7 @@ class LiveService:
         self._forecast_denied: tuple[bytes, float] | None = None
         self._isolate = isolate and not getattr(sys, "frozen", False)
         self._process: FetchProcess | None = None
+        self._executor: ThreadPoolExecutor | None = None  # in-process fetches' threads, kept from fetch to fetch
 
     @property
     def isolated(self) -> bool:
@@ -87,8 +90,11 @@ class LiveService:
         """Stop the fetch helper, if one runs (it also stops when this service is collected or the app exits)."""
         with self._lock:
             process, self._process = self._process, None
+            executor, self._executor = self._executor, None
         if process is not None:
             process.close()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def credentials(self) -> Credentials:
         return self._load_credentials()
@@ -145,12 +151,14 @@ class LiveService:
                     return
             else:
                 client, key = self._electricitymaps(credentials)
+                fetcher.run_on(self._threads())
                 fetcher.fetch_electricitymaps(client, regions, on_signal, with_forecast=with_forecast, now=now)
             if with_forecast and not fetcher.cancelled:
                 refused = "forecast" in fetcher.denied_everywhere
                 self._forecast_denied = (key, time.monotonic()) if refused else None
         elif provider == WATTTIME:
             if not self._isolate:
+                fetcher.run_on(self._threads())
                 fetcher.fetch_watttime(
                     self._watttime(credentials), regions, on_signal, region_cache=self.watttime_regions, now=now
                 )
@@ -163,6 +171,18 @@ class LiveService:
                 self.watttime_regions.update(finished.region_cache)
         else:
             raise InputError(f"Unknown provider '{provider}'. Use electricitymaps or watttime.")
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """The pool in-process fetches run on: started with the first, kept for the next (as the helper keeps its
+        own), so a refresh after the first does not start ~120 threads while its requests wait to go out."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from carbon_gui.sources.live import DEFAULT_POOL_SIZE
+
+        with self._lock:
+            if self._executor is None:  # (twice a refresh's worth: one may start while a cancelled one drains)
+                self._executor = ThreadPoolExecutor(2 * DEFAULT_POOL_SIZE, thread_name_prefix="carbon-gui-fetch")
+            return self._executor
 
     @staticmethod
     def _keys(**values: str) -> ProviderKeys:

@@ -569,8 +569,8 @@ class _ProviderSession(requests.Session):
         if not self.trust_env or not isinstance(url, str):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        parts = urllib3.util.parse_url(url)
-        key = (parts.scheme or "", parts.netloc or "", no_proxy)
+        scheme, _, netloc = [*url.split("/", 3), "", ""][:3]  # the origin ("http:", "", "host:port"), unparsed
+        key = (scheme, netloc, no_proxy)
         known = self._from_environment.get(key)
         if known is None:  # what requests.Session.merge_environment_settings reads from the environment
             env_proxies = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)

@@ -216,6 +216,12 @@ class LiveFetcher:
         self._cancelled = threading.Event()
         self.denied_everywhere: set[str] = set()  # after a fetch: tasks every zone was refused (not in the plan)
 
+    def run_on(self, executor: Executor) -> None:
+        """Run the requests on `executor` (a long-lived pool, its threads already started), unless this fetcher
+        was given one or a pool size of its own."""
+        if self._executor is None and self._pool_size == DEFAULT_POOL_SIZE:
+            self._executor = executor
+
     def cancel(self) -> None:
         self._cancelled.set()
 

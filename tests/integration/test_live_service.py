@@ -3,6 +3,7 @@ receive times that are the cache's, not now), and the free plan's refused foreca
 
 Every test runs twice: fetching in-process (the CLI) and in the helper process (the window, isolate=True)."""
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -205,3 +206,36 @@ def test_no_coverage_is_remembered_across_refreshes(
     assert wt.count("region-from-loc") == 2  # neither region asked again, the one without coverage included
     assert wt.count("forecast") == 2  # while the data was fetched anew
     assert [p.message for p in again["europe-west3"].problems] == ["no WattTime coverage here"]
+
+
+# --- in-process fetches keep their threads ----------------------------------------------------------------------
+
+
+def test_in_process_fetches_keep_their_threads_until_the_service_closes(
+    em: FakeElectricityMaps, tmp_path: Path
+) -> None:
+    """As the helper process does: a refresh after the first starts no thread (~120 thread starts delayed its
+    requests), and closing the service lets the threads go."""
+
+    def fetch_threads() -> set[int]:
+        return {t.ident or 0 for t in threading.enumerate() if t.name.startswith("carbon-gui-fetch")}
+
+    service = LiveService(
+        lambda: Credentials(Secret(em.token)),
+        environ={"CARBON_GUI_ELECTRICITYMAPS_URL": em.api_url},
+        cache_path=tmp_path / "http.sqlite",
+        timeout_s=2,
+    )
+    fetch(service, ELECTRICITYMAPS, EM_REGIONS)
+    after_the_first = fetch_threads()
+    assert after_the_first
+    service._cache_path = tmp_path / "other.sqlite"  # a cold cache: every request goes out again
+    service._clients.clear()
+    service._client_key.clear()
+    fetch(service, ELECTRICITYMAPS, EM_REGIONS)
+    assert fetch_threads() <= after_the_first, "the second fetch started threads of its own"
+    service.close()
+    deadline = time.monotonic() + 5
+    while fetch_threads() & after_the_first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not fetch_threads() & after_the_first, "the service's fetch threads outlived it"
