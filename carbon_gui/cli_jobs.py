@@ -43,7 +43,7 @@ from carbon_gui.core.job_ids import is_job_id
 from carbon_gui.core.job_states import ACTIVE_STATES, SCHEDULED, is_terminal
 from carbon_gui.core.quantities import energy_text, mass_text
 from carbon_gui.jobs import schedule
-from carbon_gui.jobs.planner import NO_IMAGE
+from carbon_gui.jobs.planner import NO_IMAGE, NO_PROJECT, with_hints
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.planning import parse_accelerator
@@ -52,6 +52,11 @@ from carbon_gui.terminal_text import ONE_LINE_LIMIT, printable
 
 PROJECT_ENV = ("CARBON_GUI_GCP_PROJECT", "GOOGLE_CLOUD_PROJECT")
 POLL_S = (5.0, 60.0)  # --wait: first interval, longest interval (doubling while nothing changes)
+# where the CLI gives what a plan's problem asks for (planner.with_hints); cli_benchmark's plans use them too
+CLI_HINTS = {
+    NO_IMAGE: "Give its URI with --image.",
+    NO_PROJECT: f"Give it with --project (or set {' or '.join(PROJECT_ENV)}).",
+}
 MAX_FAILED_POLLS = 5  # --wait: polls in a row that may fail before the CLI stops following (the job goes on)
 
 
@@ -318,7 +323,7 @@ def _follow(service: JobService, record: JobRecord) -> JobRecord:
 
 def _problems(plan: LaunchPlan) -> list[str]:
     """The plan's problems in the CLI's words: the planner's say what to do, and here the option that does it."""
-    return [f"{p} Give its URI with --image." if p.startswith(NO_IMAGE) else p for p in plan.problems]
+    return with_hints(plan.problems, CLI_HINTS)
 
 
 def _print_plan(plan: LaunchPlan, as_json: bool) -> None:

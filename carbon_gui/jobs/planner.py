@@ -5,6 +5,7 @@ against what the region offers, and the CustomJob spec, the gcloud command and t
 """
 
 import os
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from carbon_gui.cloud.errors import CloudError
@@ -38,7 +39,15 @@ from carbon_gui.planning import PlanRequest, assess_request, check_hours
 from carbon_gui.secrets import env_secret_values, key_holding_variables
 from carbon_gui.sources.reference import ReferenceData
 
-NO_IMAGE = "No container image"  # how the problem of a Vertex AI job without an image begins
+# How the problems a front end completes begin: the planner says what to do, each front end where it does it there
+# (with_hints): the CLI's option, the wizard's field
+NO_IMAGE = "No container image"  # a Vertex AI job without an image
+NO_PROJECT = "No Google Cloud project id"  # a Vertex AI job without a project
+
+
+def with_hints(problems: Iterable[str], hints: Mapping[str, str]) -> list[str]:
+    """The problems in one front end's words: each that begins with a key of `hints` ends with that hint."""
+    return [next((f"{p} {hint}" for start, hint in hints.items() if p.startswith(start)), p) for p in problems]
 
 
 def offered(reference: ReferenceData) -> Offered:
@@ -59,7 +68,7 @@ def _image_problems(images: tuple[TrainingImage, ...], uri: str | None, gpu: boo
         kind = "GPU" if gpu else "CPU"
         return [
             f"{NO_IMAGE}: no prebuilt {kind} image in carbon_gui's list is still available on {today.isoformat()}: "
-            f"choose a current one ({PREBUILT_LIST_URL})."  # each front end says where: cli_jobs adds --image
+            f"choose a current one ({PREBUILT_LIST_URL})."  # each front end says where (with_hints)
         ]
     problem = image_uri_problem(uri) or expired_image_problem(images, uri, today)
     return [problem] if problem else []
@@ -125,7 +134,7 @@ def make_plan(
             if (region is not None or request.region not in p) and f"'{job_request.executor_image_uri}'" not in p
         ]  # fmt: skip
         if not request.project:
-            problems.append("Set a Google Cloud project id (Settings → Google Cloud, or --project) before launching.")
+            problems.append(f"{NO_PROJECT}: a Vertex AI job is created in a project: give its id before launching.")
         body = custom_job_body(job_request)
         gcloud, config = gcloud_command(job_request), gcloud_config(job_request)
 

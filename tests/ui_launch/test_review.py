@@ -54,7 +54,7 @@ def _script_with_syntax_error(folder: Path) -> Path:
     [
         ("syntax error", "broken.py, line 3"),
         ("accelerator not offered", "nvidia-tesla-t4 is not offered in europe-north1"),
-        ("missing project", "Set a Google Cloud project id"),
+        ("missing project", "No Google Cloud project id"),
     ],
 )
 def test_problems_are_listed_and_launch_stays_disabled(

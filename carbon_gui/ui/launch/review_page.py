@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from carbon_gui.jobs.planner import NO_PROJECT, with_hints
 from carbon_gui.jobs.request import LOCAL, LaunchPlan
 from carbon_gui.ui.launch.best_time import BestTimeBox
 from carbon_gui.ui.launch.copyable_text import CopyableText
@@ -27,6 +28,11 @@ ESTIMATE_BASIS = (
     "Power is modelled from published coefficients; the price is the Compute Engine list price, a proxy "
     "for Vertex AI's training price. codecarbon's measured figures appear in the Jobs tab after the run."
 )
+# where the window gives what a plan's problem asks for (planner.with_hints; the CLI names its options instead)
+WINDOW_HINTS = {
+    NO_PROJECT: "Type it in Project id on the previous page (Back), or set it once in Settings → Google Cloud "
+    "for the next launches.",
+}
 
 
 class ReviewPage(QWizardPage):
@@ -103,7 +109,7 @@ class ReviewPage(QWizardPage):
 
     def show_plan(self, plan: LaunchPlan, input_problems: tuple[str, ...] = ()) -> None:
         self.plan, self._checking = plan, False
-        self.problems_shown = [*input_problems, *plan.problems]
+        self.problems_shown = [*input_problems, *with_hints(plan.problems, WINDOW_HINTS)]
         self.problems.clear()
         self.problems.addItems([f"✗ {problem}" for problem in self.problems_shown])
         self.problems.setVisible(bool(self.problems_shown))
