@@ -31,6 +31,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -186,10 +187,8 @@ def _launch(args: argparse.Namespace) -> int:
         env=dict(args.env),
         display_name=args.display_name,
     )
-    if args.local and args.image is not None:  # refused, not dropped: the user expects that image's libraries
-        raise InputError("--image applies to Vertex AI runs: a local run uses this machine's Python and the "
-                         "libraries installed in it, not a container. Drop --image, or remove --local to run on "
-                         "Vertex AI.")  # fmt: skip
+    if args.local:
+        _refuse_vertex_only(args)
     if args.deadline is not None and args.at is None:
         raise InputError("--deadline goes with --at: give --at best (or a time) to schedule the job.")
     if (args.live or args.provider) and args.at != "best":
@@ -233,6 +232,37 @@ def _schedule(service: JobService, plan: LaunchPlan, args: argparse.Namespace, d
         return service.schedule_at_best(plan, end_by, now, signals)[0]
     assert isinstance(at, datetime)
     return service.schedule(plan, at, schedule.Schedule(plan.request, False, end_by), now)
+
+
+def _refuse_vertex_only(args: argparse.Namespace) -> None:
+    """A local run asked for what it would not use: refused, not dropped, since a run that goes on without it (other
+    libraries, no GPU, nothing in that project) is the surprise to avoid. --region is the grid a local run is charged
+    to and --hours its length for --at best: both used. --machine, which `launch` requires, is kept for --at best's
+    power estimate. A project from the environment is a default for every command, not asked of this run."""
+    given = [(option, why) for option, why, asked in VERTEX_ONLY if asked(args)]
+    if not given:
+        return
+    options = _listed([option for option, _ in given])
+    verb = "applies" if len(given) == 1 else "apply"
+    raise InputError(f"{options} {verb} to Vertex AI runs: a local run {'; it '.join(why for _, why in given)}. "
+                     f"Drop {options}, or remove --local to run on Vertex AI.")  # fmt: skip
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# what a run on this machine does not use: the option, why (after "a local run"), whether the command line gave it
+VERTEX_ONLY: tuple[tuple[str, str, Callable[[argparse.Namespace], bool]], ...] = (
+    ("--image", "uses this machine's Python and the libraries installed in it, not a container",
+     lambda args: args.image is not None),
+    ("--requirements", "installs nothing, it uses the libraries this machine's Python already has "
+     "(pip install -r FILE adds them)",
+     lambda args: args.requirements is not None),
+    ("--project", "creates nothing in Google Cloud", lambda args: args.project is not None),
+    ("--accelerator", "uses this machine's own hardware, with or without a GPU",
+     lambda args: args.accelerator[0] is not None),
+)  # fmt: skip
 
 
 def _launch_scheduled(args: argparse.Namespace) -> int:

@@ -15,15 +15,16 @@ from carbon_gui.cloud.packaging import MAX_REQUIREMENTS_BYTES, MAX_SCRIPT_BYTES
 ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 2 * 1024**3  # address space of the CLI process: reading /dev/zero whole hits it in seconds
 TIMEOUT_S = 60  # a read that blocks on a FIFO would wait forever
+VERTEX = ("--project", "my-project", "--image", "europe-west4-docker.pkg.dev/my-project/training/trainer:1.0")
 
 
 def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def launch_dry_run(*options: str) -> subprocess.CompletedProcess[str]:
+def launch_dry_run(*options: str, target: tuple[str, ...] = ("--local",)) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "carbon_gui", "launch", "--region", "europe-west4", "--machine", "n1-standard-8",
-               "--local", "--dry-run", *options]  # fmt: skip
+               *target, "--dry-run", *options]  # fmt: skip
     return subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, preexec_fn=_limit_memory, check=False
     )
@@ -84,7 +85,8 @@ def test_a_script_that_is_not_a_small_regular_file_is_a_one_line_problem(
 )
 def test_a_requirements_file_is_checked_the_same_way(tmp_path: Path, make_requirements, expected: str) -> None:
     requirements = make_requirements(tmp_path)
-    result = launch_dry_run("--script", str(_good_script(tmp_path)), "--requirements", str(requirements))
+    # a Vertex AI job's requirements: a local run has none (`launch --local --requirements` is refused)
+    result = launch_dry_run("--script", str(_good_script(tmp_path)), "--requirements", str(requirements), target=VERTEX)
     assert result.returncode == 2, result.stderr[-2000:]
     problems = [line for line in result.stdout.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and expected in problems[0], result.stdout
