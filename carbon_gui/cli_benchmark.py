@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from carbon_gui.cli import Commands, _checked, _positive_int
-from carbon_gui.cli_jobs import _project
+from carbon_gui.cli_jobs import CLI_HINTS, _project
 from carbon_gui.core import benchmark_grid as bg
 from carbon_gui.core.errors import InputError
 from carbon_gui.jobs.benchmark import (
@@ -113,7 +113,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         requirements=args.requirements,
         image_uri=args.image,
     )
-    benchmark = Benchmark(JobService(lambda: reference), request)
+    benchmark = Benchmark(JobService(lambda: reference), request, CLI_HINTS)  # its problems name --image…
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="carbon-gui-benchmark-") as scripts:
             _print_plans(request, benchmark.plan(Path(scripts)), args.json)

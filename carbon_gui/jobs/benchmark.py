@@ -20,7 +20,7 @@ import json
 import os
 import platform
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from importlib import resources
@@ -34,6 +34,7 @@ from carbon_gui.core.errors import InputError, UserFacingError
 from carbon_gui.core.geo import great_circle_km
 from carbon_gui.core.job_states import is_terminal
 from carbon_gui.core.script_check import check_script
+from carbon_gui.jobs.planner import with_hints
 from carbon_gui.jobs.request import LOCAL, VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService
 from carbon_gui.sources.reference import ReferenceData
@@ -124,8 +125,9 @@ Progress = Callable[[list[PlatformProgress]], None]
 
 
 class Benchmark:
-    def __init__(self, service: JobService, request: BenchmarkRequest) -> None:
-        self._service, self._request = service, request
+    def __init__(self, service: JobService, request: BenchmarkRequest, hints: Mapping[str, str] | None = None) -> None:
+        """`hints`: where the front end takes what a platform's problem asks for (planner.with_hints)."""
+        self._service, self._request, self._hints = service, request, hints or {}
         self._state_dir = request.out_dir / STATE_DIR
 
     def plan(self, scripts_dir: Path | None = None) -> list[PlatformPlan]:
@@ -144,7 +146,7 @@ class Benchmark:
             plan = PlatformPlan(hardware, stem, work, already, None, metrics)
             if work:
                 launch = self._service.plan(self._launch_request(plan, text, scripts_dir or self._state_dir))
-                problems += [f"{hardware.hardware_id}: {p}" for p in launch.problems]
+                problems += [f"{hardware.hardware_id}: {p}" for p in with_hints(launch.problems, self._hints)]
                 plan = replace(plan, launch=launch)
             plans.append(plan)
         stems = [p.stem for p in plans]
@@ -162,7 +164,12 @@ class Benchmark:
         plans = self.plan()
         followed = [
             PlatformProgress(
-                p.hardware.hardware_id, p.stem, None, "planned" if p.launch else "complete", 0, p.runs,
+                p.hardware.hardware_id,
+                p.stem,
+                None,
+                "planned" if p.launch else "complete",
+                0,
+                p.runs,
                 ended=p.launch is None,
             )
             for p in plans
@@ -463,4 +470,3 @@ def _write_atomically(path: Path, text: str) -> None:
         os.replace(temporary, path)
     except OSError as err:
         raise InputError(f"Cannot write {path} ({err.strerror}): choose a writable --out folder.") from None
-
