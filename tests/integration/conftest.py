@@ -1,6 +1,7 @@
 """Fixtures for the live-data integration tests: fake providers on 127.0.0.1, short-timeout clients, and
 helpers that fetch through `LiveFetcher` (the path the window and the CLI use)."""
 
+import gc
 import socket
 import sys
 import time
@@ -253,9 +254,13 @@ def python_calls(action: Callable[[], object]) -> int:
         if event == "call":
             calls += 1
 
+    # Earlier tests' garbage, collected in the middle of the count, would add its finalizers' calls (thousands).
+    gc.collect()
+    gc.disable()
     sys.setprofile(count)
     try:
         action()
     finally:
         sys.setprofile(None)
+        gc.enable()
     return calls
