@@ -57,6 +57,7 @@ POLL_S = (5.0, 60.0)  # --wait: first interval, longest interval (doubling while
 CLI_HINTS = {
     NO_IMAGE: "Give its URI with --image.",
     NO_PROJECT: f"Give it with --project (or set {' or '.join(PROJECT_ENV)}).",
+    schedule.ENDS_LATE: "Give an earlier --at or a later --deadline.",
 }
 MAX_FAILED_POLLS = 5  # --wait: polls in a row that may fail before the CLI stops following (the job goes on)
 
@@ -220,6 +221,13 @@ def _launch(args: argparse.Namespace) -> int:
 def _schedule(service: JobService, plan: LaunchPlan, args: argparse.Namespace, deadline: Any) -> JobRecord:
     """Record the job as scheduled, at the best start before the deadline (on live data with --live) or at the
     time given."""
+    try:
+        return _schedule_as_asked(service, plan, args, deadline)
+    except InputError as err:  # check_start's problem, in the CLI's words
+        raise InputError(with_hints([str(err)], CLI_HINTS)[0]) from None
+
+
+def _schedule_as_asked(service: JobService, plan: LaunchPlan, args: argparse.Namespace, deadline: Any) -> JobRecord:
     now = datetime.now(UTC)
     end_by = deadline.moment(now) if deadline is not None else None
     at = args.at

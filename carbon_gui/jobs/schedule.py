@@ -19,6 +19,7 @@ from carbon_gui.core.job_states import SCHEDULED
 from carbon_gui.jobs.request import LaunchRequest, request_from_dict, request_to_dict
 
 GRACE = timedelta(minutes=15)  # a start this late still launches without asking
+ENDS_LATE = "The run ends after the deadline"  # how check_start's problem begins
 DEFAULT_DEADLINE = timedelta(hours=24)  # `--at best` without --deadline: finish within a day
 MOVE_HOURS = 1.0  # a re-plan that moves the start by more than this is reported...
 MOVE_FRACTION = 0.10  # ...and so is one that changes the expected emissions by more than this share
@@ -83,9 +84,9 @@ def check_start(start: datetime, now: datetime, hours: float, deadline: datetime
     if start < now - timedelta(minutes=1):
         raise InputError(f"The start {start:%Y-%m-%d %H:%M} UTC is in the past: give a later time, or 'best'.")
     if deadline is not None and start + timedelta(hours=hours) > deadline:
-        raise InputError(
-            f"A {hours:g} h run starting {start:%Y-%m-%d %H:%M} UTC ends after the deadline "
-            f"{deadline:%Y-%m-%d %H:%M} UTC: give an earlier start or a later --deadline."
+        raise InputError(  # each front end says how to move them (planner.with_hints)
+            f"{ENDS_LATE} {deadline:%Y-%m-%d %H:%M} UTC: a {hours:g} h run starting {start:%Y-%m-%d %H:%M} UTC "
+            f"ends at {start + timedelta(hours=hours):%Y-%m-%d %H:%M} UTC."
         )
 
 

@@ -64,7 +64,7 @@ def test_at_best_records_the_plans_best_start_and_nothing_runs(
     [
         ("2020-01-01T00:00Z", (), "is in the past"),
         ("in-an-hour", (), "neither 'best' nor an ISO 8601 time"),
-        ("TOMORROW", ("--deadline", "2h"), "ends after the deadline"),
+        ("TOMORROW", ("--deadline", "2h"), "ends after the deadline"),  # the CLI's hint: --at, --deadline
         ("best", ("--deadline", "1h"), "cannot finish by the deadline"),
     ],
 )
@@ -80,6 +80,8 @@ def test_a_bad_start_or_deadline_exits_2_with_one_line(
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], err
+    if message == "ends after the deadline":
+        assert "--at" in lines[0] and "--deadline" in lines[0] and "Finish within" not in lines[0], err
     assert Ledger().jobs() == []  # nothing recorded
 
 

@@ -89,6 +89,25 @@ def test_a_deadline_shorter_than_the_run_is_one_message_and_records_nothing(
     assert service.jobs() == []
 
 
+def test_a_best_start_that_no_longer_fits_its_deadline_says_what_to_do_here(
+    qtbot, make_wizard: MakeWizard, script: Path, service: JobService
+) -> None:
+    """A 1 h run to finish within 1 h: its only start is now, and by the time Schedule is clicked now is later, so the
+    run would end after the deadline. The message said 'give an earlier start or a later --deadline', a CLI option."""
+    wizard = make_wizard(hours=1.0)
+    go_to_review(qtbot, wizard, str(script))
+    box = wizard.review_page.best_time
+    box.deadline.setValue(1.0)
+    _click(qtbot, box.plan_button)
+    qtbot.waitUntil(lambda: box.best is not None, timeout=WAIT_MS)
+    qtbot.wait(1100)  # the clock moves past the planned start (the schedule rounds to the minute it is given)
+    _click(qtbot, box.confirm_button)
+    qtbot.waitUntil(lambda: "Not scheduled" in box.result.text(), timeout=WAIT_MS)
+    text = box.result.text()
+    assert "ends after the deadline" in text and "--" not in text and "Finish within" in text, text
+    assert service.jobs() == []
+
+
 def test_a_local_run_can_be_launched_at_the_best_time(
     qtbot, make_wizard: MakeWizard, script: Path, service: JobService
 ) -> None:

@@ -1,4 +1,4 @@
-""""Launch at best time" on the review page: plan the start with the least expected emissions before a deadline,
+""" "Launch at best time" on the review page: plan the start with the least expected emissions before a deadline,
 show it with the savings against starting now, and record the job as scheduled once the user confirms.
 
 Both steps are JobService calls on the thread pool (best_start, then schedule_best: the same methods as
@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 from carbon_gui.cloud.ledger import JobRecord
 from carbon_gui.core.forecast import MAX_HORIZON_HOURS
 from carbon_gui.core.quantities import mass_text
+from carbon_gui.jobs.planner import with_hints
 from carbon_gui.jobs.request import LaunchPlan
 from carbon_gui.jobs.schedule import DEFAULT_DEADLINE
 from carbon_gui.jobs.service import BestStart, JobService, Signals
 from carbon_gui.ui.launch.alive import while_alive
+from carbon_gui.ui.launch.hints import WINDOW_HINTS
 from carbon_gui.ui.workers import BackgroundTasks
 
 NOT_READY = "Fix the problems listed above first: a scheduled job is checked like one launched now."
@@ -195,4 +197,5 @@ class BestTimeBox(QGroupBox):
         self.confirm_button.setVisible(False)
         self.plan_button.setEnabled(self._plan is not None and self._plan.ready)
         first_line = message.strip().splitlines()[0] if message.strip() else "unknown error"
+        first_line = with_hints([first_line], WINDOW_HINTS)[0]
         self._show_result(f"<b>Not scheduled:</b> {html.escape(first_line)}")

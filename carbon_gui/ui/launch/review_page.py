@@ -18,21 +18,17 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from carbon_gui.jobs.planner import NO_PROJECT, with_hints
+from carbon_gui.jobs.planner import with_hints
 from carbon_gui.jobs.request import LOCAL, LaunchPlan
 from carbon_gui.ui.launch.best_time import BestTimeBox
 from carbon_gui.ui.launch.copyable_text import CopyableText
+from carbon_gui.ui.launch.hints import WINDOW_HINTS
 
 NO_SPEC = "Runs on this machine: there is no Vertex AI CustomJob spec or gcloud command."
 ESTIMATE_BASIS = (
     "Power is modelled from published coefficients; the price is the Compute Engine list price, a proxy "
     "for Vertex AI's training price. codecarbon's measured figures appear in the Jobs tab after the run."
 )
-# where the window gives what a plan's problem asks for (planner.with_hints; the CLI names its options instead)
-WINDOW_HINTS = {
-    NO_PROJECT: "Type it in Project id on the previous page (Back), or set it once in Settings → Google Cloud "
-    "for the next launches.",
-}
 
 
 class ReviewPage(QWizardPage):
