@@ -26,6 +26,9 @@ from carbon_gui.cli_jobs import CLI_HINTS, _project
 from carbon_gui.core import benchmark_grid as bg
 from carbon_gui.core.errors import InputError
 from carbon_gui.jobs.benchmark import (
+    EARLIER_JOB,
+    OTHER_DATASET,
+    UNWRITABLE,
     Benchmark,
     BenchmarkRequest,
     Hardware,
@@ -96,6 +99,15 @@ def add_benchmark_command(commands: Commands) -> None:
     parser.set_defaults(handler=_benchmark, platforms=[], default_region=None)
 
 
+# where the CLI gives what the benchmark's problems ask for (planner.with_hints)
+HINTS = {
+    **CLI_HINTS,
+    EARLIER_JOB: "`carbon-gui jobs --refresh` follows it, `carbon-gui cancel JOB_ID` cancels it.",
+    OTHER_DATASET: "Give it with --out.",
+    UNWRITABLE: "Give one with --out.",
+}
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     if not args.function.isidentifier():
         raise InputError(f"--function {args.function[:40]!r} is not a Python function name: give e.g. train")
@@ -113,7 +125,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         requirements=args.requirements,
         image_uri=args.image,
     )
-    benchmark = Benchmark(JobService(lambda: reference), request, CLI_HINTS)  # its problems name --image…
+    benchmark = Benchmark(JobService(lambda: reference), request, HINTS)  # its problems name --image, --out…
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="carbon-gui-benchmark-") as scripts:
             _print_plans(request, benchmark.plan(Path(scripts)), args.json)

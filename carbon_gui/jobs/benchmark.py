@@ -122,6 +122,11 @@ class PlatformProgress:
 
 
 Progress = Callable[[list[PlatformProgress]], None]
+# How the problems a front end completes begin (planner.with_hints): the benchmark says what to do, the front end
+# where (the CLI's --out and job commands, the window's Choose folder… and Jobs tab)
+EARLIER_JOB = "Benchmark job"  # a job an earlier benchmark launched into this folder: follow it or cancel it
+OTHER_DATASET = "The output folder holds another dataset"
+UNWRITABLE = "Cannot write"
 
 
 class Benchmark:
@@ -129,6 +134,15 @@ class Benchmark:
         """`hints`: where the front end takes what a platform's problem asks for (planner.with_hints)."""
         self._service, self._request, self._hints = service, request, hints or {}
         self._state_dir = request.out_dir / STATE_DIR
+
+    def _say(self, problem: str) -> str:
+        return with_hints([problem], self._hints)[0]
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            _write_atomically(path, text)
+        except InputError as err:
+            raise InputError(self._say(str(err))) from None
 
     def plan(self, scripts_dir: Path | None = None) -> list[PlatformPlan]:
         """The dry run of every platform: what each job will run (resume: what the dataset lacks). Writes only
@@ -264,14 +278,17 @@ class Benchmark:
                 record = self._service.refresh(job_id)
             except UserFacingError as err:
                 raise InputError(
-                    f"Benchmark job {job_id} ({info['hardware']}) from an earlier run cannot be checked ({err}): "
-                    "retry, or cancel it with `carbon-gui cancel`."
+                    self._say(
+                        f"{EARLIER_JOB} {job_id} ({info['hardware']}) from an earlier run cannot be checked ({err}): "
+                        "retry, or cancel it."
+                    )
                 ) from None
             if not is_terminal(record.state):
                 raise InputError(
-                    f"Benchmark job {job_id} ({info['hardware']}) from an earlier run is still {record.state}: wait "
-                    f"for it to end (`carbon-gui jobs --refresh`) or cancel it (`carbon-gui cancel {job_id}`), then "
-                    "run this again: its rows are collected then."
+                    self._say(
+                        f"{EARLIER_JOB} {job_id} ({info['hardware']}) from an earlier run is still {record.state}: "
+                        "wait for it to end or cancel it, then run this again: its rows are collected then."
+                    )
                 )
             notes.append(f"{job_id} ({info['hardware']}): {self.collect(job_id)} rows collected")
         return notes
@@ -300,8 +317,10 @@ class Benchmark:
         present, existing = _read_dataset(csv_path)
         if present is not None and present != columns:
             raise InputError(
-                f"{csv_path} has columns {', '.join(present)}, but job {job_id} wrote "
-                f"{', '.join(columns)}: collect into another --out folder."
+                self._say(
+                    f"{OTHER_DATASET}: {csv_path} has columns {', '.join(present)}, but job {job_id} wrote "
+                    f"{', '.join(columns)}: collect into another folder."
+                )
             )
         seen = {row[bg.RUN_COLUMN] for row in existing}
         new = [dict(zip(columns, [*row, f"{job_id}/{n}"], strict=True)) for n, row in enumerate(rows, start=1)]
@@ -310,8 +329,8 @@ class Benchmark:
         if price is None and json_path.exists():
             price = _json(json_path).get("HW_price")
         spec = bg.description(self._request.algorithm, hardware, price, self._request.grid, everything, metrics)
-        _write_atomically(csv_path, _csv_text(columns, everything))
-        _write_atomically(json_path, json.dumps(spec, indent=2) + "\n")
+        self._write(csv_path, _csv_text(columns, everything))
+        self._write(json_path, json.dumps(spec, indent=2) + "\n")
         return len(new)
 
     # --- the files of a benchmark folder ------------------------------------------------------------------------
@@ -326,8 +345,10 @@ class Benchmark:
         fixed = len(names) + len(bg.MEASURE_COLUMNS)
         if columns[:fixed] != bg.dataset_columns(names, [])[:fixed] or columns[-1] != bg.RUN_COLUMN:
             raise InputError(
-                f"{path} is not a benchmark of hyperparameters {', '.join(names)} made by carbon-gui (its columns are "
-                f"{', '.join(columns)}): choose another --out folder."
+                self._say(
+                    f"{OTHER_DATASET}: {path} is not a benchmark of hyperparameters {', '.join(names)} made by "
+                    f"carbon-gui (its columns are {', '.join(columns)}): choose another folder."
+                )
             )
         try:
             bg.done_counts(rows, names)
@@ -365,7 +386,7 @@ class Benchmark:
             "progress_file": PROGRESS_FILE,
         }
         script = scripts_dir / f"{plan.stem}.py"
-        _write_atomically(script, runner_script(config))
+        self._write(script, runner_script(config))
         return LaunchRequest(
             target=hardware.target,
             region=hardware.region,
@@ -394,12 +415,12 @@ class Benchmark:
     def _remember(self, job_id: str, plan: PlatformPlan) -> None:
         pending = self._pending()
         pending[job_id] = {"stem": plan.stem, "hardware": plan.hardware.hardware_id, "price": plan.price}
-        _write_atomically(self._state_dir / PENDING_FILE, json.dumps(pending, indent=2))
+        self._write(self._state_dir / PENDING_FILE, json.dumps(pending, indent=2))
 
     def _forget(self, job_id: str) -> None:
         pending = self._pending()
         pending.pop(job_id, None)
-        _write_atomically(self._state_dir / PENDING_FILE, json.dumps(pending, indent=2))
+        self._write(self._state_dir / PENDING_FILE, json.dumps(pending, indent=2))
 
 
 def runner_script(config: dict[str, Any]) -> str:
@@ -469,4 +490,4 @@ def _write_atomically(path: Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as err:
-        raise InputError(f"Cannot write {path} ({err.strerror}): choose a writable --out folder.") from None
+        raise InputError(f"{UNWRITABLE} {path} ({err.strerror}): choose a writable folder.") from None

@@ -200,7 +200,7 @@ def test_rows_that_cannot_be_collected_end_the_benchmark_with_the_reason(solver:
 
     [entry] = benchmark.run(progress, threading.Event(), poll_s=0.1)
     assert entry.ended and entry.state == "succeeded" and entry.collected == 0
-    assert entry.note is not None and "collect into another --out folder" in entry.note
+    assert entry.note is not None and "collect into another folder" in entry.note
     assert entry.job_id in json.loads((tmp_path / "out" / ".benchmark" / "jobs.json").read_text())  # kept for later
 
 

@@ -114,7 +114,13 @@ def test_cancel_stops_every_platforms_job_on_vertex_ai(
     fake_vertex.script("run")  # the jobs would run until stopped
     service = JobService(lambda: reference, Ledger())
     request = BenchmarkRequest(
-        solver, bg.make_grid([bg.parse_axis("n=1..4")], 1), 1, PLATFORMS, tmp_path / "out", "toy", project=PROJECT,
+        solver,
+        bg.make_grid([bg.parse_axis("n=1..4")], 1),
+        1,
+        PLATFORMS,
+        tmp_path / "out",
+        "toy",
+        project=PROJECT,
         image_uri=IMAGE,
     )
     cancel = threading.Event()
@@ -155,7 +161,8 @@ def test_jobs_launched_by_an_app_that_died_are_collected_by_the_next_benchmark(
             "--image", IMAGE, "--out", str(out), "--region", REGION, "--machine", "n1-standard-4",
             "--machine", "n1-standard-8", "--accelerator", "nvidia-tesla-t4:1", "--json"]  # fmt: skip
     assert cli(argv) == 2  # still running: launching their runs again would run them twice
-    assert "from an earlier run is still" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "from an earlier run is still" in err and "`carbon-gui cancel JOB_ID`" in err, err  # the CLI's hint
     for job in jobs:
         play_vertex_worker(custom_job_sent(fake_vertex, job.id), tmp_path / job.id)
         while service.refresh(job.id).state != "succeeded":

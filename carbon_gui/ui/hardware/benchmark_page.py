@@ -109,14 +109,19 @@ def _hardware(form: BenchmarkForm, services: BenchmarkServices) -> "tuple[Hardwa
 
 
 def _benchmark(form: BenchmarkForm, services: BenchmarkServices) -> "Benchmark":
-    from carbon_gui.jobs.benchmark import Benchmark, BenchmarkRequest
+    from carbon_gui.jobs.benchmark import EARLIER_JOB, OTHER_DATASET, UNWRITABLE, Benchmark, BenchmarkRequest
 
     assert services.jobs is not None  # the page refuses to start without a job service
     request = BenchmarkRequest(
         script=form.script, grid=form.grid, repeat=form.repeat, hardware=_hardware(form, services),
         out_dir=form.out_dir, algorithm=form.algorithm, project=form.project, image_uri=form.image_uri,
     )  # fmt: skip
-    return Benchmark(services.jobs(), request)
+    hints = {  # where the window takes what the benchmark's problems ask for (planner.with_hints)
+        EARLIER_JOB: "The Jobs tab shows it and can cancel it.",
+        OTHER_DATASET: "Choose it with the Choose folder… button.",
+        UNWRITABLE: "Choose one with the Choose folder… button.",
+    }
+    return Benchmark(services.jobs(), request, hints)
 
 
 def _run(
