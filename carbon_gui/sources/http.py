@@ -215,10 +215,10 @@ _stores: contextvars.ContextVar[list[_Store] | None] = contextvars.ContextVar("c
 @contextlib.contextmanager
 def store_after_refresh() -> Iterator[None]:
     """One refresh: the answers it gets (also in work started from it with its context) go into the HTTP cache when
-    the block ends, on a thread of their own, in one transaction per cache file, instead of one by one as they come.
+    the block ends, on a thread of their own, in one batch per cache file, instead of one by one as they come.
     Storing an answer (filter, serialisation, INSERT) costs about a third of a request's CPU; spent while the
-    refresh's other answers are still arriving, under the one GIL, it delayed them. Each cache waits for its pending
-    stores before it answers a lookup or closes, so nothing that asks the cache can tell the difference."""
+    refresh's other answers are still arriving, under the one GIL, it delayed them. Every cache lookup and close in
+    this process waits for the pending batches (`wait_for_stores`), so nothing that asks the cache can tell."""
     pending: list[_Store] = []
     token = _stores.set(pending)
     try:
@@ -580,9 +580,9 @@ class _ProviderSession(requests.Session):
         merged_proxies = {**env_proxies, **(proxies or {})}
         if verify is True or verify is None:
             verify = ca_bundle or verify
-        proxies = {**self.proxies, **merged_proxies}  # as merge_setting merges them, without its protocol checks
+        every_proxy = {**self.proxies, **merged_proxies}  # as merge_setting merges them, without its protocol checks
         return {  # as requests.Session.merge_environment_settings ends
-            "proxies": {name: value for name, value in proxies.items() if value is not None},
+            "proxies": {name: value for name, value in every_proxy.items() if value is not None},
             "stream": _merge_setting(stream, self.stream),
             "verify": _merge_setting(verify, self.verify),
             "cert": _merge_setting(cert, self.cert),
