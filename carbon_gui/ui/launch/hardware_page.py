@@ -33,6 +33,7 @@ from carbon_gui.ui.launch.hardware_choices import (
     image_choices,
     machine_choices,
 )
+from carbon_gui.ui.launch.notes import LOCAL_LIBRARIES, set_note, with_note
 
 NO_GPU = "None (CPU only)"
 CHOOSE_IMAGE = "choose a prebuilt image, or type an image URI"
@@ -95,10 +96,14 @@ class HardwarePage(QWizardPage):
         self._targets = QButtonGroup(self)
         self._targets.addButton(self.vertex)
         self._targets.addButton(self.local)
-        targets = QVBoxLayout()
-        targets.addWidget(self.vertex)
-        targets.addWidget(self.local)
-        form.addRow("Run on:", targets)
+        targets = QHBoxLayout()
+        choices = QVBoxLayout()
+        choices.addWidget(self.vertex)
+        choices.addWidget(self.local)
+        targets.addLayout(choices)
+        self._requirements_named = False
+        self.requirements_note = QLabel("")  # a local run sets the script page's requirements file aside
+        form.addRow("Run on:", with_note(targets, self.requirements_note))
 
         self.project = QLineEdit(project or "")
         self.project.setPlaceholderText("your Google Cloud project id (required for Vertex AI)")
@@ -126,7 +131,7 @@ class HardwarePage(QWizardPage):
         gpu_row.addWidget(count_label)
         gpu_row.addWidget(self.count)
         self.gpu_note = QLabel("")
-        self._add_row(form, "&Accelerator:", self.accelerator, self._with_note(gpu_row, self.gpu_note))
+        self._add_row(form, "&Accelerator:", self.accelerator, with_note(gpu_row, self.gpu_note))
 
         self.image = QComboBox()
         self.image.setEditable(True)
@@ -136,7 +141,7 @@ class HardwarePage(QWizardPage):
         self.image_note = QLabel("")
         image_row = QHBoxLayout()
         image_row.addWidget(self.image)
-        self._add_row(form, "Container &image:", self.image, self._with_note(image_row, self.image_note))
+        self._add_row(form, "Container &image:", self.image, with_note(image_row, self.image_note))
 
         self.hours = QDoubleSpinBox()
         self.hours.setRange(0.01, MAX_HOURS)
@@ -179,24 +184,6 @@ class HardwarePage(QWizardPage):
         else:
             form.addRow(label, row)
 
-    @staticmethod
-    def _with_note(row: QHBoxLayout, note: QLabel) -> QWidget:
-        """A field with a note under it (a box layout wraps long notes at the field's width)."""
-        note.setWordWrap(True)
-        note.setVisible(False)
-        field = QWidget()
-        column = QVBoxLayout(field)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(row)
-        column.addWidget(note)
-        return field
-
-    @staticmethod
-    def _note(label: QLabel, text: str) -> None:
-        """A note under a field, hidden while there is nothing to say."""
-        label.setText(text)
-        label.setVisible(bool(text))
-
     def _image_placeholder(self, text: str) -> None:
         line = self.image.lineEdit()
         if line is not None:
@@ -234,6 +221,11 @@ class HardwarePage(QWizardPage):
             return str(self.image.itemData(index))
         return text or None  # a URI the user typed, or the planner's default
 
+    def set_requirements_named(self, named: bool) -> None:
+        """Whether the script page names a requirements file: a local run does not install it, and says so here."""
+        self._requirements_named = named
+        self._requirements_changed()
+
     # --- the offerings arrive from the pool -----------------------------------------------------------
 
     def set_catalog(self, catalog: HardwareCatalog) -> None:
@@ -250,7 +242,7 @@ class HardwarePage(QWizardPage):
 
     def catalog_failed(self, message: str) -> None:
         self._image_placeholder("type an image URI")
-        self._note(self.image_note, f"The lists of machines and images could not be read: {message}")
+        set_note(self.image_note, f"The lists of machines and images could not be read: {message}")
 
     def _fill_gpus(self, offered_gpus: tuple[str, ...], selected: str | None) -> None:
         """The offered GPUs; a GPU the planner passed that the region does not offer stays, marked, so the
@@ -299,11 +291,13 @@ class HardwarePage(QWizardPage):
         self.display_name.setPlaceholderText(VERTEX_NAME if vertex else LOCAL_NAME)
         self._accelerator_changed()
         self._image_changed()
+        self._requirements_changed()
         if not vertex:
-            self._note(
-                self.gpu_note, "This machine runs the script with its own CPU (and GPU, if the script uses one)."
-            )
+            set_note(self.gpu_note, "This machine runs the script with its own CPU (and GPU, if the script uses one).")
         self.changed.emit()
+
+    def _requirements_changed(self) -> None:
+        set_note(self.requirements_note, LOCAL_LIBRARIES if self._requirements_named and self.local.isChecked() else "")
 
     def _machine_changed(self) -> None:
         if self._catalog is not None:
@@ -331,11 +325,11 @@ class HardwarePage(QWizardPage):
             self.count.setCurrentIndex(max(0, self.count.findData(built_in[1])))
         self.count.setEnabled(self.vertex.isChecked() and self._has_gpu() and not built_in)
         if built_in:
-            self._note(self.gpu_note, f"{self.machine.currentText()} comes with {built_in[1]}× {built_in[0]} built in.")
+            set_note(self.gpu_note, f"{self.machine.currentText()} comes with {built_in[1]}× {built_in[0]} built in.")
         elif self._catalog is not None and self.accelerator.count() == 1:
-            self._note(self.gpu_note, f"No GPU can be attached to {self.machine.currentText()} in {self._region}.")
+            set_note(self.gpu_note, f"No GPU can be attached to {self.machine.currentText()} in {self._region}.")
         else:
-            self._note(self.gpu_note, "")
+            set_note(self.gpu_note, "")
         self._fill_images()
         self.changed.emit()
 
@@ -344,17 +338,17 @@ class HardwarePage(QWizardPage):
         listed = index >= 0 and self.image.currentText() == self.image.itemText(index)
         warning = self._images[index].warning if listed and index < len(self._images) else None
         if not self.vertex.isChecked():  # a local run uses no container image: nothing to say about it
-            self._note(self.image_note, "")
+            set_note(self.image_note, "")
         elif warning:
-            self._note(self.image_note, f"⚠ {warning}")
+            set_note(self.image_note, f"⚠ {warning}")
         elif listed:
-            self._note(self.image_note, f"{self.image.itemData(index)}")
+            set_note(self.image_note, f"{self.image.itemData(index)}")
         elif self.image.currentText().strip():
             problem = image_uri_problem(self.image.currentText().strip())
             custom = "A custom image: it must be a Python training container Vertex AI can pull."
-            self._note(self.image_note, f"✗ {problem}" if problem else custom)
+            set_note(self.image_note, f"✗ {problem}" if problem else custom)
         elif self._images:  # nothing chosen: no listed image is current
-            self._note(self.image_note, NO_CURRENT_IMAGE)
+            set_note(self.image_note, NO_CURRENT_IMAGE)
         else:
-            self._note(self.image_note, "")
+            set_note(self.image_note, "")
         self.changed.emit()

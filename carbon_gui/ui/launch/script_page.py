@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from carbon_gui.cloud.packaging import REQUIREMENTS_FILE, SCRIPT_FILE, file_problem
 from carbon_gui.core.script_check import DEFAULT_FUNCTION
 from carbon_gui.ui.launch.alive import while_alive
+from carbon_gui.ui.launch.notes import LOCAL_LIBRARIES, set_note, with_note
 from carbon_gui.ui.launch.starter_script import write_starter_script
 from carbon_gui.ui.theme import error_style
 from carbon_gui.ui.workers import BackgroundTasks
@@ -59,7 +60,10 @@ class ScriptPage(QWizardPage):
         self.requirements_edit = QLineEdit()
         self.requirements_edit.setPlaceholderText("optional: a requirements.txt installed with the script")
         self.choose_requirements = QPushButton("Choos&e…")
-        self._add_path_row(form, "&Requirements:", self.requirements_edit, self.choose_requirements)
+        self.requirements_note = QLabel()  # a local run installs no requirements file: the picker is disabled
+        self._add_path_row(
+            form, "&Requirements:", self.requirements_edit, self.choose_requirements, self.requirements_note
+        )
         self.file_note = QLabel()  # why a named file cannot be used; Next stays disabled meanwhile
         self.file_note.setWordWrap(True)
         self.file_note.setStyleSheet(error_style())
@@ -106,13 +110,26 @@ class ScriptPage(QWizardPage):
         self._wrap_changed()
 
     @staticmethod
-    def _add_path_row(form: QFormLayout, label_text: str, edit: QLineEdit, button: QPushButton) -> None:
+    def _add_path_row(
+        form: QFormLayout, label_text: str, edit: QLineEdit, button: QPushButton, note: QLabel | None = None
+    ) -> None:
         label = QLabel(label_text)
         label.setBuddy(edit)
         row = QHBoxLayout()
         row.addWidget(edit, 1)
         row.addWidget(button)
-        form.addRow(label, row)
+        if note is None:
+            form.addRow(label, row)
+        else:
+            form.addRow(label, with_note(row, note))
+
+    def set_local(self, local: bool) -> None:
+        """The run is on this machine: it installs no requirements file, so the picker is disabled with the reason
+        under it; the file named stays for a Vertex AI run (the wizard does not pass it to a local one)."""
+        for widget in (self.requirements_edit, self.choose_requirements):
+            widget.setEnabled(not local)
+        set_note(self.requirements_note, LOCAL_LIBRARIES if local else "")
+        self._script_changed()  # a requirements file a local run sets aside does not hold Next back
 
     def choice(self) -> ScriptChoice:
         script = self.script_edit.text().strip()
@@ -131,7 +148,9 @@ class ScriptPage(QWizardPage):
         """Stat only, never open: a FIFO or a device named here cannot block the GUI thread (the dry run then
         reads only regular files within the size limits, on the pool)."""
         choice = self.choice()
-        named = [(choice.script, SCRIPT_FILE), (choice.requirements, REQUIREMENTS_FILE)]
+        named = [(choice.script, SCRIPT_FILE)]
+        if self.requirements_edit.isEnabled():  # else the run is local and sets the file aside
+            named.append((choice.requirements, REQUIREMENTS_FILE))
         return [problem for path, kind in named if path is not None and (problem := file_problem(path, kind))]
 
     # --- slots ------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget, QWizard
 
 from carbon_gui.core.live_carbon import LiveCarbon
-from carbon_gui.jobs.request import LaunchPlan, LaunchRequest
+from carbon_gui.jobs.request import VERTEX, LaunchPlan, LaunchRequest
 from carbon_gui.jobs.service import JobService, Signals
 from carbon_gui.ui.dialogs.screen_fit import resize_within_screen
 from carbon_gui.ui.launch.alive import while_alive
@@ -79,7 +79,9 @@ class LaunchWizard(QWizard):
         self.dry_run.checking.connect(self.review_page.show_checking)
         self.dry_run.planned.connect(self._planned)
         self.dry_run.failed.connect(self.review_page.show_failure)
+        self.script_page.changed.connect(self._requirements_named)
         self.script_page.changed.connect(self.inputs_changed)
+        self.hardware_page.local.toggled.connect(self.script_page.set_local)
         self.hardware_page.changed.connect(self.inputs_changed)
         self.launch_page.launched.connect(self.job_launched.emit)
         self.launch_page.show_job.connect(self._show_job)
@@ -110,7 +112,7 @@ class LaunchWizard(QWizard):
             machine_type=hardware.machine_type,
             hours=hardware.hours,
             project=hardware.project,
-            requirements=script.requirements,
+            requirements=script.requirements if hardware.target == VERTEX else None,  # a local run installs none
             function=script.function,
             accelerator_type=hardware.accelerator_type,
             accelerator_count=hardware.accelerator_count,
@@ -135,6 +137,9 @@ class LaunchWizard(QWizard):
     def _catalog_failed(self, message: str) -> None:
         if not self._closed:
             self.hardware_page.catalog_failed(message)
+
+    def _requirements_named(self) -> None:
+        self.hardware_page.set_requirements_named(self.script_page.choice().requirements is not None)
 
     def _planned(self, plan: object) -> None:
         assert isinstance(plan, LaunchPlan)
