@@ -172,10 +172,15 @@ def _plan(args: argparse.Namespace) -> int:
     constraints = Constraints(args.max_price, args.max_emissions, args.vertex_only, policy)
     now = datetime.now(UTC)
     signals = live_signals(reference, args.provider) if args.live else None
-    result = plan_when(
-        reference, request, args.deadline.moment(now), parse_weights(args.weights), constraints, now,
-        tuple(args.region), signals, load_hourly_history(), args.utilisation,
-    )  # fmt: skip
+    try:
+        result = plan_when(
+            reference, request, args.deadline.moment(now), parse_weights(args.weights), constraints, now,
+            tuple(args.region), signals, load_hourly_history(), args.utilisation,
+        )  # fmt: skip
+    except InputError as err:
+        if signals is None:
+            raise
+        raise _without_live(err) from None
     out = _plan_dict(result)
     if result.best is not None and result.best.best is not None:
         embodied_figures, water = load_accounting_factors()
@@ -189,6 +194,18 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         _print_plan(out)
     return 0
+
+
+def _without_live(err: InputError) -> InputError:
+    """plan_when's problem on live data, with the option that plans on the bundled data instead (planner.with_hints)."""
+    from carbon_gui.jobs.planner import with_hints
+    from carbon_gui.time_planning import NO_HOURLY_DATA, NOT_COVERED
+
+    hints = {
+        NO_HOURLY_DATA: "Try without --live: it plans on the bundled hourly data.",
+        NOT_COVERED: "Or try without --live: it plans on the bundled hourly data.",
+    }
+    return InputError(with_hints([str(err)], hints)[0])
 
 
 def _accounting_dict(accounting: "Accounting") -> dict[str, Any]:

@@ -45,6 +45,9 @@ from carbon_gui.sources.replay import REPLAY_YEAR, GridHistory
 HISTORY_HOURS = 24 * (365 + 60 + 8)  # what the own forecaster fits on: a year, its calibration days, the lookback
 YEARLY_BAND = 0.3  # assumed +-30 % around a flat yearly figure: hours vary that much on most grids
 MODELS = ModelCache()  # the own forecaster's fitted models, shared by every plan of this process
+# how plan_when's "no data" problems begin: on live data each front end adds how to plan on the bundled data instead
+NO_HOURLY_DATA = "No region has hourly data to plan with"
+NOT_COVERED = "No region has hourly data covering"
 Progress = Callable[[int, int], None]  # (regions done, regions in all); may raise to cancel the plan
 
 
@@ -264,7 +267,7 @@ def plan_when(
         else:
             planned.append((facts, series))
     if not planned:
-        raise InputError("No region has hourly data to plan with: try without --live.")
+        raise InputError(f"{NO_HOURLY_DATA}.")  # each front end says how to plan on the bundled data (with_hints)
 
     power = power_range(machine_option(reference, request), reference.power, utilisation or Utilisation())
     pue = np.array([f.region.pue for f, _ in planned])
@@ -286,9 +289,9 @@ def plan_when(
     excluded += [(name, "its hourly data does not cover a whole run before the deadline") for name in uncovered]
     if len(uncovered) == len(whens):
         raise InputError(
-            f"No region has hourly data covering a {request.hours:g} h run before the deadline "
-            f"(e.g. {whens[uncovered[0]].series.source}): give a shorter run or try without --live."
-        )
+            f"{NOT_COVERED} a {request.hours:g} h run before the deadline "
+            f"(e.g. {whens[uncovered[0]].series.source}): give a shorter run."
+        )  # on live data each front end adds how to plan on the bundled data instead (with_hints)
     # The planner's weights with each region's carbon at its best start; limits (max emissions) apply to it too.
     at_best = tuple(
         dataclasses.replace(w.facts, emissions_kg=w.best.emissions_kg) for w in whens.values() if w.best is not None

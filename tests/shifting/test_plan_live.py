@@ -95,3 +95,4 @@ def test_a_run_longer_than_the_live_data_covers_exits_2_instead_of_vanishing(tmp
     result = _watttime_plan(tmp_path, "--hours", "2", "--deadline", "12h")
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "covering a 2 h run" in result.stderr
+    assert "give a shorter run. Or try without --live: it plans on the bundled hourly data." in result.stderr

@@ -37,6 +37,7 @@ from carbon_gui.core.scoring import Constraints
 from carbon_gui.core.signals import GridSignal
 from carbon_gui.core.weights import Weights
 from carbon_gui.planning import PlanRequest
+from carbon_gui.providers import PROVIDER_NAMES, REPLAY
 from carbon_gui.sources.reference import ReferenceData
 from carbon_gui.ui.when.scroll_when_short import ScrollWhenShort
 from carbon_gui.ui.when.when_texts import (
@@ -138,6 +139,16 @@ class _Captioned(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.updateGeometry()  # the caption's lines follow the width
+
+
+def _without_live(err: InputError) -> InputError:
+    """plan_when's problem on live data, with where this window plans on the bundled data instead (with_hints)."""
+    from carbon_gui.jobs.planner import with_hints
+    from carbon_gui.time_planning import NO_HOURLY_DATA, NOT_COVERED
+
+    replay = f"“{PROVIDER_NAMES[REPLAY]}” as the Live source under Carbon data, to plan on the bundled hourly data."
+    hints = {NO_HOURLY_DATA: f"Choose {replay}", NOT_COVERED: f"Or choose {replay}"}
+    return InputError(with_hints([str(err)], hints)[0])
 
 
 class WhenView(QWidget):
@@ -376,8 +387,13 @@ class WhenView(QWidget):
 
         def work() -> tuple["TimePlan", "GridHistory"]:
             loaded = history if history is not None else load_history()
-            return plan_when(inputs.reference, request, deadline, inputs.weights, inputs.constraints, now,
-                             signals=inputs.signals, history=loaded, progress=report), loaded  # fmt: skip
+            try:
+                return plan_when(inputs.reference, request, deadline, inputs.weights, inputs.constraints, now,
+                                 signals=inputs.signals, history=loaded, progress=report), loaded  # fmt: skip
+            except InputError as err:
+                if inputs.signals is None:
+                    raise
+                raise _without_live(err) from None
 
         self._running = True
         self.message.setText("<i>Planning…</i>")
