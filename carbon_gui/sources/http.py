@@ -819,7 +819,11 @@ class _IndexedSQLiteCache(SQLiteCache):
         self._index: dict[str, float | None] = {}  # key -> when its answer expires (Unix time), None: never
         self._index_read_at = -math.inf
         self._writer_lock = threading.Lock()
-        self._writer: sqlite3.Connection | None = None  # see _write
+        self._writer: sqlite3.Connection | None = None  # see _write_all
+        # Opened now, on the file this cache was made on: a batch stored after its refresh (store_after_refresh) must
+        # never land in another file put at the same path meanwhile (the cache deleted and made again, say).
+        with contextlib.suppress(sqlite3.Error):
+            self._open_writer(self.responses.db_path)
 
     def _holds(self, key: str) -> bool:
         """Whether the file holds an answer for `key` that has not expired (as far as the index knows)."""

@@ -7,6 +7,7 @@ echoing a secret, and each entry keeps the time its answer came, not the time it
 Against the real clients, the real cached session and real local servers."""
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -180,3 +181,36 @@ def test_the_session_prepares_a_request_as_requests_does() -> None:
         assert dict(mine.headers) == dict(reference.headers), case
     ours.close()
     theirs.close()
+
+
+def test_a_late_batch_never_lands_in_a_cache_file_made_again_at_the_same_path(
+    em: FakeElectricityMaps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch goes into the file its cache was made on. Before, its connection opened on the first store, by path:
+    a cache deleted and made again meanwhile got the old session's answers, and a refresh on the new one then asked
+    nothing. The batch is held back here by wrapping the store (no real way to delay a thread's turn on purpose)."""
+    path = tmp_path / "http.sqlite"
+    release = threading.Event()
+    store_all = http._IndexedSQLiteCache._store_all
+
+    def held_back(cache: http._IndexedSQLiteCache, items: list) -> None:
+        release.wait(10)
+        store_all(cache, items)
+
+    monkeypatch.setattr(http._IndexedSQLiteCache, "_store_all", held_back)
+    old = make_session(path, 600)
+    LiveFetcher().fetch_electricitymaps(ElectricityMapsClient(old, em.api_url, em.token, timeout_s=2), REGIONS,
+                                        Fetched().on_signal, now=NOW)  # fmt: skip
+    for stale in tmp_path.glob("http.sqlite*"):
+        stale.unlink()
+    new = make_session(path, 600)  # the cache made again at the same path
+    release.set()
+    wait_for_stores()
+    assert stored(path) == 0, "the old session's answers went into the new file"
+    asked = em.count()
+    LiveFetcher().fetch_electricitymaps(ElectricityMapsClient(new, em.api_url, em.token, timeout_s=2), REGIONS,
+                                        Fetched().on_signal, now=NOW)  # fmt: skip
+    assert em.count() == asked + ANSWERS_PER_ZONE * len(REGIONS)
+    release.set()
+    old.close()
+    new.close()
