@@ -223,7 +223,11 @@ def _schedule(service: JobService, plan: LaunchPlan, args: argparse.Namespace, d
     time given."""
     try:
         return _schedule_as_asked(service, plan, args, deadline)
-    except InputError as err:  # check_start's problem, in the CLI's words
+    except InputError as err:  # check_start's or plan_when's problem, in the CLI's words
+        if args.live:
+            from carbon_gui.cli_plan import without_live
+
+            err = without_live(err)
         raise InputError(with_hints([str(err)], CLI_HINTS)[0]) from None
 
 

@@ -180,7 +180,7 @@ def _plan(args: argparse.Namespace) -> int:
     except InputError as err:
         if signals is None:
             raise
-        raise _without_live(err) from None
+        raise without_live(err) from None
     out = _plan_dict(result)
     if result.best is not None and result.best.best is not None:
         embodied_figures, water = load_accounting_factors()
@@ -196,7 +196,7 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _without_live(err: InputError) -> InputError:
+def without_live(err: InputError) -> InputError:
     """plan_when's problem on live data, with the option that plans on the bundled data instead (planner.with_hints)."""
     from carbon_gui.jobs.planner import with_hints
     from carbon_gui.time_planning import NO_HOURLY_DATA, NOT_COVERED

@@ -66,6 +66,10 @@ def test_a_rejected_key_is_one_line_and_not_a_silent_offline_plan(tmp_path: Any)
 
 
 def _watttime_plan(tmp_path: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    return _watttime_cli(tmp_path, *PLAN, "--provider", "watttime", *args)
+
+
+def _watttime_cli(tmp_path: Any, *args: str) -> subprocess.CompletedProcess[str]:
     from tests.integration.fake_providers import FakeWattTime
 
     california = {"CAISO_NORTH": (32.0, 42.0, -124.5, -114.0)}  # covers us-west2 (Los Angeles), us-west4
@@ -74,8 +78,8 @@ def _watttime_plan(tmp_path: Any, *args: str) -> subprocess.CompletedProcess[str
         env = {**clean, "CARBON_GUI_WATTTIME_URL": wt.api_url, "CARBON_GUI_WATTTIME_USERNAME": wt.username,
                "CARBON_GUI_WATTTIME_PASSWORD": wt.password, "CARBON_GUI_CACHE_DIR": str(tmp_path),
                "CARBON_GUI_CONFIG_DIR": str(tmp_path / "config")}  # fmt: skip
-        result = subprocess.run([sys.executable, "-m", "carbon_gui", *PLAN, "--provider", "watttime", *args],
-                                env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        result = subprocess.run([sys.executable, "-m", "carbon_gui", *args], env=env, capture_output=True, text=True,
+                                timeout=120)  # fmt: skip
     assert wt.password not in result.stdout + result.stderr
     return result
 
@@ -96,3 +100,15 @@ def test_a_run_longer_than_the_live_data_covers_exits_2_instead_of_vanishing(tmp
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "covering a 2 h run" in result.stderr
     assert "give a shorter run. Or try without --live: it plans on the bundled hourly data." in result.stderr
+
+
+def test_launch_at_best_on_live_data_too_short_for_the_run_says_to_try_without_live(tmp_path: Any) -> None:
+    """`launch --at best --live` meets plan_when's problems as `plan --live` does, and gets the same hint."""
+    script = tmp_path / "train.py"
+    script.write_text("def train():\n    pass\n")
+    launch = ["launch", "--local", "--script", str(script), "--region", "us-west2", "--machine", "n1-standard-8"]
+    result = _watttime_cli(tmp_path, *launch, "--hours", "2", "--at", "best", "--deadline", "12h", "--live",
+                           "--provider", "watttime")  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "covering a 2 h run" in result.stderr
+    assert "Or try without --live: it plans on the bundled hourly data." in result.stderr
